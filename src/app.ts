@@ -1,0 +1,133 @@
+import { hostname } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { listModels } from './catalog/index.js';
+import { publicBaseUrl, type Config } from './config/index.js';
+import { openDatabase, SqlApiKeyStore } from './db/index.js';
+import { bootstrapApiKeys, type KeyBootstrapResult } from './http/api-key-bootstrap.js';
+import { ApiKeyAuthenticator } from './http/auth.js';
+import { prepareChatGeneration } from './http/chat/prepare.js';
+import { chatRoutes } from './http/chat/route.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { mediaRoutes } from './http/media-route.js';
+import { jobRoutes } from './http/jobs-route.js';
+import { modelRoutes } from './http/models-route.js';
+import type { GatewayServices } from './http/services.js';
+import { SseKeepAlive } from './http/sse.js';
+import { JobEvents } from './jobs/events.js';
+import { newJobId } from './jobs/ids.js';
+import { SqlJobStore } from './jobs/job-store.js';
+import { JobRunner } from './jobs/runner.js';
+import { ChannelRegistry, type Channel } from './providers/registry.js';
+import { SandboxProvider } from './providers/sandbox/index.js';
+import { LocalMediaStore } from './storage/index.js';
+
+export interface Gateway {
+  app: FastifyInstance;
+  config: Config;
+  channels: ChannelRegistry;
+  keys: KeyBootstrapResult;
+  /** Starts the job runner and listens; returns the bound port. */
+  listen(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** With no upstream configured, the sandbox serves every catalog model under its own name. */
+function sandboxChannel(config: Config, dataDir: string): Channel {
+  const provider = new SandboxProvider({
+    dataDir,
+    imageLatencyMs: config.sandbox.imageLatencyMs,
+    videoLatencyMs: config.sandbox.videoLatencyMs,
+    pollMs: config.sandbox.pollMs,
+    ffmpegPath: config.ffmpegPath,
+  });
+  return { name: 'sandbox', provider, models: new Map(listModels().map((m) => [m.id, m.id])) };
+}
+
+/**
+ * The embedded SQLite database belongs to one process, so its identity is stable and a restarted
+ * process reclaims its jobs at once; with PostgreSQL, instances are distinct and a dead one's jobs
+ * are taken over when its leases expire.
+ */
+function instanceIdFor(config: Config): string {
+  return config.databaseUrl ? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}` : `sqlite@${hostname()}`;
+}
+
+export async function buildGateway(config: Config): Promise<Gateway> {
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir, schema: config.databaseSchema });
+  const jobStore = new SqlJobStore(database.db);
+  const keyStore = new SqlApiKeyStore(database.db);
+  const keys = await bootstrapApiKeys(keyStore, config.apiKeys, dataDir);
+  const media = new LocalMediaStore(join(dataDir, 'media'));
+  const channels = new ChannelRegistry([sandboxChannel(config, dataDir)]);
+
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    bodyLimit: config.bodyLimitBytes,
+    // One line per finished job is logged instead of two per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Non-streaming generations wait for the job; the job timeout, not the socket, bounds them.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    keepAliveTimeout: 75_000,
+    forceCloseConnections: true,
+  });
+  const events = new JobEvents();
+  const runner = new JobRunner({
+    store: jobStore,
+    channels,
+    media,
+    events,
+    instanceId: instanceIdFor(config),
+    settings: config.jobs,
+    log: app.log,
+  });
+  const keepAlive = new SseKeepAlive(config.keepAliveMs);
+  let baseUrl = publicBaseUrl(config);
+  const services: GatewayServices = {
+    runner,
+    keepAlive,
+    mediaUrl: (key) => `${baseUrl}/media/${key}`,
+    newJobId: () => newJobId(),
+    findJob: (id) => jobStore.get(id),
+    servedModels: () => listModels().filter((m) => channels.servesModel(m.id)),
+    prepareChatGeneration: (body) => prepareChatGeneration(body, { channels, media, references: config.references }),
+  };
+
+  registerErrorHandling(app);
+  const authenticator = new ApiKeyAuthenticator(keyStore);
+  app.decorateRequest('apiKey', null as never);
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/v1/')) request.apiKey = await authenticator.authenticate(request);
+  });
+  app.get('/health', async () => ({ status: 'ok' }));
+  await app.register(async (scope) => mediaRoutes(scope, { store: media }));
+  await app.register(async (scope) => modelRoutes(scope, services));
+  await app.register(async (scope) => chatRoutes(scope, services));
+  await app.register(async (scope) => jobRoutes(scope, services));
+
+  return {
+    app,
+    config,
+    channels,
+    keys,
+    async listen() {
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      baseUrl = publicBaseUrl(config, port);
+      runner.start();
+      return port;
+    },
+    async close() {
+      await runner.stop();
+      keepAlive.close();
+      await app.close();
+      await database.close();
+    },
+  };
+}

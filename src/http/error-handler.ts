@@ -1,0 +1,43 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError } from './errors.js';
+
+/** Maps Fastify's own errors (parsing, limits) to what an OpenAI client expects. */
+function fromFastifyError(err: FastifyError): ApiError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'The request body is too large. Send images as URLs, or smaller data: URLs.', 'invalid_request_error', null, 'request_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, `Unsupported Content-Type. Send the body as application/json.`, 'invalid_request_error', null, 'unsupported_media_type');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, 'The request body is empty; expected a JSON object.', 'invalid_request_error', null, 'invalid_json');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError(400, `The request body is not valid JSON: ${err.message}`, 'invalid_request_error', null, 'invalid_json');
+  }
+  if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
+    return new ApiError(400, `The request body is not valid JSON: ${err.message}`, 'invalid_request_error', null, 'invalid_json');
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return new ApiError(err.statusCode, err.message, 'invalid_request_error', null, err.code ?? null);
+  }
+  return undefined;
+}
+
+/** Renders every failure in OpenAI's envelope, in one place. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const apiError = err instanceof ApiError ? err : fromFastifyError(err);
+    if (apiError) {
+      if (apiError.type === 'server_error') request.log.error({ err }, 'request failed');
+      return reply.status(apiError.status).send(apiError.toBody());
+    }
+    request.log.error({ err }, 'unhandled error');
+    const internal = new ApiError(500, 'The gateway failed to handle this request. It has been logged; please retry.', 'server_error', null, 'internal_error');
+    return reply.status(500).send(internal.toBody());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const notFound = new ApiError(404, `Unknown endpoint ${request.method} ${request.url.split('?')[0]}.`, 'invalid_request_error', null, 'unknown_url');
+    return reply.status(404).send(notFound.toBody());
+  });
+}

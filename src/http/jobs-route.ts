@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { JobRecord } from '../jobs/types.js';
+import { ApiError } from './errors.js';
+import type { GatewayServices } from './services.js';
+
+/** The public view of a job: what was asked, where it stands, and links to its results. */
+export function toJobObject(job: JobRecord, mediaUrl: (key: string) => string) {
+  return {
+    id: job.id,
+    object: 'generation.job',
+    model: job.model,
+    kind: job.kind,
+    status: job.status,
+    progress: job.status === 'succeeded' ? 100 : job.progress,
+    prompt: job.request.prompt,
+    size: `${job.request.width}x${job.request.height}`,
+    aspect_ratio: job.request.aspectRatio,
+    seconds: job.request.seconds ?? null,
+    n: job.request.n,
+    adjustments: job.request.adjustments,
+    results: job.results.map((r) => ({ url: mediaUrl(r.key), content_type: r.contentType, bytes: r.bytes, width: r.width ?? null, height: r.height ?? null, seconds: r.seconds ?? null })),
+    error: job.error ? { code: job.error.code, message: job.error.message, stage: job.error.stage ?? null, category: job.error.category ?? null } : null,
+    created_at: Math.floor(job.createdAt / 1000),
+    completed_at: job.completedAt === null ? null : Math.floor(job.completedAt / 1000),
+  };
+}
+
+/**
+ * `GET /v1/jobs/{id}`: follow any generation by id (the chat response's `x-mediagate-job-id`, or its
+ * id without the `chatcmpl-` prefix), so a client whose stream dropped can still fetch the result.
+ */
+export async function jobRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id', async (request) => {
+    const id = request.params.id.replace(/^chatcmpl-/, '');
+    const job = await services.findJob(id);
+    // Someone else's job is reported exactly like a missing one, so ids cannot be probed.
+    if (!job || job.apiKeyId !== request.apiKey.id) {
+      throw new ApiError(404, `No job with id '${request.params.id}'.`, 'invalid_request_error', 'id', 'job_not_found');
+    }
+    return toJobObject(job, services.mediaUrl);
+  });
+}

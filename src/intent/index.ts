@@ -1,0 +1,4 @@
+export { parsePrompt, detectLanguage, DIRECTIVE_RULES } from './directives.js';
+export { extractUserInput, type UserInput } from './messages.js';
+export { resolveGeneration, checkReferenceCount } from './resolve.js';
+export type * from './types.js';

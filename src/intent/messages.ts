@@ -1,0 +1,64 @@
+import { badRequest } from '../http/errors.js';
+
+export interface UserInput {
+  /** Text of the last user message: the prompt, directives included. */
+  text: string;
+  /** Its image parts, with the request path of each for error messages. */
+  imageUrls: { url: string; param: string }[];
+}
+
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The prompt is the last user message; earlier turns are conversation history a media model
+ * cannot use, so they are validated but not read.
+ */
+export function extractUserInput(messages: unknown[]): UserInput {
+  if (messages.length === 0) throw badRequest('messages must contain at least one message.', 'messages');
+  let lastUser = -1;
+  messages.forEach((message, i) => {
+    if (!isObject(message)) throw badRequest(`messages[${i}] must be an object with "role" and "content".`, `messages[${i}]`);
+    if (typeof message.role !== 'string' || !ROLES.has(message.role)) {
+      throw badRequest(`messages[${i}].role must be one of system, user, assistant.`, `messages[${i}].role`);
+    }
+    if (message.role === 'user') lastUser = i;
+  });
+  if (lastUser === -1) throw badRequest('messages needs a user message holding the prompt.', 'messages', 'missing_user_message');
+
+  const content = (messages[lastUser] as Record<string, unknown>).content;
+  const base = `messages[${lastUser}].content`;
+  const texts: string[] = [];
+  const imageUrls: UserInput['imageUrls'] = [];
+  if (typeof content === 'string') texts.push(content);
+  else if (Array.isArray(content)) {
+    content.forEach((part, j) => {
+      const param = `${base}[${j}]`;
+      if (!isObject(part)) throw badRequest(`${param} must be an object such as {"type":"text","text":"…"}.`, param);
+      if (part.type === 'text') {
+        if (typeof part.text !== 'string') throw badRequest(`${param}.text must be a string.`, `${param}.text`);
+        texts.push(part.text);
+      } else if (part.type === 'image_url') {
+        const raw = typeof part.image_url === 'string' ? part.image_url : isObject(part.image_url) ? part.image_url.url : undefined;
+        const urlParam = typeof part.image_url === 'string' ? `${param}.image_url` : `${param}.image_url.url`;
+        if (typeof raw !== 'string' || raw.trim() === '') throw badRequest(`${urlParam} must be an http(s) or data: URL.`, urlParam, 'invalid_image_url');
+        const url = raw.trim();
+        if (!/^(https?:|data:)/i.test(url)) throw badRequest(`${urlParam} must be an http(s) or data: URL.`, urlParam, 'invalid_image_url');
+        imageUrls.push({ url, param: urlParam });
+      } else {
+        throw badRequest(`${param}.type "${String(part.type)}" is not supported; use "text" or "image_url".`, param, 'unsupported_content_type');
+      }
+    });
+  } else {
+    throw badRequest(`${base} must be a string or an array of content parts.`, base);
+  }
+
+  const text = texts.join('\n').trim();
+  if (!text) {
+    throw badRequest('The last user message has no text prompt; describe what to generate.', base, 'missing_prompt');
+  }
+  return { text, imageUrls };
+}

@@ -1,0 +1,86 @@
+import sharp, { type Metadata } from 'sharp';
+import { badRequest } from '../http/errors.js';
+import { FetchRefusedError, safeFetch, type SafeFetchOptions } from '../net/safe-fetch.js';
+import type { MediaStore } from '../storage/types.js';
+import type { StoredReference } from './types.js';
+
+export interface ReferenceDeps {
+  store: MediaStore;
+  fetch: SafeFetchOptions;
+  maxPixels: number;
+  maxBytes: number;
+}
+
+const STORED_AS_IS: Record<string, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+const DATA_URL = /^data:([^;,]*)((?:;[^;,]*)*),/i;
+
+function decodeDataUrl(url: string, param: string, maxBytes: number): Buffer {
+  const header = DATA_URL.exec(url);
+  if (!header) throw badRequest(`${param} is not a valid data: URL; expected data:image/png;base64,….`, param, 'invalid_image_url');
+  const payload = url.slice(header[0].length);
+  const isBase64 = /;base64/i.test(header[2]);
+  // Checked before decoding, so an oversized payload is never allocated.
+  const decodedSize = isBase64 ? Math.floor((payload.replace(/=+$/, '').length * 3) / 4) : payload.length;
+  if (decodedSize > maxBytes) throw badRequest(`The image in ${param} is larger than ${maxBytes} bytes.`, param, 'image_too_large');
+  if (!isBase64) return Buffer.from(decodeURIComponent(payload), 'latin1');
+  if (!/^[A-Za-z0-9+/_\-\s]*=*\s*$/.test(payload)) throw badRequest(`The base64 data in ${param} is malformed.`, param, 'invalid_image');
+  return Buffer.from(payload, 'base64');
+}
+
+async function fetchImage(url: string, param: string, deps: ReferenceDeps): Promise<Buffer> {
+  try {
+    return (await safeFetch(url, { ...deps.fetch, maxBytes: deps.maxBytes })).data;
+  } catch (err) {
+    if (!(err instanceof FetchRefusedError)) throw err;
+    const code =
+      err.reason === 'blocked_address' || err.reason === 'bad_scheme' ? 'image_url_not_allowed' : err.reason === 'too_large' ? 'image_too_large' : 'image_fetch_failed';
+    throw badRequest(`Could not use the image in ${param}: ${err.message}`, param, code);
+  }
+}
+
+/**
+ * Fetches (or decodes) one reference image, checks it really is an image of acceptable size, and
+ * stores it. Pixel count is read from the header, so a decompression bomb is refused undecoded.
+ */
+export async function loadReference(url: string, param: string, deps: ReferenceDeps): Promise<StoredReference> {
+  const data = url.startsWith('data:') ? decodeDataUrl(url, param, deps.maxBytes) : await fetchImage(url, param, deps);
+  let meta: Metadata;
+  try {
+    meta = await sharp(data, { limitInputPixels: false }).metadata();
+  } catch {
+    throw badRequest(`The file in ${param} is not an image we can read (PNG, JPEG, WebP or GIF).`, param, 'invalid_image');
+  }
+  const { format, width = 0, height = 0 } = meta;
+  if (!format || !['png', 'jpeg', 'webp', 'gif'].includes(format) || width === 0 || height === 0) {
+    throw badRequest(`The file in ${param} is not a PNG, JPEG, WebP or GIF image.`, param, 'invalid_image');
+  }
+  if (width * height > deps.maxPixels) {
+    throw badRequest(`The image in ${param} is ${width}x${height}; the limit is ${deps.maxPixels} pixels.`, param, 'image_too_large');
+  }
+  let bytes = data;
+  let contentType = STORED_AS_IS[format];
+  if (!contentType) {
+    try {
+      bytes = await sharp(data, { limitInputPixels: deps.maxPixels, pages: 1 }).png().toBuffer();
+    } catch {
+      throw badRequest(`The image in ${param} could not be decoded.`, param, 'invalid_image');
+    }
+    contentType = 'image/png';
+  }
+  const stored = await deps.store.put(bytes, contentType);
+  return { key: stored.key, contentType, width, height, bytes: bytes.length };
+}
+
+/** Loads several references, a few at a time, keeping their order. */
+export async function loadReferences(urls: { url: string; param: string }[], deps: ReferenceDeps): Promise<StoredReference[]> {
+  const results: StoredReference[] = new Array(urls.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < urls.length) {
+      const i = next++;
+      results[i] = await loadReference(urls[i].url, urls[i].param, deps);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, urls.length) }, worker));
+  return results;
+}

@@ -1,0 +1,172 @@
+import type { ModelSpec, OutputFormat } from '../catalog/types.js';
+import { badRequest } from '../http/errors.js';
+import type { ExplicitFields, GenerationRequest, Language, ParsedPrompt, StoredReference } from './types.js';
+
+/** The one-line notes a response carries when a value was changed to one the model supports. */
+const NOTES = {
+  en: {
+    ratio: (model: string, asked: string, used: string) => `Aspect ratio ${asked} is not supported by ${model}; using ${used}.`,
+    size: (model: string, asked: string, used: string) => `Size ${asked} is not offered by ${model}; using ${used}.`,
+    secondsMax: (model: string, max: number) => `${model} supports up to ${max} seconds; using ${max}.`,
+    secondsMin: (model: string, min: number) => `${model} needs at least ${min} seconds; using ${min}.`,
+    secondsAllowed: (model: string, asked: number, used: number) => `${model} cannot make ${asked} s videos; using ${used} s.`,
+    n: (model: string, max: number) => `${model} makes at most ${max} image${max > 1 ? 's' : ''} per request; making ${max}.`,
+    refsIgnored: (model: string) => `${model} does not take reference images; the image was ignored.`,
+  },
+  zh: {
+    ratio: (model: string, asked: string, used: string) => `${model} 不支持 ${asked} 比例，已改用 ${used}。`,
+    size: (model: string, asked: string, used: string) => `${model} 不提供 ${asked} 尺寸，已改用 ${used}。`,
+    secondsMax: (model: string, max: number) => `${model} 最长支持 ${max} 秒，已改为 ${max} 秒。`,
+    secondsMin: (model: string, min: number) => `${model} 最短需要 ${min} 秒，已改为 ${min} 秒。`,
+    secondsAllowed: (model: string, asked: number, used: number) => `${model} 不支持 ${asked} 秒，已改为 ${used} 秒。`,
+    n: (model: string, max: number) => `${model} 每次最多生成 ${max} 张，已改为 ${max} 张。`,
+    refsIgnored: (model: string) => `${model} 不接受参考图，已忽略所给图片。`,
+  },
+} satisfies Record<Language, unknown>;
+
+const RATIO_TEXT = /^\s*(\d+(?:\.\d+)?)\s*[:：/x×]\s*(\d+(?:\.\d+)?)\s*$/i;
+const SIZE_TEXT = /^\s*(\d{2,5})\s*[x×*]\s*(\d{2,5})\s*$/i;
+
+const ratioValue = (ratio: string) => {
+  const [w, h] = ratio.split(':').map(Number);
+  return w / h;
+};
+
+function nearestRatio(spec: ModelSpec, value: number): string {
+  let best = spec.aspectRatios[0];
+  for (const candidate of spec.aspectRatios) {
+    if (Math.abs(Math.log(ratioValue(candidate) / value)) < Math.abs(Math.log(ratioValue(best) / value))) best = candidate;
+  }
+  return best;
+}
+
+function parseSize(text: string, param: string): { width: number; height: number } {
+  const m = SIZE_TEXT.exec(text);
+  if (!m) throw badRequest(`${param} must look like "1024x1024".`, param);
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+function parseRatio(text: string, param: string): string {
+  const m = RATIO_TEXT.exec(text);
+  if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0) throw badRequest(`${param} must look like "16:9".`, param);
+  return `${Number(m[1])}:${Number(m[2])}`;
+}
+
+function parseSeconds(value: number | string, param: string): number {
+  const seconds = typeof value === 'number' ? value : Number(value.trim().replace(/s$/i, ''));
+  if (!Number.isFinite(seconds) || seconds <= 0) throw badRequest(`${param} must be a positive number of seconds, e.g. 5.`, param);
+  return seconds;
+}
+
+/**
+ * Refuses, before anything is fetched, a request whose references the model cannot work with:
+ * a missing required reference, or more references than the model takes.
+ */
+export function checkReferenceCount(spec: ModelSpec, count: number): void {
+  if (spec.references === 'required' && count === 0) {
+    throw badRequest(`${spec.id} needs a reference image: add an image_url part to the last user message.`, 'messages', 'reference_image_required');
+  }
+  if (spec.references !== 'none' && count > spec.maxReferences) {
+    throw badRequest(`${spec.id} takes at most ${spec.maxReferences} reference image(s); ${count} were given.`, 'messages', 'too_many_reference_images');
+  }
+}
+
+/**
+ * Merges explicit fields (which win) and prompt directives into a request the model can serve,
+ * snapping unsupported values to the nearest supported one and noting each change.
+ */
+export function resolveGeneration(
+  spec: ModelSpec,
+  parsed: ParsedPrompt,
+  explicit: ExplicitFields,
+  references: StoredReference[],
+  givenReferenceCount = references.length,
+): GenerationRequest {
+  const notes = NOTES[parsed.language];
+  const adjustments: string[] = [];
+  const d = parsed.directives;
+
+  checkReferenceCount(spec, givenReferenceCount);
+  if (spec.references === 'none' && givenReferenceCount > 0) adjustments.push(notes.refsIgnored(spec.id));
+
+  const prompt = parsed.prompt.trim();
+  if (!prompt) throw badRequest('The prompt is empty once directives (ratio, duration, …) are removed; describe what to generate.', 'messages', 'missing_prompt');
+
+  // Size and ratio: an exact size the model offers is used as is; anything else picks a ratio.
+  const explicitSize = explicit.size !== undefined ? parseSize(explicit.size, 'size') : undefined;
+  const askedSize = explicitSize ?? (explicit.aspect_ratio === undefined ? d.size : undefined);
+  const askedRatio = explicit.aspect_ratio !== undefined ? parseRatio(explicit.aspect_ratio, 'aspect_ratio') : explicitSize ? undefined : d.aspectRatio;
+  let width: number;
+  let height: number;
+  let aspectRatio: string;
+  const offered = askedSize && `${askedSize.width}x${askedSize.height}`;
+  if (offered && (Object.values(spec.sizes).includes(offered) || spec.extraSizes?.includes(offered))) {
+    ({ width, height } = askedSize);
+    aspectRatio = nearestRatio(spec, width / height);
+  } else {
+    const wanted = askedRatio ?? (askedSize ? undefined : spec.aspectRatios[0]);
+    const value = wanted ? ratioValue(wanted) : askedSize!.width / askedSize!.height;
+    aspectRatio = wanted && spec.aspectRatios.includes(wanted) ? wanted : nearestRatio(spec, value);
+    [width, height] = spec.sizes[aspectRatio].split('x').map(Number);
+    if (askedSize) adjustments.push(notes.size(spec.id, offered!, `${width}x${height}`));
+    else if (wanted && wanted !== aspectRatio) adjustments.push(notes.ratio(spec.id, wanted, aspectRatio));
+  }
+
+  let seconds: number | undefined;
+  if (spec.kind === 'video' && spec.durations) {
+    const { min, max, allowed } = spec.durations;
+    const explicitSeconds = explicit.seconds ?? explicit.duration;
+    const asked = explicitSeconds !== undefined ? parseSeconds(explicitSeconds, explicit.seconds !== undefined ? 'seconds' : 'duration') : d.seconds;
+    seconds = asked === undefined ? spec.durations.default : Math.round(asked);
+    if (allowed && !allowed.includes(seconds)) {
+      const used = allowed.reduce((best, v) => (Math.abs(v - seconds!) < Math.abs(best - seconds!) ? v : best));
+      adjustments.push(notes.secondsAllowed(spec.id, seconds, used));
+      seconds = used;
+    } else if (seconds > max) {
+      adjustments.push(notes.secondsMax(spec.id, max));
+      seconds = max;
+    } else if (seconds < min) {
+      adjustments.push(notes.secondsMin(spec.id, min));
+      seconds = min;
+    }
+  }
+
+  let n = explicit.n ?? d.n ?? 1;
+  if (!Number.isInteger(n) || n < 1) throw badRequest('n must be a whole number of at least 1.', 'n');
+  if (n > spec.maxN) {
+    if (spec.maxN > 1 || spec.kind === 'image') adjustments.push(notes.n(spec.id, spec.maxN));
+    n = spec.maxN;
+  }
+
+  let format: OutputFormat = spec.defaultFormat;
+  if (explicit.output_format !== undefined) {
+    const asked = explicit.output_format.toLowerCase() === 'jpg' ? 'jpeg' : (explicit.output_format.toLowerCase() as OutputFormat);
+    if (!spec.formats.includes(asked)) {
+      throw badRequest(`output_format must be one of ${spec.formats.join(', ')} for ${spec.id}.`, 'output_format');
+    }
+    format = asked;
+  }
+
+  const negativePrompt = explicit.negative_prompt ?? d.negativePrompt;
+  const seed = explicit.seed ?? d.seed;
+  const quality = explicit.quality ?? d.quality;
+  const resolution = explicit.resolution ?? d.resolution;
+  return {
+    model: spec.id,
+    kind: spec.kind,
+    prompt,
+    ...(negativePrompt !== undefined && { negativePrompt }),
+    references: spec.references === 'none' ? [] : references,
+    aspectRatio,
+    width,
+    height,
+    ...(seconds !== undefined && { seconds }),
+    n,
+    ...(seed !== undefined && { seed }),
+    ...(quality !== undefined && { quality }),
+    ...(resolution !== undefined && { resolution }),
+    format,
+    language: parsed.language,
+    adjustments,
+  };
+}

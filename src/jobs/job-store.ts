@@ -1,0 +1,163 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { MediaKind } from '../catalog/types.js';
+import type { DatabaseSchema, JobsTable } from '../db/schema.js';
+import type { NormalisedError } from '../providers/types.js';
+import type { JobRecord, JobResult, JobStatus, JobStore, NewJob } from './types.js';
+
+const ACTIVE: JobStatus[] = ['queued', 'running'];
+
+/** SQLite caps bound parameters per statement; lease renewals go out in slices of this size. */
+const RENEW_BATCH = 500;
+
+function toRecord(row: Selectable<JobsTable>): JobRecord {
+  return {
+    id: row.id,
+    apiKeyId: row.api_key_id,
+    model: row.model,
+    kind: row.kind as MediaKind,
+    request: JSON.parse(row.request),
+    status: row.status as JobStatus,
+    progress: row.progress,
+    channel: row.channel,
+    operation: row.operation === null ? null : JSON.parse(row.operation),
+    submittedAt: row.submitted_at,
+    results: JSON.parse(row.results),
+    error: row.error === null ? null : JSON.parse(row.error),
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    statusCalls: row.status_calls,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    completedAt: row.completed_at,
+  };
+}
+
+/** The job store on Kysely: the same statements on SQLite and PostgreSQL. */
+export class SqlJobStore implements JobStore {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  async create(job: NewJob): Promise<JobRecord> {
+    const row = {
+      id: job.id,
+      api_key_id: job.apiKeyId,
+      model: job.model,
+      kind: job.kind,
+      request: JSON.stringify(job.request),
+      status: 'queued',
+      progress: 0,
+      channel: job.channel,
+      operation: null,
+      submitted_at: null,
+      results: '[]',
+      error: null,
+      lease_owner: null,
+      lease_expires_at: null,
+      status_calls: 0,
+      created_at: job.createdAt,
+      updated_at: job.createdAt,
+      completed_at: null,
+    };
+    await this.db.insertInto('jobs').values(row).execute();
+    return toRecord(row);
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRecord(row) : null;
+  }
+
+  async claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null> {
+    // One conditional UPDATE: of two instances racing for a job, exactly one matches.
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ lease_owner: owner, lease_expires_at: now + leaseMs, updated_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ACTIVE)
+      .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now), eb('lease_owner', '=', owner)]))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return null;
+    return this.get(id);
+  }
+
+  async renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += RENEW_BATCH) {
+      await this.db
+        .updateTable('jobs')
+        .set({ lease_expires_at: now + leaseMs })
+        .where('id', 'in', ids.slice(i, i + RENEW_BATCH))
+        .where('lease_owner', '=', owner)
+        .where('status', 'in', ACTIVE)
+        .execute();
+    }
+  }
+
+  async markSubmitting(id: string, channel: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ status: 'running', channel, submitted_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ACTIVE)
+      .execute();
+  }
+
+  async saveOperation(id: string, operation: Record<string, unknown>, now: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ operation: JSON.stringify(operation), updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async saveProgress(id: string, progress: number, statusCalls: number, now: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ progress: sql<number>`CASE WHEN progress > ${progress} THEN progress ELSE ${progress} END`, status_calls: statusCalls, updated_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ACTIVE)
+      .execute();
+  }
+
+  async succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<void> {
+    await this.finish(id, { status: 'succeeded', progress: 100, results: JSON.stringify(results), status_calls: statusCalls }, now);
+  }
+
+  async fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<void> {
+    await this.finish(id, { status: 'failed', error: JSON.stringify(error), status_calls: statusCalls }, now);
+  }
+
+  async cancel(id: string, now: number): Promise<void> {
+    await this.finish(id, { status: 'cancelled', error: JSON.stringify({ code: 'cancelled', message: 'The job was cancelled.' }) }, now);
+  }
+
+  async findOrphaned(now: number, limit: number, owner?: string): Promise<JobRecord[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('status', 'in', ACTIVE)
+      .where((eb) =>
+        eb.or([
+          eb('lease_owner', 'is', null),
+          eb('lease_expires_at', '<', now),
+          ...(owner ? [eb('lease_owner', '=', owner)] : []),
+        ]),
+      )
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Terminal transitions apply once: a job already terminal keeps its outcome. */
+  private async finish(
+    id: string,
+    values: { status: JobStatus; progress?: number; results?: string; error?: string; status_calls?: number },
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ ...values, lease_owner: null, lease_expires_at: null, updated_at: now, completed_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ACTIVE)
+      .execute();
+  }
+}

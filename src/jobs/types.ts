@@ -1,0 +1,96 @@
+import type { MediaKind } from '../catalog/types.js';
+import type { GenerationRequest } from '../intent/types.js';
+import type { NormalisedError, OperationRef } from '../providers/types.js';
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface JobResult {
+  /** Storage key; the public URL is `${PUBLIC_BASE_URL}/media/${key}`. */
+  key: string;
+  contentType: string;
+  bytes: number;
+  width?: number;
+  height?: number;
+  seconds?: number;
+}
+
+export interface JobRecord {
+  id: string;
+  apiKeyId: string;
+  model: string;
+  kind: MediaKind;
+  request: GenerationRequest;
+  status: JobStatus;
+  /** 0–100. */
+  progress: number;
+  channel: string | null;
+  /** Provider's operation reference, persisted before the first poll. */
+  operation: OperationRef | null;
+  /** Set just before the provider's `start` is called; with no operation it marks an interrupted submission. */
+  submittedAt: number | null;
+  results: JobResult[];
+  error: NormalisedError | null;
+  /** Instance currently running the job, and until when its claim holds. */
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  /** Count of upstream status calls made for this job. */
+  statusCalls: number;
+  /** Unix milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+}
+
+export interface NewJob {
+  id: string;
+  apiKeyId: string;
+  model: string;
+  kind: MediaKind;
+  request: GenerationRequest;
+  channel: string | null;
+  createdAt: number;
+}
+
+/** Persistence of jobs. Every method is a single atomic statement (or transaction). */
+export interface JobStore {
+  create(job: NewJob): Promise<JobRecord>;
+  get(id: string): Promise<JobRecord | null>;
+  /**
+   * Takes (or renews) the lease on a non-terminal job for `owner` when it is unowned, expired or
+   * already owned by `owner`. Returns the job when the claim succeeded, null otherwise.
+   */
+  claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null>;
+  /** Extends the leases `owner` holds on the given jobs. */
+  renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<void>;
+  /** Status → running, records the channel and `submittedAt`. */
+  markSubmitting(id: string, channel: string, now: number): Promise<void>;
+  saveOperation(id: string, operation: OperationRef, now: number): Promise<void>;
+  saveProgress(id: string, progress: number, statusCalls: number, now: number): Promise<void>;
+  /** Terminal transitions; they also release the lease. No-op when the job is already terminal. */
+  succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<void>;
+  fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<void>;
+  cancel(id: string, now: number): Promise<void>;
+  /**
+   * Non-terminal jobs whose lease is absent or expired at `now`, oldest first; with `owner`, also
+   * those it holds (an instance with a stable identity reclaims its own jobs after a restart).
+   */
+  findOrphaned(now: number, limit: number, owner?: string): Promise<JobRecord[]>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** First characters of the key, for operators to recognise it; never the whole key. */
+  prefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface ApiKeyStore {
+  findActiveByHash(hash: string): Promise<ApiKeyRecord | null>;
+  /** Inserts a key by hash unless one with that hash exists; returns the record either way. */
+  ensure(hash: string, name: string, prefix: string, now: number): Promise<ApiKeyRecord>;
+  count(): Promise<number>;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { buildGateway } from './app.js';
+import { ConfigError, loadConfig } from './config/index.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const gateway = await buildGateway(config);
+  const log = gateway.app.log;
+  const port = await gateway.listen();
+
+  if (gateway.keys.createdKey) {
+    // Printed once, on the start that created it; only its hash is stored.
+    process.stdout.write(
+      `\nNo API key was configured, so one was created:\n\n    ${gateway.keys.createdKey}\n\n` +
+        `It is also in ${gateway.keys.createdKeyFile} (mode 0600). Set MEDIAGATE_API_KEYS to use your own.\n\n`,
+    );
+  }
+  const upstreams = gateway.channels.channels.filter((c) => c.name !== 'sandbox');
+  if (upstreams.length === 0) {
+    log.warn(
+      'No upstream channel is configured: the local SANDBOX provider serves every model. ' +
+        'It renders placeholder images and videos locally and never calls a real provider.',
+    );
+  }
+  log.info({ port, dataDir: config.dataDir, database: config.databaseUrl ? 'postgres' : 'sqlite' }, `mediagate listening on port ${port}`);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down; running jobs resume on the next start');
+    gateway.close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`mediagate failed to start: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { MediaStore, StoredObject } from './types.js';
+
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+};
+const CONTENT_TYPES: Record<string, string> = Object.fromEntries(Object.entries(EXTENSIONS).map(([type, ext]) => [ext, type]));
+
+/** `ab/ab…64 hex….ext`: anything else is not a key, which rules out path traversal by construction. */
+const KEY_PATTERN = /^([0-9a-f]{2})\/\1[0-9a-f]{62}\.(png|jpg|webp|gif|mp4|webm|bin)$/;
+
+export class ObjectTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`The object is larger than the ${maxBytes}-byte limit.`);
+  }
+}
+
+export const isMediaKey = (key: string) => KEY_PATTERN.test(key);
+
+export function contentTypeForKey(key: string): string {
+  return CONTENT_TYPES[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
+}
+
+const keyFor = (sha256: string, contentType: string) => `${sha256.slice(0, 2)}/${sha256}.${EXTENSIONS[contentType] ?? 'bin'}`;
+
+/**
+ * Media on the local disk, content-addressed: identical bytes share one file, and a key (the SHA-256)
+ * is an unguessable, immutable name that can be cached forever. Writes go to a temp file and are
+ * renamed into place, so a reader never sees half a file.
+ */
+export class LocalMediaStore implements MediaStore {
+  constructor(private readonly root: string) {}
+
+  async put(data: Buffer, contentType: string): Promise<StoredObject> {
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const key = keyFor(sha256, contentType);
+    const path = join(this.root, key);
+    if (!(await exists(path))) {
+      const temp = await this.tempPath(path);
+      await writeFile(temp, data);
+      await rename(temp, path);
+    }
+    return { key, contentType, bytes: data.length, sha256 };
+  }
+
+  async putStream(stream: Readable, contentType: string, maxBytes: number): Promise<StoredObject> {
+    const temp = await this.tempPath(join(this.root, 'incoming'));
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        if (bytes > maxBytes) return done(new ObjectTooLargeError(maxBytes));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(stream, meter, createWriteStream(temp));
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    const sha256 = hash.digest('hex');
+    const key = keyFor(sha256, contentType);
+    const path = join(this.root, key);
+    await mkdir(dirname(path), { recursive: true });
+    if (await exists(path)) await rm(temp, { force: true });
+    else await rename(temp, path);
+    return { key, contentType, bytes, sha256 };
+  }
+
+  async putFile(path: string, contentType: string): Promise<StoredObject> {
+    return this.putStream(createReadStream(path), contentType, Number.MAX_SAFE_INTEGER);
+  }
+
+  async read(key: string): Promise<Buffer> {
+    if (!isMediaKey(key)) throw new Error(`Not a media key: ${key}`);
+    return readFile(join(this.root, key));
+  }
+
+  async locate(key: string): Promise<{ path: string; bytes: number; mtimeMs: number } | null> {
+    if (!isMediaKey(key)) return null;
+    const path = join(this.root, key);
+    try {
+      const info = await stat(path);
+      return info.isFile() ? { path, bytes: info.size, mtimeMs: info.mtimeMs } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    if (isMediaKey(key)) await rm(join(this.root, key), { force: true });
+  }
+
+  private async tempPath(near: string): Promise<string> {
+    await mkdir(dirname(near), { recursive: true });
+    return join(dirname(near), `.tmp-${randomBytes(8).toString('hex')}`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,41 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGateway } from '../src/app.js';
+import { loadConfig } from '../src/config/index.js';
+import { databaseLabel } from './helpers/database.js';
+import { startGateway, type RunningGateway } from './helpers/gateway.js';
+
+describe(`first-start API key (${databaseLabel})`, () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ MEDIAGATE_API_KEYS: '' });
+  });
+  afterAll(async () => gw?.close());
+
+  it('creates one key, writes it to initial-api-key with mode 0600, and stores only its hash', async () => {
+    const key = gw.gateway.keys.createdKey!;
+    expect(key).toMatch(/^sk-mg-[A-Za-z0-9_-]{32}$/);
+    const file = join(gw.dataDir, 'initial-api-key');
+    expect((await readFile(file, 'utf8')).trim()).toBe(key);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    if (databaseLabel === 'sqlite') {
+      const raw = await readFile(join(gw.dataDir, 'mediagate.sqlite'));
+      expect(raw.includes(Buffer.from(key))).toBe(false);
+    }
+    const client = new OpenAI({ apiKey: key, baseURL: `${gw.baseUrl}/v1`, maxRetries: 0 });
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toContain('sora-2');
+  });
+
+  it('does not create another key on the next start', async () => {
+    const again = await buildGateway(loadConfig({ ...gw.env, MEDIAGATE_API_KEYS: '' }));
+    try {
+      expect(again.keys.createdKey).toBeUndefined();
+    } finally {
+      await again.close();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { buildGateway, type Gateway } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+import { testDatabaseOptions } from './database.js';
+
+export const TEST_API_KEY = 'sk-test-0123456789abcdef';
+
+export interface RunningGateway {
+  gateway: Gateway;
+  baseUrl: string;
+  dataDir: string;
+  client: OpenAI;
+  /** Env the gateway was started with, for starting another process on the same data. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Fast sandbox timings so tests exercise progress without waiting long. */
+export const FAST_SANDBOX_ENV = {
+  MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '300',
+  MEDIAGATE_SANDBOX_VIDEO_LATENCY_MS: '1200',
+  MEDIAGATE_SANDBOX_POLL_MS: '100',
+  LOG_LEVEL: 'warn',
+};
+
+/** Starts the real gateway in-process on a free port, with its own data dir and database. */
+export async function startGateway(overrides: Record<string, string> = {}): Promise<RunningGateway> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'mediagate-test-'));
+  const db = await testDatabaseOptions(dataDir);
+  const env: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    MEDIAGATE_DATA_DIR: dataDir,
+    MEDIAGATE_API_KEYS: TEST_API_KEY,
+    ...FAST_SANDBOX_ENV,
+    ...(db.url ? { DATABASE_URL: db.url } : {}),
+    ...(db.schema ? { DATABASE_SCHEMA: db.schema } : {}),
+    ...overrides,
+  };
+  const gateway = await buildGateway(loadConfig(env));
+  const port = await gateway.listen();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const client = new OpenAI({ apiKey: TEST_API_KEY, baseURL: `${baseUrl}/v1`, maxRetries: 0, timeout: 60_000 });
+  return {
+    gateway,
+    baseUrl,
+    dataDir,
+    client,
+    env,
+    async close() {
+      await gateway.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Downloads a link the gateway returned; fails the test on a non-200. */
+export async function download(url: string): Promise<Buffer> {
+  const response = await fetch(url);
+  if (response.status !== 200) throw new Error(`GET ${url} → ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+/** The first markdown link target in a chat answer. */
+export function firstLink(content: string): string {
+  const match = content.match(/\]\((https?:\/\/[^)\s]+)\)/);
+  if (!match) throw new Error(`no link in: ${content}`);
+  return match[1];
+}
