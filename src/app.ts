@@ -8,7 +8,7 @@ import { publicBaseUrl, type Config } from './config/index.js';
 import { openDatabase, SqlApiKeyStore } from './db/index.js';
 import { bootstrapApiKeys, type KeyBootstrapResult } from './http/api-key-bootstrap.js';
 import { ApiKeyAuthenticator } from './http/auth.js';
-import { prepareChatGeneration } from './http/chat/prepare.js';
+import { prepareGeneration } from './http/prepare-generation.js';
 import { chatRoutes } from './http/chat/route.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { mediaRoutes } from './http/media-route.js';
@@ -23,6 +23,7 @@ import { JobRunner } from './jobs/runner.js';
 import { ChannelRegistry, type Channel } from './providers/registry.js';
 import { SandboxProvider } from './providers/sandbox/index.js';
 import { LocalMediaStore } from './storage/index.js';
+import { allowEverything } from './moderation/index.js';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -64,6 +65,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   const keys = await bootstrapApiKeys(keyStore, config.apiKeys, dataDir);
   const media = new LocalMediaStore(join(dataDir, 'media'));
   const channels = new ChannelRegistry([sandboxChannel(config, dataDir)]);
+  const moderator = allowEverything;
 
   const app = Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
@@ -85,6 +87,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     instanceId: instanceIdFor(config),
     settings: config.jobs,
     log: app.log,
+    moderator,
   });
   const keepAlive = new SseKeepAlive(config.keepAliveMs);
   let baseUrl = publicBaseUrl(config);
@@ -95,7 +98,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     newJobId: () => newJobId(),
     findJob: (id) => jobStore.get(id),
     servedModels: () => listModels().filter((m) => channels.servesModel(m.id)),
-    prepareChatGeneration: (body) => prepareChatGeneration(body, { channels, media, references: config.references }),
+    prepareGeneration: (input) => prepareGeneration(input, { channels, media, references: config.references, moderator }),
   };
 
   registerErrorHandling(app);

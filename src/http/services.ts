@@ -2,8 +2,7 @@ import type { ModelSpec } from '../catalog/types.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { JobRecord } from '../jobs/types.js';
 import type { SseKeepAlive } from './sse.js';
-import type { PreparedGeneration } from './chat/prepare.js';
-import type { ChatCompletionBody } from './chat/schema.js';
+import type { GenerationInput, PreparedGeneration } from './prepare-generation.js';
 
 /** What the routes need from the rest of the gateway; built once in `buildApp`. */
 export interface GatewayServices {
@@ -15,5 +14,6 @@ export interface GatewayServices {
   findJob(id: string): Promise<JobRecord | null>;
   /** Catalog models that some configured channel serves. */
   servedModels(): ModelSpec[];
-  prepareChatGeneration(body: ChatCompletionBody): Promise<PreparedGeneration>;
+  /** request → intent → moderation (stages 1–2) for any create endpoint. */
+  prepareGeneration(input: GenerationInput): Promise<PreparedGeneration>;
 }

@@ -42,8 +42,20 @@ async function fetchImage(url: string, param: string, deps: ReferenceDeps): Prom
  * Fetches (or decodes) one reference image, checks it really is an image of acceptable size, and
  * stores it. Pixel count is read from the header, so a decompression bomb is refused undecoded.
  */
-export async function loadReference(url: string, param: string, deps: ReferenceDeps): Promise<StoredReference> {
-  const data = url.startsWith('data:') ? decodeDataUrl(url, param, deps.maxBytes) : await fetchImage(url, param, deps);
+/** A reference as the client gave it: a URL (http(s) or data:) or the bytes of an uploaded file. */
+export type ReferenceInput = { url: string; param: string } | { data: Buffer; param: string };
+
+async function readReferenceBytes(input: ReferenceInput, deps: ReferenceDeps): Promise<Buffer> {
+  if ('data' in input) {
+    if (input.data.length > deps.maxBytes) throw badRequest(`The image in ${input.param} is larger than ${deps.maxBytes} bytes.`, input.param, 'image_too_large');
+    return input.data;
+  }
+  return input.url.startsWith('data:') ? decodeDataUrl(input.url, input.param, deps.maxBytes) : fetchImage(input.url, input.param, deps);
+}
+
+export async function loadReference(input: ReferenceInput, deps: ReferenceDeps): Promise<StoredReference> {
+  const { param } = input;
+  const data = await readReferenceBytes(input, deps);
   let meta: Metadata;
   try {
     meta = await sharp(data, { limitInputPixels: false }).metadata();
@@ -72,15 +84,15 @@ export async function loadReference(url: string, param: string, deps: ReferenceD
 }
 
 /** Loads several references, a few at a time, keeping their order. */
-export async function loadReferences(urls: { url: string; param: string }[], deps: ReferenceDeps): Promise<StoredReference[]> {
-  const results: StoredReference[] = new Array(urls.length);
+export async function loadReferences(inputs: ReferenceInput[], deps: ReferenceDeps): Promise<StoredReference[]> {
+  const results: StoredReference[] = new Array(inputs.length);
   let next = 0;
   const worker = async () => {
-    while (next < urls.length) {
+    while (next < inputs.length) {
       const i = next++;
-      results[i] = await loadReference(urls[i].url, urls[i].param, deps);
+      results[i] = await loadReference(inputs[i], deps);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(4, urls.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(4, inputs.length) }, worker));
   return results;
 }

@@ -12,6 +12,13 @@ type Listener = (event: JobEvent) => void;
  */
 export class JobEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly everyJob = new Set<Listener>();
+
+  /** Every event of every job run by this process (webhook delivery, metrics). */
+  subscribeAll(listener: Listener): () => void {
+    this.everyJob.add(listener);
+    return () => this.everyJob.delete(listener);
+  }
 
   subscribe(jobId: string, listener: Listener): () => void {
     let set = this.listeners.get(jobId);
@@ -29,6 +36,7 @@ export class JobEvents {
   }
 
   publish(event: JobEvent): void {
+    for (const listener of this.everyJob) listener(event);
     const set = this.listeners.get(event.jobId);
     if (!set) return;
     for (const listener of [...set]) listener(event);

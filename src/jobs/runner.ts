@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError, OperationRef, ProviderContext } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
+import type { Moderator } from '../moderation/types.js';
 import type { JobEvent, JobEvents } from './events.js';
 import { persistOutputs } from './persist-outputs.js';
 import { abortableSleep } from './sleep.js';
@@ -18,7 +19,12 @@ export interface RunnerDeps {
   instanceId: string;
   settings: Config['jobs'];
   log: FastifyBaseLogger;
+  /** Stage 3 review of finished results. */
+  moderator: Moderator;
 }
+
+/** Progress shown while the results are being reviewed: a blocked result fails after passing 90 %. */
+const REVIEW_PROGRESS = 95;
 
 /** Consecutive failed status calls after which a job is given up on. */
 const MAX_CONSECUTIVE_POLL_ERRORS = 10;
@@ -57,9 +63,16 @@ export class JobRunner {
     if (ids.length > 0) await this.deps.store.renewLeases(this.deps.instanceId, ids, Date.now(), 0).catch(() => {});
   }
 
-  /** Persists the job, then starts it without waiting for a poll cycle. */
-  async submit(newJob: NewJob): Promise<JobRecord> {
+  /**
+   * Persists the job, then starts it without waiting for a poll cycle. A job the gateway's own
+   * review already refused (`rejection`) is recorded as failed and never reaches an upstream.
+   */
+  async submit(newJob: NewJob, rejection?: NormalisedError): Promise<JobRecord> {
     const job = await this.deps.store.create(newJob);
+    if (rejection) {
+      await this.finish(job, { status: 'failed', error: rejection });
+      return job;
+    }
     void this.claimAndDrive(job.id);
     return job;
   }
@@ -183,9 +196,24 @@ export class JobRunner {
         return;
       }
       const results = await persistOutputs(status.outputs, this.deps.media);
+      await this.reviewAndFinish(job, results, progress, statusCalls);
+      return;
+    }
+  }
+
+  /** Stage 3: results that fail review are deleted and the job fails, after progress passed 90 %. */
+  private async reviewAndFinish(job: JobRecord, results: JobRecord['results'], progress: number, statusCalls: number): Promise<void> {
+    if (progress < REVIEW_PROGRESS) this.deps.events.publish({ type: 'progress', jobId: job.id, progress: REVIEW_PROGRESS, at: Date.now() });
+    const block = await this.deps.moderator.reviewResults(job, results);
+    if (!block) {
       await this.finish(job, { status: 'succeeded', results, statusCalls });
       return;
     }
+    await this.finish(job, {
+      status: 'failed',
+      error: { code: 'content_policy_violation', message: block.message, stage: block.stage, category: block.category, ...(block.scores && { scores: block.scores }) },
+      statusCalls,
+    });
   }
 
   private async finish(

@@ -17,6 +17,8 @@ export interface NormalisedError {
   /** Moderation stage when the failure is a policy block. */
   stage?: 'input_image' | 'prompt' | 'output';
   category?: string;
+  /** What a moderation check measured (category → score 0–1), kept on the job row. */
+  scores?: Record<string, number>;
   /** True when resubmitting could succeed (the upstream certainly did not do the work). */
   retryable?: boolean;
 }

@@ -15,21 +15,25 @@ import {
   renderStartLine,
 } from './content.js';
 import { chatCompletionBody, type ChatCompletionBody } from './schema.js';
+import { chatToGenerationInput } from './to-generation-input.js';
 
 /** `POST /v1/chat/completions`: a chat request becomes a generation job, followed as a stream or awaited. */
 export async function chatRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseBody(chatCompletionBody, request.body);
-    const prepared = await services.prepareChatGeneration(body);
-    const job = await services.runner.submit({
-      id: services.newJobId(),
-      apiKeyId: request.apiKey.id,
-      model: prepared.spec.id,
-      kind: prepared.spec.kind,
-      request: prepared.request,
-      channel: prepared.route.channel.name,
-      createdAt: Date.now(),
-    });
+    const prepared = await services.prepareGeneration(chatToGenerationInput(body));
+    const job = await services.runner.submit(
+      {
+        id: services.newJobId(),
+        apiKeyId: request.apiKey.id,
+        model: prepared.spec.id,
+        kind: prepared.spec.kind,
+        request: prepared.request,
+        channel: prepared.route.channel.name,
+        createdAt: Date.now(),
+      },
+      prepared.rejection,
+    );
     const who: CompletionIdentity = { id: `chatcmpl-${job.id}`, created: Math.floor(job.createdAt / 1000), model: body.model };
     const headers = { 'x-mediagate-channel': prepared.route.channel.name, 'x-mediagate-job-id': job.id };
     if (body.stream) return streamJob(services, reply, job, who, body, headers);

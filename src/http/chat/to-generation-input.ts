@@ -1,0 +1,28 @@
+import { extractUserInput } from '../../intent/index.js';
+import type { ExplicitFields } from '../../intent/types.js';
+import type { GenerationInput } from '../prepare-generation.js';
+import type { ChatCompletionBody } from './schema.js';
+
+function explicitFields(body: ChatCompletionBody): ExplicitFields {
+  const fields: ExplicitFields = {};
+  const copy = <K extends keyof ExplicitFields>(key: K, value: ExplicitFields[K] | null | undefined) => {
+    if (value !== null && value !== undefined) fields[key] = value;
+  };
+  copy('size', body.size);
+  copy('aspect_ratio', body.aspect_ratio);
+  copy('seconds', body.seconds);
+  copy('duration', body.duration);
+  copy('n', body.n);
+  copy('quality', body.quality);
+  copy('seed', body.seed);
+  copy('resolution', body.resolution);
+  copy('negative_prompt', body.negative_prompt);
+  copy('output_format', body.output_format);
+  return fields;
+}
+
+/** A chat body in the pipeline's terms: the last user message is the prompt, its images the references. */
+export function chatToGenerationInput(body: ChatCompletionBody): GenerationInput {
+  const input = extractUserInput(body.messages);
+  return { model: body.model, text: input.text, references: input.imageUrls, explicit: explicitFields(body) };
+}

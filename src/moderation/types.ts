@@ -1,0 +1,31 @@
+import type { ModelSpec } from '../catalog/types.js';
+import type { GenerationRequest } from '../intent/types.js';
+import type { JobRecord, JobResult } from '../jobs/types.js';
+
+export type ModerationStage = 'input_image' | 'prompt' | 'output';
+
+/** Why content was stopped: the stage, the policy category, and what the check measured. */
+export interface ModerationBlock {
+  stage: ModerationStage;
+  category: string;
+  /** Shown to the user; says what was found, not how to get around it. */
+  message: string;
+  scores?: Record<string, number>;
+}
+
+/**
+ * The gateway's own review, independent of whatever the upstream does. Stages 1 and 2 run before a
+ * job reaches any upstream; stage 3 runs on the stored results before a job may succeed.
+ */
+export interface Moderator {
+  /** Stage 1 (reference images) and stage 2 (prompt). Null lets the request through. */
+  checkRequest(spec: ModelSpec, request: GenerationRequest): Promise<ModerationBlock | null>;
+  /** Stage 3: the generated results of a job, already in storage. Null lets them through. */
+  reviewResults(job: JobRecord, results: JobResult[]): Promise<ModerationBlock | null>;
+}
+
+/** Lets everything through; used where moderation is switched off. */
+export const allowEverything: Moderator = {
+  checkRequest: async () => null,
+  reviewResults: async () => null,
+};
