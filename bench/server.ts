@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer, type AddressInfo } from 'node:net';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const BENCH_KEY = 'sk-bench-0123456789abcdef';
@@ -19,22 +20,25 @@ export interface BenchServer {
 export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'mediagate-bench-'));
+  const port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MEDIAGATE_DATA_DIR: dataDir, MEDIAGATE_API_KEYS: BENCH_KEY, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MEDIAGATE_DATA_DIR: dataDir, MEDIAGATE_API_KEYS: BENCH_KEY, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const m = output.match(/"port":(\d+)/);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
-  });
+  const onData = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  // The port is chosen here and the server polled for health, so no log line (or log level) is relied on.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${output}`);
+    if (Date.now() > deadline) throw new Error(`server did not become healthy: ${output}`);
+    const healthy = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    if (healthy) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return {
     child,
     baseUrl: `http://127.0.0.1:${port}`,
@@ -50,6 +54,17 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 export function percentile(sorted: number[], p: number): number {

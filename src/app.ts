@@ -20,10 +20,23 @@ import { JobEvents } from './jobs/events.js';
 import { newJobId } from './jobs/ids.js';
 import { SqlJobStore } from './jobs/job-store.js';
 import { JobRunner } from './jobs/runner.js';
-import { ChannelRegistry, type Channel } from './providers/registry.js';
+import { buildChannels } from './providers/build-channels.js';
+import { ChannelRegistry } from './providers/registry.js';
 import { SandboxProvider } from './providers/sandbox/index.js';
 import { LocalMediaStore } from './storage/index.js';
-import { allowEverything } from './moderation/index.js';
+import { createModerator } from './moderation/index.js';
+import { loadReference } from './intent/references.js';
+import { createJobOnce, readIdempotencyKey } from './jobs/idempotency.js';
+import { imageRoutes } from './http/images/routes.js';
+import { videoRoutes } from './http/videos/routes.js';
+import { VideoThumbnails } from './http/videos/thumbnails.js';
+import { openApiRoutes } from './http/openapi/route.js';
+import { resolveFfmpegPath } from './providers/sandbox/index.js';
+import { WebhookDeliveryStore } from './webhooks/delivery-store.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { KeyWebhookDefaults } from './webhooks/key-defaults.js';
+import { loadWebhookSecret } from './webhooks/secret.js';
+import { webhookSettingsRoutes } from './webhooks/settings-route.js';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -35,16 +48,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** With no upstream configured, the sandbox serves every catalog model under its own name. */
-function sandboxChannel(config: Config, dataDir: string): Channel {
-  const provider = new SandboxProvider({
+/** The local renderer; serves every catalog model when no upstream is configured. */
+function sandboxProvider(config: Config, dataDir: string): SandboxProvider {
+  return new SandboxProvider({
     dataDir,
     imageLatencyMs: config.sandbox.imageLatencyMs,
     videoLatencyMs: config.sandbox.videoLatencyMs,
     pollMs: config.sandbox.pollMs,
     ffmpegPath: config.ffmpegPath,
   });
-  return { name: 'sandbox', provider, models: new Map(listModels().map((m) => [m.id, m.id])) };
 }
 
 /**
@@ -63,10 +75,9 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   const jobStore = new SqlJobStore(database.db);
   const keyStore = new SqlApiKeyStore(database.db);
   const keys = await bootstrapApiKeys(keyStore, config.apiKeys, dataDir);
+  const webhookSecret = await loadWebhookSecret(config.webhooks.secret, dataDir);
   const media = new LocalMediaStore(join(dataDir, 'media'));
-  const channels = new ChannelRegistry([sandboxChannel(config, dataDir)]);
-  const moderator = allowEverything;
-
+  const channels = new ChannelRegistry(buildChannels(config, () => sandboxProvider(config, dataDir)));
   const app = Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
     bodyLimit: config.bodyLimitBytes,
@@ -78,6 +89,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     keepAliveTimeout: 75_000,
     forceCloseConnections: true,
   });
+  const moderator = createModerator(config, { media, db: database.db, log: app.log });
   const events = new JobEvents();
   const runner = new JobRunner({
     store: jobStore,
@@ -96,10 +108,38 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     keepAlive,
     mediaUrl: (key) => `${baseUrl}/media/${key}`,
     newJobId: () => newJobId(),
-    findJob: (id) => jobStore.get(id),
+    // A deleted job (DELETE /v1/videos/{id}) is gone for every endpoint.
+    findJob: async (id) => {
+      const job = await jobStore.get(id);
+      return job && !job.deletedAt ? job : null;
+    },
     servedModels: () => listModels().filter((m) => channels.servesModel(m.id)),
     prepareGeneration: (input) => prepareGeneration(input, { channels, media, references: config.references, moderator }),
+    media,
+    jobs: jobStore,
+    createJobOnce: (request, fingerprint, create) =>
+      createJobOnce(jobStore, { apiKeyId: request.apiKey.id, key: readIdempotencyKey(request.headers['idempotency-key']), fingerprint }, create),
+    storeReference: (input) =>
+      loadReference(input, {
+        store: media,
+        fetch: { maxBytes: config.references.maxBytes, timeoutMs: config.references.timeoutMs, maxRedirects: config.references.maxRedirects, allowlist: config.references.allowlist },
+        maxPixels: config.references.maxPixels,
+        maxBytes: config.references.maxBytes,
+      }),
   };
+  const keyWebhookDefaults = new KeyWebhookDefaults(database.db);
+  const webhooks = new WebhookDispatcher({
+    deliveries: new WebhookDeliveryStore(database.db),
+    keyDefaults: keyWebhookDefaults,
+    jobs: jobStore,
+    events,
+    settings: config.webhooks,
+    allowlist: config.references.allowlist,
+    secret: webhookSecret.secret,
+    mediaUrl: services.mediaUrl,
+    log: app.log,
+  });
+  const thumbnails = new VideoThumbnails(database.db, media, resolveFfmpegPath(config.ffmpegPath));
 
   registerErrorHandling(app);
   const authenticator = new ApiKeyAuthenticator(keyStore);
@@ -112,6 +152,11 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => chatRoutes(scope, services));
   await app.register(async (scope) => jobRoutes(scope, services));
+  await app.register(async (scope) => imageRoutes(scope, services, { references: config.references }));
+  await app.register(async (scope) => videoRoutes(scope, services, { references: config.references, thumbnails }));
+  await app.register(async (scope) => webhookSettingsRoutes(scope, { keyDefaults: keyWebhookDefaults, allowlist: config.references.allowlist }));
+  await app.register(async (scope) => openApiRoutes(scope));
+  if (webhookSecret.createdFile) app.log.info({ file: webhookSecret.createdFile }, 'generated a webhook signing secret');
 
   return {
     app,
@@ -124,10 +169,13 @@ export async function buildGateway(config: Config): Promise<Gateway> {
       const port = typeof address === 'object' && address ? address.port : config.port;
       baseUrl = publicBaseUrl(config, port);
       runner.start();
+      webhooks.start();
       return port;
     },
     async close() {
       await runner.stop();
+      await webhooks.stop();
+      await moderator.close?.();
       keepAlive.close();
       await app.close();
       await database.close();

@@ -1,9 +1,17 @@
 #!/usr/bin/env node
 import { buildGateway } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
+import { renderRoutingTable } from './config/print-config.js';
+import { buildChannels } from './providers/build-channels.js';
+import { SandboxProvider } from './providers/sandbox/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  if (process.argv.includes('--print-config')) {
+    const channels = buildChannels(config, () => new SandboxProvider({ dataDir: config.dataDir, imageLatencyMs: 0, videoLatencyMs: 0, pollMs: 1 }));
+    process.stdout.write(renderRoutingTable(config, channels));
+    return;
+  }
   const gateway = await buildGateway(config);
   const log = gateway.app.log;
   const port = await gateway.listen();

@@ -103,7 +103,7 @@ function image(
   };
 }
 
-function video(id: string, ownedBy: string, description: string): ModelSpec {
+function video(id: string, ownedBy: string, description: string, opts: Partial<ModelSpec> = {}): ModelSpec {
   return {
     id,
     kind: 'video',
@@ -120,12 +120,42 @@ function video(id: string, ownedBy: string, description: string): ModelSpec {
     defaultFormat: 'mp4',
     formats: ['mp4'],
     price: { perSecond: 0.1 },
+    ...opts,
   };
 }
+
+/** Veo, Seedance, Wan and Kling only make 16:9 and 9:16 (Seedance and Kling also 1:1) at fixed lengths. */
+const WIDE_TALL = { '16:9': '1280x720', '9:16': '720x1280' };
 
 export const CATALOG: readonly ModelSpec[] = [
   video('sora-2', 'openai', 'Text- and image-to-video, up to 15 s, routed to the configured video upstream'),
   video('sora_video2', 'openai', 'Alias of sora-2 used by chat-format resellers'),
+  video('veo-3.1', 'google', 'Google Veo 3.1: 4, 6 or 8 s with audio', {
+    aspectRatios: Object.keys(WIDE_TALL),
+    sizes: WIDE_TALL,
+    durations: { min: 4, max: 8, default: 8, allowed: [4, 6, 8] },
+    price: { perSecond: 0.4 },
+  }),
+  video('veo-3.1-fast', 'google', 'Google Veo 3.1 Fast: 4, 6 or 8 s with audio', {
+    aspectRatios: Object.keys(WIDE_TALL),
+    sizes: WIDE_TALL,
+    durations: { min: 4, max: 8, default: 8, allowed: [4, 6, 8] },
+    price: { perSecond: 0.15 },
+  }),
+  video('doubao-seedance-1-0-pro', 'bytedance', 'Seedance 1.0 Pro text- and image-to-video, 3–12 s', {
+    durations: { min: 3, max: 12, default: 5 },
+    price: { perSecond: 0.05 },
+  }),
+  video('wan2.5', 'alibaba', 'Wan 2.5 text- and image-to-video, 5 or 10 s', {
+    aspectRatios: Object.keys(WIDE_TALL),
+    sizes: WIDE_TALL,
+    durations: { min: 5, max: 10, default: 5, allowed: [5, 10] },
+    price: { perSecond: 0.1 },
+  }),
+  video('kling-v2-1', 'kuaishou', 'Kling 2.1 text- and image-to-video, 5 or 10 s', {
+    durations: { min: 5, max: 10, default: 5, allowed: [5, 10] },
+    price: { perSecond: 0.07 },
+  }),
 
   image('gpt-image-1', 'openai', 'OpenAI GPT Image: generation and multi-image edits', GPT_IMAGE_SIZES, { maxN: 10, maxReferences: 16, price: { perImage: 0.042 } }),
   image('gpt-4o-image', 'openai', 'GPT-4o image generation (chat-format)', GPT_IMAGE_SIZES, { maxReferences: 16 }),

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { channelsFromEnv } from './channels-from-env.js';
 import { configSchema, type Config } from './schema.js';
+import { MODERATION_ENV_BINDINGS } from '../moderation/config-env.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -30,6 +32,20 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['MEDIAGATE_JOB_TIMEOUT_MS', ['jobs', 'timeoutMs'], int],
   ['MEDIAGATE_KEEPALIVE_MS', ['keepAliveMs'], int],
   ['FFMPEG_PATH', ['ffmpegPath'], String],
+  ...MODERATION_ENV_BINDINGS,
+  ['MEDIAGATE_WEBHOOK_SECRET', ['webhooks', 'secret'], String],
+  ['MEDIAGATE_WEBHOOK_DEFAULT_URL', ['webhooks', 'defaultUrl'], String],
+  ['MEDIAGATE_WEBHOOK_TIMEOUT_MS', ['webhooks', 'timeoutMs'], int],
+  ['MEDIAGATE_WEBHOOK_MAX_ATTEMPTS', ['webhooks', 'maxAttempts'], int],
+  ['MEDIAGATE_WEBHOOK_BACKOFF_MS', ['webhooks', 'initialBackoffMs'], int],
+  ['MEDIAGATE_WEBHOOK_MAX_BACKOFF_MS', ['webhooks', 'maxBackoffMs'], int],
+  ['MEDIAGATE_WEBHOOK_POLL_MS', ['webhooks', 'pollMs'], int],
+  ['MEDIAGATE_SANDBOX_MODE', ['sandbox', 'mode'], String],
+  ['MEDIAGATE_SUBMIT_ATTEMPTS', ['jobs', 'submitAttempts'], int],
+  ['MEDIAGATE_SUBMIT_BACKOFF_MS', ['jobs', 'submitBackoffMs'], int],
+  ['MEDIAGATE_MAX_STATUS_CALLS', ['jobs', 'maxStatusCalls'], int],
+  ['MEDIAGATE_POLL_INTERVAL_MS', ['jobs', 'pollIntervalMs'], int],
+  ['MEDIAGATE_RESULT_MAX_BYTES', ['jobs', 'resultMaxBytes'], int],
 ];
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown) {
@@ -60,6 +76,9 @@ export function loadConfig(env: Env = process.env): Config {
     const value = env[name];
     if (value !== undefined && value !== '') setPath(raw, path, read(value));
   }
+  const yamlChannels = Array.isArray(raw.channels) ? (raw.channels as { name?: unknown }[]) : [];
+  const taken = new Set(yamlChannels.map((c) => String(c?.name)));
+  raw.channels = [...yamlChannels, ...channelsFromEnv(env, taken)];
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);

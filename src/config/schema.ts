@@ -1,6 +1,33 @@
 import { z } from 'zod';
+import { moderationSchema } from '../moderation/config-schema.js';
 
 const byteSize = z.number().int().positive();
+
+/** One upstream account. YAML example in README ("Channels"). */
+export const channelSchema = z.object({
+  name: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'letters, digits, "_", "." and "-" only'),
+  /** Protocol: openai-images, openai-videos, gemini, bfl, ark, dashscope, recraft, chat-relay, kling. */
+  type: z.string(),
+  /** Defaults to the protocol's public endpoint. */
+  baseUrl: z.string().url().optional(),
+  keys: z.array(z.string().min(1)).default([]),
+  /** Public model name → upstream model name; a list means the same name on both sides. */
+  models: z.union([z.record(z.string(), z.string()), z.array(z.string())]),
+  /** Higher is tried first. */
+  priority: z.number().int().default(0),
+  /** Share of traffic among channels of equal priority. */
+  weight: z.number().positive().default(1),
+  /** Most jobs this process runs on the channel at once; more wait their turn. */
+  concurrency: z.number().int().positive().default(16),
+  /** Per upstream call. Synchronous image APIs can take a minute or two. */
+  timeoutMs: z.number().int().positive().default(180_000),
+  /** Steady status-poll interval, replacing the protocol's default schedule. */
+  pollIntervalMs: z.number().int().positive().optional(),
+  /** Protocol-specific settings. */
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type ChannelConfig = z.infer<typeof channelSchema>;
 
 /** Resolved configuration. YAML keys use these names; environment variables override them. */
 export const configSchema = z.object({
@@ -26,8 +53,11 @@ export const configSchema = z.object({
       allowlist: z.array(z.string()).default([]),
     })
     .prefault({}),
+  channels: z.array(channelSchema).default([]),
   sandbox: z
     .object({
+      /** `auto`: the sandbox serves every model only while no upstream channel is configured. */
+      mode: z.enum(['auto', 'always', 'never']).default('auto'),
       imageLatencyMs: z.number().int().min(0).default(2_000),
       videoLatencyMs: z.number().int().min(0).default(6_000),
       pollMs: z.number().int().min(10).default(500),
@@ -43,11 +73,43 @@ export const configSchema = z.object({
       orphanScanIntervalMs: z.number().int().min(100).default(10_000),
       /** A job still unfinished after this long fails with `job_timeout`. */
       timeoutMs: z.number().int().positive().default(30 * 60_000),
+      /** Submissions per channel when the upstream certainly did not accept the work (before failing over). */
+      submitAttempts: z.number().int().min(1).max(10).default(3),
+      /** First retry delay; doubles per attempt (Retry-After wins when the upstream sends one). */
+      submitBackoffMs: z.number().int().min(0).default(1_000),
+      /** Poll interval for every channel, replacing the protocols' schedules (tests and benchmarks). */
+      pollIntervalMs: z.number().int().positive().optional(),
+      /** Status calls after which a job is given up on. */
+      maxStatusCalls: z.number().int().positive().default(720),
+      /** Largest result downloaded from an upstream. */
+      resultMaxBytes: byteSize.default(1024 * 1024 * 1024),
+      /** Time allowed for downloading one result. */
+      resultTimeoutMs: z.number().int().positive().default(10 * 60_000),
     })
     .prefault({}),
   /** An SSE comment goes out when a stream has been silent this long. */
   keepAliveMs: z.number().int().min(100).default(15_000),
   ffmpegPath: z.string().optional(),
+  /** The gateway's own content review (README "Moderation"). */
+  moderation: moderationSchema,
+  /** Job completion callbacks (README "Webhooks"). */
+  webhooks: z
+    .object({
+      /** HMAC-SHA256 signing secret; when absent one is generated into `<dataDir>/webhook-secret`. */
+      secret: z.string().min(16).optional(),
+      /** Receives events of every key that has no default of its own and jobs that name no `webhook_url`. */
+      defaultUrl: z.string().url().optional(),
+      /** Time allowed for one delivery attempt. */
+      timeoutMs: z.number().int().positive().default(10_000),
+      /** Attempts before a delivery is given up. */
+      maxAttempts: z.number().int().min(1).max(50).default(8),
+      /** Wait after the first failed attempt; doubles per attempt up to `maxBackoffMs`. */
+      initialBackoffMs: z.number().int().min(0).default(10_000),
+      maxBackoffMs: z.number().int().min(0).default(60 * 60_000),
+      /** How often due retries are looked for. */
+      pollMs: z.number().int().min(10).default(1_000),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

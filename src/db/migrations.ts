@@ -39,6 +39,54 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_idempotency_and_webhooks': {
+    async up(db: Kysely<unknown>) {
+      // SQLite adds one column per ALTER TABLE statement.
+      await db.schema.alterTable('jobs').addColumn('idempotency_key', 'text').execute();
+      await db.schema.alterTable('jobs').addColumn('idempotency_fingerprint', 'text').execute();
+      await db.schema.alterTable('jobs').addColumn('webhook_url', 'text').execute();
+      await db.schema.alterTable('jobs').addColumn('remixed_from', 'text').execute();
+      await db.schema.alterTable('jobs').addColumn('deleted_at', 'bigint').execute();
+      // The guarantee behind Idempotency-Key: of two concurrent inserts with one key, one fails.
+      // Rows without a key hold NULL, which both databases leave out of uniqueness.
+      await db.schema.createIndex('jobs_idempotency').unique().on('jobs').columns(['api_key_id', 'idempotency_key']).execute();
+      await db.schema.createIndex('jobs_key_kind_id').on('jobs').columns(['api_key_id', 'kind', 'id']).execute();
+
+      await db.schema.alterTable('api_keys').addColumn('webhook_url', 'text').execute();
+
+      await db.schema
+        .createTable('webhook_deliveries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('api_key_id', 'text', (c) => c.notNull())
+        .addColumn('event_type', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('delivered_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('webhook_deliveries_job_event').unique().on('webhook_deliveries').columns(['job_id', 'event_type']).execute();
+      await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+
+      await db.schema
+        .createTable('media_thumbnails')
+        .addColumn('video_key', 'text', (c) => c.primaryKey())
+        .addColumn('thumbnail_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0003_channel_routing': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('jobs').addColumn('channel_key', 'text').execute();
+      await db.schema.alterTable('jobs').addColumn('submit_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -17,9 +17,21 @@ export interface JobsTable {
   lease_owner: string | null;
   lease_expires_at: number | null;
   status_calls: Generated<number>;
+  /** Fingerprint of the channel key that submitted the task (tasks are polled with it). */
+  channel_key: string | null;
+  /** Submissions made for this job (retries and failovers included). */
+  submit_attempts: Generated<number>;
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+  /** Added by 0002: set together when a create request carried an Idempotency-Key. */
+  idempotency_key: Generated<string | null>;
+  /** Endpoint and content of the request that created the job, to tell a retry from a conflict. */
+  idempotency_fingerprint: Generated<string | null>;
+  webhook_url: Generated<string | null>;
+  /** Job id of the video this one remixes. */
+  remixed_from: Generated<string | null>;
+  deleted_at: Generated<number | null>;
 }
 
 export interface ApiKeysTable {
@@ -29,9 +41,39 @@ export interface ApiKeysTable {
   prefix: string;
   created_at: number;
   revoked_at: number | null;
+  /** Default webhook for this key's jobs (0002). */
+  webhook_url: Generated<string | null>;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  job_id: string;
+  api_key_id: string;
+  event_type: string;
+  url: string;
+  /** The exact body sent on every attempt. */
+  payload: string;
+  /** `pending`, `delivered` or `failed` (gave up). */
+  status: string;
+  attempts: Generated<number>;
+  /** Also serves as a claim: a sender pushes it forward before sending. */
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+/** Thumbnails derived from stored videos, by the video's storage key. */
+export interface MediaThumbnailsTable {
+  video_key: string;
+  thumbnail_key: string;
+  created_at: number;
 }
 
 export interface DatabaseSchema {
   jobs: JobsTable;
   api_keys: ApiKeysTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  media_thumbnails: MediaThumbnailsTable;
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JobRecord } from '../jobs/types.js';
 import { ApiError } from './errors.js';
 import type { GatewayServices } from './services.js';
@@ -20,6 +20,7 @@ export function toJobObject(job: JobRecord, mediaUrl: (key: string) => string) {
     adjustments: job.request.adjustments,
     results: job.results.map((r) => ({ url: mediaUrl(r.key), content_type: r.contentType, bytes: r.bytes, width: r.width ?? null, height: r.height ?? null, seconds: r.seconds ?? null })),
     error: job.error ? { code: job.error.code, message: job.error.message, stage: job.error.stage ?? null, category: job.error.category ?? null } : null,
+    upstream: { channel: job.channel, submit_attempts: job.submitAttempts, status_calls: job.statusCalls },
     created_at: Math.floor(job.createdAt / 1000),
     completed_at: job.completedAt === null ? null : Math.floor(job.completedAt / 1000),
   };
@@ -30,13 +31,21 @@ export function toJobObject(job: JobRecord, mediaUrl: (key: string) => string) {
  * id without the `chatcmpl-` prefix), so a client whose stream dropped can still fetch the result.
  */
 export async function jobRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
-  app.get<{ Params: { id: string } }>('/v1/jobs/:id', async (request) => {
-    const id = request.params.id.replace(/^chatcmpl-/, '');
-    const job = await services.findJob(id);
+  const ownJob = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const job = await services.findJob(request.params.id.replace(/^chatcmpl-/, ''));
     // Someone else's job is reported exactly like a missing one, so ids cannot be probed.
     if (!job || job.apiKeyId !== request.apiKey.id) {
       throw new ApiError(404, `No job with id '${request.params.id}'.`, 'invalid_request_error', 'id', 'job_not_found');
     }
-    return toJobObject(job, services.mediaUrl);
+    return job;
+  };
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id', async (request) => toJobObject(await ownJob(request), services.mediaUrl));
+
+  /** Stops an unfinished job (and its upstream task where the protocol can); a finished job is a 409. */
+  app.post<{ Params: { id: string } }>('/v1/jobs/:id/cancel', async (request) => {
+    const job = await ownJob(request);
+    const cancelled = await services.runner.cancel(job.id);
+    if (!cancelled) throw new ApiError(409, `Job '${job.id}' has already finished (${job.status}).`, 'invalid_request_error', 'id', 'job_already_finished');
+    return toJobObject(cancelled, services.mediaUrl);
   });
 }

@@ -71,7 +71,8 @@ export async function prepareGeneration(input: GenerationInput, deps: PrepareDep
     maxPixels: deps.references.maxPixels,
     maxBytes: deps.references.maxBytes,
   });
-  const request = resolveGeneration(spec, parsed, input.explicit, references, input.references.length);
+  const resolved = resolveGeneration(spec, parsed, input.explicit, references, input.references.length);
+  const request = route.channel.provider.adapt?.(resolved, route.upstreamModel) ?? resolved;
   const block = await deps.moderator.checkRequest(spec, request);
   if (!block) return { spec, route, request };
   return {

@@ -32,6 +32,23 @@ const CHINESE_DIGITS: Record<string, number> = { 一: 1, 两: 2, 二: 2, 三: 3,
 
 const SECONDS_UNIT = String.raw`(?:seconds?|secs?|s)`;
 
+/** `her 30s`, `the 80s`, `early 90s`, `mid-70s`: an age or a decade, not a duration. */
+const DECADE_BEFORE = String.raw`(?<!\b(?:the|her|his|their|my|your|our|its|early|late|mid)[\s-])`;
+/** `90s fashion`, `80s look`: a decade describing a style. */
+const DECADE_NOUNS = String.raw`fashion|style|styles|look|looks|vibe|vibes|era|aesthetic|music|hair|hairstyle|decor|design|movie|movies|film|films|cartoon|cartoons|anime|poster|posters|kid|kids|pop|rock|disco|retro|vintage|sitcom`;
+/**
+ * `iPhone 5s`, `5s Nike shoes`: a number glued to a product name. A camel-case word before it or a
+ * capitalised word right after it reads as a name, so the text stays.
+ */
+const PRODUCT_BEFORE = String.raw`(?<!\b[a-z]+[A-Z][A-Za-z]*\s)`;
+const PRODUCT_AFTER = String.raw`(?!\s+[A-Z])`;
+
+/** `the score was 2:1`, `won 3:2`: a score, not a ratio. */
+const SCORE_BEFORE = String.raw`(?<!\b(?:score|scores|scored|won|lost|beat|beats|lead|leads|led|wins?)\s+(?:(?:was|is|of)\s+)?)`;
+
+/** Chinese characters and full-width punctuation: no space is left where a directive between them was cut. */
+const CJK_CONTEXT = /[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+
 function setRatio(into: PromptDirectives, w: string, h: string, requireKnown: boolean): boolean {
   const ratio = `${Number(w)}:${Number(h)}`;
   if (Number(w) <= 0 || Number(h) <= 0) return false;
@@ -81,7 +98,7 @@ export const DIRECTIVE_RULES: readonly DirectiveRule[] = [
   rule('duration-flag', new RegExp(String.raw`(?:--(?:duration|dur|seconds)\s+|\bduration\s*[:：=]\s*)(\d+(?:\.\d+)?)\s*(?:${SECONDS_UNIT}\b)?`, 'gi'), (m, d) =>
     setSeconds(d, m[1]),
   ),
-  rule('duration-zh', /(?:视频)?时长\s*[:：为]?\s*(\d+(?:\.\d+)?)\s*(?:秒钟?|s)?/gi, (m, d) => setSeconds(d, m[1])),
+  rule('duration-zh', /(?:视频)?时长\s*[:：为]?\s*(\d+(?:\.\d+)?)\s*(?:秒钟?的?|s)?/gi, (m, d) => setSeconds(d, m[1])),
   rule('seed', /(?:--seed\s+|\bseed\s*[:：=]\s*|种子\s*[:：]?\s*)(\d{1,10})\b/gi, (m, d) => {
     d.seed ??= Number(m[1]);
     return true;
@@ -95,23 +112,44 @@ export const DIRECTIVE_RULES: readonly DirectiveRule[] = [
     return true;
   }),
   rule('size-bare', /(?<![\w.])(\d{3,4})\s*[x×*]\s*(\d{3,4})(?![\w.])/g, (m, d) => setSize(d, m[1], m[2])),
-  rule('seconds-zh', /(\d+(?:\.\d+)?)\s*秒钟?/g, (m, d) => setSeconds(d, m[1])),
+  rule('seconds-zh', /(\d+(?:\.\d+)?)\s*秒钟?的?/g, (m, d) => setSeconds(d, m[1])),
   rule('seconds-hyphen', /\b(\d{1,2})-(?:second|sec)\b/gi, (m, d) => setSeconds(d, m[1])),
-  // `10s` / `10 sec`: not a decade (`1990s`, `the 60s`, `'80s`), and at most two digits.
-  rule('seconds-short', /(?<![\w.'’])(?<!\bthe\s)(\d{1,2}(?:\.\d+)?)\s?(?:s|secs?)(?![\w'’])/gi, (m, d) => setSeconds(d, m[1])),
+  // `10s` / `10 sec`: at most two digits, and not a decade or age (`1990s`, `'80s`, `her 30s`,
+  // `90s fashion`) nor part of a product name (`iPhone 5s`). Case-sensitive for PRODUCT_AFTER.
+  rule(
+    'seconds-short',
+    new RegExp(
+      String.raw`(?<![\w.'’])${DECADE_BEFORE}${PRODUCT_BEFORE}(\d{1,2}(?:\.\d+)?)\s?(?:[sS]|[sS][eE][cC][sS]?)(?![\w'’])${PRODUCT_AFTER}(?!(?<=\b[2-9]0s)\s+(?:${DECADE_NOUNS})\b)`,
+      'g',
+    ),
+    (m, d) => setSeconds(d, m[1]),
+  ),
   // `10 seconds` only where it reads as a length: at the end, or before "long", "video", "clip".
   rule('seconds-long', /(?<![\w.])(\d{1,2}(?:\.\d+)?)\s*seconds?(?=\s*(?:long\b|video\b|clip\b|[,.;!?，。；！？)]*\s*$))/gim, (m, d) => setSeconds(d, m[1])),
-  rule('count-zh', /(\d{1,2}|[一两二三四五六七八九十])\s*张(?:图片|图)?/g, (m, d) => {
+  // Not `第2张` ("the second image").
+  rule('count-zh', /(?<!第\s*)(\d{1,2}|[一两二三四五六七八九十])\s*张(?:图片|图)?/g, (m, d) => {
     d.n ??= CHINESE_DIGITS[m[1]] ?? Number(m[1]);
     return true;
   }),
-  rule('orientation-zh', /正方形|方形|横屏|宽屏|竖屏|窄屏/g, (m, d) => {
-    d.aspectRatio ??= CJK_ORIENTATIONS[m[0]];
-    return true;
-  }),
-  // A bare known ratio, unless it reads as a clock time (`at 16:30`, `9:16 pm`).
-  rule('ratio-bare', /(?<![\d:：.])(?<!\bat\s)(?<!\bat\sthe\s)(\d{1,2})\s*[:：]\s*(\d{1,2})(?![\d:：.])(?!\s*(?:am|pm|a\.m\.|p\.m\.)\b)/gi, (m, d) =>
-    setRatio(d, m[1], m[2], true),
+  // 横屏/竖屏/宽屏/窄屏 name a screen format (`横屏的视频` too). 方形 is also a shape (`方形的盒子`,
+  // `长方形`), so it is a directive only standing alone or before a word for the picture itself.
+  rule(
+    'orientation-zh',
+    /(横屏|宽屏|竖屏|窄屏)的?|(?<![长立菱])(正方形|方形)(?=$|[\s,，。.;；、!！?？:：)）]|画面|构图|比例|尺寸|格式|图片|图像|照片|视频|图)/g,
+    (m, d) => {
+      d.aspectRatio ??= CJK_ORIENTATIONS[m[1] ?? m[2]];
+      return true;
+    },
+  ),
+  // A bare known ratio, unless it reads as a clock time (`at 16:30`, `9:16 pm`), a score (`won 2:1`)
+  // or a proportion (`the 1:1 ratio of flour to water`). A following "ratio" is part of it.
+  rule(
+    'ratio-bare',
+    new RegExp(
+      String.raw`(?<![\d:：.])(?<!\bat\s)(?<!\bat\sthe\s)${SCORE_BEFORE}(\d{1,2})\s*[:：]\s*(\d{1,2})(?![\d:：.])(?!\s*(?:am|pm|a\.m\.|p\.m\.)\b)(?!\s*(?:aspect\s+)?ratio\s+(?:of|between)\b)(?:\s*(?:aspect\s+)?ratio\b)?`,
+      'gi',
+    ),
+    (m, d) => setRatio(d, m[1], m[2], true),
   ),
 ];
 
@@ -127,7 +165,7 @@ function tidy(text: string): string {
     .replace(/[(（]\s*[)）]/g, ' ')
     .replace(/[ \t]+/g, ' ')
     .replace(/ *\n */g, '\n')
-    .replace(/\s+([,.;!?，。；！？、])/g, '$1')
+    .replace(/\s+([,.;!?，。；！？、：])/g, '$1')
     .replace(/([,，、;；])(\s*[,，、;；])+/g, '$1')
     .replace(/^[\s,，、;；:：|\-–—]+/, '')
     .replace(/[\s,，、;；:：|\-–—]+$/, '')
@@ -139,8 +177,12 @@ export function parsePrompt(text: string): ParsedPrompt {
   let prompt = text;
   for (const { pattern, extract } of DIRECTIVE_RULES) {
     prompt = prompt.replace(pattern, (...args) => {
+      // Named groups are not used, so the last two arguments are the offset and the whole text.
+      const [offset, whole] = args.slice(-2) as [number, string];
       const match = args.slice(0, -2) as unknown as RegExpExecArray;
-      return extract(match, directives) ? ' ' : match[0];
+      if (!extract(match, directives)) return match[0];
+      const between = whole.slice(offset - 1, offset) + whole.slice(offset + match[0].length, offset + match[0].length + 1);
+      return between.length === 2 && [...between].every((c) => CJK_CONTEXT.test(c)) ? '' : ' ';
     });
   }
   return { prompt: tidy(prompt), directives, language: detectLanguage(text) };

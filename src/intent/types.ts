@@ -66,4 +66,8 @@ export interface GenerationRequest {
   language: Language;
   /** One short human line per value that was snapped to what the model supports. */
   adjustments: string[];
+  /** Images API `background` (`auto`, `transparent`, `opaque`), passed to upstreams that take it. */
+  background?: string;
+  /** Images API edit mask (a PNG the size of the first reference); its transparent pixels mark what to change. */
+  mask?: StoredReference;
 }

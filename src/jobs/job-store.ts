@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { MediaKind } from '../catalog/types.js';
 import type { DatabaseSchema, JobsTable } from '../db/schema.js';
 import type { NormalisedError } from '../providers/types.js';
-import type { JobRecord, JobResult, JobStatus, JobStore, NewJob } from './types.js';
+import type { JobListQuery, JobRecord, JobResult, JobStatus, JobStore, NewJob } from './types.js';
 
 const ACTIVE: JobStatus[] = ['queued', 'running'];
 
@@ -26,9 +26,16 @@ function toRecord(row: Selectable<JobsTable>): JobRecord {
     leaseOwner: row.lease_owner,
     leaseExpiresAt: row.lease_expires_at,
     statusCalls: row.status_calls,
+    channelKey: row.channel_key,
+    submitAttempts: row.submit_attempts,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     completedAt: row.completed_at,
+    idempotencyKey: row.idempotency_key,
+    idempotencyFingerprint: row.idempotency_fingerprint,
+    webhookUrl: row.webhook_url,
+    remixedFrom: row.remixed_from,
+    deletedAt: row.deleted_at,
   };
 }
 
@@ -53,9 +60,16 @@ export class SqlJobStore implements JobStore {
       lease_owner: null,
       lease_expires_at: null,
       status_calls: 0,
+      channel_key: null,
+      submit_attempts: 0,
       created_at: job.createdAt,
       updated_at: job.createdAt,
       completed_at: null,
+      idempotency_key: job.idempotencyKey ?? null,
+      idempotency_fingerprint: job.idempotencyFingerprint ?? null,
+      webhook_url: job.webhookUrl ?? null,
+      remixed_from: job.remixedFrom ?? null,
+      deleted_at: null,
     };
     await this.db.insertInto('jobs').values(row).execute();
     return toRecord(row);
@@ -91,13 +105,17 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  async markSubmitting(id: string, channel: string, now: number): Promise<void> {
+  async markSubmitting(id: string, channel: string, channelKey: string | null, now: number): Promise<void> {
     await this.db
       .updateTable('jobs')
-      .set({ status: 'running', channel, submitted_at: now, updated_at: now })
+      .set({ status: 'running', channel, channel_key: channelKey, submitted_at: now, submit_attempts: sql<number>`submit_attempts + 1`, updated_at: now })
       .where('id', '=', id)
       .where('status', 'in', ACTIVE)
       .execute();
+  }
+
+  async markNotSubmitted(id: string, now: number): Promise<void> {
+    await this.db.updateTable('jobs').set({ submitted_at: null, updated_at: now }).where('id', '=', id).where('operation', 'is', null).execute();
   }
 
   async saveOperation(id: string, operation: Record<string, unknown>, now: number): Promise<void> {
@@ -145,6 +163,50 @@ export class SqlJobStore implements JobStore {
       .limit(limit)
       .execute();
     return rows.map(toRecord);
+  }
+
+  async findByIdempotencyKey(apiKeyId: string, key: string): Promise<JobRecord | null> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('api_key_id', '=', apiKeyId).where('idempotency_key', '=', key).executeTakeFirst();
+    return row ? toRecord(row) : null;
+  }
+
+  async list(query: JobListQuery): Promise<JobRecord[]> {
+    // Ids sort by creation time (see ids.ts), so the id is both the order and the cursor.
+    let select = this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('api_key_id', '=', query.apiKeyId)
+      .where('kind', '=', query.kind)
+      .where('deleted_at', 'is', null);
+    if (query.after !== undefined) select = select.where('id', query.order === 'asc' ? '>' : '<', query.after);
+    const rows = await select.orderBy('id', query.order).limit(query.limit).execute();
+    return rows.map(toRecord);
+  }
+
+  async markDeleted(id: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ deleted_at: now, idempotency_key: null, updated_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .where('status', 'not in', ACTIVE)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async isMediaReferenced(key: string, exceptJobId: string): Promise<boolean> {
+    // Keys are content hashes, so identical renders and re-uploaded results share one file.
+    // A substring scan of the JSON columns: deletions are rare, and keys contain no LIKE wildcards.
+    const pattern = `%"${key}"%`;
+    const row = await this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('id', '<>', exceptJobId)
+      .where('deleted_at', 'is', null)
+      .where((eb) => eb.or([eb('results', 'like', pattern), eb('request', 'like', pattern)]))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Terminal transitions apply once: a job already terminal keeps its outcome. */

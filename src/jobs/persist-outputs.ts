@@ -1,16 +1,26 @@
 import { Readable } from 'node:stream';
+import { UpstreamError } from '../providers/errors.js';
 import type { ProviderOutput } from '../providers/types.js';
-import type { MediaStore } from '../storage/types.js';
+import { ObjectTooLargeError } from '../storage/local-store.js';
+import type { MediaStore, StoredObject } from '../storage/types.js';
 import type { JobResult } from './types.js';
 
-/** Largest result the gateway will download from an upstream. */
-const MAX_RESULT_BYTES = 1024 * 1024 * 1024;
+export interface DownloadLimits {
+  maxBytes: number;
+  timeoutMs: number;
+}
 
-/** Moves each provider output into mediagate's own storage, so links never depend on the upstream. */
-export async function persistOutputs(outputs: ProviderOutput[], media: MediaStore): Promise<JobResult[]> {
+/** A link that no longer serves the result: retrying the download cannot help. */
+const GONE = new Set([401, 403, 404, 410]);
+
+/**
+ * Moves each provider output into mediagate's own storage, so links never depend on the upstream
+ * (BFL's expire in ten minutes, most others in a day). Downloads stream to disk.
+ */
+export async function persistOutputs(outputs: ProviderOutput[], media: MediaStore, limits: DownloadLimits): Promise<JobResult[]> {
   const results: JobResult[] = [];
   for (const output of outputs) {
-    const stored = await storeOutput(output, media);
+    const stored = await storeOutput(output, media, limits);
     results.push({
       key: stored.key,
       contentType: stored.contentType,
@@ -23,18 +33,49 @@ export async function persistOutputs(outputs: ProviderOutput[], media: MediaStor
   return results;
 }
 
-async function storeOutput(output: ProviderOutput, media: MediaStore) {
+async function storeOutput(output: ProviderOutput, media: MediaStore, limits: DownloadLimits): Promise<StoredObject> {
   const { source, contentType } = output;
   switch (source.type) {
     case 'file':
       return media.putFile(source.path, contentType);
     case 'bytes':
       return media.put(source.data, contentType);
-    case 'url': {
-      // Operator-configured upstream links, not user input: no address policy applies here.
-      const response = await fetch(source.url, { headers: source.headers });
-      if (!response.ok || !response.body) throw new Error(`Result download failed with HTTP ${response.status}`);
-      return media.putStream(Readable.fromWeb(response.body as never), contentType, MAX_RESULT_BYTES);
+    case 'stored': {
+      const found = await media.locate(source.key);
+      if (!found) throw new UpstreamError('rejected', { code: 'result_missing', message: 'A result stored earlier is no longer in storage.' });
+      return { key: source.key, contentType, bytes: found.bytes, sha256: source.key.split('/')[1].split('.')[0] };
     }
+    case 'url':
+      return download(source.url, source.headers, contentType, media, limits);
   }
 }
+
+async function download(url: string, headers: Record<string, string> | undefined, contentType: string, media: MediaStore, limits: DownloadLimits): Promise<StoredObject> {
+  // Operator-configured upstreams hand out these links; they are not user input, so no address policy applies.
+  let response: Response;
+  try {
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(limits.timeoutMs), redirect: 'follow' });
+  } catch {
+    throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: 'The result could not be downloaded from the upstream.' });
+  }
+  if (GONE.has(response.status)) {
+    throw new UpstreamError('rejected', {
+      code: 'result_expired',
+      message: `The upstream's result link no longer works (HTTP ${response.status}); it has probably expired.`,
+    });
+  }
+  if (!response.ok || !response.body) {
+    throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: `The result download failed with HTTP ${response.status}.` });
+  }
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  try {
+    return await media.putStream(Readable.fromWeb(response.body as never), contentType, limits.maxBytes);
+  } catch (err) {
+    if (err instanceof ObjectTooLargeError) throw tooLarge(limits.maxBytes);
+    throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: 'The result download was interrupted.' });
+  }
+}
+
+const tooLarge = (maxBytes: number) =>
+  new UpstreamError('rejected', { code: 'result_too_large', message: `The upstream's result is larger than the ${Math.round(maxBytes / 1048576)} MiB limit.` });

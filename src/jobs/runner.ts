@@ -5,7 +5,9 @@ import type { NormalisedError, OperationRef, ProviderContext } from '../provider
 import type { MediaStore } from '../storage/types.js';
 import type { Moderator } from '../moderation/types.js';
 import type { JobEvent, JobEvents } from './events.js';
+import { UpstreamError } from '../providers/errors.js';
 import { persistOutputs } from './persist-outputs.js';
+import { Submitter } from './submission.js';
 import { abortableSleep } from './sleep.js';
 import type { JobRecord, JobStore, NewJob } from './types.js';
 import { TERMINAL_STATUSES } from './types.js';
@@ -28,6 +30,11 @@ const REVIEW_PROGRESS = 95;
 
 /** Consecutive failed status calls after which a job is given up on. */
 const MAX_CONSECUTIVE_POLL_ERRORS = 10;
+/** Tries at downloading a finished result before the job fails. */
+const MAX_DOWNLOAD_ATTEMPTS = 3;
+
+/** An error as a log line can carry it: never the request that holds a key. */
+const describe = (err: unknown) => (err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) });
 
 const internalError = (message: string): NormalisedError => ({ code: 'internal_error', message });
 
@@ -38,11 +45,22 @@ const internalError = (message: string): NormalisedError => ({ code: 'internal_e
  */
 export class JobRunner {
   private readonly active = new Map<string, AbortController>();
+  /** Progress a provider reported while its `start` was still running (streaming relays). */
+  private readonly startProgress = new Map<string, number>();
+  private readonly submitter: Submitter;
   private leaseTimer?: NodeJS.Timeout;
   private orphanTimer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(private readonly deps: RunnerDeps) {}
+  constructor(private readonly deps: RunnerDeps) {
+    this.submitter = new Submitter({
+      store: deps.store,
+      channels: deps.channels,
+      settings: deps.settings,
+      log: deps.log,
+      context: (jobId, route, apiKey, signal) => this.context(jobId, route, apiKey, signal),
+    });
+  }
 
   start(): void {
     const { leaseMs, orphanScanIntervalMs } = this.deps.settings;
@@ -77,6 +95,27 @@ export class JobRunner {
     return job;
   }
 
+  /**
+   * Stops a job that has not finished: the upstream is asked to cancel where its protocol allows
+   * (best effort — the task may already be done), and the job ends `cancelled`. Returns the job, or
+   * null when it was already terminal or unknown.
+   */
+  async cancel(jobId: string): Promise<JobRecord | null> {
+    const job = await this.deps.store.get(jobId);
+    if (!job || TERMINAL_STATUSES.includes(job.status)) return null;
+    this.active.get(jobId)?.abort();
+    const route = job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined;
+    if (route && job.operation && route.channel.provider.cancel) {
+      const key = route.channel.keys.byId(job.channelKey) ?? route.channel.keys.next() ?? { key: '' };
+      const ctx = this.context(jobId, route, key.key, AbortSignal.timeout(15_000));
+      await route.channel.provider.cancel(job.operation, ctx).catch((err) => this.deps.log.warn({ err: describe(err), jobId }, 'upstream cancel failed'));
+    }
+    await this.deps.store.cancel(jobId, Date.now());
+    const cancelled = await this.deps.store.get(jobId);
+    if (cancelled) this.deps.events.publish({ type: 'finished', jobId, job: cancelled });
+    return cancelled;
+  }
+
   get activeCount(): number {
     return this.active.size;
   }
@@ -96,26 +135,25 @@ export class JobRunner {
       if (job) await this.finish(job, { status: 'failed', error: internalError('The job stopped because of an internal error in the gateway.') }).catch(() => {});
     } finally {
       this.active.delete(jobId);
+      this.startProgress.delete(jobId);
     }
   }
 
   private async drive(job: JobRecord, signal: AbortSignal): Promise<void> {
-    const route = job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined;
-    if (!route) {
-      await this.finish(job, {
-        status: 'failed',
-        error: { code: 'channel_unavailable', message: `The channel "${job.channel}" that ran this job is no longer configured.` },
-      });
-      return;
-    }
-    const ctx: ProviderContext = {
-      upstreamModel: route.upstreamModel,
-      readReference: (key) => this.deps.media.read(key),
-      signal,
-    };
+    let route = job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined;
+    let keyId = job.channelKey;
     let operation = job.operation;
-    if (!operation) {
-      if (job.submittedAt !== null && !route.channel.provider.idempotentStart) {
+    if (operation) {
+      if (!route) {
+        await this.finish(job, {
+          status: 'failed',
+          error: { code: 'channel_unavailable', message: `The channel "${job.channel}" that ran this job is no longer configured.` },
+        });
+        return;
+      }
+      route.channel.acquire();
+    } else {
+      if (job.submittedAt !== null && !(route?.channel.provider.idempotentStart ?? false)) {
         // The previous owner died between calling the upstream and recording its answer: the task may
         // exist upstream, and submitting again could run (and bill) it twice.
         await this.finish(job, {
@@ -127,11 +165,47 @@ export class JobRunner {
         });
         return;
       }
-      await this.deps.store.markSubmitting(job.id, route.channel.name, Date.now());
-      operation = await route.channel.provider.start(job.request, ctx);
-      await this.deps.store.saveOperation(job.id, operation, Date.now());
+      const outcome = await this.submitter.submit(job, signal);
+      if (!outcome) return;
+      if (!outcome.ok) {
+        await this.finish(job, { status: 'failed', error: outcome.error });
+        return;
+      }
+      ({ route, keyId, operation } = outcome);
     }
-    await this.poll(job, route, operation, ctx, signal);
+    try {
+      const key = route.channel.keys.byId(keyId) ?? route.channel.keys.next() ?? { key: '' };
+      await this.poll(job, route, operation, this.context(job.id, route, key.key, signal), signal);
+    } finally {
+      route.channel.release();
+    }
+  }
+
+  private context(jobId: string, route: Route, apiKey: string, signal: AbortSignal): ProviderContext {
+    const { media, events } = this.deps;
+    return {
+      upstreamModel: route.upstreamModel,
+      http: route.channel.http(apiKey),
+      options: route.channel.settings.options,
+      readReference: (key) => media.read(key),
+      storeOutput: async (data, contentType) => (await media.put(data, contentType)).key,
+      reportProgress: (progress) => {
+        const value = Math.min(99, Math.max(0, Math.floor(progress)));
+        const last = this.startProgress.get(jobId) ?? 0;
+        if (value <= last) return;
+        this.startProgress.set(jobId, value);
+        events.publish({ type: 'progress', jobId, progress: value, at: Date.now() });
+      },
+      signal,
+    };
+  }
+
+  /** The provider's schedule, unless the channel (or, for tests and benchmarks, the gateway) sets a steady interval. */
+  private pollDelay(route: Route, job: JobRecord, attempt: number): number {
+    const scheduled = route.channel.provider.pollIntervalMs(attempt, job.request);
+    const steady = route.channel.settings.pollIntervalMs ?? this.deps.settings.pollIntervalMs;
+    if (steady === undefined || scheduled === 0) return scheduled;
+    return steady;
   }
 
   private async poll(job: JobRecord, route: Route, operation: OperationRef, ctx: ProviderContext, signal: AbortSignal) {
@@ -139,23 +213,24 @@ export class JobRunner {
     const provider = route.channel.provider;
     const deadline = job.createdAt + settings.timeoutMs;
     let statusCalls = job.statusCalls;
-    let progress = job.progress;
+    let progress = Math.max(job.progress, this.startProgress.get(job.id) ?? 0);
+    this.startProgress.delete(job.id);
     let lastProgressWrite = 0;
     let consecutiveErrors = 0;
-    let nextDelay = provider.pollIntervalMs(0);
+    let downloadFailures = 0;
+    let nextDelay = this.pollDelay(route, job, 0);
+    const fail = (error: NormalisedError) => this.finish(job, { status: 'failed', error, statusCalls });
 
     for (let attempt = 1; ; attempt++) {
       await abortableSleep(nextDelay, signal);
       if (signal.aborted) return;
       if (Date.now() > deadline) {
-        await this.finish(job, {
-          status: 'failed',
-          error: { code: 'job_timeout', message: `The job did not finish within ${Math.round(settings.timeoutMs / 60_000)} minutes.` },
-          statusCalls,
-        });
-        return;
+        return fail({ code: 'job_timeout', message: `The job did not finish within ${Math.round(settings.timeoutMs / 60_000)} minutes.` });
       }
-      nextDelay = provider.pollIntervalMs(attempt);
+      if (statusCalls >= settings.maxStatusCalls) {
+        return fail({ code: 'upstream_timeout', message: `The upstream had not finished after ${statusCalls} status checks.` });
+      }
+      nextDelay = this.pollDelay(route, job, attempt);
       let status;
       try {
         statusCalls++;
@@ -163,17 +238,15 @@ export class JobRunner {
         consecutiveErrors = 0;
       } catch (err) {
         if (signal.aborted) return;
+        // The upstream answered that this task cannot go on (gone, refused): that is the outcome.
+        if (err instanceof UpstreamError && err.failure === 'rejected') return fail(err.normalised);
         consecutiveErrors++;
-        this.deps.log.warn({ err, jobId: job.id, consecutiveErrors }, 'status call failed; will retry');
+        this.deps.log.warn({ err: describe(err), jobId: job.id, consecutiveErrors }, 'status call failed; will retry');
         if (consecutiveErrors >= MAX_CONSECUTIVE_POLL_ERRORS) {
-          await this.finish(job, {
-            status: 'failed',
-            error: { code: 'upstream_unreachable', message: `The upstream did not answer ${consecutiveErrors} status checks in a row.` },
-            statusCalls,
-          });
-          return;
+          return fail({ code: 'upstream_unreachable', message: `The upstream did not answer ${consecutiveErrors} status checks in a row.` });
         }
-        nextDelay = Math.min(30_000, nextDelay * 2 ** consecutiveErrors);
+        const hinted = err instanceof UpstreamError ? err.details.retryAfterMs : undefined;
+        nextDelay = hinted ?? Math.min(30_000, Math.max(500, nextDelay) * 2 ** (consecutiveErrors - 1));
         continue;
       }
 
@@ -191,11 +264,17 @@ export class JobRunner {
         }
         continue;
       }
-      if (status.state === 'failed') {
-        await this.finish(job, { status: 'failed', error: status.error, statusCalls });
-        return;
+      if (status.state === 'failed') return fail(status.error);
+      let results;
+      try {
+        results = await persistOutputs(status.outputs, this.deps.media, { maxBytes: settings.resultMaxBytes, timeoutMs: settings.resultTimeoutMs });
+      } catch (err) {
+        if (!(err instanceof UpstreamError)) throw err;
+        if (err.failure === 'rejected' || ++downloadFailures >= MAX_DOWNLOAD_ATTEMPTS) return fail(err.normalised);
+        this.deps.log.warn({ jobId: job.id, code: err.normalised.code, downloadFailures }, 'result download failed; will retry');
+        nextDelay = 1_000 * 2 ** downloadFailures;
+        continue;
       }
-      const results = await persistOutputs(status.outputs, this.deps.media);
       await this.reviewAndFinish(job, results, progress, statusCalls);
       return;
     }
@@ -204,11 +283,22 @@ export class JobRunner {
   /** Stage 3: results that fail review are deleted and the job fails, after progress passed 90 %. */
   private async reviewAndFinish(job: JobRecord, results: JobRecord['results'], progress: number, statusCalls: number): Promise<void> {
     if (progress < REVIEW_PROGRESS) this.deps.events.publish({ type: 'progress', jobId: job.id, progress: REVIEW_PROGRESS, at: Date.now() });
-    const block = await this.deps.moderator.reviewResults(job, results);
+    let block;
+    try {
+      block = await this.deps.moderator.reviewResults(job, results);
+    } catch (err) {
+      // Unreviewed results are never handed out.
+      this.deps.log.error({ err: describe(err), jobId: job.id }, 'output review failed; results withheld');
+      await this.deps.moderator.discardResults?.(job, results);
+      await this.finish(job, { status: 'failed', error: internalError("The result could not be checked by the gateway's output review, so it was withheld. Please retry."), statusCalls });
+      return;
+    }
     if (!block) {
       await this.finish(job, { status: 'succeeded', results, statusCalls });
       return;
     }
+    // Deleted before the job is marked failed: a crash in between leaves a job that is resumed and reviewed again, never a withheld file on disk.
+    await this.deps.moderator.discardResults?.(job, results);
     await this.finish(job, {
       status: 'failed',
       error: { code: 'content_policy_violation', message: block.message, stage: block.stage, category: block.category, ...(block.scores && { scores: block.scores }) },

@@ -37,10 +37,24 @@ export interface JobRecord {
   leaseExpiresAt: number | null;
   /** Count of upstream status calls made for this job. */
   statusCalls: number;
+  /** Fingerprint of the channel key that submitted the task. */
+  channelKey: string | null;
+  /** Submissions made (retries and failovers included). */
+  submitAttempts: number;
   /** Unix milliseconds. */
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
+  /** Idempotency-Key the job was created with (cleared when the job is deleted). */
+  idempotencyKey?: string | null;
+  /** What the creating request was (endpoint and content), to tell a retry from a conflicting reuse of the key. */
+  idempotencyFingerprint?: string | null;
+  /** Callback URL given with the request; the key's default applies when absent. */
+  webhookUrl?: string | null;
+  /** Job id of the video this job remixes. */
+  remixedFrom?: string | null;
+  /** Set when the owner deleted the job (and its media); the row stays so ids are never reused. */
+  deletedAt?: number | null;
 }
 
 export interface NewJob {
@@ -51,6 +65,21 @@ export interface NewJob {
   request: GenerationRequest;
   channel: string | null;
   createdAt: number;
+  /** With `idempotencyFingerprint`; unique per API key (a second insert with the key fails). */
+  idempotencyKey?: string;
+  idempotencyFingerprint?: string;
+  webhookUrl?: string;
+  remixedFrom?: string;
+}
+
+/** One page of a key's jobs, in id (= creation) order. */
+export interface JobListQuery {
+  apiKeyId: string;
+  kind: MediaKind;
+  /** Exclusive cursor: a job id. */
+  after?: string;
+  limit: number;
+  order: 'asc' | 'desc';
 }
 
 /** Persistence of jobs. Every method is a single atomic statement (or transaction). */
@@ -64,8 +93,10 @@ export interface JobStore {
   claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null>;
   /** Extends the leases `owner` holds on the given jobs. */
   renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<void>;
-  /** Status → running, records the channel and `submittedAt`. */
-  markSubmitting(id: string, channel: string, now: number): Promise<void>;
+  /** Status → running; records the channel, the key's fingerprint and `submittedAt`, and counts the attempt. */
+  markSubmitting(id: string, channel: string, channelKey: string | null, now: number): Promise<void>;
+  /** Clears `submittedAt` after a submission the upstream certainly did not accept, so a restart may retry it. */
+  markNotSubmitted(id: string, now: number): Promise<void>;
   saveOperation(id: string, operation: OperationRef, now: number): Promise<void>;
   saveProgress(id: string, progress: number, statusCalls: number, now: number): Promise<void>;
   /** Terminal transitions; they also release the lease. No-op when the job is already terminal. */
@@ -77,6 +108,14 @@ export interface JobStore {
    * those it holds (an instance with a stable identity reclaims its own jobs after a restart).
    */
   findOrphaned(now: number, limit: number, owner?: string): Promise<JobRecord[]>;
+  /** The job `apiKeyId` created with an Idempotency-Key, if any (deleted jobs release their key). */
+  findByIdempotencyKey(apiKeyId: string, key: string): Promise<JobRecord | null>;
+  /** A key's jobs of one kind, deleted ones left out. */
+  list(query: JobListQuery): Promise<JobRecord[]>;
+  /** Marks a terminal job deleted and releases its idempotency key; false when it was not found or not terminal. */
+  markDeleted(id: string, now: number): Promise<boolean>;
+  /** Whether any live job other than `exceptJobId` has the stored object `key` among its results or references. */
+  isMediaReferenced(key: string, exceptJobId: string): Promise<boolean>;
 }
 
 export interface ApiKeyRecord {

@@ -22,6 +22,13 @@ export interface Moderator {
   checkRequest(spec: ModelSpec, request: GenerationRequest): Promise<ModerationBlock | null>;
   /** Stage 3: the generated results of a job, already in storage. Null lets them through. */
   reviewResults(job: JobRecord, results: JobResult[]): Promise<ModerationBlock | null>;
+  /**
+   * Removes the stored results of a job whose review failed, except bytes another job still needs
+   * (storage is content-addressed, so identical results share one file).
+   */
+  discardResults?(job: JobRecord, results: JobResult[]): Promise<void>;
+  /** Stops the model worker threads. */
+  close?(): Promise<void>;
 }
 
 /** Lets everything through; used where moderation is switched off. */

@@ -32,6 +32,10 @@ for (const [net, bits] of [
   ['ff00::', 8],
   ['2001:db8::', 32],
   ['100::', 64],
+  // Local-use NAT64 (RFC 8215): translated by the operator's own gateway, so it may reach anything inside.
+  ['64:ff9b:1::', 48],
+  // Teredo: tunnels to an IPv4 address hidden in the low bits; no image host needs it.
+  ['2001::', 32],
 ] as const) {
   blocked.addSubnet(net, bits, 'ipv6');
 }
@@ -56,11 +60,13 @@ function expandIpv6(ip: string): number[] {
   return [...headParts, ...Array(Math.max(0, missing)).fill('0'), ...tailParts].map((g) => parseInt(g, 16) || 0);
 }
 
-/** The IPv4 address an IPv6 address carries (mapped, compatible, NAT64, 6to4), if any. */
+/** The IPv4 address an IPv6 address carries (mapped, compatible, translated, NAT64, 6to4), if any. */
 export function embeddedIpv4(ip: string): string | undefined {
   const g = expandIpv6(ip.toLowerCase());
   const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
   if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) return v4(g[6], g[7]);
+  // IPv4-translated (SIIT, RFC 2765): ::ffff:0:a.b.c.d.
+  if (g.slice(0, 4).every((x) => x === 0) && g[4] === 0xffff && g[5] === 0) return v4(g[6], g[7]);
   if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return v4(g[6], g[7]);
   if (g[0] === 0x2002) return v4(g[1], g[2]);
   return undefined;

@@ -30,16 +30,31 @@ export interface FetchedBody {
   finalUrl: string;
 }
 
+/** getaddrinfo cannot be cancelled, so the overall deadline is raced against it. */
+function resolveAll(host: string, signal: AbortSignal): Promise<{ address: string; family: number }[]> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    lookup(host, { all: true, verbatim: true })
+      .catch(() => [])
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** Resolves the host and vets every address; the request then goes to the vetted address only. */
-async function vetHost(url: URL, allowlist: readonly string[]): Promise<{ address: string; family: number }> {
+async function vetHost(url: URL, allowlist: readonly string[], signal: AbortSignal, redirected: boolean): Promise<{ address: string; family: number }> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true }).catch(() => []);
+  const literal = isIP(host);
+  const addresses = literal ? [{ address: host, family: literal }] : await resolveAll(host, signal);
   if (addresses.length === 0) throw new FetchRefusedError('network', `Could not resolve the host of ${url.origin}.`);
   for (const { address } of addresses) {
     if (isBlockedAddress(address) && !matchesAllowlist(host, address, allowlist)) {
+      const where = literal ? `${address} is` : `it resolves to ${address},`;
       throw new FetchRefusedError(
         'blocked_address',
-        `Refused to fetch ${url.origin}: it resolves to ${address}, a private, loopback or link-local address. Use a public URL or a data: URL.`,
+        `Refused to fetch ${url.origin}${redirected ? ' (reached by a redirect)' : ''}: ${where} a private, loopback or link-local address. Use a public URL or a data: URL.`,
       );
     }
   }
@@ -104,7 +119,7 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
       if (url.protocol !== 'http:' && url.protocol !== 'https:') {
         throw new FetchRefusedError('bad_scheme', `Only http and https URLs can be fetched, not ${url.protocol}.`);
       }
-      const pinned = await vetHost(url, opts.allowlist);
+      const pinned = await vetHost(url, opts.allowlist, controller.signal, hop > 0);
       const res = await requestOnce(url, pinned, opts, controller.signal);
       const status = res.statusCode ?? 0;
       if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {

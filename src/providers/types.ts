@@ -1,4 +1,5 @@
 import type { GenerationRequest } from '../intent/types.js';
+import type { ErrorDescriber, UpstreamHttp } from './http-client.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -27,7 +28,9 @@ export interface NormalisedError {
 export type OutputSource =
   | { type: 'file'; path: string }
   | { type: 'bytes'; data: Buffer }
-  | { type: 'url'; url: string; headers?: Record<string, string> };
+  | { type: 'url'; url: string; headers?: Record<string, string> }
+  /** Already in mediagate's storage (results a synchronous upstream returned inline). */
+  | { type: 'stored'; key: string };
 
 export interface ProviderOutput {
   kind: 'image' | 'video';
@@ -47,22 +50,51 @@ export type OperationStatus =
 export interface ProviderContext {
   /** Upstream model name for this channel (may differ from the public name). */
   upstreamModel: string;
+  /** The channel's HTTP, bound to its base URL and to the key chosen for this job. */
+  http: UpstreamHttp;
+  /** Protocol-specific settings from the channel's configuration. */
+  options: Readonly<Record<string, unknown>>;
   /** Reads a stored reference image. */
   readReference(key: string): Promise<Buffer>;
+  /**
+   * Stores bytes a synchronous upstream returned inline (base64 images), so the persisted
+   * operation carries a storage key rather than the media itself. Returns the key.
+   */
+  storeOutput(data: Buffer, contentType: string): Promise<string>;
+  /** Progress observed while `start` itself runs (a streaming relay); 0–100. */
+  reportProgress(progress: number): void;
   signal?: AbortSignal;
 }
 
 /** One upstream protocol. Every adapter implements exactly this. */
 export interface Provider {
   readonly protocol: string;
+  /** Names the upstream in messages users see, e.g. "Black Forest Labs". */
+  readonly label: string;
+  /** Headers that authenticate one key of the channel (the key is never logged). */
+  authHeaders(apiKey: string): Record<string, string>;
+  /** Reads this upstream's error bodies. */
+  readonly describeError: ErrorDescriber;
   /**
    * True when submitting the same request twice cannot cost or duplicate anything (the local
    * sandbox). Only then may a job interrupted mid-submission be submitted again.
    */
   readonly idempotentStart: boolean;
+  /**
+   * Submits the work and returns its operation reference. Throws UpstreamError (see errors.ts),
+   * whose `failure` tells the job engine whether the upstream could have accepted the work.
+   * A synchronous upstream does the whole generation here and returns a completed operation.
+   */
   start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef>;
   status(operation: OperationRef, request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus>;
   cancel?(operation: OperationRef, ctx: ProviderContext): Promise<void>;
-  /** Suggested delay before the first and subsequent polls. */
-  pollIntervalMs(attempt: number): number;
+  /**
+   * Optional: snaps a request resolved against the public model (e.g. `sora-2`, up to 15 s) to what
+   * this upstream model accepts (Veo: 4, 6 or 8 s), adding one line to `adjustments` per change so
+   * the user is told. Called when the request is accepted; `start` must still snap defensively,
+   * since a failover may land the job on another channel.
+   */
+  adapt?(request: GenerationRequest, upstreamModel: string): GenerationRequest;
+  /** Suggested delay before the first (attempt 0) and subsequent polls. */
+  pollIntervalMs(attempt: number, request: GenerationRequest): number;
 }

@@ -23,7 +23,7 @@ export const FAST_SANDBOX_ENV = {
   MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '300',
   MEDIAGATE_SANDBOX_VIDEO_LATENCY_MS: '1200',
   MEDIAGATE_SANDBOX_POLL_MS: '100',
-  LOG_LEVEL: 'warn',
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
 };
 
 /** Starts the real gateway in-process on a free port, with its own data dir and database. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestFingerprint } from '../../jobs/idempotency.js';
 import type { JobRecord } from '../../jobs/types.js';
 import type { GatewayServices } from '../services.js';
 import { jobErrorToApiError } from '../job-errors.js';
@@ -21,21 +22,26 @@ import { chatToGenerationInput } from './to-generation-input.js';
 export async function chatRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseBody(chatCompletionBody, request.body);
-    const prepared = await services.prepareGeneration(chatToGenerationInput(body));
-    const job = await services.runner.submit(
-      {
-        id: services.newJobId(),
-        apiKeyId: request.apiKey.id,
-        model: prepared.spec.id,
-        kind: prepared.spec.kind,
-        request: prepared.request,
-        channel: prepared.route.channel.name,
-        createdAt: Date.now(),
-      },
-      prepared.rejection,
-    );
+    // A retry with the same Idempotency-Key follows the job the first attempt created.
+    const { job, replayed } = await services.createJobOnce(request, requestFingerprint('POST /v1/chat/completions', request.body), async (idempotency) => {
+      const prepared = await services.prepareGeneration(chatToGenerationInput(body));
+      return services.runner.submit(
+        {
+          id: services.newJobId(),
+          apiKeyId: request.apiKey.id,
+          model: prepared.spec.id,
+          kind: prepared.spec.kind,
+          request: prepared.request,
+          channel: prepared.route.channel.name,
+          createdAt: Date.now(),
+          ...idempotency,
+        },
+        prepared.rejection,
+      );
+    });
     const who: CompletionIdentity = { id: `chatcmpl-${job.id}`, created: Math.floor(job.createdAt / 1000), model: body.model };
-    const headers = { 'x-mediagate-channel': prepared.route.channel.name, 'x-mediagate-job-id': job.id };
+    const headers: Record<string, string> = { 'x-mediagate-channel': job.channel ?? '', 'x-mediagate-job-id': job.id };
+    if (replayed) headers['idempotent-replayed'] = 'true';
     if (body.stream) return streamJob(services, reply, job, who, body, headers);
     return awaitJob(services, request, reply, job, who, headers);
   });

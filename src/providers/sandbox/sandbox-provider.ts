@@ -33,10 +33,14 @@ const IMAGE_TYPES: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'imag
  */
 export class SandboxProvider implements Provider {
   readonly protocol = 'sandbox';
+  readonly label = 'Sandbox';
   readonly idempotentStart = true;
+  readonly describeError = (status: number) => ({ message: `HTTP ${status}` });
   private readonly cache: RenderCache;
   private readonly ffmpegPath: string;
   private readonly operationsLog: string;
+  /** Moderation-hook operations that have already reported progress past 90 %. */
+  private readonly shownReview = new Set<string>();
 
   constructor(private readonly options: SandboxOptions) {
     this.cache = new RenderCache(join(options.dataDir, 'sandbox', 'cache'));
@@ -65,7 +69,13 @@ export class SandboxProvider implements Provider {
     if (req.prompt.includes(FAIL_HOOK) && fraction >= 0.5) {
       return { state: 'failed', error: { code: 'upstream_error', message: `The sandbox failed this job on request (${FAIL_HOOK} in the prompt).` } };
     }
-    if (req.prompt.includes(MODERATION_HOOK) && fraction >= 0.95) {
+    if (req.prompt.includes(MODERATION_HOOK) && fraction >= 0.9 && !this.shownReview.has(String(operation.operationId))) {
+      // Always show progress past 90 % before the block, however the polls fall, as real services do.
+      this.shownReview.add(String(operation.operationId));
+      return { state: 'running', progress: Math.max(95, Math.min(99, Math.floor(fraction * 100))) };
+    }
+    if (req.prompt.includes(MODERATION_HOOK) && fraction >= 0.9) {
+      this.shownReview.delete(String(operation.operationId));
       return {
         state: 'failed',
         error: {
@@ -84,6 +94,10 @@ export class SandboxProvider implements Provider {
 
   async cancel(): Promise<void> {
     // Nothing runs upstream; a cancelled sandbox job simply stops being polled.
+  }
+
+  authHeaders(): Record<string, string> {
+    return {};
   }
 
   pollIntervalMs(attempt: number): number {

@@ -1,0 +1,151 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findModel } from '../../catalog/index.js';
+import type { Config } from '../../config/index.js';
+import type { ReferenceInput } from '../../intent/references.js';
+import type { ExplicitFields, StoredReference } from '../../intent/types.js';
+import { requestFingerprint } from '../../jobs/idempotency.js';
+import { checkWebhookUrl } from '../../webhooks/url-policy.js';
+import { badRequest } from '../errors.js';
+import { jobErrorToApiError } from '../job-errors.js';
+import type { GatewayServices } from '../services.js';
+import { parseBody } from '../validation.js';
+import { readMultipartForm } from './multipart-form.js';
+import { defaultResponseFormat, toImagesResponse } from './response.js';
+import { imageEditForm, imageEditJson, imageGenerationBody, type ImageOptions } from './schemas.js';
+
+export interface ImageRouteDeps {
+  references: Config['references'];
+}
+
+/** What one images request asks for, whichever endpoint and encoding it came in. */
+interface ImageCall {
+  endpoint: string;
+  options: ImageOptions;
+  references: ReferenceInput[];
+  mask?: ReferenceInput;
+  /** Request content for the Idempotency-Key fingerprint (files as hashes). */
+  fingerprintContent: unknown;
+}
+
+/** The most images an edit takes (OpenAI's GPT image limit), plus the mask. */
+const MAX_EDIT_FILES = 17;
+
+function explicitOf(options: ImageOptions): ExplicitFields {
+  const explicit: ExplicitFields = {};
+  if (options.size && options.size !== 'auto') explicit.size = options.size;
+  if (options.aspect_ratio) explicit.aspect_ratio = options.aspect_ratio;
+  if (options.n != null) explicit.n = options.n;
+  if (options.quality) explicit.quality = options.quality;
+  if (options.seed != null) explicit.seed = options.seed;
+  if (options.negative_prompt) explicit.negative_prompt = options.negative_prompt;
+  if (options.output_format) explicit.output_format = options.output_format;
+  return explicit;
+}
+
+/** Refusals that need nothing fetched: wrong kind of model, streaming, impossible combinations. */
+function checkCall(call: ImageCall): void {
+  const { options } = call;
+  if (options.stream === true || options.stream === 'true') {
+    throw badRequest('Streaming partial images is not supported; send stream=false and read the finished images.', 'stream', 'unsupported_value');
+  }
+  if (options.background === 'transparent' && options.output_format === 'jpeg') {
+    throw badRequest('background=transparent needs output_format png or webp.', 'background');
+  }
+  const spec = options.model ? findModel(options.model) : findModel('gpt-image-1');
+  if (!spec) return; // the pipeline answers 404 model_not_found
+  if (spec.kind !== 'image') throw badRequest(`${spec.id} makes videos: use POST /v1/videos, or an image model such as gpt-image-1.`, 'model', 'model_not_image');
+  const editing = call.references.length > 0;
+  if (editing && spec.references === 'none') {
+    throw badRequest(`${spec.id} cannot edit images; use one that can, such as gpt-image-1 or flux-kontext-pro.`, 'model', 'model_cannot_edit');
+  }
+  if (!editing && spec.references === 'required') {
+    throw badRequest(`${spec.id} needs an input image: use POST /v1/images/edits.`, 'model', 'reference_image_required');
+  }
+}
+
+/** OpenAI: the mask is a PNG with the first image's dimensions. */
+function checkMask(mask: StoredReference, first: StoredReference | undefined): void {
+  if (mask.contentType !== 'image/png') throw badRequest('mask must be a PNG image (its transparent pixels mark the area to edit).', 'mask', 'invalid_image');
+  if (first && (mask.width !== first.width || mask.height !== first.height)) {
+    throw badRequest(`mask is ${mask.width}x${mask.height} but the first image is ${first.width}x${first.height}; they must match.`, 'mask', 'invalid_image');
+  }
+}
+
+async function runImageCall(services: GatewayServices, deps: ImageRouteDeps, request: FastifyRequest, reply: FastifyReply, call: ImageCall) {
+  checkCall(call);
+  const { options } = call;
+  const webhookUrl = options.webhook_url ? checkWebhookUrl(options.webhook_url, deps.references.allowlist) : undefined;
+  const fingerprint = requestFingerprint(call.endpoint, call.fingerprintContent);
+  const { job, replayed } = await services.createJobOnce(request, fingerprint, async (idempotency) => {
+    const prepared = await services.prepareGeneration({
+      model: options.model ?? 'gpt-image-1',
+      text: options.prompt,
+      references: call.references,
+      explicit: explicitOf(options),
+    });
+    const mask = call.mask && (await services.storeReference(call.mask));
+    if (mask) checkMask(mask, prepared.request.references[0]);
+    return services.runner.submit(
+      {
+        id: services.newJobId(),
+        apiKeyId: request.apiKey.id,
+        model: prepared.spec.id,
+        kind: prepared.spec.kind,
+        request: { ...prepared.request, ...(options.background && { background: options.background }), ...(mask && { mask }) },
+        channel: prepared.route.channel.name,
+        createdAt: Date.now(),
+        ...(webhookUrl !== undefined && { webhookUrl }),
+        ...idempotency,
+      },
+      prepared.rejection,
+    );
+  });
+
+  // The job belongs to the gateway, not the connection: a client that gives up leaves it running.
+  const gone = new AbortController();
+  reply.raw.once('close', () => gone.abort());
+  const finished = await services.runner.waitFor(job.id, gone.signal);
+  if (!finished) return reply;
+  reply.headers({ 'x-mediagate-job-id': job.id, 'x-mediagate-channel': job.channel ?? '', ...(replayed && { 'idempotent-replayed': 'true' }) });
+  if (finished.status !== 'succeeded') throw jobErrorToApiError(finished.error);
+  const format = options.response_format ?? defaultResponseFormat(finished.model);
+  return toImagesResponse(finished, format, { media: services.media, mediaUrl: services.mediaUrl });
+}
+
+function imageUrlOf(ref: { image_url: string } | { file_id: string }, param: string): ReferenceInput {
+  if ('file_id' in ref) throw badRequest(`${param}.file_id is not supported here: upload the image, or send {"image_url": …}.`, `${param}.file_id`, 'unsupported_value');
+  return { url: ref.image_url, param: `${param}.image_url` };
+}
+
+/** `POST /v1/images/generations` (JSON) and `POST /v1/images/edits` (multipart or JSON); answers once the images exist. */
+export async function imageRoutes(app: FastifyInstance, services: GatewayServices, deps: ImageRouteDeps): Promise<void> {
+  await app.register(multipart);
+
+  app.post('/v1/images/generations', async (request, reply) => {
+    const options = parseBody(imageGenerationBody, request.body);
+    return runImageCall(services, deps, request, reply, { endpoint: 'POST /v1/images/generations', options, references: [], fingerprintContent: request.body });
+  });
+
+  app.post('/v1/images/edits', async (request, reply) => {
+    if (!request.isMultipart()) {
+      const options = parseBody(imageEditJson, request.body);
+      const references = options.images.map((ref, i) => imageUrlOf(ref, `images[${i}]`));
+      const mask = options.mask && imageUrlOf(options.mask, 'mask');
+      return runImageCall(services, deps, request, reply, { endpoint: 'POST /v1/images/edits', options, references, mask, fingerprintContent: request.body });
+    }
+    const form = await readMultipartForm(request, { maxFileBytes: deps.references.maxBytes, maxFiles: MAX_EDIT_FILES });
+    // The SDKs send one file as `image` and several as repeated `image[]`.
+    if (form.body.image instanceof File) form.body.image = [form.body.image];
+    const options = parseBody(imageEditForm, form.body);
+    const images = form.files.filter((f) => f.field === 'image');
+    const maskFile = form.files.find((f) => f.field === 'mask');
+    return runImageCall(services, deps, request, reply, {
+      endpoint: 'POST /v1/images/edits',
+      options,
+      references: images.map((f, i) => ({ data: f.data, param: `image[${i}]` })),
+      ...(maskFile && { mask: { data: maskFile.data, param: 'mask' } }),
+      fingerprintContent: form.fingerprintContent,
+    });
+  });
+}

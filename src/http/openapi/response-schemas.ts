@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/*
+ * Response shapes of the endpoints that predate the OpenAPI document (chat, models, jobs, errors).
+ * Objects that other modules build are loose, so an added field does not make them invalid; the
+ * OpenAPI test checks real responses against these.
+ */
+
+export const errorResponse = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      type: z.string(),
+      param: z.string().nullable(),
+      code: z.string().nullable(),
+    }),
+  })
+  .describe('Error');
+
+export const modelObject = z
+  .looseObject({
+    id: z.string(),
+    object: z.literal('model'),
+    created: z.number().int(),
+    owned_by: z.string(),
+    mediagate: z
+      .looseObject({
+        kind: z.enum(['image', 'video']),
+        capabilities: z.array(z.string()),
+        aspect_ratios: z.array(z.string()),
+        sizes: z.record(z.string(), z.string()),
+        max_n: z.number().int(),
+      })
+      .describe('What the model accepts: kind, ratios, sizes, durations and limits.'),
+  })
+  .describe('Model');
+
+export const modelList = z.object({ object: z.literal('list'), data: z.array(modelObject) }).describe('ModelList');
+
+export const jobObject = z
+  .looseObject({
+    id: z.string(),
+    object: z.literal('generation.job'),
+    model: z.string(),
+    kind: z.enum(['image', 'video']),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+    progress: z.number(),
+    prompt: z.string(),
+    size: z.string(),
+    aspect_ratio: z.string(),
+    seconds: z.number().nullable(),
+    n: z.number().int(),
+    adjustments: z.array(z.string()),
+    results: z.array(
+      z.looseObject({
+        url: z.string(),
+        content_type: z.string(),
+        bytes: z.number().int(),
+        width: z.number().nullable(),
+        height: z.number().nullable(),
+        seconds: z.number().nullable(),
+      }),
+    ),
+    error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
+    created_at: z.number().int(),
+    completed_at: z.number().int().nullable(),
+  })
+  .describe('Job');
+
+const usage = z.looseObject({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() });
+
+export const chatCompletion = z
+  .looseObject({
+    id: z.string().describe('`chatcmpl-<job id>`: the job is also at GET /v1/jobs/{id} and, for videos, GET /v1/videos/{id}.'),
+    object: z.literal('chat.completion'),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.looseObject({
+        index: z.number().int(),
+        message: z.looseObject({ role: z.literal('assistant'), content: z.string().nullable() }),
+        finish_reason: z.string(),
+      }),
+    ),
+    usage,
+  })
+  .describe('ChatCompletion');
+
+export const healthResponse = z.object({ status: z.literal('ok') });

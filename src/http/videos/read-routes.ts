@@ -1,0 +1,60 @@
+import { createReadStream } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { TERMINAL_STATUSES } from '../../jobs/types.js';
+import { ApiError, badRequest } from '../errors.js';
+import type { GatewayServices } from '../services.js';
+import { parseBody } from '../validation.js';
+import { deleteJobMedia } from './delete-media.js';
+import { jobIdFromVideoId, toVideoId } from './ids.js';
+import { findOwnedVideo, notReady, videoNotFound } from './owned-video.js';
+import { videoContentQuery, videoListQuery } from './schemas.js';
+import type { VideoThumbnails } from './thumbnails.js';
+import { toVideoObject } from './video-object.js';
+
+const DEFAULT_PAGE = 20;
+
+/** `GET /v1/videos`, `GET|DELETE /v1/videos/{id}`, `GET /v1/videos/{id}/content`. */
+export async function videoReadRoutes(app: FastifyInstance, services: GatewayServices, deps: { thumbnails: VideoThumbnails }): Promise<void> {
+  app.get('/v1/videos', async (request) => {
+    const query = parseBody(videoListQuery, request.query ?? {});
+    const after = query.after === undefined ? undefined : jobIdFromVideoId(query.after);
+    if (query.after !== undefined && after === undefined) throw badRequest(`after must be a video id such as "video_…".`, 'after');
+    const limit = query.limit ?? DEFAULT_PAGE;
+    // One extra row tells whether another page follows.
+    const rows = await services.jobs.list({ apiKeyId: request.apiKey.id, kind: 'video', after, limit: limit + 1, order: query.order ?? 'desc' });
+    const data = rows.slice(0, limit).map(toVideoObject);
+    return { object: 'list' as const, data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: rows.length > limit };
+  });
+
+  app.get<{ Params: { video_id: string } }>('/v1/videos/:video_id', async (request) => {
+    return toVideoObject(await findOwnedVideo(services, request, request.params.video_id));
+  });
+
+  app.get<{ Params: { video_id: string } }>('/v1/videos/:video_id/content', async (request, reply) => {
+    const { variant = 'video' } = parseBody(videoContentQuery, request.query ?? {});
+    if (variant === 'spritesheet') throw badRequest('variant=spritesheet is not offered; use video or thumbnail.', 'variant', 'unsupported_value');
+    const id = request.params.video_id;
+    const job = await findOwnedVideo(services, request, id);
+    const result = job.results[0];
+    if (job.status !== 'succeeded' || !result) throw notReady(job, id, job.status === 'failed' || job.status === 'cancelled' ? 'it has no content.' : 'its content is available once it has completed.');
+    const key = variant === 'thumbnail' ? await deps.thumbnails.thumbnailOf(result.key, result.seconds) : result.key;
+    const found = await services.media.locate(key);
+    if (!found) throw new ApiError(404, `The content of video ${id} is no longer stored.`, 'invalid_request_error', 'video_id', 'video_content_missing');
+    reply.headers({
+      'content-type': variant === 'thumbnail' ? 'image/webp' : result.contentType,
+      'content-length': String(found.bytes),
+      'cache-control': 'private, max-age=3600',
+      'content-disposition': `inline; filename="${toVideoId(job.id)}.${variant === 'thumbnail' ? 'webp' : 'mp4'}"`,
+    });
+    return reply.send(createReadStream(found.path));
+  });
+
+  app.delete<{ Params: { video_id: string } }>('/v1/videos/:video_id', async (request) => {
+    const id = request.params.video_id;
+    const job = await findOwnedVideo(services, request, id);
+    if (!TERMINAL_STATUSES.includes(job.status)) throw notReady(job, id, 'it can be deleted once it has completed or failed.');
+    if (!(await services.jobs.markDeleted(job.id, Date.now()))) throw videoNotFound(id);
+    await deleteJobMedia(job, { jobs: services.jobs, media: services.media, thumbnails: deps.thumbnails });
+    return { id: toVideoId(job.id), object: 'video.deleted' as const, deleted: true };
+  });
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { JobRecord } from '../../jobs/types.js';
+import { toVideoId } from './ids.js';
+
+/** OpenAI's Video object, field for field; also the response schema in /openapi.json. */
+export const videoObject = z
+  .object({
+    id: z.string().describe('`video_…`; the job id with another prefix.'),
+    object: z.literal('video'),
+    model: z.string(),
+    status: z.enum(['queued', 'in_progress', 'completed', 'failed']),
+    progress: z.number().int().min(0).max(100),
+    created_at: z.number().int().describe('Unix seconds.'),
+    completed_at: z.number().int().nullable(),
+    expires_at: z.number().int().nullable().describe('Always null: stored videos do not expire until deleted.'),
+    size: z.string().describe('`WxH` of the rendered video.'),
+    seconds: z.string().describe('Duration in whole seconds, as a string.'),
+    prompt: z.string().nullable(),
+    remixed_from_video_id: z.string().nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .describe('Video');
+
+export type VideoObject = z.infer<typeof videoObject>;
+
+const STATUS: Record<JobRecord['status'], VideoObject['status']> = {
+  queued: 'queued',
+  running: 'in_progress',
+  succeeded: 'completed',
+  failed: 'failed',
+  cancelled: 'failed',
+};
+
+export function toVideoObject(job: JobRecord): VideoObject {
+  const result = job.results[0];
+  const width = result?.width ?? job.request.width;
+  const height = result?.height ?? job.request.height;
+  return {
+    id: toVideoId(job.id),
+    object: 'video',
+    model: job.model,
+    status: STATUS[job.status],
+    progress: job.status === 'succeeded' ? 100 : Math.max(0, Math.min(100, Math.round(job.progress))),
+    created_at: Math.floor(job.createdAt / 1000),
+    completed_at: job.completedAt === null ? null : Math.floor(job.completedAt / 1000),
+    expires_at: null,
+    size: `${width}x${height}`,
+    // The resolved duration, as OpenAI reports it (a whole number), not the file's measured length.
+    seconds: String(job.request.seconds ?? Math.round(result?.seconds ?? 0)),
+    prompt: job.request.prompt,
+    remixed_from_video_id: job.remixedFrom ? toVideoId(job.remixedFrom) : null,
+    error: job.error ? { code: job.error.code, message: job.error.message } : null,
+  };
+}

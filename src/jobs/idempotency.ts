@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { ApiError, badRequest } from '../http/errors.js';
+import type { JobRecord, JobStore } from './types.js';
+
+/** What a job carries when its request had an Idempotency-Key; stored by `JobStore.create`. */
+export interface IdempotencyTag {
+  idempotencyKey: string;
+  idempotencyFingerprint: string;
+}
+
+export interface CreatedJob {
+  job: JobRecord;
+  /** True when the key had already created this job and nothing new was started. */
+  replayed: boolean;
+}
+
+/** Visible ASCII and spaces, like the keys SDKs generate (`stainless-node-retry-<uuid>`). */
+const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+
+/** The `Idempotency-Key` header, validated; undefined when absent. */
+export function readIdempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value || !KEY_PATTERN.test(value)) {
+    throw badRequest('The Idempotency-Key header must be 1 to 255 printable ASCII characters.', 'Idempotency-Key', 'invalid_idempotency_key');
+  }
+  return value;
+}
+
+/** JSON with object keys sorted, so key order and whitespace do not make two equal bodies differ. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** Identifies a request by endpoint and content; uploaded files enter as their SHA-256. */
+export function requestFingerprint(endpoint: string, content: unknown): string {
+  return createHash('sha256').update(`${endpoint}\n${canonicalJson(content)}`).digest('hex');
+}
+
+function conflict(): ApiError {
+  return new ApiError(
+    409,
+    'This Idempotency-Key was already used with a different request (another endpoint or body). Send a new key for a new request.',
+    'invalid_request_error',
+    'Idempotency-Key',
+    'idempotency_key_reused',
+  );
+}
+
+/** better-sqlite3 and pg name a unique-constraint failure differently. */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/**
+ * Creates a job at most once per (API key, Idempotency-Key). A retry with the same request gets
+ * the existing job back without running `create` (so nothing is fetched, reviewed or submitted
+ * again); a different request with the same key is a 409. Concurrent duplicates are settled by
+ * the unique index on the jobs table: the loser's insert fails and it returns the winner's job.
+ */
+export async function createJobOnce(
+  store: Pick<JobStore, 'findByIdempotencyKey'>,
+  scope: { apiKeyId: string; key: string | undefined; fingerprint: string },
+  create: (tag: IdempotencyTag | undefined) => Promise<JobRecord>,
+): Promise<CreatedJob> {
+  const { apiKeyId, key, fingerprint } = scope;
+  if (key === undefined) return { job: await create(undefined), replayed: false };
+
+  const existing = await store.findByIdempotencyKey(apiKeyId, key);
+  if (existing) return replay(existing, fingerprint);
+  try {
+    return { job: await create({ idempotencyKey: key, idempotencyFingerprint: fingerprint }), replayed: false };
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const winner = await store.findByIdempotencyKey(apiKeyId, key);
+    if (!winner) throw err;
+    return replay(winner, fingerprint);
+  }
+}
+
+function replay(job: JobRecord, fingerprint: string): CreatedJob {
+  if (job.idempotencyFingerprint !== fingerprint) throw conflict();
+  return { job, replayed: true };
+}

@@ -1,0 +1,133 @@
+import { badRequest } from '../../http/errors.js';
+import type { GenerationRequest } from '../../intent/types.js';
+import { completedOperation, completedStatus } from '../completed-operation.js';
+import { UpstreamError } from '../errors.js';
+import { defaultPollIntervalMs } from '../polling.js';
+import { snapRatio, snapSeconds } from '../snap.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import { ARK_LABEL, describeArkError } from './errors.js';
+import { dataUrl, imageBody, upstreamImageCount, upstreamImageSize, validSeed } from './images-request.js';
+import { readArkImages, type ArkImagesResponse } from './images-response.js';
+import { imageFamilyOf, readArkOptions, type ArkOptions } from './options.js';
+import { SEEDANCE_SIZES, seedanceBody, seedanceDurations, seedanceParameters } from './seedance-request.js';
+import { fromOperationRef, readSeedanceTask, taskNotFound, toOperationRef, typicalRunMs, type SeedanceTask } from './seedance-task.js';
+
+const TASKS_PATH = 'contents/generations/tasks';
+
+const note = (req: GenerationRequest, en: string, zh: string) => ({ ...req, adjustments: [...req.adjustments, req.language === 'zh' ? zh : en] });
+
+/**
+ * Volcengine Ark: Seedream/SeedEdit images through the synchronous `/images/generations` (the whole
+ * generation happens in `start`), and Seedance videos as tasks that are polled.
+ */
+export class ArkProvider implements Provider {
+  readonly protocol = 'ark';
+  readonly label = ARK_LABEL;
+  readonly idempotentStart = false;
+  readonly describeError = describeArkError;
+  private readonly options: ArkOptions;
+
+  constructor(options: Readonly<Record<string, unknown>>) {
+    this.options = readArkOptions(options);
+  }
+
+  authHeaders(apiKey: string): Record<string, string> {
+    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  }
+
+  adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
+    return req.kind === 'video' ? this.adaptVideo(req, upstreamModel) : this.adaptImage(req, upstreamModel);
+  }
+
+  private adaptVideo(req: GenerationRequest, model: string): GenerationRequest {
+    let out = snapSeconds(snapRatio(req, model, SEEDANCE_SIZES), model, seedanceDurations(model));
+    if (out.seed !== undefined && !validSeed(out.seed, -1, 4_294_967_295)) {
+      out = note({ ...out, seed: undefined }, `${model} takes seeds from -1 to 4294967295; the seed was ignored.`, `${model} 的种子取值为 -1 到 4294967295，已忽略所给种子。`);
+    }
+    return out;
+  }
+
+  private adaptImage(req: GenerationRequest, model: string): GenerationRequest {
+    const family = imageFamilyOf(model, this.options);
+    if (family === 'seededit' && req.references.length !== 1) {
+      // The catalog requires SeedEdit's one reference; a public name aliased onto it may not.
+      throw badRequest(`${req.model} edits exactly one reference image here; ${req.references.length} were given.`, 'messages', req.references.length === 0 ? 'reference_image_required' : 'too_many_reference_images');
+    }
+    let out = req;
+    if (family !== 'seededit') {
+      const { width, height } = upstreamImageSize(family, req.width, req.height);
+      if (width !== req.width || height !== req.height) {
+        out = note({ ...out, width, height }, `${model} cannot make ${req.width}x${req.height}; using ${width}x${height}.`, `${model} 不支持 ${req.width}x${req.height}，已改为 ${width}x${height}。`);
+      }
+    }
+    const count = upstreamImageCount(family, req.n, req.references.length);
+    if (count !== req.n) {
+      out = note({ ...out, n: count }, `${model} makes ${count} image${count > 1 ? 's' : ''} in this request; making ${count}.`, `${model} 本次最多生成 ${count} 张，已改为 ${count} 张。`);
+    }
+    if (out.seed !== undefined && !validSeed(out.seed)) {
+      out = note({ ...out, seed: undefined }, `${model} takes seeds from -1 to 2147483647; the seed was ignored.`, `${model} 的种子取值为 -1 到 2147483647，已忽略所给种子。`);
+    }
+    return out;
+  }
+
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+    const references = await Promise.all(req.references.map(async (r) => dataUrl(await ctx.readReference(r.key), r.contentType)));
+    return req.kind === 'video' ? this.startVideo(req, ctx, references[0]) : this.startImages(req, ctx, references);
+  }
+
+  private async startImages(req: GenerationRequest, ctx: ProviderContext, references: string[]): Promise<OperationRef> {
+    const model = ctx.upstreamModel;
+    const family = imageFamilyOf(model, this.options);
+    if (family === 'seededit' && references.length !== 1) {
+      // `adapt` refuses this with a 400; a job that failed over from another channel lands here.
+      throw new UpstreamError('rejected', { code: 'reference_image_required', message: `${model} edits exactly one reference image; ${references.length} were given.` });
+    }
+    const reply = await ctx.http.json<ArkImagesResponse>({ path: 'images/generations', json: imageBody(req, model, family, references, this.options), signal: ctx.signal });
+    return completedOperation(await readArkImages(reply.body, req, ctx));
+  }
+
+  private async startVideo(req: GenerationRequest, ctx: ProviderContext, firstFrame: string | undefined): Promise<OperationRef> {
+    const model = ctx.upstreamModel;
+    const submittedAt = Date.now();
+    const reply = await ctx.http.json<{ id?: unknown }>({ path: TASKS_PATH, json: seedanceBody(req, model, firstFrame, this.options), signal: ctx.signal });
+    const taskId = reply.body?.id;
+    if (typeof taskId !== 'string' || !taskId) {
+      // A 2xx without an id may still have created (and billed) a task: never submit it again.
+      throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${ARK_LABEL} accepted the video request but returned no task id.` });
+    }
+    const { duration } = seedanceParameters(req, model, this.options);
+    return toOperationRef({
+      taskId,
+      submittedAt,
+      typicalMs: typicalRunMs(duration, this.options.typicalRunSeconds),
+      seconds: duration,
+      width: req.width,
+      height: req.height,
+    });
+  }
+
+  async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
+    const done = completedStatus(operation);
+    if (done) return done;
+    const op = fromOperationRef(operation);
+    try {
+      const reply = await ctx.http.json<SeedanceTask>({ path: `${TASKS_PATH}/${encodeURIComponent(op.taskId)}`, signal: ctx.signal });
+      return readSeedanceTask(reply.body, op);
+    } catch (err) {
+      // Ark answers 404 (ResourceNotFound) for a task it does not know: final, not a poll hiccup.
+      if (err instanceof UpstreamError && err.details.status === 404) return { state: 'failed', error: taskNotFound(op.taskId) };
+      throw err;
+    }
+  }
+
+  async cancel(operation: OperationRef, ctx: ProviderContext): Promise<void> {
+    if (completedStatus(operation)) return;
+    const { taskId } = fromOperationRef(operation);
+    // Ark only cancels queued tasks; a running one finishes and is simply not collected.
+    await ctx.http.json({ method: 'DELETE', path: `${TASKS_PATH}/${encodeURIComponent(taskId)}`, signal: ctx.signal });
+  }
+
+  pollIntervalMs(attempt: number, req: GenerationRequest): number {
+    return req.kind === 'video' ? defaultPollIntervalMs(attempt) : 0;
+  }
+}

@@ -1,0 +1,20 @@
+import type { ProtocolEntry } from '../protocols.js';
+import { BflProvider } from './provider.js';
+
+/**
+ * Black Forest Labs FLUX API (`type: bfl`). Auth header `x-key`. Upstream model names are BFL's
+ * endpoint names: `flux-kontext-pro`, `flux-kontext-max` (ratio + optional reference image),
+ * `flux-pro-1.1`, `flux-dev` (pixel size in multiples of 32, 256–1440).
+ *
+ * Channel `options` (all optional; out-of-range values are ignored):
+ * - `safety_tolerance`: 0 (strictest) – 6, sent with every task; default 2.
+ * - `prompt_upsampling`: boolean; BFL's default (false) when absent.
+ * - `steps` (1–50) and `guidance` (1.5–5): FLUX.1 [dev] only; BFL's defaults (28, 3) when absent.
+ *
+ * Policy blocks: `Request Moderated` is reported at stage `input_image` when a reference image was
+ * sent and `prompt` otherwise; `Content Moderated` at stage `output`.
+ */
+export const bflProtocol: ProtocolEntry = {
+  defaultBaseUrl: 'https://api.bfl.ai',
+  create: (options) => new BflProvider(options),
+};

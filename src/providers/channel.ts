@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { UpstreamHttp } from './http-client.js';
+import type { Provider } from './types.js';
+
+/** A key is known to the rest of the gateway only by this fingerprint, never by its value. */
+export const keyFingerprint = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 12);
+
+export interface KeyState {
+  id: string;
+  /** First and last characters, for operators. */
+  masked: string;
+  retired: boolean;
+  retiredReason?: string;
+}
+
+const mask = (key: string) => (key.length <= 8 ? '****' : `${key.slice(0, 4)}…${key.slice(-4)}`);
+
+/** The keys of one channel, handed out in turn; a key the upstream refused is taken out of rotation. */
+export class KeyRing {
+  private readonly entries: { key: string; state: KeyState }[];
+  private cursor = 0;
+
+  constructor(keys: readonly string[]) {
+    this.entries = keys.map((key) => ({ key, state: { id: keyFingerprint(key), masked: mask(key), retired: false } }));
+  }
+
+  /** The next usable key, or undefined when every key has been retired. */
+  next(): { id: string; key: string } | undefined {
+    for (let i = 0; i < this.entries.length; i++) {
+      const entry = this.entries[(this.cursor + i) % this.entries.length];
+      if (!entry.state.retired) {
+        this.cursor = (this.cursor + i + 1) % this.entries.length;
+        return { id: entry.state.id, key: entry.key };
+      }
+    }
+    return undefined;
+  }
+
+  /** The key with this fingerprint (tasks are polled with the key that created them), retired or not. */
+  byId(id: string | null | undefined): { id: string; key: string } | undefined {
+    const entry = this.entries.find((e) => e.state.id === id);
+    return entry && { id: entry.state.id, key: entry.key };
+  }
+
+  retire(id: string, reason: string): KeyState | undefined {
+    const entry = this.entries.find((e) => e.state.id === id);
+    if (!entry || entry.state.retired) return undefined;
+    entry.state.retired = true;
+    entry.state.retiredReason = reason;
+    return entry.state;
+  }
+
+  get states(): readonly KeyState[] {
+    return this.entries.map((e) => e.state);
+  }
+
+  get usable(): number {
+    return this.entries.filter((e) => !e.state.retired).length;
+  }
+}
+
+export interface ChannelSettings {
+  name: string;
+  /** Protocol type, e.g. `openai-images`. */
+  type: string;
+  baseUrl: string;
+  keys: readonly string[];
+  /** Public model name → upstream model name. */
+  models: ReadonlyMap<string, string>;
+  priority: number;
+  weight: number;
+  /** Most jobs this process runs on the channel at once. */
+  concurrency: number;
+  timeoutMs: number;
+  /** Steady poll interval, replacing the provider's schedule. */
+  pollIntervalMs?: number;
+  options: Readonly<Record<string, unknown>>;
+}
+
+/** Consecutive failures after which a channel is passed over for a while. */
+const UNHEALTHY_AFTER = 3;
+const COOLDOWN_MS = 30_000;
+
+/** One upstream account: a protocol adapter, its keys, the models it serves, and its live state. */
+export class Channel {
+  readonly keys: KeyRing;
+  private inFlight = 0;
+  private readonly slotWaiters = new Set<() => void>();
+  private consecutiveFailures = 0;
+  private unhealthyUntil = 0;
+
+  constructor(
+    readonly settings: ChannelSettings,
+    readonly provider: Provider,
+  ) {
+    this.keys = new KeyRing(settings.keys);
+  }
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  get models(): ReadonlyMap<string, string> {
+    return this.settings.models;
+  }
+
+  /** The channel's HTTP bound to one key. */
+  http(apiKey: string): UpstreamHttp {
+    return new UpstreamHttp({
+      baseUrl: this.settings.baseUrl,
+      headers: this.provider.authHeaders(apiKey),
+      describeError: this.provider.describeError,
+      timeoutMs: this.settings.timeoutMs,
+      label: this.provider.label,
+    });
+  }
+
+  healthy(now = Date.now()): boolean {
+    return now >= this.unhealthyUntil && (this.settings.keys.length === 0 || this.keys.usable > 0);
+  }
+
+  recordSuccess(): void {
+    this.consecutiveFailures = 0;
+    this.unhealthyUntil = 0;
+  }
+
+  recordFailure(now = Date.now()): void {
+    this.consecutiveFailures++;
+    if (this.consecutiveFailures >= UNHEALTHY_AFTER) this.unhealthyUntil = now + COOLDOWN_MS;
+  }
+
+  /** Takes a concurrency slot; false when the channel is at its limit. */
+  tryAcquire(): boolean {
+    if (this.inFlight >= this.settings.concurrency) return false;
+    this.inFlight++;
+    return true;
+  }
+
+  /** Counts a job that is already running upstream (resumed after a restart), limit or not. */
+  acquire(): void {
+    this.inFlight++;
+  }
+
+  release(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    const waiters = [...this.slotWaiters];
+    this.slotWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Calls `wake` once, at the next release of a slot; returns a function that cancels the wait. */
+  onSlotFreed(wake: () => void): () => void {
+    this.slotWaiters.add(wake);
+    return () => this.slotWaiters.delete(wake);
+  }
+
+  get running(): number {
+    return this.inFlight;
+  }
+}

@@ -1,0 +1,72 @@
+import type { GenerationRequest } from '../../intent/types.js';
+import { completedStatus } from '../completed-operation.js';
+import { UpstreamError } from '../errors.js';
+import { defaultPollIntervalMs } from '../polling.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import { DASHSCOPE_LABEL, describeDashScopeError } from './errors.js';
+import type { DashScopeOptions } from './options.js';
+import { startQwenImageEdit } from './qwen-image-edit.js';
+import { adaptQwenImage, qwenImageStatus, startQwenImage, type QwenImageRef } from './qwen-image.js';
+import { cancelTask } from './task.js';
+import { adaptWan, startWan, wanStatus, type WanRef } from './wan-video.js';
+
+type Flow = 'qwen-image' | 'qwen-image-edit' | 'wan-video';
+
+/** Videos go to Wan; references (or an edit model) to the synchronous multimodal endpoint; the rest to text2image. */
+function flowOf(req: GenerationRequest, upstreamModel: string): Flow {
+  if (req.kind === 'video') return 'wan-video';
+  return req.references.length > 0 || /edit/i.test(upstreamModel) ? 'qwen-image-edit' : 'qwen-image';
+}
+
+/** Alibaba DashScope: qwen-image (async task), qwen-image-edit (synchronous) and Wan video (async task). */
+export class DashScopeProvider implements Provider {
+  readonly protocol = 'dashscope';
+  readonly label = DASHSCOPE_LABEL;
+  readonly idempotentStart = false;
+  readonly describeError = describeDashScopeError;
+
+  constructor(private readonly options: DashScopeOptions) {}
+
+  authHeaders(apiKey: string): Record<string, string> {
+    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  }
+
+  adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
+    switch (flowOf(req, upstreamModel)) {
+      case 'wan-video':
+        return adaptWan(req, upstreamModel, this.options);
+      case 'qwen-image':
+        return adaptQwenImage(req, upstreamModel);
+      case 'qwen-image-edit':
+        // The size is snapped the same way; `n` is the catalog's business (edit models take 1–6).
+        return { ...adaptQwenImage({ ...req, n: 1 }, upstreamModel), n: req.n };
+    }
+  }
+
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+    switch (flowOf(req, ctx.upstreamModel)) {
+      case 'wan-video':
+        return startWan(req, ctx, this.options);
+      case 'qwen-image':
+        return startQwenImage(req, ctx, this.options);
+      case 'qwen-image-edit':
+        return startQwenImageEdit(req, ctx, this.options);
+    }
+  }
+
+  async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
+    const done = completedStatus(operation);
+    if (done) return done;
+    if (operation.flow === 'qwen-image') return qwenImageStatus(operation as unknown as QwenImageRef, ctx);
+    if (operation.flow === 'wan-video') return wanStatus(operation as unknown as WanRef, ctx);
+    throw new UpstreamError('rejected', { code: 'internal_error', message: `A ${DASHSCOPE_LABEL} job has an operation this gateway cannot read.` });
+  }
+
+  async cancel(operation: OperationRef, ctx: ProviderContext): Promise<void> {
+    if (typeof operation.taskId === 'string') await cancelTask(ctx, operation.taskId);
+  }
+
+  pollIntervalMs(attempt: number): number {
+    return defaultPollIntervalMs(attempt);
+  }
+}

@@ -1,0 +1,62 @@
+import type { GenerationRequest } from '../../intent/types.js';
+import { completedOperation } from '../completed-operation.js';
+import { UpstreamError } from '../errors.js';
+import type { OperationRef, ProviderContext, ProviderOutput } from '../types.js';
+import { imageTypeOf, referenceDataUrl } from './data-url.js';
+import { DASHSCOPE_LABEL, dashScopeCall } from './errors.js';
+import { qwenImageSize } from './image-sizes.js';
+import type { DashScopeOptions } from './options.js';
+import { apiUrl } from './task.js';
+
+/*
+ * qwen-image-edit: synchronous multimodal generation. `POST services/aigc/multimodal-generation/generation`
+ * WITHOUT the async header; the reference(s) and the instruction go in one user message; the answer
+ * carries result links (kept 24 h), which the job engine downloads. So `start` finishes the job.
+ */
+
+const PATH = 'services/aigc/multimodal-generation/generation';
+/** qwen-image-edit takes one image; the -plus and later models up to three. */
+const MAX_IMAGES = 3;
+
+interface MultimodalReply {
+  output?: { choices?: { finish_reason?: string; message?: { content?: { image?: string; text?: string }[] } }[] };
+  usage?: { width?: number; height?: number; image_count?: number };
+}
+
+export async function qwenImageEditBody(req: GenerationRequest, model: string, ctx: ProviderContext, options: DashScopeOptions) {
+  const images = await Promise.all(req.references.slice(0, MAX_IMAGES).map(async (r) => ({ image: await referenceDataUrl(ctx, r) })));
+  return {
+    model,
+    input: { messages: [{ role: 'user', content: [...images, { text: req.prompt }] }] },
+    parameters: {
+      n: req.n,
+      size: qwenImageSize(req).size,
+      ...(req.negativePrompt && { negative_prompt: req.negativePrompt }),
+      ...(req.seed !== undefined && { seed: req.seed }),
+      watermark: options.watermark,
+    },
+  };
+}
+
+export async function startQwenImageEdit(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<OperationRef> {
+  if (req.references.length === 0) {
+    // The catalog refuses this before a job exists; a channel mapping a text-to-image name here must not call out.
+    throw new UpstreamError('rejected', { code: 'reference_image_required', message: `${ctx.upstreamModel} needs a reference image.` });
+  }
+  const body = await qwenImageEditBody(req, ctx.upstreamModel, ctx, options);
+  const reply = await dashScopeCall(() => ctx.http.json<MultimodalReply | null>({ path: apiUrl(ctx.http, PATH), json: body, signal: ctx.signal }));
+  return completedOperation(readImages(reply.body, req));
+}
+
+function readImages(body: MultimodalReply | null, req: GenerationRequest): ProviderOutput[] {
+  const content = body?.output?.choices?.[0]?.message?.content;
+  const links = (Array.isArray(content) ? content : []).map((part) => part?.image).filter((url): url is string => typeof url === 'string' && url.length > 0);
+  if (links.length === 0) {
+    // The call was answered (and billed) without an image: repeating it is not safe.
+    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${DASHSCOPE_LABEL} returned no image.` });
+  }
+  const size = qwenImageSize(req);
+  const width = typeof body?.usage?.width === 'number' ? body.usage.width : size.width;
+  const height = typeof body?.usage?.height === 'number' ? body.usage.height : size.height;
+  return links.map((url) => ({ kind: 'image', contentType: imageTypeOf(url), source: { type: 'url', url }, width, height }));
+}

@@ -1,0 +1,111 @@
+import { UpstreamError, upstreamFailed, upstreamModerated } from '../errors.js';
+import type { UpstreamHttp } from '../http-client.js';
+import { normaliseStatus } from '../status-words.js';
+import type { NormalisedError, ProviderContext } from '../types.js';
+import { DASHSCOPE_LABEL, dashScopeCall, taskFailure } from './errors.js';
+
+/** `output` of a task, as both the create answer and `GET /tasks/{id}` carry it. */
+export interface TaskOutput {
+  task_id?: string;
+  task_status?: string;
+  code?: string;
+  message?: string;
+  /** qwen-image: one entry per image, a link or a per-image error. */
+  results?: { url?: string; code?: string; message?: string }[];
+  /** Wan: a signed OSS link carrying `Expires=`. */
+  video_url?: string;
+}
+
+export interface TaskReply {
+  request_id?: string;
+  output?: TaskOutput;
+  usage?: { image_count?: number; video_duration?: number; video_count?: number };
+}
+
+/** What the persisted operation of an asynchronous flow holds: the task and what we asked for. */
+export type TaskRef = {
+  flow: 'qwen-image' | 'wan-video';
+  taskId: string;
+  /** Unix ms of the submission, for an estimated progress (DashScope reports none). */
+  submittedAt: number;
+  model: string;
+};
+
+export type TaskState =
+  | { state: 'running'; progress?: number }
+  | { state: 'failed'; error: NormalisedError }
+  | { state: 'succeeded'; reply: TaskReply };
+
+/**
+ * Full URL of an API path. The channel's base URL should end in `/api/v1`; a bare host (or the chat
+ * `compatible-mode/v1` URL an operator may paste) gets the native API root instead.
+ */
+export function apiUrl(http: UpstreamHttp, path: string): string {
+  const base = http.baseUrl.replace(/\/+$/, '');
+  const root = /\/api\/v1$/.test(base) ? base : `${base.replace(/\/compatible-mode\/v1$/, '')}/api/v1`;
+  return `${root}/${path}`;
+}
+
+/** The async endpoints refuse a call without this header ("does not support synchronous calls"). */
+export const ASYNC_HEADER = { 'X-DashScope-Async': 'enable' };
+
+/** Creates an asynchronous task and returns its id; a 2xx without one may still have been accepted. */
+export async function submitTask(ctx: ProviderContext, path: string, body: unknown): Promise<string> {
+  const reply = await dashScopeCall(() => ctx.http.json<TaskReply | null>({ path: apiUrl(ctx.http, path), json: body, headers: ASYNC_HEADER, signal: ctx.signal }));
+  const taskId = reply.body?.output?.task_id;
+  if (typeof taskId !== 'string' || !taskId) {
+    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${DASHSCOPE_LABEL} answered the submission without a task id.` });
+  }
+  return taskId;
+}
+
+export async function fetchTask(ctx: ProviderContext, taskId: string): Promise<TaskReply> {
+  const reply = await dashScopeCall(() => ctx.http.json<TaskReply | null>({ path: apiUrl(ctx.http, `tasks/${encodeURIComponent(taskId)}`), signal: ctx.signal }));
+  if (!reply.body?.output) {
+    // Not terminal by itself: the runner retries and gives up after several unreadable answers in a row.
+    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${DASHSCOPE_LABEL} answered a status check without the task.` });
+  }
+  return reply.body;
+}
+
+export async function cancelTask(ctx: ProviderContext, taskId: string): Promise<void> {
+  // DashScope cancels only tasks still PENDING; a refusal for a running one changes nothing.
+  await dashScopeCall(() => ctx.http.json({ method: 'POST', path: apiUrl(ctx.http, `tasks/${encodeURIComponent(taskId)}/cancel`), signal: ctx.signal }));
+}
+
+/** An estimate rising towards 95 % over about `expectedMs`, since DashScope reports no progress. */
+const estimate = (submittedAt: number, expectedMs: number) => Math.round(5 + 90 * (1 - Math.exp(-Math.max(0, Date.now() - submittedAt) / expectedMs)));
+
+/**
+ * DashScope's task states: PENDING, RUNNING, SUSPENDED, SUCCEEDED, FAILED, CANCELED and UNKNOWN,
+ * which means the task expired (tasks are kept 24 h) or never existed — terminal, not "still running".
+ */
+export function taskState(reply: TaskReply, ref: TaskRef, expectedMs: number): TaskState {
+  const output = reply.output ?? {};
+  const word = typeof output.task_status === 'string' ? output.task_status : '';
+  if (word.trim().toUpperCase() === 'UNKNOWN') return { state: 'failed', error: expired(ref.taskId) };
+  switch (normaliseStatus(word)) {
+    case 'succeeded':
+      return { state: 'succeeded', reply };
+    case 'failed':
+      return { state: 'failed', error: taskFailure(output.code, output.message) };
+    case 'cancelled':
+      return { state: 'failed', error: upstreamFailed('upstream_cancelled', `${DASHSCOPE_LABEL} cancelled task ${ref.taskId}.`) };
+    case 'expired':
+    case 'not_found':
+      return { state: 'failed', error: expired(ref.taskId) };
+    case 'moderated':
+      return { state: 'failed', error: upstreamModerated('output', 'upstream_data_inspection', `${DASHSCOPE_LABEL}: ${output.message ?? 'the result was blocked by content review.'}`) };
+    case 'running':
+      return { state: 'running', progress: estimate(ref.submittedAt, expectedMs) };
+    default:
+      // PENDING / SUSPENDED (queued), or a word we do not know that is not a terminal one.
+      return { state: 'running' };
+  }
+}
+
+const expired = (taskId: string) =>
+  upstreamFailed(
+    'upstream_task_expired',
+    `${DASHSCOPE_LABEL} no longer knows task ${taskId} (status UNKNOWN): it has expired (tasks are kept for 24 hours) or was never created.`,
+  );

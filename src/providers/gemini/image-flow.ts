@@ -1,0 +1,58 @@
+import sharp from 'sharp';
+import type { GenerationRequest } from '../../intent/types.js';
+import { completedOperation } from '../completed-operation.js';
+import { UpstreamError } from '../errors.js';
+import type { OperationRef, ProviderContext, ProviderOutput } from '../types.js';
+import { adaptImageRequest, generateContentBody } from './image-request.js';
+import { modelPath } from './request-parts.js';
+import { pickImage, type GenerateContentResponse } from './image-response.js';
+import type { GeminiOptions } from './options.js';
+
+/**
+ * Native image generation is synchronous: `generateContent` answers with the image inline, so the
+ * whole job happens here and returns a completed operation.
+ *
+ * n > 1: Gemini image models refuse `candidateCount` > 1 ("Multiple candidates is not enabled"),
+ * so n images are n calls, sent in parallel — and each call is billed. When some succeed and others
+ * fail, the images made are returned: failing the job would throw away paid work, and repeating it
+ * would pay for those images twice.
+ */
+export async function generateImages(request: GenerationRequest, ctx: ProviderContext, options: GeminiOptions): Promise<OperationRef> {
+  const model = ctx.upstreamModel;
+  // Snapped again here: a failover may have landed the job on a channel whose model was not adapted.
+  const req = adaptImageRequest(request, model, options);
+  const references = await Promise.all(req.references.map(async (r) => ({ data: await ctx.readReference(r.key), contentType: r.contentType })));
+  const body = generateContentBody(req, model, references, options);
+  const calls = await Promise.allSettled(Array.from({ length: Math.max(1, req.n) }, () => oneImage(body, model, ctx)));
+  const outputs = calls.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+  if (outputs.length > 0) return completedOperation(outputs);
+  throw mostFinal(calls.map((c) => (c as PromiseRejectedResult).reason));
+}
+
+async function oneImage(body: unknown, model: string, ctx: ProviderContext): Promise<ProviderOutput> {
+  const reply = await ctx.http.json<GenerateContentResponse>({ path: `${modelPath(model)}:generateContent`, json: body, signal: ctx.signal });
+  const image = pickImage(reply.body);
+  // The model decides the pixel size (about 1K, or the asked imageSize); report what it made.
+  const meta = await sharp(image.data).metadata().catch(() => undefined);
+  if (!meta?.width || !meta.height) {
+    throw new UpstreamError('rejected', { code: 'upstream_bad_response', message: 'Google Gemini returned image data that is not a readable image.' });
+  }
+  const key = await ctx.storeOutput(image.data, image.contentType);
+  return { kind: 'image', contentType: image.contentType, source: { type: 'stored', key }, width: meta.width, height: meta.height };
+}
+
+/**
+ * Every call failed. The job may only be resubmitted if no call could have been accepted, so a
+ * final answer (a policy block first, then any refusal or ambiguous answer) outranks a retryable one.
+ */
+function mostFinal(errors: unknown[]): unknown {
+  const upstream = errors.filter((e): e is UpstreamError => e instanceof UpstreamError);
+  if (upstream.length < errors.length) return errors.find((e) => !(e instanceof UpstreamError));
+  return (
+    upstream.find((e) => e.normalised.code === 'content_policy_violation') ??
+    upstream.find((e) => e.failure === 'rejected') ??
+    upstream.find((e) => e.failure === 'ambiguous') ??
+    upstream.find((e) => e.failure === 'key_rejected') ??
+    upstream[0]
+  );
+}

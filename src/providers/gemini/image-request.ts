@@ -1,0 +1,72 @@
+import type { GenerationRequest } from '../../intent/types.js';
+import { snapRatio } from '../snap.js';
+import type { GeminiOptions } from './options.js';
+import type { InlineImage } from './request-parts.js';
+
+/** Output sizes of Gemini's native image models at 1K, per documented `imageConfig.aspectRatio`. */
+const SIZES_1K: Readonly<Record<string, string>> = {
+  '1:1': '1024x1024',
+  '2:3': '832x1248',
+  '3:2': '1248x832',
+  '3:4': '864x1184',
+  '4:3': '1184x864',
+  '4:5': '896x1152',
+  '5:4': '1152x896',
+  '9:16': '768x1344',
+  '16:9': '1344x768',
+  '21:9': '1536x672',
+};
+
+const scaled = (factor: number) =>
+  Object.fromEntries(
+    Object.entries(SIZES_1K).map(([ratio, size]) => {
+      const [w, h] = size.split('x').map(Number);
+      return [ratio, `${w * factor}x${h * factor}`];
+    }),
+  );
+
+/** Only the Gemini 3 Pro image models take `imageConfig.imageSize`; the others always make about 1K. */
+export const takesImageSize = (model: string) => /^(models\/)?gemini-3(\.\d+)?-pro-image/.test(model);
+
+/** `1k`/`2k`/`4k` asked in the request (`resolution: 4k`) wins over the channel's default. */
+export function imageSize(req: GenerationRequest, options: GeminiOptions): '1K' | '2K' | '4K' {
+  const asked = req.resolution?.toUpperCase();
+  return asked === '1K' || asked === '2K' || asked === '4K' ? asked : options.imageSize;
+}
+
+/**
+ * Snaps the ratio to the documented list (with a note) and sets the pixel size to what Gemini
+ * renders for it, so the answer's "Generating … (WxH)" line matches the image that comes back.
+ */
+export function adaptImageRequest(req: GenerationRequest, model: string, options: GeminiOptions): GenerationRequest {
+  const factor = takesImageSize(model) ? { '1K': 1, '2K': 2, '4K': 4 }[imageSize(req, options)] : 1;
+  const sizes = factor === 1 ? SIZES_1K : scaled(factor);
+  const snapped = snapRatio(req, model, sizes);
+  const [width, height] = sizes[snapped.aspectRatio].split('x').map(Number);
+  return width === snapped.width && height === snapped.height ? snapped : { ...snapped, width, height };
+}
+
+/** Gemini takes no negative prompt; it is appended as an instruction rather than dropped. */
+const promptText = (req: GenerationRequest) => (req.negativePrompt ? `${req.prompt}\nAvoid: ${req.negativePrompt}` : req.prompt);
+
+/**
+ * `models/{model}:generateContent` body: one user turn holding the prompt and each reference as
+ * inline data, asking for image output at the request's ratio.
+ */
+export function generateContentBody(req: GenerationRequest, model: string, references: InlineImage[], options: GeminiOptions) {
+  const imageConfig: Record<string, string> = { aspectRatio: req.aspectRatio };
+  if (takesImageSize(model)) imageConfig.imageSize = imageSize(req, options);
+  return {
+    contents: [
+      {
+        role: 'user',
+        parts: [{ text: promptText(req) }, ...references.map((r) => ({ inline_data: { mime_type: r.contentType, data: r.data.toString('base64') } }))],
+      },
+    ],
+    generationConfig: {
+      responseModalities: options.responseModalities,
+      imageConfig,
+      ...(req.seed !== undefined && { seed: req.seed }),
+    },
+  };
+}

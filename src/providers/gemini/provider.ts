@@ -1,0 +1,50 @@
+import type { GenerationRequest } from '../../intent/types.js';
+import { completedStatus } from '../completed-operation.js';
+import { UpstreamError } from '../errors.js';
+import { defaultPollIntervalMs } from '../polling.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import { describeGeminiError } from './errors.js';
+import { generateImages } from './image-flow.js';
+import { adaptImageRequest } from './image-request.js';
+import type { GeminiOptions } from './options.js';
+import { pollVeo, startVeo } from './veo-flow.js';
+import type { VeoOperationRef } from './veo-operation.js';
+import { adaptVeoRequest } from './veo-request.js';
+
+/**
+ * The Gemini Developer API, two flows behind one key: native image generation (synchronous
+ * `generateContent`, see image-*.ts) and Veo video (`predictLongRunning` plus operation polling,
+ * see veo-*.ts). The request's kind picks the flow.
+ */
+export class GeminiProvider implements Provider {
+  readonly protocol = 'gemini';
+  readonly label = 'Google Gemini';
+  readonly idempotentStart = false;
+  readonly describeError = describeGeminiError;
+
+  constructor(private readonly options: GeminiOptions) {}
+
+  authHeaders(apiKey: string): Record<string, string> {
+    return apiKey ? { 'x-goog-api-key': apiKey } : {};
+  }
+
+  adapt(request: GenerationRequest, upstreamModel: string): GenerationRequest {
+    return request.kind === 'video' ? adaptVeoRequest(request, upstreamModel, this.options) : adaptImageRequest(request, upstreamModel, this.options);
+  }
+
+  start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+    return request.kind === 'video' ? startVeo(request, ctx, this.options) : generateImages(request, ctx, this.options);
+  }
+
+  async status(operation: OperationRef, _request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
+    const done = completedStatus(operation);
+    if (done) return done;
+    if (operation.flow === 'veo' && typeof operation.operation === 'string') return pollVeo(operation as VeoOperationRef, ctx, this.options);
+    throw new UpstreamError('rejected', { code: 'internal_error', message: 'A Gemini job has an operation reference this gateway cannot read.' });
+  }
+
+  /** Images finish inside `start`; Veo takes 11 s to minutes, so the default schedule is polite and prompt enough. */
+  pollIntervalMs(attempt: number, request: GenerationRequest): number {
+    return request.kind === 'video' ? defaultPollIntervalMs(attempt) : 0;
+  }
+}

@@ -1,0 +1,45 @@
+import type { GenerationRequest } from '../../intent/types.js';
+import { UpstreamError } from '../errors.js';
+import type { OperationRef, OperationStatus, ProviderContext } from '../types.js';
+import type { GeminiOptions } from './options.js';
+import { modelPath } from './request-parts.js';
+import { readVeoOperation, type VeoOperation, type VeoOperationRef } from './veo-operation.js';
+import { adaptVeoRequest, predictLongRunningBody } from './veo-request.js';
+
+/** Submits a Veo job; the operation name is all that is needed to follow it, and it is persisted at once. */
+export async function startVeo(request: GenerationRequest, ctx: ProviderContext, options: GeminiOptions): Promise<OperationRef> {
+  const model = ctx.upstreamModel;
+  // Snapped again here: a failover may have landed the job on a channel whose model was not adapted.
+  const req = adaptVeoRequest(request, model, options);
+  const references = await Promise.all(req.references.map(async (r) => ({ data: await ctx.readReference(r.key), contentType: r.contentType })));
+  const reply = await ctx.http.json<VeoOperation>({
+    path: `${modelPath(model)}:predictLongRunning`,
+    json: predictLongRunningBody(req, model, references, options),
+    signal: ctx.signal,
+  });
+  const name = reply.body?.name;
+  if (typeof name !== 'string' || !name) {
+    // A 2xx without an operation name may still have started (and will bill) a video: never resubmit.
+    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: 'Google Veo accepted the request but returned no operation name.' });
+  }
+  const ref: VeoOperationRef = { flow: 'veo', operation: name, submittedAt: Date.now(), seconds: req.seconds ?? 8, width: req.width, height: req.height };
+  return ref;
+}
+
+/** One poll: `GET {operation name}`. A 404 means Google no longer knows the operation, which is final. */
+export async function pollVeo(ref: VeoOperationRef, ctx: ProviderContext, options: GeminiOptions): Promise<OperationStatus> {
+  let operation: VeoOperation;
+  try {
+    operation = (await ctx.http.json<VeoOperation>({ path: ref.operation, signal: ctx.signal })).body;
+  } catch (err) {
+    if (err instanceof UpstreamError && err.details.status === 404) {
+      throw new UpstreamError(
+        'rejected',
+        { code: 'upstream_task_not_found', message: `Google Veo no longer knows operation ${ref.operation.split('/').pop()}; it may have expired. Please retry.` },
+        err.details,
+      );
+    }
+    throw err;
+  }
+  return readVeoOperation(operation, ref, ctx, options.veoExpectedSeconds);
+}

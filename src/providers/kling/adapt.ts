@@ -1,0 +1,14 @@
+import type { GenerationRequest } from '../../intent/types.js';
+import { snapRatio, snapSeconds } from '../snap.js';
+import { durationLimits, KLING_SIZES } from './models.js';
+
+/** Kling makes 16:9, 9:16 or 1:1 videos of 5 or 10 s (3–15 s on V3 models). */
+export function adaptToKling(req: GenerationRequest, upstreamModel: string): GenerationRequest {
+  return snapRatio(snapSeconds(req, upstreamModel, durationLimits(upstreamModel)), upstreamModel, KLING_SIZES);
+}
+
+/** The duration as Kling wants it: a string of whole seconds. */
+export function klingDuration(req: GenerationRequest, upstreamModel: string): string {
+  const limits = durationLimits(upstreamModel);
+  return String(req.seconds ?? limits.allowed?.[0] ?? limits.min);
+}

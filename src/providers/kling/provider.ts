@@ -1,0 +1,78 @@
+import type { GenerationRequest } from '../../intent/types.js';
+import { UpstreamError, upstreamPolicyBlock } from '../errors.js';
+import { defaultPollIntervalMs } from '../polling.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import { adaptToKling } from './adapt.js';
+import { KlingCredentials } from './jwt.js';
+import { describeKlingError, POLICY_CODE } from './errors.js';
+import { readKlingOptions, type KlingOptions } from './options.js';
+import { createCall } from './request.js';
+import { readCreateAnswer, readTask, taskNotFound, type KlingEnvelope, type KlingOperation } from './response.js';
+
+/** The base URL may be given with or without `/v1`. */
+const apiPath = (baseUrl: string, path: string) => (/\/v1\/?$/.test(baseUrl) ? path : `v1/${path}`);
+
+/**
+ * Kling: text2video / image2video tasks authenticated by a short-lived JWT, polled on the path that
+ * created them until `succeed` (a public video link) or `failed` (with `task_status_msg`).
+ */
+export class KlingProvider implements Provider {
+  readonly protocol = 'kling';
+  readonly label = 'Kling';
+  readonly idempotentStart = false;
+  readonly describeError = describeKlingError;
+  private readonly options: KlingOptions;
+
+  constructor(options: Readonly<Record<string, unknown>>) {
+    this.options = readKlingOptions(options);
+  }
+
+  /**
+   * The JWT lives 30 minutes while a job may poll longer, so the header is a getter: the HTTP client
+   * copies its headers on every call, which re-reads it and re-signs once the token is 20 minutes old.
+   */
+  authHeaders(apiKey: string): Record<string, string> {
+    if (!apiKey) return {};
+    const credentials = new KlingCredentials(apiKey);
+    return Object.defineProperty({}, 'authorization', { enumerable: true, get: () => `Bearer ${credentials.bearer()}` });
+  }
+
+  adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
+    return adaptToKling(req, upstreamModel);
+  }
+
+  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+    const req = adaptToKling(request, ctx.upstreamModel);
+    const first = req.references[0];
+    const reference = first ? await ctx.readReference(first.key) : undefined;
+    const call = createCall(req, ctx.upstreamModel, this.options, reference);
+    let reply;
+    try {
+      reply = await ctx.http.json<KlingEnvelope | null>({ path: apiPath(ctx.http.baseUrl, `videos/${call.endpoint}`), json: call.body, signal: ctx.signal });
+    } catch (err) {
+      // Kling does not say whether the prompt or the image broke its content policy; with a
+      // reference the image is named, as for BFL.
+      if (reference && err instanceof UpstreamError && err.details.upstreamCode === String(POLICY_CODE)) {
+        throw upstreamPolicyBlock('input_image', 'upstream_moderation', err.normalised.message, err.details.upstreamCode);
+      }
+      throw err;
+    }
+    const operation: KlingOperation = { id: readCreateAnswer(reply.body), endpoint: call.endpoint, seconds: Number(call.body.duration), withReference: reference !== undefined };
+    return operation;
+  }
+
+  async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
+    const op = operation as KlingOperation;
+    try {
+      const reply = await ctx.http.json<KlingEnvelope | null>({ path: apiPath(ctx.http.baseUrl, `videos/${op.endpoint}/${encodeURIComponent(op.id)}`), signal: ctx.signal });
+      return readTask(reply.body, op);
+    } catch (err) {
+      if (err instanceof UpstreamError && err.details.status === 404) return { state: 'failed', error: taskNotFound(op.id) };
+      throw err;
+    }
+  }
+
+  pollIntervalMs(attempt: number): number {
+    return defaultPollIntervalMs(attempt);
+  }
+}

@@ -1,0 +1,49 @@
+import type { GenerationRequest } from '../../intent/types.js';
+import { completedOperation, completedStatus } from '../completed-operation.js';
+import { UpstreamError } from '../errors.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import { describeOpenAiError } from './errors.js';
+import { editForm, imageFields } from './request.js';
+import { readImages } from './response.js';
+
+/**
+ * OpenAI Images (`/images/generations`, `/images/edits`): synchronous, so `start` does the whole
+ * generation and returns a completed operation. References turn a generation into a multi-image edit.
+ */
+export class OpenAiImagesProvider implements Provider {
+  readonly protocol = 'openai-images';
+  readonly label = 'OpenAI';
+  readonly idempotentStart = false;
+  readonly describeError = describeOpenAiError;
+
+  authHeaders(apiKey: string): Record<string, string> {
+    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  }
+
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+    const model = ctx.upstreamModel;
+    const call =
+      req.references.length > 0
+        ? {
+            path: 'images/edits',
+            form: editForm(
+              req,
+              model,
+              await Promise.all(req.references.map(async (r) => ({ data: await ctx.readReference(r.key), contentType: r.contentType }))),
+            ),
+          }
+        : { path: 'images/generations', json: imageFields(req, model) };
+    const reply = await ctx.http.json<Parameters<typeof readImages>[0]>({ ...call, signal: ctx.signal });
+    return completedOperation(await readImages(reply.body, req, ctx));
+  }
+
+  async status(operation: OperationRef): Promise<OperationStatus> {
+    const done = completedStatus(operation);
+    if (!done) throw new UpstreamError('rejected', { code: 'internal_error', message: 'An OpenAI Images job has no stored result.' });
+    return done;
+  }
+
+  pollIntervalMs(): number {
+    return 0;
+  }
+}

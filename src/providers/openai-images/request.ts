@@ -1,0 +1,39 @@
+import type { GenerationRequest } from '../../intent/types.js';
+
+const isDallE = (model: string) => model.startsWith('dall-e');
+
+/** Our quality words → what each model family accepts. */
+function quality(model: string, asked: string | undefined): string | undefined {
+  if (!asked) return undefined;
+  const q = asked.toLowerCase();
+  if (isDallE(model)) return q === 'high' || q === 'hd' ? 'hd' : 'standard';
+  return ['low', 'medium', 'high', 'auto'].includes(q) ? q : q === 'hd' ? 'high' : undefined;
+}
+
+/** The images API takes no negative prompt; it is appended as an instruction instead of being dropped. */
+const promptText = (req: GenerationRequest) => (req.negativePrompt ? `${req.prompt}\nAvoid: ${req.negativePrompt}` : req.prompt);
+
+/** Fields shared by generations (JSON) and edits (multipart). */
+export function imageFields(req: GenerationRequest, model: string): Record<string, string | number> {
+  const fields: Record<string, string | number> = { model, prompt: promptText(req), n: req.n, size: `${req.width}x${req.height}` };
+  const q = quality(model, req.quality);
+  if (q) fields.quality = q;
+  if (isDallE(model)) {
+    // DALL·E returns links by default; inline data avoids a second download that can expire.
+    fields.response_format = 'b64_json';
+  } else if (req.format !== 'mp4') {
+    fields.output_format = req.format;
+  }
+  return fields;
+}
+
+/** Multi-image edit: every reference as a repeated `image[]` part, as the official SDK sends them. */
+export function editForm(req: GenerationRequest, model: string, references: { data: Buffer; contentType: string }[]): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(imageFields(req, model))) form.append(name, String(value));
+  references.forEach((ref, i) => {
+    const ext = ref.contentType.split('/')[1] ?? 'png';
+    form.append('image[]', new Blob([new Uint8Array(ref.data)], { type: ref.contentType }), `reference-${i + 1}.${ext === 'jpeg' ? 'jpg' : ext}`);
+  });
+  return form;
+}

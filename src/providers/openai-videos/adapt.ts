@@ -1,0 +1,52 @@
+import type { GenerationRequest } from '../../intent/types.js';
+import { snapSeconds } from '../snap.js';
+import type { VideosOptions } from './options.js';
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** `1280x720` → `16:9`. */
+export function ratioOf(width: number, height: number): string {
+  const d = gcd(width, height);
+  return `${width / d}:${height / d}`;
+}
+
+/** The supported size nearest in shape, then in pixel count (both on a log scale). */
+export function nearestSize(width: number, height: number, sizes: VideosOptions['sizes']): { width: number; height: number } {
+  const shape = (s: { width: number; height: number }) => Math.abs(Math.log(s.width / s.height / (width / height)));
+  const area = (s: { width: number; height: number }) => Math.abs(Math.log((s.width * s.height) / (width * height)));
+  return sizes.reduce((best, s) => {
+    const d = shape(s) - shape(best);
+    return d < -1e-9 || (Math.abs(d) <= 1e-9 && area(s) < area(best)) ? s : best;
+  });
+}
+
+/**
+ * Snaps a video request to what this upstream makes: seconds from its allowed set or range (Sora:
+ * 4, 8 or 12 where the public `sora-2` promises 1–15), and the size to the nearest supported one.
+ * Every change adds one line to `adjustments`, in the prompt's language.
+ */
+export function adaptToVideos(req: GenerationRequest, upstreamModel: string, options: VideosOptions): GenerationRequest {
+  if (req.kind !== 'video') return req;
+  let out = snapSeconds(req, upstreamModel, 'allowed' in options.seconds ? { allowed: options.seconds.allowed } : options.seconds);
+  if (out.seconds !== undefined && !Number.isInteger(out.seconds)) out = { ...out, seconds: Math.round(out.seconds) };
+  const size = nearestSize(out.width, out.height, options.sizes);
+  if (size.width === out.width && size.height === out.height) return out;
+  const ratio = ratioOf(size.width, size.height);
+  const askedRatio = ratioOf(out.width, out.height);
+  const zh = out.language === 'zh';
+  const note =
+    ratio !== askedRatio
+      ? zh
+        ? `${upstreamModel} 不支持 ${out.aspectRatio} 比例，已改用 ${ratio}。`
+        : `Aspect ratio ${out.aspectRatio} is not supported by ${upstreamModel}; using ${ratio}.`
+      : zh
+        ? `${upstreamModel} 不提供 ${out.width}x${out.height} 尺寸，已改用 ${size.width}x${size.height}。`
+        : `Size ${out.width}x${out.height} is not offered by ${upstreamModel}; using ${size.width}x${size.height}.`;
+  return {
+    ...out,
+    width: size.width,
+    height: size.height,
+    aspectRatio: ratio === askedRatio ? out.aspectRatio : ratio,
+    adjustments: [...out.adjustments, note],
+  };
+}

@@ -1,0 +1,150 @@
+import type { GenerationRequest } from '../../intent/types.js';
+import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js';
+import { defaultPollIntervalMs } from '../polling.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput } from '../types.js';
+import { adaptToVideos } from './adapt.js';
+import { describeVideosError, taskFailure } from './errors.js';
+import type { VideosOptions } from './options.js';
+import { createFields, createForm, createJson, fitReference, type Reference } from './request.js';
+import { readVideoTask, type VideoTask } from './response.js';
+
+/** What is persisted for a created task: its id and what was asked for (no secrets, no media). */
+interface VideoOperation {
+  id: string;
+  seconds: number;
+  width: number;
+  height: number;
+}
+
+const sameOrigin = (a: string, b: string) => {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The OpenAI-compatible `/v1/videos` protocol: create (multipart with `input_reference` as a file,
+ * or JSON), poll `GET /videos/{id}`, download `GET /videos/{id}/content` with the channel's key.
+ * Resellers' variants (see index.ts) are options; their answers are read defensively.
+ */
+export class OpenAiVideosProvider implements Provider {
+  readonly protocol = 'openai-videos';
+  readonly label: string;
+  readonly idempotentStart = false;
+  readonly describeError = describeVideosError;
+
+  constructor(private readonly options: VideosOptions) {
+    this.label = options.label;
+  }
+
+  authHeaders(apiKey: string): Record<string, string> {
+    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  }
+
+  adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
+    return adaptToVideos(req, upstreamModel, this.options);
+  }
+
+  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+    // Snapped again: a failover may have brought the job here from a channel with other limits.
+    const req = adaptToVideos(request, ctx.upstreamModel, this.options);
+    const seconds = req.seconds ?? ('allowed' in this.options.seconds ? this.options.seconds.allowed[0] : this.options.seconds.min);
+    const fields = createFields(req, ctx.upstreamModel, seconds, this.options);
+    const reference = await this.reference(req, ctx);
+    const call =
+      this.options.requestFormat === 'json'
+        ? { path: 'videos', json: createJson(fields, reference) }
+        : { path: 'videos', form: createForm(fields, reference) };
+    const reply = await ctx.http.json({ ...call, signal: ctx.signal });
+    const task = readVideoTask(reply.body);
+    if (!task.id) {
+      // A 2xx without an id may still have started a (billed) task: never resubmit on it.
+      throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${this.label} accepted the video request but returned no task id.` });
+    }
+    if (task.status === 'failed' || task.status === 'moderated') {
+      // Refused on the spot (some resellers answer 200 with a failed task): the request's fault.
+      const failure = taskFailure(this.label, task.error, 0);
+      if (failure.code === 'content_policy_violation') throw upstreamPolicyBlock('prompt', failure.category ?? 'upstream_moderation', failure.message, task.error?.code);
+      throw new UpstreamError('rejected', failure);
+    }
+    const operation: VideoOperation = { id: task.id, seconds, width: req.width, height: req.height };
+    return { ...operation };
+  }
+
+  async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
+    const op = operation as unknown as VideoOperation;
+    let body: unknown;
+    try {
+      body = (await ctx.http.json({ path: `videos/${encodeURIComponent(op.id)}`, signal: ctx.signal })).body;
+    } catch (err) {
+      if (err instanceof UpstreamError && err.details.status === 404) {
+        throw new UpstreamError('rejected', this.notFound(op), err.details);
+      }
+      throw err;
+    }
+    return this.readStatus(readVideoTask(body), op, ctx);
+  }
+
+  private readStatus(task: VideoTask, op: VideoOperation, ctx: ProviderContext): OperationStatus {
+    switch (task.status) {
+      case 'succeeded':
+        if (task.expiresAt !== undefined && task.expiresAt * 1000 < Date.now()) return { state: 'failed', error: this.expired() };
+        return { state: 'succeeded', outputs: [this.output(task, op, ctx)] };
+      case 'failed':
+        return { state: 'failed', error: taskFailure(this.label, task.error, task.progress) };
+      case 'moderated':
+        return { state: 'failed', error: taskFailure(this.label, { message: 'blocked by moderation', ...task.error }, task.progress) };
+      case 'cancelled':
+        return { state: 'failed', error: upstreamFailed('upstream_task_cancelled', `${this.label} cancelled the video task ${op.id}.`) };
+      case 'expired':
+        return { state: 'failed', error: this.expired() };
+      case 'not_found':
+        return { state: 'failed', error: this.notFound(op) };
+      default:
+        // `queued`, `in_progress`, `processing`, new-api's `unknown`, or a word nobody documented.
+        // A body that already carries an error or a link is read as what it says, not left running.
+        if (task.error?.message && task.status === 'unknown') return { state: 'failed', error: taskFailure(this.label, task.error, task.progress) };
+        if (task.url && task.status === 'unknown') return { state: 'succeeded', outputs: [this.output(task, op, ctx)] };
+        return { state: 'running', ...(task.progress !== undefined && { progress: task.progress }) };
+    }
+  }
+
+  /**
+   * A link in the body is fetched as given (with the key only when it is on the channel's own host,
+   * so a key never travels to a third-party CDN); otherwise `/content` with the key.
+   */
+  private output(task: VideoTask, op: VideoOperation, ctx: ProviderContext): ProviderOutput {
+    const content = ctx.http.url(`videos/${encodeURIComponent(op.id)}/content`);
+    const url = this.options.resultFrom === 'auto' && task.url ? task.url : content;
+    const withKey = sameOrigin(url, ctx.http.baseUrl);
+    return {
+      kind: 'video',
+      contentType: 'video/mp4',
+      source: { type: 'url', url, ...(withKey && { headers: { ...ctx.http.authHeaders, accept: 'application/binary' } }) },
+      width: task.width ?? op.width,
+      height: task.height ?? op.height,
+      seconds: task.seconds ?? op.seconds,
+    };
+  }
+
+  private expired() {
+    return upstreamFailed('result_expired', `${this.label}: the finished video has expired upstream and can no longer be downloaded.`);
+  }
+
+  private notFound(op: VideoOperation) {
+    return upstreamFailed('upstream_task_not_found', `${this.label} no longer knows the video task ${op.id}; it may have expired or been deleted.`);
+  }
+
+  private async reference(req: GenerationRequest, ctx: ProviderContext): Promise<Reference | undefined> {
+    const first = req.references[0];
+    if (!first) return undefined;
+    const ref = { data: await ctx.readReference(first.key), contentType: first.contentType };
+    return this.options.fitReference ? fitReference(ref, req.width, req.height) : ref;
+  }
+
+  pollIntervalMs(attempt: number): number {
+    return defaultPollIntervalMs(attempt);
+  }
+}

@@ -1,0 +1,50 @@
+import type { GenerationRequest } from '../../intent/types.js';
+
+/** The sizes Recraft V2/V3 accept (`size` as `WxH`). */
+export const RECRAFT_SIZES = [
+  '1024x1024',
+  '1365x1024',
+  '1024x1365',
+  '1536x1024',
+  '1024x1536',
+  '1820x1024',
+  '1024x1820',
+  '1024x2048',
+  '2048x1024',
+  '1434x1024',
+  '1024x1434',
+  '1024x1280',
+  '1280x1024',
+  '1024x1707',
+  '1707x1024',
+];
+
+const MAX_N = 6;
+
+/** The listed size whose ratio is closest (by log distance) to `width:height`. */
+export function nearestRecraftSize(width: number, height: number): string {
+  const wanted = Math.log(width / height);
+  const distance = (size: string) => {
+    const [w, h] = size.split('x').map(Number);
+    return Math.abs(Math.log(w / h) - wanted);
+  };
+  return RECRAFT_SIZES.reduce((best, size) => (distance(size) < distance(best) ? size : best));
+}
+
+const note = (req: GenerationRequest, en: string, zh: string) => ({ ...req, adjustments: [...req.adjustments, req.language === 'zh' ? zh : en] });
+
+/** Snaps size, image count and format to what Recraft makes, telling the user about each change. */
+export function adaptToRecraft(req: GenerationRequest, upstreamModel: string): GenerationRequest {
+  let out = req;
+  const asked = `${out.width}x${out.height}`;
+  if (!RECRAFT_SIZES.includes(asked)) {
+    const used = nearestRecraftSize(out.width, out.height);
+    const [width, height] = used.split('x').map(Number);
+    out = note({ ...out, width, height }, `Size ${asked} is not offered by ${upstreamModel}; using ${used}.`, `${upstreamModel} 不提供 ${asked} 尺寸，已改用 ${used}。`);
+  }
+  if (out.n > MAX_N) out = note({ ...out, n: MAX_N }, `${upstreamModel} makes at most ${MAX_N} images per request; making ${MAX_N}.`, `${upstreamModel} 每次最多生成 ${MAX_N} 张，已改为 ${MAX_N} 张。`);
+  if (out.format !== 'png' && out.format !== 'webp') {
+    out = note({ ...out, format: 'png' }, `${upstreamModel} makes PNG or WebP images; using PNG.`, `${upstreamModel} 只生成 PNG 或 WebP 图片，已改用 PNG。`);
+  }
+  return out;
+}

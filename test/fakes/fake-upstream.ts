@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One request as the fake upstream received it. */
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+  /** Parsed JSON body, when the request sent JSON. */
+  json?: any;
+  /** Parsed multipart/form-data body, when the request sent a form. */
+  form?: FormData;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A fault served instead of the route's answer: an HTTP error, a dropped connection, or a delay. */
+export type Fault = Reply | { reset: true } | { delayMs: number; then?: Reply };
+
+type Handler = (req: RecordedRequest) => Reply | Promise<Reply>;
+
+interface RouteEntry {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+}
+
+/**
+ * A small HTTP server that fakes an upstream provider for tests and benchmarks: routes answer with
+ * JSON or bytes, every request is recorded, and faults can be queued per route (consumed in order)
+ * to exercise retries, failover and key retirement. Each provider's fake builds its documented
+ * protocol on top of this.
+ */
+export class FakeUpstream {
+  readonly requests: RecordedRequest[] = [];
+  /** Requests being answered right now, and the most there ever were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Added before every answer, to hold requests open (concurrency tests). */
+  latencyMs = 0;
+  private readonly routes: RouteEntry[] = [];
+  private readonly faults: { method: string; pattern: RegExp; queue: Fault[] }[] = [];
+  private readonly sockets = new Set<Socket>();
+  private server?: Server;
+  url = '';
+
+  route(method: string, pattern: RegExp | string, handler: Handler): this {
+    const regex = typeof pattern === 'string' ? new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : pattern;
+    this.routes.push({ method, pattern: regex, handler });
+    return this;
+  }
+
+  /** Serves the next `faults.length` matching requests with these faults, in order. */
+  injectFaults(method: string, pattern: RegExp, faults: Fault[]): this {
+    this.faults.push({ method, pattern, queue: [...faults] });
+    return this;
+  }
+
+  /** Requests received that match, e.g. submissions: `count('POST', /^\/v1\/videos$/)`. */
+  count(method: string, pattern: RegExp): number {
+    return this.requests.filter((r) => r.method === method && pattern.test(r.path)).length;
+  }
+
+  matching(method: string, pattern: RegExp): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === method && pattern.test(r.path));
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+      await this.answer(req, res);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+    const type = req.headers['content-type'] ?? '';
+    try {
+      if (type.includes('application/json') && body.length > 0) recorded.json = JSON.parse(body.toString('utf8'));
+      if (type.includes('multipart/form-data')) recorded.form = await new Response(body, { headers: { 'content-type': type } }).formData();
+    } catch {
+      return send(res, { status: 400, body: { error: { message: 'Malformed request body', type: 'invalid_request_error', param: null, code: null } } });
+    }
+    this.requests.push(recorded);
+
+    const fault = this.faults.find((f) => f.method === recorded.method && f.pattern.test(recorded.path) && f.queue.length > 0)?.queue.shift();
+    if (fault && 'reset' in fault) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault && 'delayMs' in fault) {
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.then) return send(res, fault.then);
+    } else if (fault) return send(res, fault);
+
+    const route = this.routes.find((r) => r.method === recorded.method && r.pattern.test(recorded.path));
+    if (!route) return send(res, { status: 404, body: { error: { message: `No route ${recorded.method} ${recorded.path}`, type: 'invalid_request_error', param: null, code: null } } });
+    try {
+      send(res, await route.handler(recorded));
+    } catch (err) {
+      send(res, { status: 500, body: { error: { message: `fake upstream crashed: ${(err as Error).message}`, type: 'server_error', param: null, code: null } } });
+    }
+  }
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (res.destroyed) return;
+  const headers = { ...reply.headers };
+  let payload: Buffer | string = '';
+  if (Buffer.isBuffer(reply.body)) payload = reply.body;
+  else if (typeof reply.body === 'string') payload = reply.body;
+  else if (reply.body !== undefined) {
+    payload = JSON.stringify(reply.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  res.writeHead(reply.status, { 'content-length': String(Buffer.byteLength(payload)), ...headers });
+  res.end(payload);
+}
+
+/** Milliseconds since `since`, for fakes whose tasks advance with the clock. */
+export const elapsed = (since: number) => Date.now() - since;

@@ -1,0 +1,128 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { toFile } from 'openai';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseLabel } from './helpers/database.js';
+import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
+
+type Json = Record<string, any>;
+
+/** A response the suite received, to be checked against the document. */
+interface Sample {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+}
+
+describe(`OpenAPI document (${databaseLabel})`, () => {
+  let gw: RunningGateway;
+  let document: Json;
+  const samples: Sample[] = [];
+
+  /** Calls the API as a client would and keeps the JSON answer with the path template it belongs to. */
+  async function call(method: string, template: string, path: string, init: { body?: unknown; form?: FormData } = {}): Promise<Json> {
+    const res = await fetch(`${gw.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, ...(init.body !== undefined && { 'content-type': 'application/json' }) },
+      body: init.form ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    });
+    const body = await res.json();
+    samples.push({ method: method.toLowerCase(), path: template, status: res.status, body });
+    return body;
+  }
+
+  beforeAll(async () => {
+    gw = await startGateway({ MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '100', MEDIAGATE_SANDBOX_VIDEO_LATENCY_MS: '300' });
+    document = await (await fetch(`${gw.baseUrl}/openapi.json`)).json();
+  });
+  afterAll(async () => gw?.close());
+
+  it('is served without authentication and validates as OpenAPI 3.1', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(document);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    expect(document.openapi).toBe('3.1.0');
+    for (const path of ['/v1/chat/completions', '/v1/images/generations', '/v1/images/edits', '/v1/videos', '/v1/videos/{video_id}', '/v1/videos/{video_id}/content', '/v1/videos/{video_id}/remix', '/v1/jobs/{job_id}', '/v1/models', '/openapi.json']) {
+      expect(document.paths[path], path).toBeDefined();
+    }
+    expect(Object.keys(document.webhooks)).toEqual(['video.completed', 'video.failed', 'image.completed', 'image.failed']);
+  });
+
+  it('describes requests with the schemas that validate them', () => {
+    const schemas = document.components.schemas;
+    const edit = document.paths['/v1/images/edits'].post.requestBody.content;
+    expect(edit['multipart/form-data'].schema).toEqual({ $ref: '#/components/schemas/ImageEditForm' });
+    expect(schemas.ImageEditForm.properties.image).toMatchObject({ type: 'array', items: { type: 'string', format: 'binary' }, minItems: 1, maxItems: 16 });
+    expect(schemas.ImageEditForm.required).toEqual(expect.arrayContaining(['prompt', 'image']));
+    expect(schemas.VideoCreateRequest.properties.seconds.anyOf.map((s: Json) => s.type)).toEqual(['string', 'number']);
+    expect(schemas.ImageGenerationRequest.properties.response_format.anyOf[0].enum).toEqual(['url', 'b64_json']);
+    const create = document.paths['/v1/videos'].post;
+    expect(create.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+    const list = document.paths['/v1/videos'].get;
+    expect(list.parameters.map((p: Json) => p.name)).toEqual(['after', 'limit', 'order']);
+    expect(document.paths['/openapi.json'].get.security).toEqual([]);
+  });
+
+  it("accepts, by its response schemas, every response the API gives here", async () => {
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#123456' } }).png().toBuffer();
+    await call('POST', '/v1/images/generations', '/v1/images/generations', { body: { model: 'gpt-image-1', prompt: 'a pear', response_format: 'url' } });
+    await call('POST', '/v1/images/generations', '/v1/images/generations', { body: { model: 'gpt-image-1', prompt: 'a plum', output_format: 'webp' } });
+    const form = new FormData();
+    form.append('model', 'gpt-image-1');
+    form.append('prompt', 'merge');
+    for (const name of ['a.png', 'b.png']) form.append('image[]', await toFile(png, name, { type: 'image/png' }));
+    await call('POST', '/v1/images/edits', '/v1/images/edits', { form });
+    await call('POST', '/v1/images/generations', '/v1/images/generations', { body: { model: 'sora-2', prompt: 'x' } });
+
+    const video = await call('POST', '/v1/videos', '/v1/videos', { body: { prompt: 'a drum 1s' } });
+    let current = video;
+    while (current.status !== 'completed' && current.status !== 'failed') {
+      await new Promise((r) => setTimeout(r, 100));
+      current = await call('GET', '/v1/videos/{video_id}', `/v1/videos/${video.id}`);
+    }
+    const failed = await call('POST', '/v1/videos', '/v1/videos', { body: { prompt: 'a bell #sandbox-fail 1s' } });
+    for (let i = 0; i < 50 && (await call('GET', '/v1/videos/{video_id}', `/v1/videos/${failed.id}`)).status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));
+    await call('POST', '/v1/videos/{video_id}/remix', `/v1/videos/${video.id}/remix`, { body: { prompt: 'a louder drum' } });
+    await call('GET', '/v1/videos', '/v1/videos?limit=2');
+    await call('GET', '/v1/jobs/{job_id}', `/v1/jobs/${video.id.replace('video_', 'job_')}`);
+    await call('GET', '/v1/videos/{video_id}/content', `/v1/videos/${failed.id}/content`);
+    await call('DELETE', '/v1/videos/{video_id}', `/v1/videos/${video.id}`);
+    await call('GET', '/v1/videos/{video_id}', `/v1/videos/${video.id}`);
+    await call('GET', '/v1/models', '/v1/models');
+    await call('GET', '/v1/models/{model}', '/v1/models/sora-2');
+    await call('POST', '/v1/chat/completions', '/v1/chat/completions', { body: { model: 'gpt-image-1', messages: [{ role: 'user', content: 'a fig' }] } });
+    await call('POST', '/v1/chat/completions', '/v1/chat/completions', { body: { model: 'sora-2' } });
+    await call('GET', '/v1/webhooks/default', '/v1/webhooks/default');
+    await call('PUT', '/v1/webhooks/default', '/v1/webhooks/default', { body: { url: null } });
+
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema(document, 'openapi.json');
+    const statuses = new Set(samples.map((s) => s.status));
+    expect(statuses).toEqual(new Set([200, 400, 404, 409]));
+    for (const sample of samples) {
+      const response = document.paths[sample.path]?.[sample.method]?.responses?.[String(sample.status)];
+      expect(response, `${sample.method} ${sample.path} ${sample.status} is documented`).toBeDefined();
+      const pointer = response.content['application/json'].schema.$ref.replace(/^#/, 'openapi.json#');
+      const validate = ajv.getSchema(pointer)!;
+      const valid = validate(sample.body);
+      expect(valid, `${sample.method} ${sample.path} ${sample.status}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(sample.body).slice(0, 400)}`).toBe(true);
+    }
+    // And the schemas are not vacuous: a Video missing its status is refused.
+    const { status: _status, ...broken } = current;
+    expect(ajv.getSchema('openapi.json#/components/schemas/Video')!(broken)).toBe(false);
+  });
+
+  it('has a readable reference page built from the document, with no external assets', async () => {
+    const res = await fetch(`${gw.baseUrl}/docs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await res.text();
+    for (const path of Object.keys(document.paths)) expect(html).toContain(`<code>${path}</code>`);
+    expect(html).toContain('id="schema-Video"');
+    expect(html).not.toMatch(/<script|<link|src="http|href="http/i);
+  });
+});
