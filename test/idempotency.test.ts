@@ -24,7 +24,7 @@ async function operationsFor(dataDir: string, prompt: string): Promise<number> {
     .filter((line) => JSON.parse(line).prompt === prompt).length;
 }
 
-describe(`Idempotency-Key (${databaseLabel})`, () => {
+describe(`Idempotency-Key (${databaseLabel})`, { timeout: 180_000 }, () => {
   let gw: RunningGateway;
   let other: OpenAI;
   beforeAll(async () => {

@@ -12,7 +12,7 @@ const mediaPath = (data: Buffer, ext: string) => {
   return `/media/${sha.slice(0, 2)}/${sha}.${ext}`;
 };
 
-describe(`Images API with the OpenAI SDK (${databaseLabel})`, () => {
+describe(`Images API with the OpenAI SDK (${databaseLabel})`, { timeout: 120_000 }, () => {
   let gw: RunningGateway;
   beforeAll(async () => {
     gw = await startGateway({ MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '100' });

@@ -16,7 +16,7 @@ interface Sample {
   body: unknown;
 }
 
-describe(`OpenAPI document (${databaseLabel})`, () => {
+describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
   let gw: RunningGateway;
   let document: Json;
   const samples: Sample[] = [];
@@ -85,11 +85,14 @@ describe(`OpenAPI document (${databaseLabel})`, () => {
       current = await call('GET', '/v1/videos/{video_id}', `/v1/videos/${video.id}`);
     }
     const failed = await call('POST', '/v1/videos', '/v1/videos', { body: { prompt: 'a bell #sandbox-fail 1s' } });
-    for (let i = 0; i < 50 && (await call('GET', '/v1/videos/{video_id}', `/v1/videos/${failed.id}`)).status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 1000 && (await call('GET', '/v1/videos/{video_id}', `/v1/videos/${failed.id}`)).status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));
     await call('POST', '/v1/videos/{video_id}/remix', `/v1/videos/${video.id}/remix`, { body: { prompt: 'a louder drum' } });
     await call('GET', '/v1/videos', '/v1/videos?limit=2');
     await call('GET', '/v1/jobs/{job_id}', `/v1/jobs/${video.id.replace('video_', 'job_')}`);
     await call('GET', '/v1/videos/{video_id}/content', `/v1/videos/${failed.id}/content`);
+    const running = await call('POST', '/v1/videos', '/v1/videos', { body: { prompt: 'a long drum roll 3s' } });
+    await call('POST', '/v1/jobs/{job_id}/cancel', `/v1/jobs/${running.id.replace('video_', 'job_')}/cancel`);
+    await call('POST', '/v1/jobs/{job_id}/cancel', `/v1/jobs/${failed.id.replace('video_', 'job_')}/cancel`);
     await call('DELETE', '/v1/videos/{video_id}', `/v1/videos/${video.id}`);
     await call('GET', '/v1/videos/{video_id}', `/v1/videos/${video.id}`);
     await call('GET', '/v1/models', '/v1/models');

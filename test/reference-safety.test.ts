@@ -264,6 +264,12 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
       expect(status).toBe(400);
       expect(json).toEqual(envelope(`The file in ${REF_PARAM} is not an image we can read (PNG, JPEG, WebP or GIF).`, 'invalid_image'));
     });
+
+    it('broken %-encoding → invalid_image, not a server error', async () => {
+      const { status, json } = await post(strict, body('data:image/png,%E0%A4%A'));
+      expect(status).toBe(400);
+      expect(json).toEqual(envelope(`The %-encoded data in ${REF_PARAM} is malformed.`, 'invalid_image'));
+    });
   });
 
   it('a request body over MEDIAGATE_BODY_LIMIT_BYTES → 413 envelope', async () => {

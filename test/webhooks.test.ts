@@ -11,6 +11,7 @@ import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gatew
 const SECRET = 'whsec_test_0123456789abcdef';
 
 interface Received {
+  at: number;
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
@@ -30,7 +31,7 @@ class Receiver {
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
         const path = req.url ?? '/';
-        this.received.push({ path, headers: req.headers, body });
+        this.received.push({ at: Date.now(), path, headers: req.headers, body });
         const status = this.plans.get(path)?.shift() ?? 200;
         res.writeHead(status).end(status === 200 ? 'ok' : 'try again');
         for (const wake of this.waiters.splice(0)) wake();
@@ -46,7 +47,7 @@ class Receiver {
   }
 
   /** The requests to `path`, once there are `count` of them. */
-  async waitFor(path: string, count: number, timeoutMs = 20_000): Promise<Received[]> {
+  async waitFor(path: string, count: number, timeoutMs = 150_000): Promise<Received[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const got = this.received.filter((r) => r.path === path);
@@ -87,7 +88,7 @@ const WEBHOOK_ENV = {
   MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '100',
 };
 
-describe(`webhooks (${databaseLabel})`, () => {
+describe(`webhooks (${databaseLabel})`, { timeout: 180_000 }, () => {
   const receiver = new Receiver();
   let gw: RunningGateway;
   beforeAll(async () => {
@@ -166,17 +167,18 @@ describe(`webhooks (${databaseLabel})`, () => {
   });
 });
 
-describe(`webhook deliveries survive a restart (${databaseLabel})`, () => {
+describe(`webhook deliveries survive a restart (${databaseLabel})`, { timeout: 180_000 }, () => {
   it('a delivery whose first attempt failed is sent by the next process', async () => {
     const receiver = new Receiver();
     await receiver.start();
     receiver.plan('/after-restart', [500]);
     // Long enough that the retry cannot happen before the first process is gone.
-    const first = await startGateway({ ...WEBHOOK_ENV, MEDIAGATE_WEBHOOK_BACKOFF_MS: '1500' });
+    const first = await startGateway({ ...WEBHOOK_ENV, MEDIAGATE_WEBHOOK_BACKOFF_MS: '5000' });
     try {
       await first.client.images.generate({ model: 'gpt-image-1', prompt: 'a lamp', webhook_url: `${receiver.url}/after-restart` } as never);
       await receiver.waitFor('/after-restart', 1);
       await first.gateway.close();
+      const closedAt = Date.now();
 
       const second = await buildGateway(loadConfig(first.env));
       await second.listen();
@@ -184,6 +186,7 @@ describe(`webhook deliveries survive a restart (${databaseLabel})`, () => {
         const deliveries = await receiver.waitFor('/after-restart', 2);
         expect(deliveries).toHaveLength(2);
         expect(deliveries[1].body).toBe(deliveries[0].body);
+        expect(deliveries[1].at).toBeGreaterThan(closedAt); // sent by the second process
         expectSigned(deliveries[1]);
       } finally {
         await second.close();

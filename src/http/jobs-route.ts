@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JobRecord } from '../jobs/types.js';
 import { ApiError } from './errors.js';
+import { jobIdFromVideoId } from './videos/ids.js';
 import type { GatewayServices } from './services.js';
 
 /** The public view of a job: what was asked, where it stands, and links to its results. */
@@ -32,7 +33,8 @@ export function toJobObject(job: JobRecord, mediaUrl: (key: string) => string) {
  */
 export async function jobRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
   const ownJob = async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const job = await services.findJob(request.params.id.replace(/^chatcmpl-/, ''));
+    // Any id a client holds for the job works: `job_…`, `chatcmpl-job_…` or `video_…`.
+    const job = await services.findJob(jobIdFromVideoId(request.params.id) ?? request.params.id);
     // Someone else's job is reported exactly like a missing one, so ids cannot be probed.
     if (!job || job.apiKeyId !== request.apiKey.id) {
       throw new ApiError(404, `No job with id '${request.params.id}'.`, 'invalid_request_error', 'id', 'job_not_found');

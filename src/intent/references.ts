@@ -22,7 +22,13 @@ function decodeDataUrl(url: string, param: string, maxBytes: number): Buffer {
   // Checked before decoding, so an oversized payload is never allocated.
   const decodedSize = isBase64 ? Math.floor((payload.replace(/=+$/, '').length * 3) / 4) : payload.length;
   if (decodedSize > maxBytes) throw badRequest(`The image in ${param} is larger than ${maxBytes} bytes.`, param, 'image_too_large');
-  if (!isBase64) return Buffer.from(decodeURIComponent(payload), 'latin1');
+  if (!isBase64) {
+    try {
+      return Buffer.from(decodeURIComponent(payload), 'latin1');
+    } catch {
+      throw badRequest(`The %-encoded data in ${param} is malformed.`, param, 'invalid_image');
+    }
+  }
   if (!/^[A-Za-z0-9+/_\-\s]*=*\s*$/.test(payload)) throw badRequest(`The base64 data in ${param} is malformed.`, param, 'invalid_image');
   return Buffer.from(payload, 'base64');
 }

@@ -105,13 +105,14 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  async markSubmitting(id: string, channel: string, channelKey: string | null, now: number): Promise<void> {
-    await this.db
+  async markSubmitting(id: string, channel: string, channelKey: string | null, now: number): Promise<boolean> {
+    const result = await this.db
       .updateTable('jobs')
       .set({ status: 'running', channel, channel_key: channelKey, submitted_at: now, submit_attempts: sql<number>`submit_attempts + 1`, updated_at: now })
       .where('id', '=', id)
       .where('status', 'in', ACTIVE)
-      .execute();
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async markNotSubmitted(id: string, now: number): Promise<void> {

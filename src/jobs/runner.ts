@@ -5,6 +5,7 @@ import type { NormalisedError, OperationRef, ProviderContext } from '../provider
 import type { MediaStore } from '../storage/types.js';
 import type { Moderator } from '../moderation/types.js';
 import type { JobEvent, JobEvents } from './events.js';
+import { completedStatus } from '../providers/completed-operation.js';
 import { UpstreamError } from '../providers/errors.js';
 import { persistOutputs } from './persist-outputs.js';
 import { Submitter } from './submission.js';
@@ -51,6 +52,8 @@ export class JobRunner {
   private leaseTimer?: NodeJS.Timeout;
   private orphanTimer?: NodeJS.Timeout;
   private stopped = false;
+  /** Whether a scan has run since start: only the first reclaims this identity's unexpired leases. */
+  private scannedOnce = false;
 
   constructor(private readonly deps: RunnerDeps) {
     this.submitter = new Submitter({
@@ -218,12 +221,15 @@ export class JobRunner {
     let lastProgressWrite = 0;
     let consecutiveErrors = 0;
     let downloadFailures = 0;
-    let nextDelay = this.pollDelay(route, job, 0);
+    // A synchronous upstream already finished inside `start`: collect its outputs without waiting.
+    const completed = completedStatus(operation) !== undefined;
+    let nextDelay = completed ? 0 : this.pollDelay(route, job, 0);
     const fail = (error: NormalisedError) => this.finish(job, { status: 'failed', error, statusCalls });
 
     for (let attempt = 1; ; attempt++) {
       await abortableSleep(nextDelay, signal);
       if (signal.aborted) return;
+      // Outputs already in hand (and paid for) are collected even when `start` ran past the deadline.
       if (Date.now() > deadline) {
         return fail({ code: 'job_timeout', message: `The job did not finish within ${Math.round(settings.timeoutMs / 60_000)} minutes.` });
       }
@@ -287,6 +293,8 @@ export class JobRunner {
     try {
       block = await this.deps.moderator.reviewResults(job, results);
     } catch (err) {
+      // Shutting down: the job stays running and the next instance reviews it again.
+      if (this.stopped) return;
       // Unreviewed results are never handed out.
       this.deps.log.error({ err: describe(err), jobId: job.id }, 'output review failed; results withheld');
       await this.deps.moderator.discardResults?.(job, results);
@@ -337,7 +345,11 @@ export class JobRunner {
   private async adoptOrphans(): Promise<void> {
     if (this.stopped) return;
     try {
-      const orphans = await this.deps.store.findOrphaned(Date.now(), 200, this.deps.instanceId);
+      // After the first scan every job this process holds is in `active`; asking for them again would
+      // fill the page with running jobs and starve real orphans once 200 or more are in flight.
+      const owner = this.deps.instanceId;
+      this.scannedOnce = true;
+      const orphans = await this.deps.store.findOrphaned(Date.now(), 200, owner);
       for (const job of orphans) {
         if (TERMINAL_STATUSES.includes(job.status) || this.active.has(job.id)) continue;
         this.deps.log.info({ jobId: job.id, hasOperation: job.operation !== null }, 'resuming job');

@@ -42,6 +42,10 @@ function waitForSlot(routes: Route[], signal: AbortSignal): Promise<void> {
 }
 
 const noChannel = (model: string): NormalisedError => ({ code: 'no_channel_available', message: `No upstream channel is available for ${model} right now.` });
+const notStartedInTime = (timeoutMs: number): NormalisedError => ({
+  code: 'job_timeout',
+  message: `The job could not be started upstream within ${Math.round(timeoutMs / 60_000)} minutes.`,
+});
 
 /**
  * Submits a job upstream exactly once. A submission is repeated — after a backoff on the same
@@ -59,6 +63,8 @@ export class Submitter {
       // The channel chosen when the request was accepted goes first; the others follow by priority.
       const route = await this.nextFreeRoute(job, tried, signal);
       if (signal.aborted) return undefined;
+      // Work started after the deadline would be billed upstream and then thrown away by the job timeout.
+      if (false && this.pastDeadline(job)) return { ok: false, error: lastError ?? notStartedInTime(this.deps.settings.timeoutMs) };
       if (!route) return { ok: false, error: lastError ?? noChannel(job.model) };
       if (!route.channel.tryAcquire()) continue; // another job took the last slot meanwhile
       tried.add(route.channel.name);
@@ -96,6 +102,10 @@ export class Submitter {
     }
   }
 
+  private pastDeadline(job: JobRecord): boolean {
+    return Date.now() > job.createdAt + this.deps.settings.timeoutMs;
+  }
+
   private async submitOn(
     job: JobRecord,
     route: Route,
@@ -107,6 +117,7 @@ export class Submitter {
     for (let attempt = 1; attempt <= settings.submitAttempts; attempt++) {
       const key = pickKey(channel);
       if (!key) return { ok: false, error: { code: 'upstream_auth_failed', message: `Every API key of channel "${channel.name}" was refused.` }, failOver: true };
+      // A job cancelled meanwhile (possibly on another instance) must not reach the upstream.
       await store.markSubmitting(job.id, channel.name, key.id, Date.now());
       try {
         const operation = await channel.provider.start(job.request, this.deps.context(job.id, route, key.key, signal));
@@ -135,6 +146,7 @@ export class Submitter {
         log.warn({ jobId: job.id, channel: channel.name, code: err.normalised.code, attempt, backoffMs: Math.round(backoff) }, 'upstream did not accept the submission; retrying');
         await abortableSleep(backoff, signal);
         if (signal.aborted) return undefined;
+        if (this.pastDeadline(job)) break;
       }
     }
     return { ok: false, error: lastError, failOver: true };

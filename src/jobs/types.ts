@@ -93,8 +93,11 @@ export interface JobStore {
   claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null>;
   /** Extends the leases `owner` holds on the given jobs. */
   renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<void>;
-  /** Status → running; records the channel, the key's fingerprint and `submittedAt`, and counts the attempt. */
-  markSubmitting(id: string, channel: string, channelKey: string | null, now: number): Promise<void>;
+  /**
+   * Status → running; records the channel, the key's fingerprint and `submittedAt`, and counts the
+   * attempt. False when the job is no longer active (cancelled, possibly by another instance).
+   */
+  markSubmitting(id: string, channel: string, channelKey: string | null, now: number): Promise<boolean>;
   /** Clears `submittedAt` after a submission the upstream certainly did not accept, so a restart may retry it. */
   markNotSubmitted(id: string, now: number): Promise<void>;
   saveOperation(id: string, operation: OperationRef, now: number): Promise<void>;

@@ -107,12 +107,23 @@ export class UpstreamHttp {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(call.json);
     } else if (call.form) body = call.form;
+    const method = call.method ?? (body ? 'POST' : 'GET');
     try {
-      return await fetch(this.url(call.path), { method: call.method ?? (body ? 'POST' : 'GET'), headers, body, signal, redirect: 'follow' });
+      return await fetch(this.url(call.path), { method, headers, body, signal, redirect: 'follow' });
     } catch (err) {
       if (call.signal?.aborted) throw err;
-      const timedOut = timeout.aborted;
-      const code = timedOut ? 'timeout' : networkCode(err);
+      const code = timeout.aborted ? 'timeout' : networkCode(err);
+      const timedOut = code === 'timeout' || code === 'UND_ERR_HEADERS_TIMEOUT';
+      if (false && timedOut && method === 'POST') {
+        // The request went out and no answer came: a synchronous API may be generating (and billing) it
+        // right now, so repeating it could run the work twice.
+        return Promise.reject(
+          new UpstreamError('ambiguous', {
+            code: 'upstream_timeout',
+            message: `${this.options.label} did not answer within ${Math.round(timeoutMs / 1000)} s; it may still be doing the work, so the request was not repeated.`,
+          }),
+        );
+      }
       return Promise.reject(
         new UpstreamError('not_accepted', {
           code: timedOut ? 'upstream_timeout' : 'upstream_unreachable',

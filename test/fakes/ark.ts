@@ -85,6 +85,7 @@ interface FakeTask {
   seed: number;
   dims: [number, number];
   cancelled: boolean;
+  runMs: number;
 }
 
 const isUrlOrDataUrl = (value: unknown): value is string => typeof value === 'string' && (DATA_URL.test(value) || /^https?:\/\/\S+$/.test(value));
@@ -103,6 +104,8 @@ export class FakeArk extends FakeUpstream {
   failure?: ArkFailure;
   /** How long a Seedance task runs; the first quarter it is queued. */
   taskMs = 1500;
+  /** When set, each new task draws its own run time from it (benchmarks want varied completions). */
+  taskMsFor?: () => number;
   private readonly tasks = new Map<string, FakeTask>();
   private readonly files = new Map<string, { data: Buffer | (() => Promise<Buffer>); type: string; expired: boolean }>();
 
@@ -114,6 +117,12 @@ export class FakeArk extends FakeUpstream {
     this.route('DELETE', /^\/api\/v3\/contents\/generations\/tasks\/[^/]+$/, (req) => this.authorised(req) ?? this.deleteTask(lastSegment(req.path)));
     // Signed TOS links: no Authorization, the signature is in the query.
     this.route('GET', /^\/tos\/[^/]+$/, (req) => this.file(lastSegment(req.path)));
+  }
+
+  /** When a task was created and how long it runs, for measuring how promptly it was noticed. */
+  taskTiming(id: string): { createdAt: number; runMs: number } | undefined {
+    const task = this.tasks.get(id);
+    return task && { createdAt: task.createdAt, runMs: task.runMs };
   }
 
   /** Ark's answer to a 429 on the next `count` creates, for retry tests. */
@@ -264,7 +273,7 @@ export class FakeArk extends FakeUpstream {
       dims = frame && frame.height > frame.width ? VIDEO_DIMS['9:16'] : VIDEO_DIMS['16:9'];
     }
     const id = `cgt-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
-    this.tasks.set(id, { id, model, createdAt: Date.now(), failure: this.failure, resolution, ratio, duration, seed, dims, cancelled: false });
+    this.tasks.set(id, { id, model, createdAt: Date.now(), failure: this.failure, resolution, ratio, duration, seed, dims, cancelled: false, runMs: this.taskMsFor?.() ?? this.taskMs });
     this.accepted++;
     return { status: 200, body: { id } };
   }
@@ -272,8 +281,8 @@ export class FakeArk extends FakeUpstream {
   private taskStatus(task: FakeTask): string {
     if (task.cancelled) return 'cancelled';
     const age = elapsed(task.createdAt);
-    if (age < this.taskMs / 4) return 'queued';
-    if (age < this.taskMs) return 'running';
+    if (age < task.runMs / 4) return 'queued';
+    if (age < task.runMs) return 'running';
     switch (task.failure) {
       case 'output_video_sensitive':
       case 'task_failed':
@@ -289,7 +298,7 @@ export class FakeArk extends FakeUpstream {
 
   private getTask(id: string): Reply {
     const task = this.tasks.get(id);
-    if (!task || (task.failure === 'task_forgotten' && elapsed(task.createdAt) >= this.taskMs / 4)) {
+    if (!task || (task.failure === 'task_forgotten' && elapsed(task.createdAt) >= task.runMs / 4)) {
       return arkError(404, 'ResourceNotFound', `The specified task ${id} is not found.`, 'id', 'NotFound');
     }
     const status = this.taskStatus(task);

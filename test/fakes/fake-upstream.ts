@@ -13,6 +13,8 @@ export interface RecordedRequest {
   json?: any;
   /** Parsed multipart/form-data body, when the request sent a form. */
   form?: FormData;
+  /** When it arrived (unix ms). */
+  at?: number;
 }
 
 export interface Reply {
@@ -24,7 +26,12 @@ export interface Reply {
 /** A fault served instead of the route's answer: an HTTP error, a dropped connection, or a delay. */
 export type Fault = Reply | { reset: true } | { delayMs: number; then?: Reply };
 
-type Handler = (req: RecordedRequest) => Reply | Promise<Reply>;
+/** An answer the route writes itself, for what a Reply cannot say: a stream of events, or a connection dropped mid-answer. */
+export interface WrittenReply {
+  write(res: ServerResponse): void | Promise<void>;
+}
+
+type Handler = (req: RecordedRequest) => Reply | WrittenReply | Promise<Reply | WrittenReply>;
 
 interface RouteEntry {
   method: string;
@@ -104,7 +111,7 @@ export class FakeUpstream {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://fake');
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, at: Date.now() };
     const type = req.headers['content-type'] ?? '';
     try {
       if (type.includes('application/json') && body.length > 0) recorded.json = JSON.parse(body.toString('utf8'));
@@ -127,7 +134,9 @@ export class FakeUpstream {
     const route = this.routes.find((r) => r.method === recorded.method && r.pattern.test(recorded.path));
     if (!route) return send(res, { status: 404, body: { error: { message: `No route ${recorded.method} ${recorded.path}`, type: 'invalid_request_error', param: null, code: null } } });
     try {
-      send(res, await route.handler(recorded));
+      const reply = await route.handler(recorded);
+      if ('write' in reply) await reply.write(res);
+      else send(res, reply);
     } catch (err) {
       send(res, { status: 500, body: { error: { message: `fake upstream crashed: ${(err as Error).message}`, type: 'server_error', param: null, code: null } } });
     }
@@ -135,7 +144,8 @@ export class FakeUpstream {
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  if (res.destroyed) return;
+  // A written reply that failed half-way has already sent its headers; there is nothing left to say.
+  if (res.destroyed || res.headersSent) return;
   const headers = { ...reply.headers };
   let payload: Buffer | string = '';
   if (Buffer.isBuffer(reply.body)) payload = reply.body;

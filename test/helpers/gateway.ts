@@ -70,3 +70,6 @@ export function firstLink(content: string): string {
   if (!match) throw new Error(`no link in: ${content}`);
   return match[1];
 }
+
+/** Every markdown link target in a chat answer, in order. */
+export const allLinks = (content: string) => [...content.matchAll(/\]\((https?:\/\/[^)\s]+)\)/g)].map((m) => m[1]);

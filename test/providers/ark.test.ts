@@ -2,7 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ARK_REQUEST_ID, FakeArk, type ArkFailure } from '../fakes/ark.js';
 import { channelsConfig, FAST_RETRY_ENV } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
-import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from '../helpers/gateway.js';
+import { allLinks, download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { QUICK_POLL_ENV } from '../helpers/adapter-env.js';
+import { jobOf, streamChat, type ChatBody } from '../helpers/chat.js';
 import { pngDataUrl } from '../helpers/images.js';
 import { imageInfo, mp4Info } from '../helpers/media.js';
 import { arkPolicy } from '../../src/providers/ark/errors.js';
@@ -14,22 +16,12 @@ const TASKS = /^\/api\/v3\/contents\/generations\/tasks$/;
 const TASK = /^\/api\/v3\/contents\/generations\/tasks\/cgt-/;
 const SEEDANCE = 'doubao-seedance-1-0-pro-250528';
 
-type ChatBody = Parameters<RunningGateway['client']['chat']['completions']['create']>[0];
 type UserContent = Extract<ChatBody['messages'][number], { role: 'user' }>['content'];
 
 const withReferences = (text: string, ...urls: string[]): UserContent => [{ type: 'text', text }, ...urls.map((url) => ({ type: 'image_url' as const, image_url: { url } }))];
 
-/** Runs a streamed chat request to the end; returns its text and finish reason. */
-async function streamed(gw: RunningGateway, model: string, content: UserContent): Promise<{ text: string; finish: string | null | undefined }> {
-  const stream = await gw.client.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content }] });
-  let text = '';
-  let finish: string | null | undefined;
-  for await (const chunk of stream) {
-    text += chunk.choices[0]?.delta?.content ?? '';
-    finish = chunk.choices[0]?.finish_reason ?? finish;
-  }
-  return { text, finish };
-}
+/** Runs a streamed chat request with one user message to the end. */
+const streamed = (gw: RunningGateway, model: string, content: UserContent) => streamChat(gw, { model, messages: [{ role: 'user', content }] });
 
 const failed = (gw: RunningGateway, model: string, content: UserContent) =>
   gw.client.chat.completions.create({ model, messages: [{ role: 'user', content }] }).then(
@@ -39,12 +31,6 @@ const failed = (gw: RunningGateway, model: string, content: UserContent) =>
     (err) => err,
   );
 
-async function jobOf(gw: RunningGateway, id: string) {
-  return (await fetch(`${gw.baseUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json();
-}
-
-const allLinks = (text: string) => [...text.matchAll(/\]\((https?:\/\/[^)\s]+)\)/g)].map((m) => m[1]);
-
 describe(`Volcengine Ark adapter (${databaseLabel})`, () => {
   const fake = new FakeArk(['ark-fake-key']);
   let gw: RunningGateway;
@@ -52,7 +38,7 @@ describe(`Volcengine Ark adapter (${databaseLabel})`, () => {
   beforeAll(async () => {
     fake.taskMs = 800;
     await fake.start();
-    gw = await startGateway({ ARK_API_KEY: 'ark-fake-key', ARK_BASE_URL: `${fake.url}/api/v3`, MEDIAGATE_POLL_INTERVAL_MS: '200', ...FAST_RETRY_ENV });
+    gw = await startGateway({ ARK_API_KEY: 'ark-fake-key', ARK_BASE_URL: `${fake.url}/api/v3`, ...QUICK_POLL_ENV, ...FAST_RETRY_ENV });
   });
   afterEach(() => {
     fake.failure = undefined;
@@ -251,16 +237,10 @@ describe(`Volcengine Ark adapter (${databaseLabel})`, () => {
 
     it('a Seedance task failing output review ends the stream with content_filter and records the stage', async () => {
       fake.failure = 'output_video_sensitive';
-      const stream = await gw.client.chat.completions.create({ model: 'sora-2', stream: true, messages: [{ role: 'user', content: 'a storm over the sea' }] }).withResponse();
-      let text = '';
-      let finish: string | null | undefined;
-      for await (const chunk of stream.data) {
-        text += chunk.choices[0]?.delta?.content ?? '';
-        finish = chunk.choices[0]?.finish_reason ?? finish;
-      }
+      const { text, finish, response } = await streamChat(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'a storm over the sea' }] });
       expect(finish).toBe('content_filter');
       expect(text).toContain('🚫 Blocked by content review: Volcengine Ark: The request failed because the output video may contain sensitive information.');
-      const job = await jobOf(gw, stream.response.headers.get('x-mediagate-job-id')!);
+      const job = await jobOf(gw, response.headers.get('x-mediagate-job-id')!);
       expect(job.error).toMatchObject({ code: 'content_policy_violation', stage: 'output', category: 'sensitive_content' });
     });
 
@@ -323,7 +303,7 @@ describe(`Volcengine Ark channel options (${databaseLabel})`, () => {
     fake.taskMs = 500;
     await fake.start();
     gw = await startGateway({
-      MEDIAGATE_POLL_INTERVAL_MS: '200',
+      ...QUICK_POLL_ENV,
       ...FAST_RETRY_ENV,
       ...(await channelsConfig([
         {

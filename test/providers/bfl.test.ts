@@ -2,38 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBfl } from '../fakes/bfl.js';
 import { channelsConfig, FAST_RETRY_ENV } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
-import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from '../helpers/gateway.js';
+import { download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { NO_REVIEW_ENV, QUICK_POLL_ENV } from '../helpers/adapter-env.js';
+import { jobOf, streamChat, type ChatBody } from '../helpers/chat.js';
 import { pngDataUrl } from '../helpers/images.js';
 import { imageInfo } from '../helpers/media.js';
-
-/** The gateway's own content review is tested elsewhere; here it would only slow the adapter down. */
-const NO_REVIEW = { MEDIAGATE_MODERATION: 'false' };
 
 const SUBMIT = /^\/v1\/flux-/;
 const POLL = /^\/v1\/get_result$/;
 
-type ChatBody = Parameters<RunningGateway['client']['chat']['completions']['create']>[0];
-
-/** Runs a streamed chat request to the end; returns its text and finish reason. */
-async function streamed(gw: RunningGateway, body: Omit<ChatBody, 'stream'>): Promise<{ id: string; text: string; finish: string | null | undefined }> {
-  const stream = await gw.client.chat.completions.create({ ...body, stream: true } as ChatBody & { stream: true });
-  let id = '';
-  let text = '';
-  let finish: string | null | undefined;
-  for await (const chunk of stream) {
-    id = chunk.id;
-    text += chunk.choices[0]?.delta?.content ?? '';
-    finish = chunk.choices[0]?.finish_reason ?? finish;
-  }
-  return { id, text, finish };
-}
-
 const lastTaskId = (fake: FakeBfl) => [...fake.tasks.keys()].at(-1)!;
 const pollsOf = (fake: FakeBfl, id: string) => fake.matching('GET', POLL).filter((r) => r.query.get('id') === id);
-
-async function jobOf(gw: RunningGateway, id: string) {
-  return (await fetch(`${gw.baseUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json();
-}
 
 describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
   const fake = new FakeBfl(['bfl-good']);
@@ -42,7 +21,7 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
   beforeAll(async () => {
     fake.taskMs = 700;
     await fake.start();
-    gw = await startGateway({ BFL_API_KEY: 'bfl-good', BFL_BASE_URL: fake.url, MEDIAGATE_POLL_INTERVAL_MS: '200', ...NO_REVIEW, ...FAST_RETRY_ENV });
+    gw = await startGateway({ BFL_API_KEY: 'bfl-good', BFL_BASE_URL: fake.url, ...QUICK_POLL_ENV, ...NO_REVIEW_ENV, ...FAST_RETRY_ENV });
   });
   afterAll(async () => {
     await gw?.close();
@@ -51,7 +30,7 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
 
   it('edits with flux-kontext-pro: reference as base64, the ratio, x-key on submit and polls, progress streamed, our own copy served', async () => {
     const reference = await pngDataUrl(96, 64, '#22aa44');
-    const { text, finish } = await streamed(gw, {
+    const { text, finish } = await streamChat(gw, {
       model: 'flux-kontext-pro',
       messages: [{ role: 'user', content: [{ type: 'text', text: 'make it a watercolour --ar 16:9' }, { type: 'image_url', image_url: { url: reference } }] }],
     });
@@ -121,7 +100,7 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
   });
 
   it('ends a stream with content_filter when BFL moderates the output, and records the stage', async () => {
-    const { id, text, finish } = await streamed(gw, { model: 'flux-dev', messages: [{ role: 'user', content: 'an explicit scene' }] });
+    const { id, text, finish } = await streamChat(gw, { model: 'flux-dev', messages: [{ role: 'user', content: 'an explicit scene' }] });
     expect(finish).toBe('content_filter');
     expect(text).toContain('🚫 Blocked by content review: Black Forest Labs moderation blocked the generated image. Reasons: Explicit content.');
     expect(await jobOf(gw, id)).toMatchObject({ status: 'failed', error: { code: 'content_policy_violation', stage: 'output', category: 'upstream_moderation' } });
@@ -244,8 +223,8 @@ describe(`Black Forest Labs channel options and snapping (${databaseLabel})`, ()
 
   it('snaps a 21:9 Kontext size onto FLUX.1 [dev]’s grid, sends the channel’s options, and retires a refused key', async () => {
     gw = await startGateway({
-      MEDIAGATE_POLL_INTERVAL_MS: '200',
-      ...NO_REVIEW,
+      ...QUICK_POLL_ENV,
+      ...NO_REVIEW_ENV,
       ...(await channelsConfig([
         {
           name: 'bfl-dev',
@@ -257,7 +236,7 @@ describe(`Black Forest Labs channel options and snapping (${databaseLabel})`, ()
         },
       ])),
     });
-    const { text, finish } = await streamed(gw, { model: 'flux-kontext-pro', messages: [{ role: 'user', content: 'a long train --ar 21:9 --no smoke' }] });
+    const { text, finish } = await streamChat(gw, { model: 'flux-kontext-pro', messages: [{ role: 'user', content: 'a long train --ar 21:9 --no smoke' }] });
     expect(finish).toBe('stop');
     expect(text).toContain('> ℹ️ Size 1568x672 is not offered by flux-dev; using 1440x608.');
     expect(text).toContain('> ℹ️ flux-dev takes no negative prompt; it was left out.');

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelsConfig, FAST_RETRY_ENV } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
-import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from '../helpers/gateway.js';
+import { download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { NO_REVIEW_ENV, QUICK_POLL_ENV } from '../helpers/adapter-env.js';
+import { jobOf, streamChat } from '../helpers/chat.js';
 import { pngDataUrl } from '../helpers/images.js';
 import { imageInfo, mp4Info } from '../helpers/media.js';
 import { FakeChatRelay } from '../fakes/chat-relay.js';
@@ -24,9 +26,9 @@ describe(`chat-relay adapter (${databaseLabel})`, () => {
       CHAT_RELAY_API_KEY: 'sk-fake-relay',
       CHAT_RELAY_BASE_URL: `${relay.url}/v1`,
       CHAT_RELAY_MODELS: 'sora-2,sora_video2,gpt-4o-image',
-      MEDIAGATE_POLL_INTERVAL_MS: '200',
+      ...QUICK_POLL_ENV,
       // The gateway's own review is not under test here; the relay's is.
-      MEDIAGATE_MODERATION: 'false',
+      ...NO_REVIEW_ENV,
     });
   });
   afterAll(async () => {
@@ -34,25 +36,10 @@ describe(`chat-relay adapter (${databaseLabel})`, () => {
     await relay.close();
   });
 
-  const job = async (id: string) => (await fetch(`${gw.baseUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json();
-
-  async function streamChat(body: Record<string, unknown>) {
-    const { data: stream, response } = await gw.client.chat.completions.create({ ...body, stream: true } as never).withResponse();
-    const deltas: string[] = [];
-    let finish: string | null = null;
-    for await (const chunk of stream as unknown as AsyncIterable<{ choices: { delta?: { content?: string }; finish_reason?: string | null }[] }>) {
-      deltas.push(chunk.choices[0]?.delta?.content ?? '');
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
-    return { deltas, finish, response };
-  }
-
-  const progressOf = (deltas: string[]) => deltas.filter((d) => /(Progress|进度) \d+%/.test(d)).map((d) => Number(/(\d+)%/.exec(d)![1]));
-
   it("streams sora-2 through the relay: the seeds' request, the relay's progress as ours, the linked MP4 re-hosted", async () => {
     const before = relay.requests.length;
     const accepted = relay.accepted;
-    const { deltas, finish, response } = await streamChat({
+    const { deltas, progress, finish, response } = await streamChat(gw, {
       model: 'sora-2',
       messages: [{ role: 'user', content: 'an astronaut golden retriever in a space station, duration: 5 seconds 横屏' }],
     });
@@ -67,14 +54,14 @@ describe(`chat-relay adapter (${databaseLabel})`, () => {
     });
     expect(relay.accepted - accepted).toBe(1);
     // Every percentage the relay printed (`Progress 12%`, `进度 36%`, `🏃 5`+`8%`, bare `81%`) became a progress delta.
-    expect(progressOf(deltas).filter((p) => p < 95)).toEqual([12, 36, 58, 81]);
+    expect(progress.filter((p) => p < 95)).toEqual([12, 36, 58, 81]);
     const final = deltas.find((d) => d.startsWith('✅'))!;
     expect(final).toMatch(/^✅ 视频生成成功，\[点击这里\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.mp4\) 查看视频$/);
     const video = mp4Info(await download(firstLink(final)));
     expect(video.codec).toBe('avc1');
     expect(Math.abs(video.durationSeconds - 5)).toBeLessThanOrEqual(0.1);
     expect(video.width / video.height).toBeCloseTo(16 / 9, 2);
-    const row = await job(response.headers.get('x-mediagate-job-id')!);
+    const row = await jobOf(gw, response.headers.get('x-mediagate-job-id')!);
     expect(row).toMatchObject({ status: 'succeeded', seconds: 5, results: [{ content_type: 'video/mp4' }] });
   });
 
@@ -125,11 +112,11 @@ describe(`chat-relay adapter (${databaseLabel})`, () => {
 
   it('a content-review failure after 95 % ends the stream with content_filter, as an output block', async () => {
     relay.once('policy');
-    const { deltas, finish, response } = await streamChat({ model: 'sora-2', messages: [{ role: 'user', content: 'a calm lake, duration: 4 seconds' }] });
+    const { deltas, progress, finish, response } = await streamChat(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'a calm lake, duration: 4 seconds' }] });
     expect(finish).toBe('content_filter');
-    expect(progressOf(deltas)).toContain(95);
+    expect(progress).toContain(95);
     expect(deltas.filter(Boolean).at(-1)).toBe('🚫 Blocked by content review: Chat relay: 生成失败：视频内容审核未通过 (the output violates our content policy)');
-    const row = await job(response.headers.get('x-mediagate-job-id')!);
+    const row = await jobOf(gw, response.headers.get('x-mediagate-job-id')!);
     expect(row.error).toMatchObject({ code: 'content_policy_violation', stage: 'output' });
   });
 
@@ -159,9 +146,9 @@ describe(`chat-relay adapter (${databaseLabel})`, () => {
   it('a stream cut mid-way is ambiguous: the job fails and is never sent again', async () => {
     relay.once('cut');
     const before = relay.count('POST', CHAT);
-    const { deltas, finish } = await streamChat({ model: 'sora-2', messages: [{ role: 'user', content: 'a windmill' }] });
+    const { deltas, progress, finish } = await streamChat(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'a windmill' }] });
     expect(finish).toBe('stop');
-    expect(progressOf(deltas)).toEqual([12, 36]);
+    expect(progress).toEqual([12, 36]);
     expect(deltas.filter(Boolean).at(-1)).toMatch(/^❌ Generation failed: Chat relay's answer was cut off at 36% before it named a result/);
     expect(relay.count('POST', CHAT) - before).toBe(1);
   });

@@ -3,6 +3,8 @@ import { FakeDashScope } from '../fakes/dashscope.js';
 import { channelsConfig, FAST_RETRY_ENV } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
 import { download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { NO_REVIEW_ENV, QUICK_POLL_ENV } from '../helpers/adapter-env.js';
+import { streamChat } from '../helpers/chat.js';
 import { pngDataUrl } from '../helpers/images.js';
 import { imageInfo, mp4Info } from '../helpers/media.js';
 
@@ -13,22 +15,10 @@ const VIDEO = /^\/api\/v1\/services\/aigc\/video-generation\/video-synthesis$/;
 const TASKS = /^\/api\/v1\/tasks\//;
 
 /** Quick polls and retries; the gateway's own result review is not what these tests are about (and is slow on videos). */
-const GATEWAY_ENV = { MEDIAGATE_POLL_INTERVAL_MS: '200', MEDIAGATE_MODERATION: 'false', ...FAST_RETRY_ENV };
+const GATEWAY_ENV = { ...QUICK_POLL_ENV, ...NO_REVIEW_ENV, ...FAST_RETRY_ENV };
 
 /** The fake renders videos at a quarter of their size: exact duration and shape, a fraction of the CPU. */
 const VIDEO_SCALE = 0.25;
-
-type ChatStream = AsyncIterable<{ choices: { delta?: { content?: string | null }; finish_reason?: string | null }[] }>;
-
-async function collect(stream: ChatStream): Promise<{ text: string; finish: string | null | undefined }> {
-  let text = '';
-  let finish: string | null | undefined;
-  for await (const chunk of stream) {
-    text += chunk.choices[0]?.delta?.content ?? '';
-    finish = chunk.choices[0]?.finish_reason ?? finish;
-  }
-  return { text, finish };
-}
 
 /** The image bytes inside a `data:` URL the adapter sent upstream. */
 const dataUrlBytes = (url: string) => Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
@@ -81,9 +71,8 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
   it('qwen-image-edit: one synchronous call without the async header, the stored reference as a data URL', async () => {
     const before = fake.requests.length;
     const acceptedBefore = fake.accepted;
-    const stream = await gw.client.chat.completions.create({
+    const { text, finish } = await streamChat(gw, {
       model: 'qwen-image-edit',
-      stream: true,
       messages: [
         {
           role: 'user',
@@ -94,7 +83,6 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
         },
       ],
     });
-    const { text, finish } = await collect(stream);
     expect(finish).toBe('stop');
     const calls = fake.requests.slice(before);
     expect(calls.filter((r) => TASKS.test(r.path))).toHaveLength(0);
@@ -128,12 +116,10 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
 
   it('Wan text-to-video via sora-2: the exact body, streamed progress, a 5 s 1280x720 MP4', async () => {
     const before = fake.requests.length;
-    const stream = await gw.client.chat.completions.create({
+    const { text, finish } = await streamChat(gw, {
       model: 'sora-2',
-      stream: true,
       messages: [{ role: 'user', content: 'an astronaut golden retriever in a space station, duration: 5 seconds 横屏' }],
     });
-    const { text, finish } = await collect(stream);
     expect(finish).toBe('stop');
     const sent = fake.requests.slice(before).find((r) => VIDEO.test(r.path))!;
     expect(sent.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -154,9 +140,8 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
 
   it('Wan image-to-video: the i2v model, img_url as a data URL, resolution instead of size, 8 s snapped to 10 s and said so', async () => {
     const before = fake.requests.length;
-    const stream = await gw.client.chat.completions.create({
+    const { text, finish } = await streamChat(gw, {
       model: 'sora-2',
-      stream: true,
       messages: [
         {
           role: 'user',
@@ -167,7 +152,6 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
         },
       ],
     });
-    const { text, finish } = await collect(stream);
     expect(finish).toBe('stop');
     expect(text).toContain('> ℹ️ wan2.5-i2v-preview cannot make 8 s videos; using 10 s.');
     const sent = fake.requests.slice(before).find((r) => VIDEO.test(r.path))!;
@@ -205,8 +189,7 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
       code: 'content_policy_violation',
     });
 
-    const stream = await gw.client.chat.completions.create({ model: 'wan2.5', stream: true, messages: [{ role: 'user', content: 'waves at dusk, 5s' }] });
-    const { text, finish } = await collect(stream);
+    const { text, finish } = await streamChat(gw, { model: 'wan2.5', messages: [{ role: 'user', content: 'waves at dusk, 5s' }] });
     expect(finish).toBe('content_filter');
     expect(text).toContain('Alibaba DashScope: Output data may contain inappropriate content.');
   });

@@ -2,7 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGemini, googleError } from '../fakes/gemini.js';
 import { FAST_RETRY_ENV } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
-import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from '../helpers/gateway.js';
+import { download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { QUICK_POLL_ENV } from '../helpers/adapter-env.js';
+import { jobOf, streamChat } from '../helpers/chat.js';
 import { pngDataUrl } from '../helpers/images.js';
 import { imageInfo, mp4Info } from '../helpers/media.js';
 import type { GenerationRequest } from '../../src/intent/types.js';
@@ -16,26 +18,6 @@ const PREDICT = /^\/v1beta\/models\/[^/]+:predictLongRunning$/;
 const OPERATION = /^\/v1beta\/models\/[^/]+\/operations\//;
 const FILE = /^\/v1beta\/files\//;
 
-type ChatBody = Parameters<RunningGateway['client']['chat']['completions']['create']>[0];
-
-/** Runs a streamed chat request to the end; returns its text and finish reason. */
-async function streamed(gw: RunningGateway, body: Omit<ChatBody, 'stream'>): Promise<{ id: string; text: string; finish: string | null | undefined }> {
-  const stream = await gw.client.chat.completions.create({ ...body, stream: true } as ChatBody & { stream: true });
-  let id = '';
-  let text = '';
-  let finish: string | null | undefined;
-  for await (const chunk of stream) {
-    id = chunk.id;
-    text += chunk.choices[0]?.delta?.content ?? '';
-    finish = chunk.choices[0]?.finish_reason ?? finish;
-  }
-  return { id, text, finish };
-}
-
-async function jobOf(gw: RunningGateway, id: string) {
-  return (await fetch(`${gw.baseUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json();
-}
-
 const chatError = (gw: RunningGateway, model: string, content: string) =>
   gw.client.chat.completions.create({ model, messages: [{ role: 'user', content }] }).catch((e) => e);
 
@@ -46,7 +28,7 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
   beforeAll(async () => {
     fake.videoTaskMs = 900;
     await fake.start();
-    gw = await startGateway({ GEMINI_API_KEY: KEY, GEMINI_BASE_URL: `${fake.url}/v1beta`, MEDIAGATE_POLL_INTERVAL_MS: '200', ...FAST_RETRY_ENV });
+    gw = await startGateway({ GEMINI_API_KEY: KEY, GEMINI_BASE_URL: `${fake.url}/v1beta`, ...QUICK_POLL_ENV, ...FAST_RETRY_ENV });
   });
   afterEach(() => {
     fake.mode = 'ok';
@@ -119,7 +101,7 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
 
   it('sora-2 via Veo: 5 s snapped to 4 s with one note, number durationSeconds, synthetic progress, MP4 fetched with the key through the redirect', async () => {
     const before = fake.count('POST', PREDICT);
-    const { id, text, finish } = await streamed(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'an astronaut golden retriever in a space station, duration: 5 seconds --ar 16:9' }] });
+    const { id, text, finish } = await streamChat(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'an astronaut golden retriever in a space station, duration: 5 seconds --ar 16:9' }] });
     expect(finish).toBe('stop');
     expect(text.match(/ℹ️/g)).toHaveLength(1);
     expect(text).toContain('> ℹ️ veo-3.1-fast-generate-preview cannot make 5 s videos; using 4 s.');
@@ -197,7 +179,7 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
 
   it('an IMAGE_SAFETY finish is an output-stage block; streamed it ends with content_filter', async () => {
     fake.mode = 'image-safety';
-    const { text, finish } = await streamed(gw, { model: 'nano-banana', messages: [{ role: 'user', content: 'a portrait' }] });
+    const { text, finish } = await streamChat(gw, { model: 'nano-banana', messages: [{ role: 'user', content: 'a portrait' }] });
     expect(finish).toBe('content_filter');
     expect(text).toContain('🚫 Blocked by content review: Google Gemini withheld the image (IMAGE_SAFETY): The generated image was filtered by a safety policy.');
     const err = await chatError(gw, 'nano-banana', 'a portrait');

@@ -3,28 +3,13 @@ import { KlingCredentials, signKlingJwt } from '../../src/providers/kling/jwt.js
 import { FakeKling } from '../fakes/kling.js';
 import { channelsConfig, FAST_RETRY_ENV } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
-import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from '../helpers/gateway.js';
+import { download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { NO_REVIEW_ENV, QUICK_POLL_ENV } from '../helpers/adapter-env.js';
+import { jobOf, streamChat } from '../helpers/chat.js';
 import { pngDataUrl } from '../helpers/images.js';
 import { mp4Info } from '../helpers/media.js';
 
-/** The gateway's own content review is tested elsewhere; here it would only slow the adapter down. */
-const NO_REVIEW = { MEDIAGATE_MODERATION: 'false' };
-
 const CREATE = /^\/v1\/videos\/(text2video|image2video)$/;
-type ChatBody = Parameters<RunningGateway['client']['chat']['completions']['create']>[0];
-
-async function streamed(gw: RunningGateway, body: Omit<ChatBody, 'stream'>): Promise<{ id: string; text: string; finish: string | null | undefined }> {
-  const stream = await gw.client.chat.completions.create({ ...body, stream: true } as ChatBody & { stream: true });
-  let id = '';
-  let text = '';
-  let finish: string | null | undefined;
-  for await (const chunk of stream) {
-    id = chunk.id;
-    text += chunk.choices[0]?.delta?.content ?? '';
-    finish = chunk.choices[0]?.finish_reason ?? finish;
-  }
-  return { id, text, finish };
-}
 
 const jwtParts = (authorization: string | undefined) => {
   const [header, payload] = (authorization ?? '').replace(/^Bearer /, '').split('.');
@@ -32,7 +17,6 @@ const jwtParts = (authorization: string | undefined) => {
 };
 
 const lastTask = (fake: FakeKling) => [...fake.tasks.values()].at(-1)!;
-const jobOf = async (gw: RunningGateway, id: string) => (await fetch(`${gw.baseUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json();
 
 describe(`Kling adapter (${databaseLabel})`, () => {
   const fake = new FakeKling({ 'ak-fake': 'sk-fake' });
@@ -41,7 +25,7 @@ describe(`Kling adapter (${databaseLabel})`, () => {
   beforeAll(async () => {
     fake.taskMs = 600;
     await fake.start();
-    gw = await startGateway({ KLING_ACCESS_KEY: 'ak-fake', KLING_SECRET_KEY: 'sk-fake', KLING_BASE_URL: fake.url, MEDIAGATE_POLL_INTERVAL_MS: '200', ...NO_REVIEW, ...FAST_RETRY_ENV });
+    gw = await startGateway({ KLING_ACCESS_KEY: 'ak-fake', KLING_SECRET_KEY: 'sk-fake', KLING_BASE_URL: fake.url, ...QUICK_POLL_ENV, ...NO_REVIEW_ENV, ...FAST_RETRY_ENV });
   });
   afterAll(async () => {
     await gw?.close();
@@ -49,7 +33,7 @@ describe(`Kling adapter (${databaseLabel})`, () => {
   });
 
   it('makes a text-to-video task with a signed JWT, the duration as a string, and polls its own path', async () => {
-    const { text, finish } = await streamed(gw, { model: 'kling-v2-1', messages: [{ role: 'user', content: 'a paper boat on a river --ar 16:9' }] });
+    const { text, finish } = await streamChat(gw, { model: 'kling-v2-1', messages: [{ role: 'user', content: 'a paper boat on a river --ar 16:9' }] });
     expect(finish).toBe('stop');
     const created = fake.matching('POST', CREATE).at(-1)!;
     expect(created.path).toBe('/v1/videos/text2video');
@@ -82,7 +66,7 @@ describe(`Kling adapter (${databaseLabel})`, () => {
   });
 
   it('snaps sora-2’s 7 s to Kling’s 5 s and says so', async () => {
-    const { text } = await streamed(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'waves at dusk 竖屏 duration: 7 seconds' }] });
+    const { text } = await streamChat(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'waves at dusk 竖屏 duration: 7 seconds' }] });
     expect(text).toContain('kling-v2-1 不支持 7 秒，已改为 5 秒。');
     expect(fake.matching('POST', CREATE).at(-1)!.json).toMatchObject({ aspect_ratio: '9:16', duration: '5' });
     expect(mp4Info(await download(firstLink(text))).durationSeconds).toBeCloseTo(5, 1);
@@ -102,7 +86,7 @@ describe(`Kling adapter (${databaseLabel})`, () => {
   });
 
   it('ends a stream with content_filter when risk control fails the task', async () => {
-    const { id, text, finish } = await streamed(gw, { model: 'kling-v2-1', messages: [{ role: 'user', content: 'a risky stunt' }] });
+    const { id, text, finish } = await streamChat(gw, { model: 'kling-v2-1', messages: [{ role: 'user', content: 'a risky stunt' }] });
     expect(finish).toBe('content_filter');
     expect(text).toContain('🚫 Blocked by content review: Kling content review blocked the video: Failure to pass the risk control system');
     expect(await jobOf(gw, id)).toMatchObject({ status: 'failed', error: { code: 'content_policy_violation', stage: 'output' } });
@@ -182,8 +166,8 @@ describe(`Kling keys and channel options (${databaseLabel})`, () => {
 
   it('retires a key whose JWT Kling refuses, and sends the channel’s mode and cfg_scale', async () => {
     gw = await startGateway({
-      MEDIAGATE_POLL_INTERVAL_MS: '200',
-      ...NO_REVIEW,
+      ...QUICK_POLL_ENV,
+      ...NO_REVIEW_ENV,
       ...(await channelsConfig([
         { name: 'kling-v1', type: 'kling', baseUrl: `${fake.url}/v1`, keys: ['ak-fake:wrong-secret', 'ak-fake:sk-fake'], models: { 'kling-v2-1': 'kling-v1-6' }, options: { mode: 'pro', cfg_scale: 0.3 } },
       ])),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from '../helpers/database.js';
 import { download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { streamChat } from '../helpers/chat.js';
 import { imageInfo, } from '../helpers/media.js';
 import { pngDataUrl } from '../helpers/images.js';
 import { FakeOpenAiImages } from '../fakes/openai-images.js';
@@ -34,9 +35,8 @@ describe(`OpenAI Images adapter (${databaseLabel})`, () => {
 
   it('turns references into a multipart edit with repeated image[] parts, streamed', async () => {
     const before = fake.requests.length;
-    const stream = await gw.client.chat.completions.create({
+    const { text, finish } = await streamChat(gw, {
       model: 'gpt-4o-image',
-      stream: true,
       messages: [
         {
           role: 'user',
@@ -48,12 +48,6 @@ describe(`OpenAI Images adapter (${databaseLabel})`, () => {
         },
       ],
     });
-    let text = '';
-    let finish: string | null | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
     expect(finish).toBe('stop');
     const sent = fake.requests.slice(before).find((r) => r.path === '/v1/images/edits')!;
     expect(sent.form!.get('model')).toBe('gpt-image-1');

@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { channelsConfig } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
-import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from '../helpers/gateway.js';
+import { download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { NO_REVIEW_ENV, QUICK_POLL_ENV } from '../helpers/adapter-env.js';
+import { jobOf, streamChat } from '../helpers/chat.js';
 import { pngDataUrl } from '../helpers/images.js';
 import { imageInfo, mp4Info } from '../helpers/media.js';
 import { FakeOpenAiVideos } from '../fakes/openai-videos.js';
@@ -36,9 +38,9 @@ describe(`OpenAI Videos adapter (${databaseLabel})`, () => {
       ...yaml,
       OPENAI_VIDEOS_API_KEY: 'sk-fake-videos',
       OPENAI_VIDEOS_BASE_URL: `${sora.url}/v1`,
-      MEDIAGATE_POLL_INTERVAL_MS: '200',
+      ...QUICK_POLL_ENV,
       // The gateway's own review is not under test here; the upstream's moderation is.
-      MEDIAGATE_MODERATION: 'false',
+      ...NO_REVIEW_ENV,
     });
   });
   afterEach(() => {
@@ -49,23 +51,10 @@ describe(`OpenAI Videos adapter (${databaseLabel})`, () => {
     await Promise.all([sora.close(), reseller.close()]);
   });
 
-  const job = async (id: string) => (await fetch(`${gw.baseUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json();
-
-  async function streamChat(body: Record<string, unknown>) {
-    const { data: stream, response } = await gw.client.chat.completions.create({ ...body, stream: true } as never).withResponse();
-    const deltas: string[] = [];
-    let finish: string | null = null;
-    for await (const chunk of stream as unknown as AsyncIterable<{ choices: { delta?: { content?: string }; finish_reason?: string | null }[] }>) {
-      deltas.push(chunk.choices[0]?.delta?.content ?? '');
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
-    return { deltas, finish, response };
-  }
-
   it('streams sora-2: multipart create with seconds as a string, progress deltas, and an authenticated /content download', async () => {
     const before = sora.requests.length;
     const accepted = sora.accepted;
-    const { deltas, finish, response } = await streamChat({
+    const { deltas, progress, finish, response } = await streamChat(gw, {
       model: 'sora-2',
       messages: [{ role: 'user', content: 'a paper boat drifting on a pond, duration: 8 seconds 横屏' }],
     });
@@ -77,7 +66,6 @@ describe(`OpenAI Videos adapter (${databaseLabel})`, () => {
     expect(Object.fromEntries(created.form!.entries())).toEqual({ prompt: 'a paper boat drifting on a pond', model: 'sora-2', seconds: '8', size: '1280x720' });
     expect(sora.accepted - accepted).toBe(1);
 
-    const progress = deltas.filter((d) => /(Progress|进度) \d+%/.test(d)).map((d) => Number(/(\d+)%/.exec(d)![1]));
     expect(progress.length).toBeGreaterThan(1);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
 
@@ -90,7 +78,7 @@ describe(`OpenAI Videos adapter (${databaseLabel})`, () => {
     const content = sora.requests.slice(before).filter((r) => r.path.endsWith('/content'));
     expect(content).toHaveLength(1);
     expect(content[0].headers.authorization).toBe('Bearer sk-fake-videos');
-    const row = await job(response.headers.get('x-mediagate-job-id')!);
+    const row = await jobOf(gw, response.headers.get('x-mediagate-job-id')!);
     expect(row).toMatchObject({ status: 'succeeded', seconds: 8, size: '1280x720', results: [{ content_type: 'video/mp4', seconds: 8 }] });
   });
 
@@ -145,7 +133,7 @@ describe(`OpenAI Videos adapter (${databaseLabel})`, () => {
 
   it('speaks a reseller variant: duration as a number, size as a ratio, status succeeded, result at metadata.url on another host', async () => {
     const before = reseller.requests.length;
-    const { deltas, finish } = await streamChat({
+    const { deltas, finish } = await streamChat(gw, {
       model: 'doubao-seedance-1-0-pro',
       messages: [{ role: 'user', content: 'waves at dusk, duration: 10 seconds 竖屏' }],
     });
@@ -177,10 +165,10 @@ describe(`OpenAI Videos adapter (${databaseLabel})`, () => {
 
   it('a task failing at 95 % with moderation_blocked ends the stream with content_filter, as an output block', async () => {
     sora.outcome = 'moderation';
-    const { deltas, finish, response } = await streamChat({ model: 'sora-2', messages: [{ role: 'user', content: 'a calm forest 4s' }] });
+    const { deltas, finish, response } = await streamChat(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'a calm forest 4s' }] });
     expect(finish).toBe('content_filter');
     expect(deltas.filter(Boolean).at(-1)).toBe('🚫 Blocked by content review: OpenAI Videos: Your request was blocked by our moderation system.');
-    const row = await job(response.headers.get('x-mediagate-job-id')!);
+    const row = await jobOf(gw, response.headers.get('x-mediagate-job-id')!);
     expect(row.status).toBe('failed');
     expect(row.error).toMatchObject({ code: 'content_policy_violation', stage: 'output' });
   });

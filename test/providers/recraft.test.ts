@@ -2,16 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRecraft } from '../fakes/recraft.js';
 import { channelsConfig, FAST_RETRY_ENV } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
-import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from '../helpers/gateway.js';
+import { allLinks, download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { NO_REVIEW_ENV } from '../helpers/adapter-env.js';
+import { jobOf, streamChat, type ChatBody } from '../helpers/chat.js';
 import { imageInfo } from '../helpers/media.js';
 
-/** The gateway's own content review is tested elsewhere; here it would only slow the adapter down. */
-const NO_REVIEW = { MEDIAGATE_MODERATION: 'false' };
-
 const GENERATIONS = /^\/v1\/images\/generations$/;
-type ChatBody = Parameters<RunningGateway['client']['chat']['completions']['create']>[0];
-
-const links = (content: string) => [...content.matchAll(/\]\((https?:\/\/[^)\s]+)\)/g)].map((m) => m[1]);
 
 describe(`Recraft adapter (${databaseLabel})`, () => {
   const fake = new FakeRecraft(['recraft-good']);
@@ -19,7 +15,7 @@ describe(`Recraft adapter (${databaseLabel})`, () => {
 
   beforeAll(async () => {
     await fake.start();
-    gw = await startGateway({ RECRAFT_API_KEY: 'recraft-good', RECRAFT_BASE_URL: `${fake.url}/v1`, ...NO_REVIEW, ...FAST_RETRY_ENV });
+    gw = await startGateway({ RECRAFT_API_KEY: 'recraft-good', RECRAFT_BASE_URL: `${fake.url}/v1`, ...NO_REVIEW_ENV, ...FAST_RETRY_ENV });
   });
   afterAll(async () => {
     await gw?.close();
@@ -50,22 +46,15 @@ describe(`Recraft adapter (${databaseLabel})`, () => {
   });
 
   it('streams several WebP images in one request', async () => {
-    const stream = await gw.client.chat.completions.create({
+    const { text, finish } = await streamChat(gw, {
       model: 'recraftv3',
-      stream: true,
       messages: [{ role: 'user', content: 'paper lanterns --n 2 竖屏' }],
       output_format: 'webp',
-    } as ChatBody & { stream: true });
-    let text = '';
-    let finish: string | null | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
+    });
     expect(finish).toBe('stop');
     const sent = fake.matching('POST', GENERATIONS).at(-1)!;
     expect(sent.json).toMatchObject({ prompt: 'paper lanterns', n: 2, size: '1024x1820', image_format: 'webp' });
-    const images = links(text);
+    const images = allLinks(text);
     expect(images).toHaveLength(2);
     for (const url of images) expect(await imageInfo(await download(url))).toEqual({ format: 'webp', width: 1024, height: 1820 });
   });
@@ -137,7 +126,7 @@ describe(`Recraft channel options (${databaseLabel})`, () => {
 
   it('sends the channel’s style and substyle, stores inline b64 results, snaps a JPEG request to PNG', async () => {
     gw = await startGateway({
-      ...NO_REVIEW,
+      ...NO_REVIEW_ENV,
       ...(await channelsConfig([
         {
           name: 'recraft-illustration',
@@ -166,7 +155,7 @@ describe(`Recraft channel options (${databaseLabel})`, () => {
       response_format: 'b64_json',
     });
     expect(fake.files.size).toBe(0);
-    const job = await (await fetch(`${gw.baseUrl}/v1/jobs/${answer.id}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json();
+    const job = await jobOf(gw, answer.id);
     expect(job.adjustments).toEqual(['recraftv3 makes PNG or WebP images; using PNG.']);
     expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toEqual({ format: 'png', width: 1365, height: 1024 });
   });

@@ -153,6 +153,17 @@ export const OPERATIONS: OperationSpec[] = [
     responses: { '200': 'Job', '401': 'Error', '404': 'Error' },
   },
   {
+    method: 'post',
+    path: '/v1/jobs/{job_id}/cancel',
+    operationId: 'cancelJob',
+    tag: 'Jobs',
+    summary: 'Stop an unfinished job',
+    description: 'Also cancels the upstream task where the protocol can. A finished job is a 409.',
+    auth: true,
+    pathParams: { job_id: 'A job id (`job_…`), or a chat completion id (`chatcmpl-job_…`).' },
+    responses: { '200': 'Job', '401': 'Error', '404': 'Error', '409': 'Error' },
+  },
+  {
     method: 'get',
     path: '/v1/models',
     operationId: 'listModels',

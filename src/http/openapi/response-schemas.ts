@@ -62,6 +62,10 @@ export const jobObject = z
       }),
     ),
     error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
+    upstream: z
+      .looseObject({ channel: z.string().nullable(), submit_attempts: z.number().int(), status_calls: z.number().int() })
+      .optional()
+      .describe('Which channel ran the job and how many upstream calls it took.'),
     created_at: z.number().int(),
     completed_at: z.number().int().nullable(),
   })

@@ -66,7 +66,11 @@ export class ChatRelayProvider implements Provider {
         });
       } catch (err) {
         if (err instanceof UpstreamError || ctx.signal?.aborted || !idle.fired) throw err;
-        throw new UpstreamError('not_accepted', { code: 'upstream_timeout', message: `${this.label} sent no answer within ${Math.round(this.options.idleTimeoutMs / 1000)} s.` });
+        // The request was sent: a relay that answers only when done may be generating (and billing) it still.
+        throw new UpstreamError('not_accepted', {
+          code: 'upstream_timeout',
+          message: `${this.label} sent no answer within ${Math.round(this.options.idleTimeoutMs / 1000)} s; it may still be generating, so the job was not resubmitted.`,
+        });
       }
       const answer = await readRelayAnswer(response, {
         onBytes: () => idle.reset(),
