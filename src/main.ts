@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { buildGateway } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
 import { renderRoutingTable } from './config/print-config.js';
 import { buildChannels } from './providers/build-channels.js';
 import { SandboxProvider } from './providers/sandbox/index.js';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

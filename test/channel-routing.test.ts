@@ -58,9 +58,10 @@ describe('channel routing', () => {
       env: { ...process.env, OPENAI_API_KEY: 'sk-live-SECRETSECRET1234', MEDIAGATE_DATA_DIR: '/tmp/mediagate-print-config' },
     });
     expect(stdout).not.toContain('SECRETSECRET');
+    expect(stdout).not.toContain('1234');
     expect(stdout).toContain('name: openai');
     expect(stdout).toContain('type: openai-images');
-    expect(stdout).toMatch(/sk-l…1234 \([0-9a-f]{12}\)/);
+    expect(stdout).toMatch(/sk-l… \([0-9a-f]{12}\)/);
     expect(stdout).toContain('gpt-4o-image: gpt-image-1');
   });
 });

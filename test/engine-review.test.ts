@@ -83,7 +83,7 @@ describe(`job engine review: no duplicate or wasted upstream work (${databaseLab
     images.latencyMs = 1_300;
     const before = images.count('POST', GENERATIONS);
     const outcomes = await Promise.all([0, 1].map(() => gw!.client.chat.completions.create(drawCat).catch((e) => e)));
-    const failed = outcomes.filter((o) => o instanceof Error);
+    const failed: any[] = outcomes.filter((o) => o instanceof Error);
     expect(failed).toHaveLength(1);
     expect(failed[0].status).toBe(504);
     expect(failed[0].error).toEqual({ message: 'The job could not be started upstream within 0 minutes.', type: 'upstream_error', param: null, code: 'job_timeout' });

@@ -110,8 +110,8 @@ describe(`upstream faults: retries, failover and key retirement (${databaseLabel
     expect(used.filter((h) => h === 'Bearer sk-primary-good')).toHaveLength(3);
     const channel = gw.gateway.channels.get('keys')!;
     expect(channel.keys.states.map((k) => ({ masked: k.masked, retired: k.retired }))).toEqual([
-      { masked: 'sk-r…-key', retired: true },
-      { masked: 'sk-p…good', retired: false },
+      { masked: 'sk-r…', retired: true },
+      { masked: 'sk-p…', retired: false },
     ]);
   });
 

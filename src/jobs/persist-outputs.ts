@@ -54,7 +54,7 @@ async function download(url: string, headers: Record<string, string> | undefined
   // Operator-configured upstreams hand out these links; they are not user input, so no address policy applies.
   let response: Response;
   try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(limits.timeoutMs), redirect: 'follow' });
+    response = await fetchKeepingHeadersOnOrigin(url, headers, AbortSignal.timeout(limits.timeoutMs));
   } catch {
     throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: 'The result could not be downloaded from the upstream.' });
   }
@@ -74,6 +74,26 @@ async function download(url: string, headers: Record<string, string> | undefined
   } catch (err) {
     if (err instanceof ObjectTooLargeError) throw tooLarge(limits.maxBytes);
     throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: 'The result download was interrupted.' });
+  }
+}
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * Follows redirects itself so the channel's auth headers (an API key in `x-goog-api-key`, say) go
+ * only to the origin the upstream named, never to the storage host it redirects to.
+ */
+async function fetchKeepingHeadersOnOrigin(url: string, headers: Record<string, string> | undefined, signal: AbortSignal): Promise<Response> {
+  const origin = new URL(url).origin;
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const sameOrigin = new URL(current).origin === origin;
+    const response = await fetch(current, { headers: sameOrigin ? headers : undefined, signal, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || !location) return response;
+    if (hop >= MAX_REDIRECTS) throw new Error('too many redirects');
+    await response.body?.cancel();
+    current = new URL(location, current).toString();
   }
 }
 

@@ -31,6 +31,8 @@ const REVIEW_PROGRESS = 95;
 
 /** Consecutive failed status calls after which a job is given up on. */
 const MAX_CONSECUTIVE_POLL_ERRORS = 10;
+/** Every this many polls the job row is read again, to notice a cancel made elsewhere. */
+const STATE_RECHECK_EVERY = 10;
 /** Tries at downloading a finished result before the job fails. */
 const MAX_DOWNLOAD_ATTEMPTS = 3;
 
@@ -230,8 +232,13 @@ export class JobRunner {
       await abortableSleep(nextDelay, signal);
       if (signal.aborted) return;
       // Outputs already in hand (and paid for) are collected even when `start` ran past the deadline.
-      if (Date.now() > deadline) {
+      if (Date.now() > deadline && !completed) {
         return fail({ code: 'job_timeout', message: `The job did not finish within ${Math.round(settings.timeoutMs / 60_000)} minutes.` });
+      }
+      // Another instance (or a DELETE) may have ended the job meanwhile: stop paying for its polls.
+      if (attempt % STATE_RECHECK_EVERY === 0) {
+        const current = await store.get(job.id);
+        if (!current || TERMINAL_STATUSES.includes(current.status)) return;
       }
       if (statusCalls >= settings.maxStatusCalls) {
         return fail({ code: 'upstream_timeout', message: `The upstream had not finished after ${statusCalls} status checks.` });
@@ -249,7 +256,8 @@ export class JobRunner {
         consecutiveErrors++;
         this.deps.log.warn({ err: describe(err), jobId: job.id, consecutiveErrors }, 'status call failed; will retry');
         if (consecutiveErrors >= MAX_CONSECUTIVE_POLL_ERRORS) {
-          return fail({ code: 'upstream_unreachable', message: `The upstream did not answer ${consecutiveErrors} status checks in a row.` });
+          const last = err instanceof UpstreamError ? ` The last answer: ${err.normalised.message}` : '';
+          return fail({ code: 'upstream_unreachable', message: `${consecutiveErrors} status checks in a row failed.${last}` });
         }
         const hinted = err instanceof UpstreamError ? err.details.retryAfterMs : undefined;
         nextDelay = hinted ?? Math.min(30_000, Math.max(500, nextDelay) * 2 ** (consecutiveErrors - 1));
@@ -347,7 +355,7 @@ export class JobRunner {
     try {
       // After the first scan every job this process holds is in `active`; asking for them again would
       // fill the page with running jobs and starve real orphans once 200 or more are in flight.
-      const owner = this.deps.instanceId;
+      const owner = this.scannedOnce ? undefined : this.deps.instanceId;
       this.scannedOnce = true;
       const orphans = await this.deps.store.findOrphaned(Date.now(), 200, owner);
       for (const job of orphans) {

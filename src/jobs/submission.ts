@@ -64,7 +64,7 @@ export class Submitter {
       const route = await this.nextFreeRoute(job, tried, signal);
       if (signal.aborted) return undefined;
       // Work started after the deadline would be billed upstream and then thrown away by the job timeout.
-      if (false && this.pastDeadline(job)) return { ok: false, error: lastError ?? notStartedInTime(this.deps.settings.timeoutMs) };
+      if (this.pastDeadline(job)) return { ok: false, error: lastError ?? notStartedInTime(this.deps.settings.timeoutMs) };
       if (!route) return { ok: false, error: lastError ?? noChannel(job.model) };
       if (!route.channel.tryAcquire()) continue; // another job took the last slot meanwhile
       tried.add(route.channel.name);
@@ -95,7 +95,7 @@ export class Submitter {
       const candidates = this.deps.channels.candidates(job.model).filter((r) => !tried.has(r.channel.name));
       const preferred = candidates.findIndex((r) => r.channel.name === job.channel);
       if (preferred > 0) candidates.unshift(...candidates.splice(preferred, 1));
-      if (candidates.length === 0 || signal.aborted) return undefined;
+      if (candidates.length === 0 || signal.aborted || this.pastDeadline(job)) return undefined;
       const free = candidates.find((r) => r.channel.running < r.channel.settings.concurrency);
       if (free) return free;
       await waitForSlot(candidates, signal);
@@ -118,7 +118,7 @@ export class Submitter {
       const key = pickKey(channel);
       if (!key) return { ok: false, error: { code: 'upstream_auth_failed', message: `Every API key of channel "${channel.name}" was refused.` }, failOver: true };
       // A job cancelled meanwhile (possibly on another instance) must not reach the upstream.
-      await store.markSubmitting(job.id, channel.name, key.id, Date.now());
+      if (!(await store.markSubmitting(job.id, channel.name, key.id, Date.now()))) return undefined;
       try {
         const operation = await channel.provider.start(job.request, this.deps.context(job.id, route, key.key, signal));
         await store.saveOperation(job.id, operation, Date.now());

@@ -13,7 +13,8 @@ export interface KeyState {
   retiredReason?: string;
 }
 
-const mask = (key: string) => (key.length <= 8 ? '****' : `${key.slice(0, 4)}…${key.slice(-4)}`);
+/** The first characters only: a key's tail may be a secret of its own (Kling joins `access:secret`). */
+const mask = (key: string) => (key.length <= 8 ? '****' : `${key.slice(0, 4)}…`);
 
 /** The keys of one channel, handed out in turn; a key the upstream refused is taken out of rotation. */
 export class KeyRing {

@@ -1,3 +1,4 @@
+import { UpstreamError } from './errors.js';
 import type { OperationRef, OperationStatus, ProviderOutput } from './types.js';
 
 /**
@@ -13,4 +14,14 @@ export function completedOperation(outputs: ProviderOutput[]): OperationRef {
 export function completedStatus(operation: OperationRef): OperationStatus | undefined {
   if (operation.completed !== true) return undefined;
   return { state: 'succeeded', outputs: operation.outputs as unknown as ProviderOutput[] };
+}
+
+/**
+ * `status` of an upstream that always finishes inside `start`: its operation can only be a completed
+ * one, so anything else is the gateway's fault, named after `job` (e.g. "A Recraft job").
+ */
+export function storedResultStatus(operation: OperationRef, job: string): OperationStatus {
+  const done = completedStatus(operation);
+  if (!done) throw new UpstreamError('rejected', { code: 'internal_error', message: `${job} has no stored result.` });
+  return done;
 }

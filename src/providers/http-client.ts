@@ -114,7 +114,7 @@ export class UpstreamHttp {
       if (call.signal?.aborted) throw err;
       const code = timeout.aborted ? 'timeout' : networkCode(err);
       const timedOut = code === 'timeout' || code === 'UND_ERR_HEADERS_TIMEOUT';
-      if (false && timedOut && method === 'POST') {
+      if (timedOut && method === 'POST') {
         // The request went out and no answer came: a synchronous API may be generating (and billing) it
         // right now, so repeating it could run the work twice.
         return Promise.reject(

@@ -19,6 +19,8 @@ const CONTENT_TYPES: Record<string, string> = Object.fromEntries(Object.entries(
 /** `ab/ab…64 hex….ext`: anything else is not a key, which rules out path traversal by construction. */
 const KEY_PATTERN = /^([0-9a-f]{2})\/\1[0-9a-f]{62}\.(png|jpg|webp|gif|mp4|webm|bin)$/;
 
+const COPIED_FILES_REMEMBERED = 1_000;
+
 export class ObjectTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
     super(`The object is larger than the ${maxBytes}-byte limit.`);
@@ -39,6 +41,11 @@ const keyFor = (sha256: string, contentType: string) => `${sha256.slice(0, 2)}/$
  * renamed into place, so a reader never sees half a file.
  */
 export class LocalMediaStore implements MediaStore {
+  /** Directories known to exist, so a hot path does not ask the file system again. */
+  private readonly madeDirs = new Set<string>();
+  /** Files already copied in, by path, size and mtime: identical renders are not re-read and re-hashed. */
+  private readonly copiedFiles = new Map<string, { size: number; mtimeMs: number; stored: StoredObject }>();
+
   constructor(private readonly root: string) {}
 
   async put(data: Buffer, contentType: string): Promise<StoredObject> {
@@ -74,14 +81,22 @@ export class LocalMediaStore implements MediaStore {
     const sha256 = hash.digest('hex');
     const key = keyFor(sha256, contentType);
     const path = join(this.root, key);
-    await mkdir(dirname(path), { recursive: true });
+    await this.ensureDir(dirname(path));
     if (await exists(path)) await rm(temp, { force: true });
     else await rename(temp, path);
     return { key, contentType, bytes, sha256 };
   }
 
   async putFile(path: string, contentType: string): Promise<StoredObject> {
-    return this.putStream(createReadStream(path), contentType, Number.MAX_SAFE_INTEGER);
+    const info = await stat(path);
+    const known = this.copiedFiles.get(path);
+    if (known && known.size === info.size && known.mtimeMs === info.mtimeMs && known.stored.contentType === contentType && (await exists(join(this.root, known.stored.key)))) {
+      return known.stored;
+    }
+    const stored = await this.putStream(createReadStream(path), contentType, Number.MAX_SAFE_INTEGER);
+    if (this.copiedFiles.size >= COPIED_FILES_REMEMBERED) this.copiedFiles.delete(this.copiedFiles.keys().next().value!);
+    this.copiedFiles.set(path, { size: info.size, mtimeMs: info.mtimeMs, stored });
+    return stored;
   }
 
   async read(key: string): Promise<Buffer> {
@@ -105,8 +120,14 @@ export class LocalMediaStore implements MediaStore {
   }
 
   private async tempPath(near: string): Promise<string> {
-    await mkdir(dirname(near), { recursive: true });
+    await this.ensureDir(dirname(near));
     return join(dirname(near), `.tmp-${randomBytes(8).toString('hex')}`);
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.madeDirs.add(dir);
   }
 }
 

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import type { RecordedRequest } from './fake-upstream.js';
+import type { ServerResponse } from 'node:http';
+import { FakeUpstream, type RecordedRequest, type Reply, type WrittenReply } from './fake-upstream.js';
 import { fakeImage, fakeVideo } from './media.js';
 
 /**
@@ -32,6 +31,9 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(text);
 };
 
+/** Methods answered with the relay's own 404 body when the path is not one it serves. */
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -42,25 +44,28 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * `[DONE]` — and the media served at the link it names. It reads `duration: N seconds` and
  * 横屏/竖屏 from the prompt like the seeds document. `accepted` counts generations it started.
  */
-export class FakeChatRelay {
-  readonly requests: RecordedRequest[] = [];
+export class FakeChatRelay extends FakeUpstream {
   readonly jobs: Job[] = [];
   accepted = 0;
   /** How every answer goes, unless a one-off mode is queued with `once`. */
   mode: RelayMode = 'link';
   /** A prompt containing this word is refused at once by the relay's prompt review. */
   moderationWord = 'forbidden';
-  url = '';
   private readonly queue: RelayMode[] = [];
   private readonly files = new Map<string, { data: Buffer; type: string }>();
-  private readonly sockets = new Set<Socket>();
-  private server?: Server;
 
   constructor(
     readonly keys: string[] = ['sk-fake-relay'],
     /** Pause between progress lines. */
     readonly stepMs = 60,
-  ) {}
+  ) {
+    super();
+    this.route('GET', /^\/files\//, (req) => this.file(req.path.slice('/files/'.length)));
+    this.route('POST', '/v1/chat/completions', (req) => this.complete(req));
+    for (const method of METHODS) {
+      this.route(method, /.*/, (req) => ({ status: 404, body: { error: { message: `Invalid URL (${req.method} ${req.path})`, type: 'invalid_request_error' } } }));
+    }
+  }
 
   /** The next answers use these modes, in order; then `mode` again. */
   once(...modes: RelayMode[]): this {
@@ -68,59 +73,33 @@ export class FakeChatRelay {
     return this;
   }
 
-  count(method: string, pattern: RegExp): number {
-    return this.requests.filter((r) => r.method === method && pattern.test(r.path)).length;
+  private file(name: string): Reply {
+    const file = this.files.get(name);
+    if (!file) return { status: 404, body: { error: { message: 'file not found' } } };
+    return { status: 200, body: file.data, headers: { 'content-type': file.type } };
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.url;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
-    this.requests.push(recorded);
-    if (recorded.method === 'GET' && url.pathname.startsWith('/files/')) {
-      const file = this.files.get(url.pathname.slice('/files/'.length));
-      if (!file) return json(res, 404, { error: { message: 'file not found' } });
-      res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.data.length) });
-      return void res.end(file.data);
-    }
-    if (recorded.method !== 'POST' || url.pathname !== '/v1/chat/completions') return json(res, 404, { error: { message: `Invalid URL (${recorded.method} ${url.pathname})`, type: 'invalid_request_error' } });
+  private complete(req: RecordedRequest): Reply | WrittenReply {
     // Seed 004 shows both `Authorization: Bearer <key>` and the bare key, and this error body.
     const key = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-    if (!this.keys.includes(key)) return json(res, 401, { error: { message: 'Invalid signature', type: '401' } });
-    try {
-      recorded.json = JSON.parse(body.toString('utf8'));
-    } catch {
-      return json(res, 400, { error: { message: 'Request body is not valid JSON', type: 'invalid_request_error' } });
-    }
-    const job = this.read(recorded.json);
-    if (typeof job === 'string') return json(res, 400, { error: { message: job, type: 'invalid_request_error', param: null, code: null } });
+    if (!this.keys.includes(key)) return { status: 401, body: { error: { message: 'Invalid signature', type: '401' } } };
+    if (req.json === undefined) return { status: 400, body: { error: { message: 'Request body is not valid JSON', type: 'invalid_request_error' } } };
+    const job = this.read(req.json);
+    if (typeof job === 'string') return { status: 400, body: { error: { message: job, type: 'invalid_request_error', param: null, code: null } } };
     const mode = this.queue.shift() ?? this.mode;
     if (mode === 'cut-at-once') {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.flushHeaders();
-      return void setTimeout(() => res.socket?.destroy(), 20);
+      return {
+        write: (res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.flushHeaders();
+          setTimeout(() => res.socket?.destroy(), 20);
+        },
+      };
     }
     this.accepted++;
     this.jobs.push(job);
-    await this.answer(res, job, mode, recorded.json.stream === true && mode !== 'json');
+    const stream = req.json.stream === true && mode !== 'json';
+    return { write: (res) => this.writeAnswer(res, job, mode, stream) };
   }
 
   /** The job a request describes, or why it is refused. */
@@ -169,7 +148,7 @@ export class FakeChatRelay {
     return [...lines, { text: final, pause: step }];
   }
 
-  private async answer(res: ServerResponse, job: Job, mode: RelayMode, stream: boolean): Promise<void> {
+  private async writeAnswer(res: ServerResponse, job: Job, mode: RelayMode, stream: boolean): Promise<void> {
     const id = `chatcmpl-${job.id}`;
     const created = Math.floor(Date.now() / 1000);
     const script = await this.script(job, mode);

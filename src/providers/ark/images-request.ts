@@ -101,6 +101,3 @@ export function imageBody(
   body.watermark = options.watermark;
   return body;
 }
-
-/** A stored reference as the `data:` URL Ark takes in `image`. */
-export const dataUrl = (data: Buffer, contentType: string) => `data:${contentType};base64,${data.toString('base64')}`;

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../config/load.js';
+import { optionChecks } from '../channel-options.js';
 
 /** The image API a model speaks; endpoint ids (`ep-…`) say nothing, so a channel may name it. */
 export type ImageFamily = 'seedream4' | 'seedream3' | 'seededit';
@@ -15,12 +16,7 @@ export interface ArkOptions {
   typicalRunSeconds?: number;
 }
 
-function oneOf<T extends string>(options: Readonly<Record<string, unknown>>, name: string, allowed: readonly T[], fallback: T): T {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new ConfigError(`ark channel option "${name}" must be one of ${allowed.join(', ')}.`);
-}
+const { oneOf } = optionChecks('ark channel option');
 
 function numberIn(options: Readonly<Record<string, unknown>>, name: string, min: number, max: number): number | undefined {
   const value = options[name];

@@ -2,19 +2,20 @@ import { badRequest } from '../../http/errors.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { completedOperation, completedStatus } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
+import { bearerKeyHeaders } from '../key-headers.js';
+import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
-import { snapRatio, snapSeconds } from '../snap.js';
+import { referenceDataUrl } from '../reference-data.js';
+import { snapRatio, snapSeconds, withNote } from '../snap.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
 import { ARK_LABEL, describeArkError } from './errors.js';
-import { dataUrl, imageBody, upstreamImageCount, upstreamImageSize, validSeed } from './images-request.js';
+import { imageBody, upstreamImageCount, upstreamImageSize, validSeed } from './images-request.js';
 import { readArkImages, type ArkImagesResponse } from './images-response.js';
 import { imageFamilyOf, readArkOptions, type ArkOptions } from './options.js';
 import { SEEDANCE_SIZES, seedanceBody, seedanceDurations, seedanceParameters } from './seedance-request.js';
 import { fromOperationRef, readSeedanceTask, taskNotFound, toOperationRef, typicalRunMs, type SeedanceTask } from './seedance-task.js';
 
 const TASKS_PATH = 'contents/generations/tasks';
-
-const note = (req: GenerationRequest, en: string, zh: string) => ({ ...req, adjustments: [...req.adjustments, req.language === 'zh' ? zh : en] });
 
 /**
  * Volcengine Ark: Seedream/SeedEdit images through the synchronous `/images/generations` (the whole
@@ -31,9 +32,7 @@ export class ArkProvider implements Provider {
     this.options = readArkOptions(options);
   }
 
-  authHeaders(apiKey: string): Record<string, string> {
-    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  }
+  readonly authHeaders = bearerKeyHeaders;
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
     return req.kind === 'video' ? this.adaptVideo(req, upstreamModel) : this.adaptImage(req, upstreamModel);
@@ -42,7 +41,7 @@ export class ArkProvider implements Provider {
   private adaptVideo(req: GenerationRequest, model: string): GenerationRequest {
     let out = snapSeconds(snapRatio(req, model, SEEDANCE_SIZES), model, seedanceDurations(model));
     if (out.seed !== undefined && !validSeed(out.seed, -1, 4_294_967_295)) {
-      out = note({ ...out, seed: undefined }, `${model} takes seeds from -1 to 4294967295; the seed was ignored.`, `${model} 的种子取值为 -1 到 4294967295，已忽略所给种子。`);
+      out = withNote({ ...out, seed: undefined }, `${model} takes seeds from -1 to 4294967295; the seed was ignored.`, `${model} 的种子取值为 -1 到 4294967295，已忽略所给种子。`);
     }
     return out;
   }
@@ -57,21 +56,22 @@ export class ArkProvider implements Provider {
     if (family !== 'seededit') {
       const { width, height } = upstreamImageSize(family, req.width, req.height);
       if (width !== req.width || height !== req.height) {
-        out = note({ ...out, width, height }, `${model} cannot make ${req.width}x${req.height}; using ${width}x${height}.`, `${model} 不支持 ${req.width}x${req.height}，已改为 ${width}x${height}。`);
+        out = withNote({ ...out, width, height }, `${model} cannot make ${req.width}x${req.height}; using ${width}x${height}.`, `${model} 不支持 ${req.width}x${req.height}，已改为 ${width}x${height}。`);
       }
     }
     const count = upstreamImageCount(family, req.n, req.references.length);
     if (count !== req.n) {
-      out = note({ ...out, n: count }, `${model} makes ${count} image${count > 1 ? 's' : ''} in this request; making ${count}.`, `${model} 本次最多生成 ${count} 张，已改为 ${count} 张。`);
+      out = withNote({ ...out, n: count }, `${model} makes ${count} image${count > 1 ? 's' : ''} in this request; making ${count}.`, `${model} 本次最多生成 ${count} 张，已改为 ${count} 张。`);
     }
     if (out.seed !== undefined && !validSeed(out.seed)) {
-      out = note({ ...out, seed: undefined }, `${model} takes seeds from -1 to 2147483647; the seed was ignored.`, `${model} 的种子取值为 -1 到 2147483647，已忽略所给种子。`);
+      out = withNote({ ...out, seed: undefined }, `${model} takes seeds from -1 to 2147483647; the seed was ignored.`, `${model} 的种子取值为 -1 到 2147483647，已忽略所给种子。`);
     }
     return out;
   }
 
   async start(req: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
-    const references = await Promise.all(req.references.map(async (r) => dataUrl(await ctx.readReference(r.key), r.contentType)));
+    // Ark takes references as `data:` URLs, in `image` and in Seedance's `image_url`.
+    const references = await Promise.all(req.references.map((r) => referenceDataUrl(ctx, r)));
     return req.kind === 'video' ? this.startVideo(req, ctx, references[0]) : this.startImages(req, ctx, references);
   }
 
@@ -110,14 +110,11 @@ export class ArkProvider implements Provider {
     const done = completedStatus(operation);
     if (done) return done;
     const op = fromOperationRef(operation);
-    try {
+    // Ark answers 404 (ResourceNotFound) for a task it does not know.
+    return pollKnownTask(async () => {
       const reply = await ctx.http.json<SeedanceTask>({ path: `${TASKS_PATH}/${encodeURIComponent(op.taskId)}`, signal: ctx.signal });
       return readSeedanceTask(reply.body, op);
-    } catch (err) {
-      // Ark answers 404 (ResourceNotFound) for a task it does not know: final, not a poll hiccup.
-      if (err instanceof UpstreamError && err.details.status === 404) return { state: 'failed', error: taskNotFound(op.taskId) };
-      throw err;
-    }
+    }, () => taskNotFound(op.taskId));
   }
 
   async cancel(operation: OperationRef, ctx: ProviderContext): Promise<void> {

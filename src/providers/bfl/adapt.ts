@@ -1,7 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
+import { ratioNote, sizeNote, withNote } from '../snap.js';
 import { familyOf, KONTEXT_MAX_RATIO, SIZE_MAX, SIZE_MIN, SIZE_STEP } from './models.js';
-
-const note = (req: GenerationRequest, en: string, zh: string) => ({ ...req, adjustments: [...req.adjustments, req.language === 'zh' ? zh : en] });
 
 /** Scales to fit 256–1440 on both sides, keeping the ratio as well as multiples of 32 allow. */
 export function fluxSize(width: number, height: number): { width: number; height: number } {
@@ -17,10 +16,10 @@ export function fluxSize(width: number, height: number): { width: number; height
  */
 export function adaptToBfl(req: GenerationRequest, upstreamModel: string): GenerationRequest {
   let out = req;
-  if (out.n > 1) out = note({ ...out, n: 1 }, `${upstreamModel} makes one image per request; making 1.`, `${upstreamModel} 每次只生成 1 张，已改为 1 张。`);
+  if (out.n > 1) out = withNote({ ...out, n: 1 }, `${upstreamModel} makes one image per request; making 1.`, `${upstreamModel} 每次只生成 1 张，已改为 1 张。`);
   if (out.negativePrompt !== undefined) {
     const { negativePrompt: _dropped, ...rest } = out;
-    out = note(rest, `${upstreamModel} takes no negative prompt; it was left out.`, `${upstreamModel} 不支持反向提示词，已忽略。`);
+    out = withNote(rest, `${upstreamModel} takes no negative prompt; it was left out.`, `${upstreamModel} 不支持反向提示词，已忽略。`);
   }
   if (familyOf(upstreamModel) === 'kontext') {
     const [w, h] = out.aspectRatio.split(':').map(Number);
@@ -29,15 +28,13 @@ export function adaptToBfl(req: GenerationRequest, upstreamModel: string): Gener
       const wide = value > 1;
       const aspectRatio = wide ? '21:9' : '9:21';
       const size = wide ? { width: 1568, height: 672 } : { width: 672, height: 1568 };
-      out = note({ ...out, aspectRatio, ...size }, `Aspect ratio ${out.aspectRatio} is not supported by ${upstreamModel}; using ${aspectRatio}.`, `${upstreamModel} 不支持 ${out.aspectRatio} 比例，已改用 ${aspectRatio}。`);
+      out = withNote({ ...out, aspectRatio, ...size }, ...ratioNote(upstreamModel, out.aspectRatio, aspectRatio));
     }
     return out;
   }
   const size = fluxSize(out.width, out.height);
   if (size.width !== out.width || size.height !== out.height) {
-    const asked = `${out.width}x${out.height}`;
-    const used = `${size.width}x${size.height}`;
-    out = note({ ...out, ...size }, `Size ${asked} is not offered by ${upstreamModel}; using ${used}.`, `${upstreamModel} 不提供 ${asked} 尺寸，已改用 ${used}。`);
+    out = withNote({ ...out, ...size }, ...sizeNote(upstreamModel, `${out.width}x${out.height}`, `${size.width}x${size.height}`));
   }
   return out;
 }

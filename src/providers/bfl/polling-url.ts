@@ -1,4 +1,4 @@
-import { apiPath } from './request.js';
+import { v1Path } from '../v1-path.js';
 
 /** Hosts BFL hands out polling URLs on (api.bfl.ai, api.eu.bfl.ai, api.us1.bfl.ai, legacy api.bfl.ml). */
 const BFL_HOST = /(^|\.)bfl\.(ai|ml)$/i;
@@ -10,7 +10,7 @@ const BFL_HOST = /(^|\.)bfl\.(ai|ml)$/i;
  * none, `/v1/get_result?id=` on the channel's base URL.
  */
 export function pollTarget(baseUrl: string, op: { id: string; pollingUrl: string }): string {
-  const fallback = `${apiPath(baseUrl, 'get_result')}?id=${encodeURIComponent(op.id)}`;
+  const fallback = `${v1Path(baseUrl, 'get_result')}?id=${encodeURIComponent(op.id)}`;
   let url: URL;
   try {
     url = new URL(op.pollingUrl);

@@ -1,12 +1,15 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { UpstreamError } from '../errors.js';
+import { keyHeaderNamed } from '../key-headers.js';
+import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
+import { readFirstReference } from '../reference-data.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import { v1Path } from '../v1-path.js';
 import { adaptToBfl } from './adapt.js';
 import { describeBflError } from './errors.js';
 import { readBflOptions, type BflOptions } from './options.js';
 import { pollTarget } from './polling-url.js';
-import { apiPath, submitBody } from './request.js';
+import { submitBody } from './request.js';
 import { readResult, readSubmitAnswer, taskNotFound, type BflOperation, type BflResult, type BflSubmitAnswer } from './response.js';
 
 /**
@@ -25,9 +28,7 @@ export class BflProvider implements Provider {
     this.options = readBflOptions(options);
   }
 
-  authHeaders(apiKey: string): Record<string, string> {
-    return apiKey ? { 'x-key': apiKey } : {};
-  }
+  readonly authHeaders = keyHeaderNamed('x-key');
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
     return adaptToBfl(req, upstreamModel);
@@ -36,11 +37,11 @@ export class BflProvider implements Provider {
   async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
     const model = ctx.upstreamModel;
     const req = adaptToBfl(request, model);
-    const first = req.references[0];
-    const reference = first ? await ctx.readReference(first.key) : undefined;
+    const reference = await readFirstReference(ctx, req.references);
     const reply = await ctx.http.json<BflSubmitAnswer | null>({
-      path: apiPath(ctx.http.baseUrl, model),
-      json: submitBody(req, model, this.options, reference),
+      // The model is the path.
+      path: v1Path(ctx.http.baseUrl, model),
+      json: submitBody(req, model, this.options, reference?.data),
       signal: ctx.signal,
     });
     const task = readSubmitAnswer(reply.body);
@@ -57,14 +58,11 @@ export class BflProvider implements Provider {
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
     const op = operation as BflOperation;
-    try {
+    // Some deployments answer an unknown id with HTTP 404 instead of the `Task not found` status.
+    return pollKnownTask(async () => {
       const reply = await ctx.http.json<BflResult | null>({ path: pollTarget(ctx.http.baseUrl, op), signal: ctx.signal });
       return readResult(reply.body, op);
-    } catch (err) {
-      // Some deployments answer an unknown id with HTTP 404 instead of the `Task not found` status.
-      if (err instanceof UpstreamError && err.details.status === 404) return { state: 'failed', error: taskNotFound(op.id) };
-      throw err;
-    }
+    }, () => taskNotFound(op.id));
   }
 
   pollIntervalMs(attempt: number): number {

@@ -2,11 +2,6 @@ import type { GenerationRequest } from '../../intent/types.js';
 import { familyOf } from './models.js';
 import type { BflOptions } from './options.js';
 
-/** The model is the path. The default base URL has no `/v1`; one configured with it works too. */
-export function apiPath(baseUrl: string, endpoint: string): string {
-  return /\/v1\/?$/.test(baseUrl) ? endpoint : `v1/${endpoint}`;
-}
-
 /** Only FLUX.1 [dev] takes `steps` and `guidance`. */
 const takesSampling = (upstreamModel: string) => upstreamModel === 'flux-dev';
 

@@ -1,5 +1,5 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { snapSeconds } from '../snap.js';
+import { snapSeconds, withNote } from '../snap.js';
 import type { RelayOptions } from './options.js';
 
 /**
@@ -9,8 +9,7 @@ import type { RelayOptions } from './options.js';
 export function adaptToRelay(req: GenerationRequest, upstreamModel: string, options: RelayOptions): GenerationRequest {
   let out = req;
   if (out.kind === 'image' && out.n > 1) {
-    const note = out.language === 'zh' ? `${upstreamModel} 每次只生成 1 张，已改为 1 张。` : `${upstreamModel} makes one image per request; making 1.`;
-    out = { ...out, n: 1, adjustments: [...out.adjustments, note] };
+    out = withNote({ ...out, n: 1 }, `${upstreamModel} makes one image per request; making 1.`, `${upstreamModel} 每次只生成 1 张，已改为 1 张。`);
   }
   if (options.allowedSeconds) out = snapSeconds(out, upstreamModel, { allowed: options.allowedSeconds });
   return out;

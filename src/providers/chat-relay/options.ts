@@ -1,4 +1,5 @@
 import { ConfigError } from '../../config/load.js';
+import { optionChecks, textOption } from '../channel-options.js';
 
 /** How one chat-format relay is spoken to, read from the channel's `options`. */
 export interface RelayOptions {
@@ -19,12 +20,7 @@ export interface RelayOptions {
   idleTimeoutMs: number;
 }
 
-function oneOf<T extends string>(options: Readonly<Record<string, unknown>>, name: string, values: readonly T[], fallback: T): T {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
-  throw new ConfigError(`chat-relay option "${name}" must be one of ${values.join(', ')}.`);
-}
+const { oneOf, flag } = optionChecks('chat-relay option');
 
 function positive(options: Readonly<Record<string, unknown>>, name: string, fallback: number): number {
   const value = options[name];
@@ -38,10 +34,9 @@ export function readRelayOptions(options: Readonly<Record<string, unknown>>): Re
   if (allowed !== undefined && !(Array.isArray(allowed) && allowed.length > 0 && allowed.every((v) => typeof v === 'number' && v > 0))) {
     throw new ConfigError('chat-relay option "allowedSeconds" must be a list of seconds such as [10, 15].');
   }
-  if (options.stream !== undefined && typeof options.stream !== 'boolean') throw new ConfigError('chat-relay option "stream" must be true or false.');
   return {
-    label: typeof options.label === 'string' && options.label.trim() ? options.label.trim() : 'Chat relay',
-    stream: options.stream !== false,
+    label: textOption(options.label) ?? 'Chat relay',
+    stream: flag(options, 'stream', true),
     authScheme: oneOf(options, 'authScheme', ['bearer', 'bare'], 'bearer'),
     ratioStyle: oneOf(options, 'ratioStyle', ['words', 'ratio', 'none'], 'words'),
     durationStyle: oneOf(options, 'durationStyle', ['directive', 'none'], 'directive'),

@@ -1,6 +1,7 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedOperation, completedStatus } from '../completed-operation.js';
+import { completedOperation, storedResultStatus } from '../completed-operation.js';
 import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js';
+import { readReferences } from '../reference-data.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput } from '../types.js';
 import { adaptToRelay } from './adapt.js';
 import { findFailure, findMedia, lastLine } from './answer.js';
@@ -42,7 +43,7 @@ export class ChatRelayProvider implements Provider {
 
   async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
     const req = adaptToRelay(request, ctx.upstreamModel, this.options);
-    const references = await Promise.all(req.references.map(async (r) => ({ data: await ctx.readReference(r.key), contentType: r.contentType })));
+    const references = await readReferences(ctx, req.references);
     const body = relayBody(ctx.upstreamModel, relayPrompt(req, this.options), references, this.options.stream);
     const answer = await this.converse(body, ctx);
     const outputs = await this.outputs(answer.answer, req, ctx, answer.progress);
@@ -67,7 +68,7 @@ export class ChatRelayProvider implements Provider {
       } catch (err) {
         if (err instanceof UpstreamError || ctx.signal?.aborted || !idle.fired) throw err;
         // The request was sent: a relay that answers only when done may be generating (and billing) it still.
-        throw new UpstreamError('not_accepted', {
+        throw new UpstreamError('ambiguous', {
           code: 'upstream_timeout',
           message: `${this.label} sent no answer within ${Math.round(this.options.idleTimeoutMs / 1000)} s; it may still be generating, so the job was not resubmitted.`,
         });
@@ -124,9 +125,7 @@ export class ChatRelayProvider implements Provider {
   }
 
   async status(operation: OperationRef): Promise<OperationStatus> {
-    const done = completedStatus(operation);
-    if (!done) throw new UpstreamError('rejected', { code: 'internal_error', message: 'A chat-relay job has no stored result.' });
-    return done;
+    return storedResultStatus(operation, 'A chat-relay job');
   }
 
   pollIntervalMs(): number {

@@ -1,4 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
+import { withAvoidLine } from '../avoid-line.js';
+import { dataUrlOf, type ReferenceImage } from '../reference-data.js';
 import type { RelayOptions } from './options.js';
 
 /** The ratio words relays document (seed 003: 横屏, 竖屏 at the end of the prompt). */
@@ -20,12 +22,7 @@ export function relayPrompt(req: GenerationRequest, options: RelayOptions): stri
     extras.push(`aspect ratio: ${req.aspectRatio}`);
   }
   const text = [req.prompt, ...extras].filter(Boolean).join(' ');
-  return req.negativePrompt ? `${text}\nAvoid: ${req.negativePrompt}` : text;
-}
-
-export interface RelayReference {
-  data: Buffer;
-  contentType: string;
+  return withAvoidLine(text, req.negativePrompt);
 }
 
 /**
@@ -33,13 +30,13 @@ export interface RelayReference {
  * else text plus one `image_url` part per reference, each as a `data:` URL (seeds 003/004 show
  * URLs; our references are stored locally and need not be reachable from the relay).
  */
-export function relayBody(model: string, prompt: string, references: RelayReference[], stream: boolean): Record<string, unknown> {
+export function relayBody(model: string, prompt: string, references: ReferenceImage[], stream: boolean): Record<string, unknown> {
   const content =
     references.length === 0
       ? prompt
       : [
           { type: 'text', text: prompt },
-          ...references.map((ref) => ({ type: 'image_url', image_url: { url: `data:${ref.contentType};base64,${ref.data.toString('base64')}` } })),
+          ...references.map((ref) => ({ type: 'image_url', image_url: { url: dataUrlOf(ref) } })),
         ];
   return { model, stream, messages: [{ role: 'user', content }] };
 }

@@ -1,5 +1,5 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { nearestRatio } from '../snap.js';
+import { nearestRatio, reshaped } from '../snap.js';
 
 /** The qwen-image output sizes DashScope documents, by aspect ratio (note 4:3 is 1472*1140, not 1472*1104). */
 export const QWEN_IMAGE_SIZES: Readonly<Record<string, string>> = {
@@ -21,16 +21,5 @@ export function qwenImageSize(req: Pick<GenerationRequest, 'aspectRatio' | 'widt
 
 /** Snaps an image request to a qwen-image size, saying so when the aspect ratio had to change. */
 export function adaptImageSize(req: GenerationRequest, upstreamModel: string): GenerationRequest {
-  const snapped = qwenImageSize(req);
-  if (snapped.width === req.width && snapped.height === req.height && snapped.aspectRatio === req.aspectRatio) return req;
-  const adjustments =
-    snapped.aspectRatio === req.aspectRatio
-      ? req.adjustments
-      : [
-          ...req.adjustments,
-          req.language === 'zh'
-            ? `${upstreamModel} 不支持 ${req.aspectRatio} 比例，已改用 ${snapped.aspectRatio}。`
-            : `Aspect ratio ${req.aspectRatio} is not supported by ${upstreamModel}; using ${snapped.aspectRatio}.`,
-        ];
-  return { ...req, aspectRatio: snapped.aspectRatio, width: snapped.width, height: snapped.height, adjustments };
+  return reshaped(req, upstreamModel, qwenImageSize(req));
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../config/load.js';
+import { optionChecks } from '../channel-options.js';
 
 /** Channel `options` this protocol reads (documented in index.ts), checked once when the channel is built. */
 export interface DashScopeOptions {
@@ -16,11 +17,7 @@ export interface DashScopeOptions {
 
 export type WanResolution = '480P' | '720P' | '1080P';
 
-const bool = (value: unknown, fallback: boolean, name: string): boolean => {
-  if (value === undefined) return fallback;
-  if (typeof value === 'boolean') return value;
-  throw new ConfigError(`dashscope option "${name}" must be true or false.`);
-};
+const { flag } = optionChecks('dashscope option');
 
 /** "1080p", "720P", "4k" → a Wan tier; undefined for words that are not resolutions. */
 export function wanResolution(value: unknown): WanResolution | undefined {
@@ -35,8 +32,8 @@ export function wanResolution(value: unknown): WanResolution | undefined {
 
 export function readOptions(raw: Readonly<Record<string, unknown>>): DashScopeOptions {
   const options: DashScopeOptions = {
-    promptExtend: bool(raw.promptExtend, true, 'promptExtend'),
-    watermark: bool(raw.watermark, false, 'watermark'),
+    promptExtend: flag(raw, 'promptExtend', true),
+    watermark: flag(raw, 'watermark', false),
   };
   if (raw.i2vModel !== undefined) {
     if (typeof raw.i2vModel !== 'string' || !raw.i2vModel.trim()) throw new ConfigError('dashscope option "i2vModel" must be a model name.');

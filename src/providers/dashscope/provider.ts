@@ -1,6 +1,7 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { completedStatus } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
+import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
 import { DASHSCOPE_LABEL, describeDashScopeError } from './errors.js';
@@ -27,9 +28,7 @@ export class DashScopeProvider implements Provider {
 
   constructor(private readonly options: DashScopeOptions) {}
 
-  authHeaders(apiKey: string): Record<string, string> {
-    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  }
+  readonly authHeaders = bearerKeyHeaders;
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
     switch (flowOf(req, upstreamModel)) {

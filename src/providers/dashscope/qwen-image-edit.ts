@@ -1,9 +1,10 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { completedOperation } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
+import { referenceDataUrl } from '../reference-data.js';
 import type { OperationRef, ProviderContext, ProviderOutput } from '../types.js';
-import { imageTypeOf, referenceDataUrl } from './data-url.js';
 import { DASHSCOPE_LABEL, dashScopeCall } from './errors.js';
+import { imageTypeOf } from './image-type.js';
 import { qwenImageSize } from './image-sizes.js';
 import type { DashScopeOptions } from './options.js';
 import { apiUrl } from './task.js';
@@ -24,6 +25,7 @@ interface MultimodalReply {
 }
 
 export async function qwenImageEditBody(req: GenerationRequest, model: string, ctx: ProviderContext, options: DashScopeOptions) {
+  // Every DashScope image field takes a `data:` URL besides public links.
   const images = await Promise.all(req.references.slice(0, MAX_IMAGES).map(async (r) => ({ image: await referenceDataUrl(ctx, r) })));
   return {
     model,

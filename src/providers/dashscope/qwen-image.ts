@@ -1,9 +1,10 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { upstreamFailed } from '../errors.js';
+import { withNote } from '../snap.js';
 import type { OperationRef, OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
-import { imageTypeOf } from './data-url.js';
 import { DASHSCOPE_LABEL, taskFailure } from './errors.js';
 import { adaptImageSize, qwenImageSize } from './image-sizes.js';
+import { imageTypeOf } from './image-type.js';
 import type { DashScopeOptions } from './options.js';
 import { fetchTask, submitTask, taskState, type TaskRef, type TaskReply } from './task.js';
 
@@ -23,8 +24,7 @@ export type QwenImageRef = TaskRef & { width: number; height: number };
 export function adaptQwenImage(req: GenerationRequest, upstreamModel: string): GenerationRequest {
   const sized = adaptImageSize(req, upstreamModel);
   if (sized.n <= 1) return sized;
-  const note = req.language === 'zh' ? `${upstreamModel} 每次只生成 1 张图片。` : `${upstreamModel} makes one image per request; making 1.`;
-  return { ...sized, n: 1, adjustments: [...sized.adjustments, note] };
+  return withNote({ ...sized, n: 1 }, `${upstreamModel} makes one image per request; making 1.`, `${upstreamModel} 每次只生成 1 张图片。`);
 }
 
 export function qwenImageBody(req: GenerationRequest, model: string, options: DashScopeOptions) {

@@ -1,4 +1,5 @@
 import { UpstreamError, upstreamFailed, upstreamModerated } from '../errors.js';
+import { approachingProgress } from '../estimated-progress.js';
 import type { UpstreamHttp } from '../http-client.js';
 import { normaliseStatus } from '../status-words.js';
 import type { NormalisedError, ProviderContext } from '../types.js';
@@ -74,7 +75,7 @@ export async function cancelTask(ctx: ProviderContext, taskId: string): Promise<
 }
 
 /** An estimate rising towards 95 % over about `expectedMs`, since DashScope reports no progress. */
-const estimate = (submittedAt: number, expectedMs: number) => Math.round(5 + 90 * (1 - Math.exp(-Math.max(0, Date.now() - submittedAt) / expectedMs)));
+const estimate = (submittedAt: number, expectedMs: number) => Math.round(approachingProgress(Date.now() - submittedAt, expectedMs, 5, 95));
 
 /**
  * DashScope's task states: PENDING, RUNNING, SUSPENDED, SUCCEEDED, FAILED, CANCELED and UNKNOWN,

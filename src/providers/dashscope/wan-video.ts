@@ -1,8 +1,8 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { upstreamFailed } from '../errors.js';
-import { nearestRatio, snapSeconds, upstreamSeconds } from '../snap.js';
+import { referenceDataUrl } from '../reference-data.js';
+import { nearestRatio, reshaped, snapSeconds, upstreamSeconds } from '../snap.js';
 import type { OperationRef, OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
-import { referenceDataUrl } from './data-url.js';
 import { DASHSCOPE_LABEL } from './errors.js';
 import { wanResolution, type DashScopeOptions, type WanResolution } from './options.js';
 import { fetchTask, submitTask, taskState, type TaskRef } from './task.js';
@@ -83,17 +83,7 @@ export function adaptWan(req: GenerationRequest, upstreamModel: string, options:
   const media = protocolOf(model, options) === 'media';
   const snapped = media ? { aspectRatio: supportedRatio(out.aspectRatio, MEDIA_RATIOS) } : t2vSize(out, model, options);
   const [width, height] = 'size' in snapped ? snapped.size.split('*').map(Number) : [out.width, out.height];
-  if (snapped.aspectRatio === out.aspectRatio && width === out.width && height === out.height) return out;
-  const adjustments =
-    snapped.aspectRatio === out.aspectRatio
-      ? out.adjustments
-      : [
-          ...out.adjustments,
-          req.language === 'zh'
-            ? `${model} 不支持 ${out.aspectRatio} 比例，已改用 ${snapped.aspectRatio}。`
-            : `Aspect ratio ${out.aspectRatio} is not supported by ${model}; using ${snapped.aspectRatio}.`,
-        ];
-  return { ...out, aspectRatio: snapped.aspectRatio, width, height, adjustments };
+  return reshaped(out, model, { aspectRatio: snapped.aspectRatio, width, height });
 }
 
 /** The request body, built for whichever protocol and model serve this request. */

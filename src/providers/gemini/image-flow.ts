@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import type { GenerationRequest } from '../../intent/types.js';
 import { completedOperation } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
+import { readReferences } from '../reference-data.js';
 import type { OperationRef, ProviderContext, ProviderOutput } from '../types.js';
 import { adaptImageRequest, generateContentBody } from './image-request.js';
 import { modelPath } from './request-parts.js';
@@ -21,7 +22,7 @@ export async function generateImages(request: GenerationRequest, ctx: ProviderCo
   const model = ctx.upstreamModel;
   // Snapped again here: a failover may have landed the job on a channel whose model was not adapted.
   const req = adaptImageRequest(request, model, options);
-  const references = await Promise.all(req.references.map(async (r) => ({ data: await ctx.readReference(r.key), contentType: r.contentType })));
+  const references = await readReferences(ctx, req.references);
   const body = generateContentBody(req, model, references, options);
   const calls = await Promise.allSettled(Array.from({ length: Math.max(1, req.n) }, () => oneImage(body, model, ctx)));
   const outputs = calls.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));

@@ -1,7 +1,8 @@
 import type { GenerationRequest } from '../../intent/types.js';
+import { withAvoidLine } from '../avoid-line.js';
+import type { ReferenceImage } from '../reference-data.js';
 import { snapRatio } from '../snap.js';
 import type { GeminiOptions } from './options.js';
-import type { InlineImage } from './request-parts.js';
 
 /** Output sizes of Gemini's native image models at 1K, per documented `imageConfig.aspectRatio`. */
 const SIZES_1K: Readonly<Record<string, string>> = {
@@ -46,21 +47,19 @@ export function adaptImageRequest(req: GenerationRequest, model: string, options
   return width === snapped.width && height === snapped.height ? snapped : { ...snapped, width, height };
 }
 
-/** Gemini takes no negative prompt; it is appended as an instruction rather than dropped. */
-const promptText = (req: GenerationRequest) => (req.negativePrompt ? `${req.prompt}\nAvoid: ${req.negativePrompt}` : req.prompt);
-
 /**
  * `models/{model}:generateContent` body: one user turn holding the prompt and each reference as
  * inline data, asking for image output at the request's ratio.
  */
-export function generateContentBody(req: GenerationRequest, model: string, references: InlineImage[], options: GeminiOptions) {
+export function generateContentBody(req: GenerationRequest, model: string, references: ReferenceImage[], options: GeminiOptions) {
   const imageConfig: Record<string, string> = { aspectRatio: req.aspectRatio };
   if (takesImageSize(model)) imageConfig.imageSize = imageSize(req, options);
   return {
     contents: [
       {
         role: 'user',
-        parts: [{ text: promptText(req) }, ...references.map((r) => ({ inline_data: { mime_type: r.contentType, data: r.data.toString('base64') } }))],
+        // Gemini has no negative-prompt field.
+        parts: [{ text: withAvoidLine(req.prompt, req.negativePrompt) }, ...references.map((r) => ({ inline_data: { mime_type: r.contentType, data: r.data.toString('base64') } }))],
       },
     ],
     generationConfig: {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../config/load.js';
+import { optionChecks } from '../channel-options.js';
 
 /** Channel `options` this protocol reads (see index.ts for what each one does). */
 export interface GeminiOptions {
@@ -12,11 +13,7 @@ const IMAGE_SIZES = ['1K', '2K', '4K'] as const;
 const MODALITIES = ['TEXT', 'IMAGE'] as const;
 const REFERENCE_MODES = ['first-frame', 'asset'] as const;
 
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new ConfigError(`gemini channel option "${name}" must be one of ${allowed.join(', ')}.`);
-}
+const { oneOf } = optionChecks('gemini channel option');
 
 /** Reads and checks the options once, when the channel is built, so a typo stops the start. */
 export function readGeminiOptions(options: Readonly<Record<string, unknown>>): GeminiOptions {
@@ -27,9 +24,9 @@ export function readGeminiOptions(options: Readonly<Record<string, unknown>>): G
   const expected = options.veoExpectedSeconds ?? 60;
   if (typeof expected !== 'number' || !(expected > 0)) throw new ConfigError('gemini channel option "veoExpectedSeconds" must be a positive number.');
   return {
-    imageSize: oneOf('imageSize', options.imageSize, IMAGE_SIZES, '2K'),
+    imageSize: oneOf(options, 'imageSize', IMAGE_SIZES, '2K'),
     responseModalities: modalities as GeminiOptions['responseModalities'],
-    veoReferenceMode: oneOf('veoReferenceMode', options.veoReferenceMode, REFERENCE_MODES, 'first-frame'),
+    veoReferenceMode: oneOf(options, 'veoReferenceMode', REFERENCE_MODES, 'first-frame'),
     veoExpectedSeconds: expected,
   };
 }

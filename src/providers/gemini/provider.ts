@@ -1,6 +1,7 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { completedStatus } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
+import { keyHeaderNamed } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
 import { describeGeminiError } from './errors.js';
@@ -24,9 +25,7 @@ export class GeminiProvider implements Provider {
 
   constructor(private readonly options: GeminiOptions) {}
 
-  authHeaders(apiKey: string): Record<string, string> {
-    return apiKey ? { 'x-goog-api-key': apiKey } : {};
-  }
+  readonly authHeaders = keyHeaderNamed('x-goog-api-key');
 
   adapt(request: GenerationRequest, upstreamModel: string): GenerationRequest {
     return request.kind === 'video' ? adaptVeoRequest(request, upstreamModel, this.options) : adaptImageRequest(request, upstreamModel, this.options);

@@ -1,5 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { UpstreamError } from '../errors.js';
+import { readReferences } from '../reference-data.js';
 import type { OperationRef, OperationStatus, ProviderContext } from '../types.js';
 import type { GeminiOptions } from './options.js';
 import { modelPath } from './request-parts.js';
@@ -11,7 +12,7 @@ export async function startVeo(request: GenerationRequest, ctx: ProviderContext,
   const model = ctx.upstreamModel;
   // Snapped again here: a failover may have landed the job on a channel whose model was not adapted.
   const req = adaptVeoRequest(request, model, options);
-  const references = await Promise.all(req.references.map(async (r) => ({ data: await ctx.readReference(r.key), contentType: r.contentType })));
+  const references = await readReferences(ctx, req.references);
   const reply = await ctx.http.json<VeoOperation>({
     path: `${modelPath(model)}:predictLongRunning`,
     json: predictLongRunningBody(req, model, references, options),

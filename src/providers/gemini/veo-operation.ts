@@ -1,4 +1,5 @@
 import { upstreamFailed, upstreamModerated } from '../errors.js';
+import { approachingProgress } from '../estimated-progress.js';
 import type { OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
 
 /** What is persisted for a Veo job: the operation's name and what the video will be (no key, no media). */
@@ -42,8 +43,7 @@ const LABEL = 'Google Veo';
  * reaches 100 % on its own.
  */
 export function syntheticProgress(elapsedMs: number, expectedSeconds: number): number {
-  const fraction = 1 - Math.exp(-Math.max(0, elapsedMs) / (expectedSeconds * 1000));
-  return Math.min(90, Math.floor(5 + 85 * fraction));
+  return Math.min(90, Math.floor(approachingProgress(elapsedMs, expectedSeconds * 1000, 5, 90)));
 }
 
 /**

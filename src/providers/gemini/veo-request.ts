@@ -1,7 +1,7 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { snapRatio, snapSeconds } from '../snap.js';
+import type { ReferenceImage } from '../reference-data.js';
+import { snapRatio, snapSeconds, withNote } from '../snap.js';
 import type { GeminiOptions } from './options.js';
-import type { InlineImage } from './request-parts.js';
 
 /** Pixel sizes per ratio at each Veo resolution (720p is the default and what is sent when none is asked). */
 const SIZES: Record<string, Readonly<Record<string, string>>> = {
@@ -32,8 +32,7 @@ export function adaptVeoRequest(request: GenerationRequest, model: string, optio
   const resolution = resolutionFor(req, model);
   if (req.resolution !== undefined && resolution === undefined) {
     const { resolution: asked, ...rest } = req;
-    const note = zh ? `${model} 不支持 ${asked} 分辨率，已使用 720p。` : `${model} cannot make ${asked} videos; using 720p.`;
-    req = { ...rest, adjustments: [...req.adjustments, note] };
+    req = withNote(rest, `${model} cannot make ${asked} videos; using 720p.`, `${model} 不支持 ${asked} 分辨率，已使用 720p。`);
   } else if (resolution) req = { ...req, resolution };
   const sizes = SIZES[resolution ?? '720p'];
   req = snapRatio(req, model, sizes);
@@ -43,13 +42,12 @@ export function adaptVeoRequest(request: GenerationRequest, model: string, optio
   const needsEight = resolution === '1080p' || resolution === '4k' || (options.veoReferenceMode === 'asset' && req.references.length > 0);
   if (needsEight && req.seconds !== 8) {
     const why = resolution === '1080p' || resolution === '4k' ? `${resolution}` : zh ? '参考图' : 'reference-image';
-    const note = zh ? `${model} 的 ${why} 视频固定为 8 秒，已改为 8 秒。` : `${model} makes ${why} videos of 8 s only; using 8 s.`;
-    return { ...req, seconds: 8, adjustments: [...req.adjustments, note] };
+    return withNote({ ...req, seconds: 8 }, `${model} makes ${why} videos of 8 s only; using 8 s.`, `${model} 的 ${why} 视频固定为 8 秒，已改为 8 秒。`);
   }
   return snapSeconds(req, model, { allowed: veoSeconds(model) });
 }
 
-const encoded = (image: InlineImage) => ({ bytesBase64Encoded: image.data.toString('base64'), mimeType: image.contentType });
+const encoded = (image: ReferenceImage) => ({ bytesBase64Encoded: image.data.toString('base64'), mimeType: image.contentType });
 
 /**
  * `models/{model}:predictLongRunning` body, as the official SDK puts it on the wire. The reference
@@ -58,7 +56,7 @@ const encoded = (image: InlineImage) => ({ bytesBase64Encoded: image.data.toStri
  * `personGeneration` is left out: the allowed value differs by mode and region, and a wrong one is a 400.
  * `seed` is left out: the SDK refuses it for the Gemini API.
  */
-export function predictLongRunningBody(req: GenerationRequest, model: string, references: InlineImage[], options: GeminiOptions) {
+export function predictLongRunningBody(req: GenerationRequest, model: string, references: ReferenceImage[], options: GeminiOptions) {
   const instance: Record<string, unknown> = { prompt: req.prompt };
   if (references.length > 0) {
     if (options.veoReferenceMode === 'asset') instance.referenceImages = references.slice(0, 3).map((r) => ({ image: encoded(r), referenceType: 'ASSET' }));

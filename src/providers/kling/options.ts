@@ -1,3 +1,4 @@
+import { textOption } from '../channel-options.js';
 import { DEFAULT_TEXT_MODEL } from './models.js';
 
 export interface KlingOptions {
@@ -12,6 +13,6 @@ export function readKlingOptions(options: Readonly<Record<string, unknown>>): Kl
   return {
     mode: options.mode === 'pro' ? 'pro' : 'std',
     ...(typeof cfg === 'number' && cfg >= 0 && cfg <= 1 && { cfgScale: cfg }),
-    textModel: typeof options.text_model === 'string' && options.text_model.trim() ? options.text_model.trim() : DEFAULT_TEXT_MODEL,
+    textModel: textOption(options.text_model) ?? DEFAULT_TEXT_MODEL,
   };
 }

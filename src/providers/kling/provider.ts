@@ -1,16 +1,16 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { UpstreamError, upstreamPolicyBlock } from '../errors.js';
+import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
+import { readFirstReference } from '../reference-data.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import { v1Path } from '../v1-path.js';
 import { adaptToKling } from './adapt.js';
 import { KlingCredentials } from './jwt.js';
 import { describeKlingError, POLICY_CODE } from './errors.js';
 import { readKlingOptions, type KlingOptions } from './options.js';
 import { createCall } from './request.js';
 import { readCreateAnswer, readTask, taskNotFound, type KlingEnvelope, type KlingOperation } from './response.js';
-
-/** The base URL may be given with or without `/v1`. */
-const apiPath = (baseUrl: string, path: string) => (/\/v1\/?$/.test(baseUrl) ? path : `v1/${path}`);
 
 /**
  * Kling: text2video / image2video tasks authenticated by a short-lived JWT, polled on the path that
@@ -43,12 +43,11 @@ export class KlingProvider implements Provider {
 
   async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
     const req = adaptToKling(request, ctx.upstreamModel);
-    const first = req.references[0];
-    const reference = first ? await ctx.readReference(first.key) : undefined;
-    const call = createCall(req, ctx.upstreamModel, this.options, reference);
+    const reference = await readFirstReference(ctx, req.references);
+    const call = createCall(req, ctx.upstreamModel, this.options, reference?.data);
     let reply;
     try {
-      reply = await ctx.http.json<KlingEnvelope | null>({ path: apiPath(ctx.http.baseUrl, `videos/${call.endpoint}`), json: call.body, signal: ctx.signal });
+      reply = await ctx.http.json<KlingEnvelope | null>({ path: v1Path(ctx.http.baseUrl, `videos/${call.endpoint}`), json: call.body, signal: ctx.signal });
     } catch (err) {
       // Kling does not say whether the prompt or the image broke its content policy; with a
       // reference the image is named, as for BFL.
@@ -63,13 +62,10 @@ export class KlingProvider implements Provider {
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
     const op = operation as KlingOperation;
-    try {
-      const reply = await ctx.http.json<KlingEnvelope | null>({ path: apiPath(ctx.http.baseUrl, `videos/${op.endpoint}/${encodeURIComponent(op.id)}`), signal: ctx.signal });
+    return pollKnownTask(async () => {
+      const reply = await ctx.http.json<KlingEnvelope | null>({ path: v1Path(ctx.http.baseUrl, `videos/${op.endpoint}/${encodeURIComponent(op.id)}`), signal: ctx.signal });
       return readTask(reply.body, op);
-    } catch (err) {
-      if (err instanceof UpstreamError && err.details.status === 404) return { state: 'failed', error: taskNotFound(op.id) };
-      throw err;
-    }
+    }, () => taskNotFound(op.id));
   }
 
   pollIntervalMs(attempt: number): number {

@@ -1,6 +1,7 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedOperation, completedStatus } from '../completed-operation.js';
-import { UpstreamError } from '../errors.js';
+import { completedOperation, storedResultStatus } from '../completed-operation.js';
+import { bearerKeyHeaders } from '../key-headers.js';
+import { readReferences } from '../reference-data.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
 import { describeOpenAiError } from './errors.js';
 import { editForm, imageFields } from './request.js';
@@ -16,31 +17,20 @@ export class OpenAiImagesProvider implements Provider {
   readonly idempotentStart = false;
   readonly describeError = describeOpenAiError;
 
-  authHeaders(apiKey: string): Record<string, string> {
-    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  }
+  readonly authHeaders = bearerKeyHeaders;
 
   async start(req: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
     const model = ctx.upstreamModel;
     const call =
       req.references.length > 0
-        ? {
-            path: 'images/edits',
-            form: editForm(
-              req,
-              model,
-              await Promise.all(req.references.map(async (r) => ({ data: await ctx.readReference(r.key), contentType: r.contentType }))),
-            ),
-          }
+        ? { path: 'images/edits', form: editForm(req, model, await readReferences(ctx, req.references)) }
         : { path: 'images/generations', json: imageFields(req, model) };
     const reply = await ctx.http.json<Parameters<typeof readImages>[0]>({ ...call, signal: ctx.signal });
     return completedOperation(await readImages(reply.body, req, ctx));
   }
 
   async status(operation: OperationRef): Promise<OperationStatus> {
-    const done = completedStatus(operation);
-    if (!done) throw new UpstreamError('rejected', { code: 'internal_error', message: 'An OpenAI Images job has no stored result.' });
-    return done;
+    return storedResultStatus(operation, 'An OpenAI Images job');
   }
 
   pollIntervalMs(): number {

@@ -1,4 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
+import { withAvoidLine } from '../avoid-line.js';
+import type { ReferenceImage } from '../reference-data.js';
 
 const isDallE = (model: string) => model.startsWith('dall-e');
 
@@ -10,12 +12,10 @@ function quality(model: string, asked: string | undefined): string | undefined {
   return ['low', 'medium', 'high', 'auto'].includes(q) ? q : q === 'hd' ? 'high' : undefined;
 }
 
-/** The images API takes no negative prompt; it is appended as an instruction instead of being dropped. */
-const promptText = (req: GenerationRequest) => (req.negativePrompt ? `${req.prompt}\nAvoid: ${req.negativePrompt}` : req.prompt);
-
 /** Fields shared by generations (JSON) and edits (multipart). */
 export function imageFields(req: GenerationRequest, model: string): Record<string, string | number> {
-  const fields: Record<string, string | number> = { model, prompt: promptText(req), n: req.n, size: `${req.width}x${req.height}` };
+  // The images API has no negative-prompt field.
+  const fields: Record<string, string | number> = { model, prompt: withAvoidLine(req.prompt, req.negativePrompt), n: req.n, size: `${req.width}x${req.height}` };
   const q = quality(model, req.quality);
   if (q) fields.quality = q;
   if (isDallE(model)) {
@@ -28,7 +28,7 @@ export function imageFields(req: GenerationRequest, model: string): Record<strin
 }
 
 /** Multi-image edit: every reference as a repeated `image[]` part, as the official SDK sends them. */
-export function editForm(req: GenerationRequest, model: string, references: { data: Buffer; contentType: string }[]): FormData {
+export function editForm(req: GenerationRequest, model: string, references: ReferenceImage[]): FormData {
   const form = new FormData();
   for (const [name, value] of Object.entries(imageFields(req, model))) form.append(name, String(value));
   references.forEach((ref, i) => {

@@ -1,5 +1,5 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { snapSeconds } from '../snap.js';
+import { ratioNote, sizeNote, snapSeconds, withNote } from '../snap.js';
 import type { VideosOptions } from './options.js';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -33,20 +33,7 @@ export function adaptToVideos(req: GenerationRequest, upstreamModel: string, opt
   if (size.width === out.width && size.height === out.height) return out;
   const ratio = ratioOf(size.width, size.height);
   const askedRatio = ratioOf(out.width, out.height);
-  const zh = out.language === 'zh';
   const note =
-    ratio !== askedRatio
-      ? zh
-        ? `${upstreamModel} 不支持 ${out.aspectRatio} 比例，已改用 ${ratio}。`
-        : `Aspect ratio ${out.aspectRatio} is not supported by ${upstreamModel}; using ${ratio}.`
-      : zh
-        ? `${upstreamModel} 不提供 ${out.width}x${out.height} 尺寸，已改用 ${size.width}x${size.height}。`
-        : `Size ${out.width}x${out.height} is not offered by ${upstreamModel}; using ${size.width}x${size.height}.`;
-  return {
-    ...out,
-    width: size.width,
-    height: size.height,
-    aspectRatio: ratio === askedRatio ? out.aspectRatio : ratio,
-    adjustments: [...out.adjustments, note],
-  };
+    ratio !== askedRatio ? ratioNote(upstreamModel, out.aspectRatio, ratio) : sizeNote(upstreamModel, `${out.width}x${out.height}`, `${size.width}x${size.height}`);
+  return withNote({ ...out, width: size.width, height: size.height, aspectRatio: ratio === askedRatio ? out.aspectRatio : ratio }, ...note);
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../config/load.js';
+import { optionChecks, textOption } from '../channel-options.js';
 
 /** How one `/v1/videos` upstream spells its request, read from the channel's `options`. */
 export interface VideosOptions {
@@ -26,12 +27,7 @@ export interface VideosOptions {
 
 const SIZE = /^(\d{2,5})x(\d{2,5})$/;
 
-function oneOf<T extends string>(options: Readonly<Record<string, unknown>>, name: string, values: readonly T[], fallback: T): T {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
-  throw new ConfigError(`openai-videos option "${name}" must be one of ${values.join(', ')}.`);
-}
+const { oneOf } = optionChecks('openai-videos option');
 
 function secondsOption(value: unknown): VideosOptions['seconds'] {
   if (value === undefined) return { allowed: [4, 8, 12] };
@@ -56,7 +52,7 @@ export function readVideosOptions(options: Readonly<Record<string, unknown>>): V
     throw new ConfigError('openai-videos option "extraFields" must be a mapping of field names to values.');
   }
   return {
-    label: typeof options.label === 'string' && options.label.trim() ? options.label.trim() : 'OpenAI Videos',
+    label: textOption(options.label) ?? 'OpenAI Videos',
     durationField: oneOf(options, 'durationField', ['seconds', 'duration'], 'seconds'),
     secondsType: oneOf(options, 'secondsType', ['string', 'number'], 'string'),
     sizeStyle: oneOf(options, 'sizeStyle', ['pixels', 'ratio'], 'pixels'),

@@ -1,11 +1,13 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js';
+import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
+import { readFirstReference, type ReferenceImage } from '../reference-data.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput } from '../types.js';
 import { adaptToVideos } from './adapt.js';
 import { describeVideosError, taskFailure } from './errors.js';
 import type { VideosOptions } from './options.js';
-import { createFields, createForm, createJson, fitReference, type Reference } from './request.js';
+import { createFields, createForm, createJson, fitReference } from './request.js';
 import { readVideoTask, type VideoTask } from './response.js';
 
 /** What is persisted for a created task: its id and what was asked for (no secrets, no media). */
@@ -39,9 +41,7 @@ export class OpenAiVideosProvider implements Provider {
     this.label = options.label;
   }
 
-  authHeaders(apiKey: string): Record<string, string> {
-    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  }
+  readonly authHeaders = bearerKeyHeaders;
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
     return adaptToVideos(req, upstreamModel, this.options);
@@ -137,10 +137,9 @@ export class OpenAiVideosProvider implements Provider {
     return upstreamFailed('upstream_task_not_found', `${this.label} no longer knows the video task ${op.id}; it may have expired or been deleted.`);
   }
 
-  private async reference(req: GenerationRequest, ctx: ProviderContext): Promise<Reference | undefined> {
-    const first = req.references[0];
-    if (!first) return undefined;
-    const ref = { data: await ctx.readReference(first.key), contentType: first.contentType };
+  private async reference(req: GenerationRequest, ctx: ProviderContext): Promise<ReferenceImage | undefined> {
+    const ref = await readFirstReference(ctx, req.references);
+    if (!ref) return undefined;
     return this.options.fitReference ? fitReference(ref, req.width, req.height) : ref;
   }
 

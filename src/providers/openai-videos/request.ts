@@ -1,12 +1,9 @@
 import sharp from 'sharp';
 import type { GenerationRequest } from '../../intent/types.js';
+import { withAvoidLine } from '../avoid-line.js';
+import { dataUrlOf, type ReferenceImage } from '../reference-data.js';
 import { ratioOf } from './adapt.js';
 import type { VideosOptions } from './options.js';
-
-export interface Reference {
-  data: Buffer;
-  contentType: string;
-}
 
 const FORMATS: Record<string, 'jpeg' | 'png' | 'webp'> = { 'image/jpeg': 'jpeg', 'image/png': 'png', 'image/webp': 'webp' };
 
@@ -15,7 +12,7 @@ const FORMATS: Record<string, 'jpeg' | 'png' | 'webp'> = { 'image/jpeg': 'jpeg',
  * requested width and height"), so the reference is cropped to the output's shape (centred) and
  * scaled to it. JPEG, PNG and WebP keep their format; anything else becomes PNG.
  */
-export async function fitReference(ref: Reference, width: number, height: number): Promise<Reference> {
+export async function fitReference(ref: ReferenceImage, width: number, height: number): Promise<ReferenceImage> {
   const format = FORMATS[ref.contentType] ?? 'png';
   const meta = await sharp(ref.data).metadata();
   if (meta.width === width && meta.height === height && FORMATS[ref.contentType]) return ref;
@@ -23,14 +20,12 @@ export async function fitReference(ref: Reference, width: number, height: number
   return { data, contentType: `image/${format}` };
 }
 
-/** The video API takes no negative prompt; it is appended as an instruction instead of being dropped. */
-const promptText = (req: GenerationRequest) => (req.negativePrompt ? `${req.prompt}\nAvoid: ${req.negativePrompt}` : req.prompt);
-
 /** The create fields other than the reference, spelled the way this upstream wants them. */
 export function createFields(req: GenerationRequest, model: string, seconds: number, options: VideosOptions): Record<string, unknown> {
   return {
     ...options.extraFields,
-    prompt: promptText(req),
+    // The video API has no negative-prompt field.
+    prompt: withAvoidLine(req.prompt, req.negativePrompt),
     model,
     [options.durationField]: options.secondsType === 'string' ? String(seconds) : seconds,
     size: options.sizeStyle === 'ratio' ? ratioOf(req.width, req.height) : `${req.width}x${req.height}`,
@@ -40,7 +35,7 @@ export function createFields(req: GenerationRequest, model: string, seconds: num
 const fileName = (contentType: string) => `reference.${contentType === 'image/jpeg' ? 'jpg' : (contentType.split('/')[1] ?? 'png')}`;
 
 /** multipart/form-data as OpenAI's SDK sends it: every field a string, the reference a file part. */
-export function createForm(fields: Record<string, unknown>, reference: Reference | undefined): FormData {
+export function createForm(fields: Record<string, unknown>, reference: ReferenceImage | undefined): FormData {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined || value === null) continue;
@@ -51,7 +46,7 @@ export function createForm(fields: Record<string, unknown>, reference: Reference
 }
 
 /** The JSON body: the reference as `{image_url: data URL}`, the documented newer form. */
-export function createJson(fields: Record<string, unknown>, reference: Reference | undefined): Record<string, unknown> {
+export function createJson(fields: Record<string, unknown>, reference: ReferenceImage | undefined): Record<string, unknown> {
   if (!reference) return fields;
-  return { ...fields, input_reference: { image_url: `data:${reference.contentType};base64,${reference.data.toString('base64')}` } };
+  return { ...fields, input_reference: { image_url: dataUrlOf(reference) } };
 }

@@ -1,3 +1,5 @@
+import { textOption } from '../channel-options.js';
+
 /** Channel `options` for Recraft, read once when the channel is built (see index.ts). */
 export interface RecraftOptions {
   style?: string;
@@ -15,13 +17,11 @@ export const RASTER_STYLES = ['realistic_image', 'digital_illustration', 'logo_r
  */
 export const DEFAULT_STYLE = 'realistic_image';
 
-const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
-
 export function readRecraftOptions(options: Readonly<Record<string, unknown>>): RecraftOptions {
-  const styleId = text(options.style_id);
-  const asked = text(options.style);
+  const styleId = textOption(options.style_id);
+  const asked = textOption(options.style);
   const style = styleId ? undefined : asked && RASTER_STYLES.includes(asked) ? asked : DEFAULT_STYLE;
-  const substyle = styleId ? undefined : text(options.substyle);
+  const substyle = styleId ? undefined : textOption(options.substyle);
   return {
     ...(style && { style }),
     ...(substyle && { substyle }),

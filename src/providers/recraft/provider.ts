@@ -1,6 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedOperation, completedStatus } from '../completed-operation.js';
-import { UpstreamError } from '../errors.js';
+import { completedOperation, storedResultStatus } from '../completed-operation.js';
+import { bearerKeyHeaders } from '../key-headers.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
 import { describeRecraftError } from './errors.js';
 import { readRecraftOptions, type RecraftOptions } from './options.js';
@@ -20,9 +20,7 @@ export class RecraftProvider implements Provider {
     this.options = readRecraftOptions(options);
   }
 
-  authHeaders(apiKey: string): Record<string, string> {
-    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  }
+  readonly authHeaders = bearerKeyHeaders;
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
     return adaptToRecraft(req, upstreamModel);
@@ -39,9 +37,7 @@ export class RecraftProvider implements Provider {
   }
 
   async status(operation: OperationRef): Promise<OperationStatus> {
-    const done = completedStatus(operation);
-    if (!done) throw new UpstreamError('rejected', { code: 'internal_error', message: 'A Recraft job has no stored result.' });
-    return done;
+    return storedResultStatus(operation, 'A Recraft job');
   }
 
   pollIntervalMs(): number {

@@ -1,4 +1,5 @@
 import type { GenerationRequest } from '../../intent/types.js';
+import { sizeNote, withNote } from '../snap.js';
 
 /** The sizes Recraft V2/V3 accept (`size` as `WxH`). */
 export const RECRAFT_SIZES = [
@@ -31,8 +32,6 @@ export function nearestRecraftSize(width: number, height: number): string {
   return RECRAFT_SIZES.reduce((best, size) => (distance(size) < distance(best) ? size : best));
 }
 
-const note = (req: GenerationRequest, en: string, zh: string) => ({ ...req, adjustments: [...req.adjustments, req.language === 'zh' ? zh : en] });
-
 /** Snaps size, image count and format to what Recraft makes, telling the user about each change. */
 export function adaptToRecraft(req: GenerationRequest, upstreamModel: string): GenerationRequest {
   let out = req;
@@ -40,11 +39,11 @@ export function adaptToRecraft(req: GenerationRequest, upstreamModel: string): G
   if (!RECRAFT_SIZES.includes(asked)) {
     const used = nearestRecraftSize(out.width, out.height);
     const [width, height] = used.split('x').map(Number);
-    out = note({ ...out, width, height }, `Size ${asked} is not offered by ${upstreamModel}; using ${used}.`, `${upstreamModel} 不提供 ${asked} 尺寸，已改用 ${used}。`);
+    out = withNote({ ...out, width, height }, ...sizeNote(upstreamModel, asked, used));
   }
-  if (out.n > MAX_N) out = note({ ...out, n: MAX_N }, `${upstreamModel} makes at most ${MAX_N} images per request; making ${MAX_N}.`, `${upstreamModel} 每次最多生成 ${MAX_N} 张，已改为 ${MAX_N} 张。`);
+  if (out.n > MAX_N) out = withNote({ ...out, n: MAX_N }, `${upstreamModel} makes at most ${MAX_N} images per request; making ${MAX_N}.`, `${upstreamModel} 每次最多生成 ${MAX_N} 张，已改为 ${MAX_N} 张。`);
   if (out.format !== 'png' && out.format !== 'webp') {
-    out = note({ ...out, format: 'png' }, `${upstreamModel} makes PNG or WebP images; using PNG.`, `${upstreamModel} 只生成 PNG 或 WebP 图片，已改用 PNG。`);
+    out = withNote({ ...out, format: 'png' }, `${upstreamModel} makes PNG or WebP images; using PNG.`, `${upstreamModel} 只生成 PNG 或 WebP 图片，已改用 PNG。`);
   }
   return out;
 }

@@ -1,12 +1,3 @@
-import type { StoredReference } from '../../intent/types.js';
-import type { ProviderContext } from '../types.js';
-
-/** A stored reference as a `data:` URL, which every DashScope image field accepts besides public links. */
-export async function referenceDataUrl(ctx: ProviderContext, reference: StoredReference): Promise<string> {
-  const data = await ctx.readReference(reference.key);
-  return `data:${reference.contentType};base64,${data.toString('base64')}`;
-}
-
 const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 /** Content type from a result link's file extension (DashScope's OSS links end in `.png` or `.jpg`). */
