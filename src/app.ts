@@ -164,7 +164,8 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     channels,
     keys,
     async listen() {
-      await app.listen({ port: config.port, host: config.host });
+      // A burst of clients opening streams at once (a reconnect storm) should queue, not be reset.
+      await app.listen({ port: config.port, host: config.host, backlog: 4096 });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       baseUrl = publicBaseUrl(config, port);

@@ -2,12 +2,14 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { MediaKind } from '../catalog/types.js';
 import type { DatabaseSchema, JobsTable } from '../db/schema.js';
 import type { NormalisedError } from '../providers/types.js';
-import type { JobListQuery, JobRecord, JobResult, JobStatus, JobStore, NewJob } from './types.js';
+import type { JobListQuery, JobRecord, JobResult, JobStatus, JobStore, NewJob, ProgressUpdate } from './types.js';
 
 const ACTIVE: JobStatus[] = ['queued', 'running'];
 
 /** SQLite caps bound parameters per statement; lease renewals go out in slices of this size. */
 const RENEW_BATCH = 500;
+/** Progress rows per batched UPDATE (five parameters each, within SQLite's limit). */
+const PROGRESS_BATCH = 150;
 
 function toRecord(row: Selectable<JobsTable>): JobRecord {
   return {
@@ -80,6 +82,11 @@ export class SqlJobStore implements JobStore {
     return row ? toRecord(row) : null;
   }
 
+  async statusOf(id: string): Promise<JobStatus | null> {
+    const row = await this.db.selectFrom('jobs').select('status').where('id', '=', id).executeTakeFirst();
+    return row ? (row.status as JobStatus) : null;
+  }
+
   async claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null> {
     // One conditional UPDATE: of two instances racing for a job, exactly one matches.
     const result = await this.db
@@ -127,13 +134,18 @@ export class SqlJobStore implements JobStore {
       .execute();
   }
 
-  async saveProgress(id: string, progress: number, statusCalls: number, now: number): Promise<void> {
-    await this.db
-      .updateTable('jobs')
-      .set({ progress: sql<number>`CASE WHEN progress > ${progress} THEN progress ELSE ${progress} END`, status_calls: statusCalls, updated_at: now })
-      .where('id', '=', id)
-      .where('status', 'in', ACTIVE)
-      .execute();
+  async saveProgressBatch(updates: ProgressUpdate[], now: number): Promise<void> {
+    for (let i = 0; i < updates.length; i += PROGRESS_BATCH) {
+      const chunk = updates.slice(i, i + PROGRESS_BATCH);
+      const progress = sql<number>`CASE id ${sql.join(chunk.map((u) => sql`WHEN ${u.id} THEN ${u.progress}`), sql` `)} ELSE progress END`;
+      const calls = sql<number>`CASE id ${sql.join(chunk.map((u) => sql`WHEN ${u.id} THEN ${u.statusCalls}`), sql` `)} ELSE status_calls END`;
+      await this.db
+        .updateTable('jobs')
+        .set({ progress, status_calls: calls, updated_at: now })
+        .where('id', 'in', chunk.map((u) => u.id))
+        .where('status', 'in', ACTIVE)
+        .execute();
+    }
   }
 
   async succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<void> {

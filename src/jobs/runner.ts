@@ -8,6 +8,7 @@ import type { JobEvent, JobEvents } from './events.js';
 import { completedStatus } from '../providers/completed-operation.js';
 import { UpstreamError } from '../providers/errors.js';
 import { persistOutputs } from './persist-outputs.js';
+import { ProgressWriter } from './progress-writer.js';
 import { Submitter } from './submission.js';
 import { abortableSleep } from './sleep.js';
 import type { JobRecord, JobStore, NewJob } from './types.js';
@@ -31,8 +32,8 @@ const REVIEW_PROGRESS = 95;
 
 /** Consecutive failed status calls after which a job is given up on. */
 const MAX_CONSECUTIVE_POLL_ERRORS = 10;
-/** Every this many polls the job row is read again, to notice a cancel made elsewhere. */
-const STATE_RECHECK_EVERY = 10;
+/** How often a polled job's status is read again, to notice a cancel made elsewhere. */
+const STATE_RECHECK_MS = 30_000;
 /** Tries at downloading a finished result before the job fails. */
 const MAX_DOWNLOAD_ATTEMPTS = 3;
 
@@ -51,6 +52,7 @@ export class JobRunner {
   /** Progress a provider reported while its `start` was still running (streaming relays). */
   private readonly startProgress = new Map<string, number>();
   private readonly submitter: Submitter;
+  private readonly progressWriter: ProgressWriter;
   private leaseTimer?: NodeJS.Timeout;
   private orphanTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -58,6 +60,7 @@ export class JobRunner {
   private scannedOnce = false;
 
   constructor(private readonly deps: RunnerDeps) {
+    this.progressWriter = new ProgressWriter(deps.store, deps.settings.progressWriteIntervalMs, deps.log);
     this.submitter = new Submitter({
       store: deps.store,
       channels: deps.channels,
@@ -73,6 +76,7 @@ export class JobRunner {
     this.orphanTimer = setInterval(() => void this.adoptOrphans(), orphanScanIntervalMs);
     this.leaseTimer.unref();
     this.orphanTimer.unref();
+    this.progressWriter.start();
     void this.adoptOrphans();
   }
 
@@ -83,6 +87,7 @@ export class JobRunner {
     clearInterval(this.orphanTimer);
     const ids = [...this.active.keys()];
     for (const controller of this.active.values()) controller.abort();
+    await this.progressWriter.stop();
     if (ids.length > 0) await this.deps.store.renewLeases(this.deps.instanceId, ids, Date.now(), 0).catch(() => {});
   }
 
@@ -220,9 +225,9 @@ export class JobRunner {
     let statusCalls = job.statusCalls;
     let progress = Math.max(job.progress, this.startProgress.get(job.id) ?? 0);
     this.startProgress.delete(job.id);
-    let lastProgressWrite = 0;
     let consecutiveErrors = 0;
     let downloadFailures = 0;
+    let lastRecheck = Date.now();
     // A synchronous upstream already finished inside `start`: collect its outputs without waiting.
     const completed = completedStatus(operation) !== undefined;
     let nextDelay = completed ? 0 : this.pollDelay(route, job, 0);
@@ -236,9 +241,10 @@ export class JobRunner {
         return fail({ code: 'job_timeout', message: `The job did not finish within ${Math.round(settings.timeoutMs / 60_000)} minutes.` });
       }
       // Another instance (or a DELETE) may have ended the job meanwhile: stop paying for its polls.
-      if (attempt % STATE_RECHECK_EVERY === 0) {
-        const current = await store.get(job.id);
-        if (!current || TERMINAL_STATUSES.includes(current.status)) return;
+      if (Date.now() - lastRecheck >= STATE_RECHECK_MS) {
+        lastRecheck = Date.now();
+        const current = await store.statusOf(job.id);
+        if (!current || TERMINAL_STATUSES.includes(current)) return;
       }
       if (statusCalls >= settings.maxStatusCalls) {
         return fail({ code: 'upstream_timeout', message: `The upstream had not finished after ${statusCalls} status checks.` });
@@ -270,11 +276,7 @@ export class JobRunner {
         if (reported > progress) {
           progress = reported;
           events.publish({ type: 'progress', jobId: job.id, progress, at: Date.now() });
-          const now = Date.now();
-          if (now - lastProgressWrite >= settings.progressWriteIntervalMs) {
-            lastProgressWrite = now;
-            await store.saveProgress(job.id, progress, statusCalls, now);
-          }
+          this.progressWriter.queue({ id: job.id, progress, statusCalls });
         }
         continue;
       }
@@ -330,6 +332,7 @@ export class JobRunner {
   ): Promise<void> {
     const now = Date.now();
     const statusCalls = outcome.statusCalls ?? job.statusCalls;
+    this.progressWriter.forget(job.id);
     if (outcome.status === 'succeeded') await this.deps.store.succeed(job.id, outcome.results, statusCalls, now);
     else await this.deps.store.fail(job.id, outcome.error, statusCalls, now);
     const finished = await this.deps.store.get(job.id);

@@ -82,10 +82,18 @@ export interface JobListQuery {
   order: 'asc' | 'desc';
 }
 
+export interface ProgressUpdate {
+  id: string;
+  progress: number;
+  statusCalls: number;
+}
+
 /** Persistence of jobs. Every method is a single atomic statement (or transaction). */
 export interface JobStore {
   create(job: NewJob): Promise<JobRecord>;
   get(id: string): Promise<JobRecord | null>;
+  /** Just the status: cheap enough to ask often. */
+  statusOf(id: string): Promise<JobStatus | null>;
   /**
    * Takes (or renews) the lease on a non-terminal job for `owner` when it is unowned, expired or
    * already owned by `owner`. Returns the job when the claim succeeded, null otherwise.
@@ -101,7 +109,8 @@ export interface JobStore {
   /** Clears `submittedAt` after a submission the upstream certainly did not accept, so a restart may retry it. */
   markNotSubmitted(id: string, now: number): Promise<void>;
   saveOperation(id: string, operation: OperationRef, now: number): Promise<void>;
-  saveProgress(id: string, progress: number, statusCalls: number, now: number): Promise<void>;
+  /** Writes many jobs' progress in as few statements as the database allows; terminal jobs are left alone. */
+  saveProgressBatch(updates: ProgressUpdate[], now: number): Promise<void>;
   /** Terminal transitions; they also release the lease. No-op when the job is already terminal. */
   succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<void>;
   fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<void>;
