@@ -59,8 +59,8 @@ export class SqlJobStore implements JobStore {
       submitted_at: null,
       results: '[]',
       error: null,
-      lease_owner: null,
-      lease_expires_at: null,
+      lease_owner: job.leaseOwner ?? null,
+      lease_expires_at: job.leaseExpiresAt ?? null,
       status_calls: 0,
       channel_key: null,
       submit_attempts: 0,
@@ -148,16 +148,16 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  async succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<void> {
-    await this.finish(id, { status: 'succeeded', progress: 100, results: JSON.stringify(results), status_calls: statusCalls }, now);
+  async succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<boolean> {
+    return this.finish(id, { status: 'succeeded', progress: 100, results: JSON.stringify(results), status_calls: statusCalls }, now);
   }
 
-  async fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<void> {
-    await this.finish(id, { status: 'failed', error: JSON.stringify(error), status_calls: statusCalls }, now);
+  async fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<boolean> {
+    return this.finish(id, { status: 'failed', error: JSON.stringify(error), status_calls: statusCalls }, now);
   }
 
-  async cancel(id: string, now: number): Promise<void> {
-    await this.finish(id, { status: 'cancelled', error: JSON.stringify({ code: 'cancelled', message: 'The job was cancelled.' }) }, now);
+  async cancel(id: string, now: number): Promise<boolean> {
+    return this.finish(id, { status: 'cancelled', error: JSON.stringify({ code: 'cancelled', message: 'The job was cancelled.' }) }, now);
   }
 
   async findOrphaned(now: number, limit: number, owner?: string): Promise<JobRecord[]> {
@@ -227,12 +227,13 @@ export class SqlJobStore implements JobStore {
     id: string,
     values: { status: JobStatus; progress?: number; results?: string; error?: string; status_calls?: number },
     now: number,
-  ): Promise<void> {
-    await this.db
+  ): Promise<boolean> {
+    const result = await this.db
       .updateTable('jobs')
       .set({ ...values, lease_owner: null, lease_expires_at: null, updated_at: now, completed_at: now })
       .where('id', '=', id)
       .where('status', 'in', ACTIVE)
-      .execute();
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 }

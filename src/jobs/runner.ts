@@ -96,12 +96,15 @@ export class JobRunner {
    * review already refused (`rejection`) is recorded as failed and never reaches an upstream.
    */
   async submit(newJob: NewJob, rejection?: NormalisedError): Promise<JobRecord> {
-    const job = await this.deps.store.create(newJob);
+    // The lease is taken in the insert itself: the job is this instance's from its first moment.
+    const runHere = !rejection && !this.stopped;
+    const lease = runHere ? { leaseOwner: this.deps.instanceId, leaseExpiresAt: Date.now() + this.deps.settings.leaseMs } : {};
+    const job = await this.deps.store.create({ ...newJob, ...lease });
     if (rejection) {
       await this.finish(job, { status: 'failed', error: rejection });
       return job;
     }
-    void this.claimAndDrive(job.id);
+    if (runHere) void this.claimAndDrive(job.id, job);
     return job;
   }
 
@@ -130,7 +133,8 @@ export class JobRunner {
     return this.active.size;
   }
 
-  private async claimAndDrive(jobId: string): Promise<void> {
+  /** Claims the job (unless `claimed`, created with this instance's lease already) and drives it. */
+  private async claimAndDrive(jobId: string, claimed?: JobRecord): Promise<void> {
     if (this.stopped || this.active.has(jobId)) return;
     // Reserve the id before the first await, so a scan running meanwhile cannot drive it twice.
     const controller = new AbortController();
@@ -138,7 +142,7 @@ export class JobRunner {
     const { store, instanceId, settings } = this.deps;
     let job: JobRecord | null = null;
     try {
-      job = await store.claim(jobId, instanceId, Date.now(), settings.leaseMs);
+      job = claimed ?? (await store.claim(jobId, instanceId, Date.now(), settings.leaseMs));
       if (job) await this.drive(job, controller.signal);
     } catch (err) {
       this.deps.log.error({ err, jobId }, 'job failed with an internal error');
@@ -335,6 +339,7 @@ export class JobRunner {
     this.progressWriter.forget(job.id);
     if (outcome.status === 'succeeded') await this.deps.store.succeed(job.id, outcome.results, statusCalls, now);
     else await this.deps.store.fail(job.id, outcome.error, statusCalls, now);
+    // Read back rather than assembled: submission may have changed channel, key and attempts since `job`.
     const finished = await this.deps.store.get(job.id);
     if (finished) this.deps.events.publish({ type: 'finished', jobId: job.id, job: finished });
     this.deps.log.info(

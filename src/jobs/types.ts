@@ -70,6 +70,9 @@ export interface NewJob {
   idempotencyFingerprint?: string;
   webhookUrl?: string;
   remixedFrom?: string;
+  /** The creating instance's lease, taken in the same insert so it can run the job without a claim. */
+  leaseOwner?: string;
+  leaseExpiresAt?: number;
 }
 
 /** One page of a key's jobs, in id (= creation) order. */
@@ -112,9 +115,10 @@ export interface JobStore {
   /** Writes many jobs' progress in as few statements as the database allows; terminal jobs are left alone. */
   saveProgressBatch(updates: ProgressUpdate[], now: number): Promise<void>;
   /** Terminal transitions; they also release the lease. No-op when the job is already terminal. */
-  succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<void>;
-  fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<void>;
-  cancel(id: string, now: number): Promise<void>;
+  succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<boolean>;
+  fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<boolean>;
+  /** The terminal transitions return false when the job was already terminal (nothing changed). */
+  cancel(id: string, now: number): Promise<boolean>;
   /**
    * Non-terminal jobs whose lease is absent or expired at `now`, oldest first; with `owner`, also
    * those it holds (an instance with a stable identity reclaims its own jobs after a restart).
