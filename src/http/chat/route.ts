@@ -5,6 +5,7 @@ import type { GatewayServices } from '../services.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import { SseStream } from '../sse.js';
 import { parseBody } from '../validation.js';
+import { submitPrepared } from '../submit-prepared.js';
 import { completion, completionChunk, usageChunk, usageFor, type CompletionIdentity } from './completion.js';
 import {
   finishReasonFor,
@@ -25,19 +26,7 @@ export async function chatRoutes(app: FastifyInstance, services: GatewayServices
     // A retry with the same Idempotency-Key follows the job the first attempt created.
     const { job, replayed } = await services.createJobOnce(request, requestFingerprint('POST /v1/chat/completions', request.body), async (idempotency) => {
       const prepared = await services.prepareGeneration(chatToGenerationInput(body));
-      return services.runner.submit(
-        {
-          id: services.newJobId(),
-          apiKeyId: request.apiKey.id,
-          model: prepared.spec.id,
-          kind: prepared.spec.kind,
-          request: prepared.request,
-          channel: prepared.route.channel.name,
-          createdAt: Date.now(),
-          ...idempotency,
-        },
-        prepared.rejection,
-      );
+      return submitPrepared(services, request.apiKey.id, prepared, idempotency);
     });
     const who: CompletionIdentity = { id: `chatcmpl-${job.id}`, created: Math.floor(job.createdAt / 1000), model: body.model };
     const headers: Record<string, string> = { 'x-mediagate-channel': job.channel ?? '', 'x-mediagate-job-id': job.id };

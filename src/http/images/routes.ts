@@ -10,6 +10,7 @@ import { badRequest } from '../errors.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import type { GatewayServices } from '../services.js';
 import { parseBody } from '../validation.js';
+import { submitPrepared } from '../submit-prepared.js';
 import { readMultipartForm } from './multipart-form.js';
 import { defaultResponseFormat, toImagesResponse } from './response.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, type ImageOptions } from './schemas.js';
@@ -86,20 +87,11 @@ async function runImageCall(services: GatewayServices, deps: ImageRouteDeps, req
     });
     const mask = call.mask && (await services.storeReference(call.mask));
     if (mask) checkMask(mask, prepared.request.references[0]);
-    return services.runner.submit(
-      {
-        id: services.newJobId(),
-        apiKeyId: request.apiKey.id,
-        model: prepared.spec.id,
-        kind: prepared.spec.kind,
-        request: { ...prepared.request, ...(options.background && { background: options.background }), ...(mask && { mask }) },
-        channel: prepared.route.channel.name,
-        createdAt: Date.now(),
-        ...(webhookUrl !== undefined && { webhookUrl }),
-        ...idempotency,
-      },
-      prepared.rejection,
-    );
+    return submitPrepared(services, request.apiKey.id, prepared, {
+      request: { ...prepared.request, ...(options.background && { background: options.background }), ...(mask && { mask }) },
+      ...(webhookUrl !== undefined && { webhookUrl }),
+      ...idempotency,
+    });
   });
 
   // The job belongs to the gateway, not the connection: a client that gives up leaves it running.

@@ -12,6 +12,7 @@ import { readMultipartForm, type FormFile } from '../images/multipart-form.js';
 import type { GenerationInput } from '../prepare-generation.js';
 import type { GatewayServices } from '../services.js';
 import { parseBody } from '../validation.js';
+import { submitPrepared } from '../submit-prepared.js';
 import { findOwnedVideo, notReady } from './owned-video.js';
 import { videoCreateBody, videoRemixBody, type VideoCreateBody } from './schemas.js';
 import { toVideoObject } from './video-object.js';
@@ -78,21 +79,11 @@ async function startVideo(
     const { input, webhookUrl, remixedFrom } = await build();
     assertVideoModel(input.model);
     const prepared = await services.prepareGeneration(input);
-    return services.runner.submit(
-      {
-        id: services.newJobId(),
-        apiKeyId: request.apiKey.id,
-        model: prepared.spec.id,
-        kind: prepared.spec.kind,
-        request: prepared.request,
-        channel: prepared.route.channel.name,
-        createdAt: Date.now(),
-        ...(webhookUrl !== undefined && { webhookUrl }),
-        ...(remixedFrom !== undefined && { remixedFrom }),
-        ...idempotency,
-      },
-      prepared.rejection,
-    );
+    return submitPrepared(services, request.apiKey.id, prepared, {
+      ...(webhookUrl !== undefined && { webhookUrl }),
+      ...(remixedFrom !== undefined && { remixedFrom }),
+      ...idempotency,
+    });
   });
   reply.headers({ 'x-mediagate-job-id': job.id, 'x-mediagate-channel': job.channel ?? '', ...(replayed && { 'idempotent-replayed': 'true' }) });
   return toVideoObject(job);
