@@ -29,6 +29,10 @@ describe(`cancelling a job (${databaseLabel})`, () => {
     expect(last.choices[0].finish_reason).not.toBeNull();
     expect(data.at(-1)).toBe('[DONE]');
 
+    // The same job answers under its video id too.
+    const byVideoId = await fetch(`${gw.baseUrl}/v1/jobs/${jobId.replace(/^job_/, 'video_')}`, { headers: auth });
+    expect(await byVideoId.json()).toMatchObject({ id: jobId, status: 'cancelled' });
+
     const again = await fetch(`${gw.baseUrl}/v1/jobs/${jobId}/cancel`, { method: 'POST', headers: auth });
     expect(again.status).toBe(409);
     expect((await again.json()).error).toEqual({

@@ -10,8 +10,8 @@ const IMAGE_FORMATS = ['png', 'jpeg', 'webp'] as const;
 
 const GPT_IMAGE_SIZES = { '1:1': '1024x1024', '3:2': '1536x1024', '2:3': '1024x1536' };
 const DALLE3_SIZES = { '1:1': '1024x1024', '16:9': '1792x1024', '9:16': '1024x1792' };
-/** Gemini 2.5 Flash Image output sizes per aspect ratio. */
-const GEMINI_SIZES = {
+/** Gemini 2.5 Flash Image output sizes per aspect ratio (1K); the Gemini adapter renders these too. */
+export const GEMINI_SIZES: Readonly<Record<string, string>> = {
   '1:1': '1024x1024',
   '2:3': '832x1248',
   '3:2': '1248x832',
@@ -23,12 +23,16 @@ const GEMINI_SIZES = {
   '16:9': '1344x768',
   '21:9': '1536x672',
 };
-const GEMINI_HD_SIZES = Object.fromEntries(
-  Object.entries(GEMINI_SIZES).map(([ratio, size]) => {
-    const [w, h] = size.split('x').map(Number);
-    return [ratio, `${w * 2}x${h * 2}`];
-  }),
-);
+/** Every `WxH` of a ratio → size table multiplied by `factor` (Gemini's 2K and 4K are 1K doubled and quadrupled). */
+export function scaleSizes(sizes: Readonly<Record<string, string>>, factor: number): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(sizes).map(([ratio, size]) => {
+      const [w, h] = size.split('x').map(Number);
+      return [ratio, `${w * factor}x${h * factor}`];
+    }),
+  );
+}
+const GEMINI_HD_SIZES = scaleSizes(GEMINI_SIZES, 2);
 /** FLUX Kontext: about one megapixel, ratios from 21:9 to 9:21, multiples of 32. */
 const KONTEXT_SIZES = {
   '1:1': '1024x1024',

@@ -23,6 +23,8 @@ export interface OperationSpec {
 }
 
 const ERRORS = { '400': 'Error', '401': 'Error' };
+/** `/v1/jobs/{job_id}` takes any id a client holds for the job. */
+const JOB_ID = { job_id: 'A job id (`job_…`), a chat completion id (`chatcmpl-job_…`) or a video id (`video_…`).' };
 const VIDEO_ID = { video_id: 'A video id (`video_…`); a job id (`job_…`) or chat completion id (`chatcmpl-job_…`) of a video job works too.' };
 
 export const OPERATIONS: OperationSpec[] = [
@@ -149,7 +151,7 @@ export const OPERATIONS: OperationSpec[] = [
     summary: 'Follow any generation by id',
     description: 'The job behind a chat completion (`chatcmpl-<job id>` or the `x-mediagate-job-id` header), an image request or a video.',
     auth: true,
-    pathParams: { job_id: 'A job id (`job_…`), or a chat completion id (`chatcmpl-job_…`).' },
+    pathParams: JOB_ID,
     responses: { '200': 'Job', '401': 'Error', '404': 'Error' },
   },
   {
@@ -160,7 +162,7 @@ export const OPERATIONS: OperationSpec[] = [
     summary: 'Stop an unfinished job',
     description: 'Also cancels the upstream task where the protocol can. A finished job is a 409.',
     auth: true,
-    pathParams: { job_id: 'A job id (`job_…`), or a chat completion id (`chatcmpl-job_…`).' },
+    pathParams: JOB_ID,
     responses: { '200': 'Job', '401': 'Error', '404': 'Error', '409': 'Error' },
   },
   {

@@ -1,30 +1,9 @@
+import { GEMINI_SIZES, scaleSizes } from '../../catalog/models.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { withAvoidLine } from '../avoid-line.js';
 import type { ReferenceImage } from '../reference-data.js';
 import { snapRatio } from '../snap.js';
 import type { GeminiOptions } from './options.js';
-
-/** Output sizes of Gemini's native image models at 1K, per documented `imageConfig.aspectRatio`. */
-const SIZES_1K: Readonly<Record<string, string>> = {
-  '1:1': '1024x1024',
-  '2:3': '832x1248',
-  '3:2': '1248x832',
-  '3:4': '864x1184',
-  '4:3': '1184x864',
-  '4:5': '896x1152',
-  '5:4': '1152x896',
-  '9:16': '768x1344',
-  '16:9': '1344x768',
-  '21:9': '1536x672',
-};
-
-const scaled = (factor: number) =>
-  Object.fromEntries(
-    Object.entries(SIZES_1K).map(([ratio, size]) => {
-      const [w, h] = size.split('x').map(Number);
-      return [ratio, `${w * factor}x${h * factor}`];
-    }),
-  );
 
 /** Only the Gemini 3 Pro image models take `imageConfig.imageSize`; the others always make about 1K. */
 export const takesImageSize = (model: string) => /^(models\/)?gemini-3(\.\d+)?-pro-image/.test(model);
@@ -41,7 +20,7 @@ export function imageSize(req: GenerationRequest, options: GeminiOptions): '1K' 
  */
 export function adaptImageRequest(req: GenerationRequest, model: string, options: GeminiOptions): GenerationRequest {
   const factor = takesImageSize(model) ? { '1K': 1, '2K': 2, '4K': 4 }[imageSize(req, options)] : 1;
-  const sizes = factor === 1 ? SIZES_1K : scaled(factor);
+  const sizes = factor === 1 ? GEMINI_SIZES : scaleSizes(GEMINI_SIZES, factor);
   const snapped = snapRatio(req, model, sizes);
   const [width, height] = sizes[snapped.aspectRatio].split('x').map(Number);
   return width === snapped.width && height === snapped.height ? snapped : { ...snapped, width, height };
