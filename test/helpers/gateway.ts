@@ -52,7 +52,8 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     env,
     async close() {
       await gateway.close();
-      await rm(dataDir, { recursive: true, force: true });
+      // A sandbox render started by a job the close interrupted may still be writing its cache file.
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
