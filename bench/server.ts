@@ -21,7 +21,9 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'mediagate-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  // BENCH_NODE_ARGS passes flags to the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MEDIAGATE_DATA_DIR: dataDir, MEDIAGATE_API_KEYS: BENCH_KEY, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,7 +58,7 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
   };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

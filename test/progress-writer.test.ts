@@ -36,3 +36,44 @@ describe(`batched progress writes (${databaseLabel})`, () => {
     });
   });
 });
+
+describe(`job store: terminal transitions and the submission guard (${databaseLabel})`, () => {
+  let dir: string;
+  let database: Database;
+  let store: SqlJobStore;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mediagate-store-'));
+    database = await openDatabase(await testDatabaseOptions(dir));
+    store = new SqlJobStore(database.db);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const newJob = (id: string, leaseOwner?: string) =>
+    store.create({ id, apiKeyId: 'k', model: 'sora-2', kind: 'video', request, channel: 'sandbox', createdAt: 1, ...(leaseOwner && { leaseOwner, leaseExpiresAt: Date.now() + 60_000 }) });
+
+  it('returns the finished row from the transition itself, with what submission changed on it', async () => {
+    await newJob('job_store_finish', 'me');
+    expect(await store.markSubmitting('job_store_finish', 'me', 'sandbox', 'key-a', 5)).toBe(true);
+    const finished = await store.succeed('job_store_finish', [{ key: 'ab/x.png', contentType: 'image/png', bytes: 3 }], 4, 9);
+    expect(finished).toMatchObject({ status: 'succeeded', progress: 100, channelKey: 'key-a', submitAttempts: 1, statusCalls: 4, completedAt: 9, leaseOwner: null });
+    expect(finished!.results).toEqual([{ key: 'ab/x.png', contentType: 'image/png', bytes: 3 }]);
+  });
+
+  it('keeps the first outcome: a cancel after the job succeeded changes nothing and answers null', async () => {
+    await newJob('job_store_race');
+    await store.succeed('job_store_race', [], 1, 10);
+    expect(await store.cancel('job_store_race', 11)).toBeNull();
+    expect(await store.fail('job_store_race', { code: 'late', message: 'too late' }, 1, 12)).toBeNull();
+    expect(await store.get('job_store_race')).toMatchObject({ status: 'succeeded', error: null, completedAt: 10 });
+  });
+
+  it('refuses to mark a job submitting for an instance that no longer holds its lease', async () => {
+    await newJob('job_store_lease', 'instance-b');
+    expect(await store.markSubmitting('job_store_lease', 'instance-a', 'sandbox', null, 5)).toBe(false);
+    expect(await store.get('job_store_lease')).toMatchObject({ status: 'queued', submittedAt: null, submitAttempts: 0 });
+    expect(await store.markSubmitting('job_store_lease', 'instance-b', 'sandbox', null, 6)).toBe(true);
+  });
+});

@@ -65,6 +65,21 @@ describe(`upstream faults: retries, failover and key retirement (${databaseLabel
     expect(primary.count('POST', GENERATIONS) - postsBefore).toBe(1);
   });
 
+  it('does not repeat a submission whose answer broke off half-way: the upstream may have accepted it', async () => {
+    gw = await startGateway({ ...FAST_RETRY_ENV, ...(await channelsConfig([openaiChannel('only', primary, ['sk-primary-good'])])) });
+    const postsBefore = primary.count('POST', GENERATIONS);
+    primary.injectFaults('POST', GENERATIONS, [{ cutOff: true }]);
+    const err = await gw.client.chat.completions.create(drawCat).catch((e) => e);
+    expect(err.status).toBe(502);
+    expect(err.error).toEqual({
+      message: "OpenAI's answer (HTTP 200) broke off before it was complete. It may have accepted the work, so the request was not repeated.",
+      type: 'upstream_error',
+      param: null,
+      code: 'upstream_bad_response',
+    });
+    expect(primary.count('POST', GENERATIONS) - postsBefore).toBe(1);
+  });
+
   it('fails over to the next channel by priority when one keeps failing, and generates once in all', async () => {
     gw = await startGateway({
       ...FAST_RETRY_ENV,

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { migrationProvider } from './migrations.js';
+import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 import type { DatabaseSchema } from './schema.js';
 
 export interface Database {
@@ -31,28 +32,6 @@ const pgTypes = {
   },
 };
 
-const CACHED_STATEMENTS = 500;
-
-/**
- * Kysely prepares every query anew, and preparing costs more than running these small statements;
- * better-sqlite3 statements are reusable, so the same SQL text gets the same statement.
- */
-function withStatementCache(file: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => file.close(),
-    prepare(sql: string) {
-      let statement = statements.get(sql);
-      if (!statement) {
-        if (statements.size >= CACHED_STATEMENTS) statements.clear();
-        statement = file.prepare(sql);
-        statements.set(sql, statement);
-      }
-      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
-    },
-  };
-}
-
 function openSqlite(dataDir: string): Database {
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
@@ -61,7 +40,7 @@ function openSqlite(dataDir: string): Database {
   file.pragma('synchronous = NORMAL');
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new GroupCommitSqliteDialect(file) });
   return {
     db,
     dialect: 'sqlite',

@@ -47,7 +47,11 @@ export async function jobRoutes(app: FastifyInstance, services: GatewayServices)
   app.post<{ Params: { id: string } }>('/v1/jobs/:id/cancel', async (request) => {
     const job = await ownJob(request);
     const cancelled = await services.runner.cancel(job.id);
-    if (!cancelled) throw new ApiError(409, `Job '${job.id}' has already finished (${job.status}).`, 'invalid_request_error', 'id', 'job_already_finished');
+    if (!cancelled) {
+      // It may have finished while the cancel was on its way: name the outcome it actually has.
+      const outcome = (await services.findJob(job.id))?.status ?? job.status;
+      throw new ApiError(409, `Job '${job.id}' has already finished (${outcome}).`, 'invalid_request_error', 'id', 'job_already_finished');
+    }
     return toJobObject(cancelled, services.mediaUrl);
   });
 }

@@ -6,6 +6,9 @@ export type JobEvent =
 
 type Listener = (event: JobEvent) => void;
 
+/** Finished jobs remembered, so a follower arriving just after the end needs no database read. */
+const RECENTLY_FINISHED = 2_000;
+
 /**
  * In-process fan-out of job events to whoever is following a job (SSE streams, waiting requests).
  * A plain map of sets: one entry per followed job, so 10,000 jobs cost 10,000 small sets, not emitters.
@@ -13,6 +16,7 @@ type Listener = (event: JobEvent) => void;
 export class JobEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly everyJob = new Set<Listener>();
+  private readonly finished = new Map<string, JobRecord>();
 
   /** Every event of every job run by this process (webhook delivery, metrics). */
   subscribeAll(listener: Listener): () => void {
@@ -35,7 +39,16 @@ export class JobEvents {
     };
   }
 
+  /** The job as it finished, if it finished in this process lately. */
+  recentlyFinished(jobId: string): JobRecord | undefined {
+    return this.finished.get(jobId);
+  }
+
   publish(event: JobEvent): void {
+    if (event.type === 'finished') {
+      if (this.finished.size >= RECENTLY_FINISHED) this.finished.delete(this.finished.keys().next().value!);
+      this.finished.set(event.jobId, event.job);
+    }
     for (const listener of this.everyJob) listener(event);
     const set = this.listeners.get(event.jobId);
     if (!set) return;

@@ -112,12 +112,13 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  async markSubmitting(id: string, channel: string, channelKey: string | null, now: number): Promise<boolean> {
+  async markSubmitting(id: string, owner: string, channel: string, channelKey: string | null, now: number): Promise<boolean> {
     const result = await this.db
       .updateTable('jobs')
       .set({ status: 'running', channel, channel_key: channelKey, submitted_at: now, submit_attempts: sql<number>`submit_attempts + 1`, updated_at: now })
       .where('id', '=', id)
       .where('status', 'in', ACTIVE)
+      .where('lease_owner', '=', owner)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
@@ -148,15 +149,15 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  async succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<boolean> {
+  async succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<JobRecord | null> {
     return this.finish(id, { status: 'succeeded', progress: 100, results: JSON.stringify(results), status_calls: statusCalls }, now);
   }
 
-  async fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<boolean> {
+  async fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<JobRecord | null> {
     return this.finish(id, { status: 'failed', error: JSON.stringify(error), status_calls: statusCalls }, now);
   }
 
-  async cancel(id: string, now: number): Promise<boolean> {
+  async cancel(id: string, now: number): Promise<JobRecord | null> {
     return this.finish(id, { status: 'cancelled', error: JSON.stringify({ code: 'cancelled', message: 'The job was cancelled.' }) }, now);
   }
 
@@ -222,18 +223,23 @@ export class SqlJobStore implements JobStore {
     return row !== undefined;
   }
 
-  /** Terminal transitions apply once: a job already terminal keeps its outcome. */
+  /**
+   * Terminal transitions apply once: a job already terminal keeps its outcome, and the answer is
+   * null. Otherwise the finished row comes back from the same statement (RETURNING), with whatever
+   * submission changed on it meanwhile.
+   */
   private async finish(
     id: string,
     values: { status: JobStatus; progress?: number; results?: string; error?: string; status_calls?: number },
     now: number,
-  ): Promise<boolean> {
-    const result = await this.db
+  ): Promise<JobRecord | null> {
+    const row = await this.db
       .updateTable('jobs')
       .set({ ...values, lease_owner: null, lease_expires_at: null, updated_at: now, completed_at: now })
       .where('id', '=', id)
       .where('status', 'in', ACTIVE)
+      .returningAll()
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    return row ? toRecord(row) : null;
   }
 }

@@ -41,9 +41,12 @@ async function storeOutput(output: ProviderOutput, media: MediaStore, limits: Do
     case 'bytes':
       return media.put(source.data, contentType);
     case 'stored': {
+      const sha256 = source.key.split('/')[1].split('.')[0];
+      // Stored moments ago by this run: no need to ask the disk again.
+      if (source.bytes !== undefined) return { key: source.key, contentType, bytes: source.bytes, sha256 };
       const found = await media.locate(source.key);
       if (!found) throw new UpstreamError('rejected', { code: 'result_missing', message: 'A result stored earlier is no longer in storage.' });
-      return { key: source.key, contentType, bytes: found.bytes, sha256: source.key.split('/')[1].split('.')[0] };
+      return { key: source.key, contentType, bytes: found.bytes, sha256 };
     }
     case 'url':
       return download(source.url, source.headers, contentType, media, limits);

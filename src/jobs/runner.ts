@@ -66,6 +66,7 @@ export class JobRunner {
       channels: deps.channels,
       settings: deps.settings,
       log: deps.log,
+      instanceId: deps.instanceId,
       context: (jobId, route, apiKey, signal) => this.context(jobId, route, apiKey, signal),
     });
   }
@@ -123,8 +124,8 @@ export class JobRunner {
       const ctx = this.context(jobId, route, key.key, AbortSignal.timeout(15_000));
       await route.channel.provider.cancel(job.operation, ctx).catch((err) => this.deps.log.warn({ err: describe(err), jobId }, 'upstream cancel failed'));
     }
-    await this.deps.store.cancel(jobId, Date.now());
-    const cancelled = await this.deps.store.get(jobId);
+    // Null when the job finished on its own meanwhile: its outcome stands and the caller answers 409.
+    const cancelled = await this.deps.store.cancel(jobId, Date.now());
     if (cancelled) this.deps.events.publish({ type: 'finished', jobId, job: cancelled });
     return cancelled;
   }
@@ -202,7 +203,10 @@ export class JobRunner {
       http: route.channel.http(apiKey),
       options: route.channel.settings.options,
       readReference: (key) => media.read(key),
-      storeOutput: async (data, contentType) => (await media.put(data, contentType)).key,
+      storeOutput: async (data, contentType) => {
+        const stored = await media.put(data, contentType);
+        return { type: 'stored', key: stored.key, bytes: stored.bytes };
+      },
       reportProgress: (progress) => {
         const value = Math.min(99, Math.max(0, Math.floor(progress)));
         const last = this.startProgress.get(jobId) ?? 0;
@@ -337,10 +341,12 @@ export class JobRunner {
     const now = Date.now();
     const statusCalls = outcome.statusCalls ?? job.statusCalls;
     this.progressWriter.forget(job.id);
-    if (outcome.status === 'succeeded') await this.deps.store.succeed(job.id, outcome.results, statusCalls, now);
-    else await this.deps.store.fail(job.id, outcome.error, statusCalls, now);
-    // Read back rather than assembled: submission may have changed channel, key and attempts since `job`.
-    const finished = await this.deps.store.get(job.id);
+    // The stored row comes back rather than being assembled: submission may have changed channel,
+    // key and attempts since `job`. Null means another path (a cancel) ended the job first.
+    const finished =
+      outcome.status === 'succeeded'
+        ? await this.deps.store.succeed(job.id, outcome.results, statusCalls, now)
+        : await this.deps.store.fail(job.id, outcome.error, statusCalls, now);
     if (finished) this.deps.events.publish({ type: 'finished', jobId: job.id, job: finished });
     this.deps.log.info(
       { jobId: job.id, model: job.model, status: finished?.status, code: finished?.error?.code, ms: now - job.createdAt },
@@ -382,10 +388,25 @@ export class JobRunner {
    */
   follow(jobId: string, listener: (event: JobEvent) => void): () => void {
     const unsubscribe = this.deps.events.subscribe(jobId, listener);
-    void this.deps.store.get(jobId).then((job) => {
-      if (job && TERMINAL_STATUSES.includes(job.status)) listener({ type: 'finished', jobId, job });
-    });
+    const known = this.finishedOrRunningHere(jobId);
+    if (known) queueMicrotask(() => listener({ type: 'finished', jobId, job: known }));
+    else if (known === undefined) {
+      void this.deps.store.get(jobId).then((job) => {
+        if (job && TERMINAL_STATUSES.includes(job.status)) listener({ type: 'finished', jobId, job });
+      });
+    }
     return unsubscribe;
+  }
+
+  /**
+   * What this process knows without asking the database: the job as it finished here lately, null
+   * when it is running here (its `finished` event is still to come), undefined when nothing is known.
+   * Both checks run in the same tick as the caller's subscribe, so no event can slip between them.
+   */
+  private finishedOrRunningHere(jobId: string): JobRecord | null | undefined {
+    const finished = this.deps.events.recentlyFinished(jobId);
+    if (finished) return finished;
+    return this.active.has(jobId) ? null : undefined;
   }
 
   /** Resolves with the job once it is terminal, whichever instance runs it. */
@@ -412,7 +433,9 @@ export class JobRunner {
       const check = setInterval(() => void lookInStore(), 5_000);
       const onAbort = () => done(null);
       signal?.addEventListener('abort', onAbort);
-      void lookInStore();
+      const known = this.finishedOrRunningHere(jobId);
+      if (known) done(known);
+      else if (known === undefined) void lookInStore();
     });
   }
 }

@@ -12,6 +12,8 @@ export interface SubmissionDeps {
   channels: ChannelRegistry;
   settings: Config['jobs'];
   log: FastifyBaseLogger;
+  /** This instance's lease owner id: a job whose lease went to another instance is not submitted from here. */
+  instanceId: string;
   /** Builds the provider context for one channel and key. */
   context(jobId: string, route: Route, apiKey: string, signal: AbortSignal): ProviderContext;
 }
@@ -117,8 +119,9 @@ export class Submitter {
     for (let attempt = 1; attempt <= settings.submitAttempts; attempt++) {
       const key = pickKey(channel);
       if (!key) return { ok: false, error: { code: 'upstream_auth_failed', message: `Every API key of channel "${channel.name}" was refused.` }, failOver: true };
-      // A job cancelled meanwhile (possibly on another instance) must not reach the upstream.
-      if (!(await store.markSubmitting(job.id, channel.name, key.id, Date.now()))) return undefined;
+      // A job cancelled meanwhile, or taken over by another instance after this one stalled past its
+      // lease, must not reach the upstream from here.
+      if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, Date.now()))) return undefined;
       try {
         const operation = await channel.provider.start(job.request, this.deps.context(job.id, route, key.key, signal));
         await store.saveOperation(job.id, operation, Date.now());

@@ -106,19 +106,22 @@ export interface JobStore {
   renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<void>;
   /**
    * Status → running; records the channel, the key's fingerprint and `submittedAt`, and counts the
-   * attempt. False when the job is no longer active (cancelled, possibly by another instance).
+   * attempt. False when the job is no longer active (cancelled, possibly by another instance) or
+   * `owner` no longer holds its lease (another instance took it over after this one stalled).
    */
-  markSubmitting(id: string, channel: string, channelKey: string | null, now: number): Promise<boolean>;
+  markSubmitting(id: string, owner: string, channel: string, channelKey: string | null, now: number): Promise<boolean>;
   /** Clears `submittedAt` after a submission the upstream certainly did not accept, so a restart may retry it. */
   markNotSubmitted(id: string, now: number): Promise<void>;
   saveOperation(id: string, operation: OperationRef, now: number): Promise<void>;
   /** Writes many jobs' progress in as few statements as the database allows; terminal jobs are left alone. */
   saveProgressBatch(updates: ProgressUpdate[], now: number): Promise<void>;
-  /** Terminal transitions; they also release the lease. No-op when the job is already terminal. */
-  succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<boolean>;
-  fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<boolean>;
-  /** The terminal transitions return false when the job was already terminal (nothing changed). */
-  cancel(id: string, now: number): Promise<boolean>;
+  /**
+   * Terminal transitions; they also release the lease. Each returns the finished job, or null when
+   * the job was already terminal (nothing changed: the first outcome stands).
+   */
+  succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<JobRecord | null>;
+  fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<JobRecord | null>;
+  cancel(id: string, now: number): Promise<JobRecord | null>;
   /**
    * Non-terminal jobs whose lease is absent or expired at `now`, oldest first; with `owner`, also
    * those it holds (an instance with a stable identity reclaims its own jobs after a restart).

@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { request } from 'undici';
 import { parseRetryAfter, UpstreamError } from './errors.js';
 
 /** What a provider reads out of an upstream's error body; each protocol has its own shape. */
@@ -25,8 +27,15 @@ export interface UpstreamCall {
 
 export interface UpstreamReply<T> {
   status: number;
-  headers: Headers;
+  headers: IncomingHttpHeaders;
   body: T;
+}
+
+/** The status, headers and text of an answer, whichever client fetched it. */
+interface ReadAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
 }
 
 export interface UpstreamHttpOptions {
@@ -38,6 +47,8 @@ export interface UpstreamHttpOptions {
   /** Names the upstream in messages users see, e.g. "Black Forest Labs". */
   label: string;
 }
+
+const MAX_REDIRECTS = 5;
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
 
@@ -76,75 +87,123 @@ export class UpstreamHttp {
   }
 
   async json<T = unknown>(call: UpstreamCall): Promise<UpstreamReply<T>> {
-    const response = await this.send(call);
-    const text = await response.text();
-    if (!response.ok) throw this.httpError(response, text);
+    const answer = call.form ? await this.readViaFetch(call) : await this.readViaRequest(call);
+    const ok = answer.status >= 200 && answer.status < 300;
+    if (!ok) throw this.httpError(answer.status, answer.headers['retry-after'], answer.text);
     try {
-      return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as T };
+      return { status: answer.status, headers: answer.headers, body: (answer.text ? JSON.parse(answer.text) : null) as T };
     } catch {
       // A 2xx we cannot read may still mean the task was accepted: never resubmit on it.
       throw new UpstreamError('ambiguous', {
         code: 'upstream_bad_response',
-        message: `${this.options.label} answered with something that is not JSON (HTTP ${response.status}).`,
+        message: `${this.options.label} answered with something that is not JSON (HTTP ${answer.status}).`,
       });
     }
   }
 
   /** The raw response of a successful call (downloads); non-2xx answers throw like `json`. */
   async raw(call: UpstreamCall): Promise<Response> {
-    const response = await this.send(call);
-    if (!response.ok) throw this.httpError(response, await response.text().catch(() => ''));
+    const { response } = await this.send(call);
+    if (!response.ok) throw this.httpError(response.status, response.headers.get('retry-after') ?? undefined, await response.text().catch(() => ''));
     return response;
   }
 
-  private async send(call: UpstreamCall): Promise<Response> {
+  /** Multipart bodies go through fetch, which encodes a FormData itself. */
+  private async readViaFetch(call: UpstreamCall): Promise<ReadAnswer> {
+    const { response, method } = await this.send(call);
+    try {
+      return { status: response.status, headers: Object.fromEntries(response.headers), text: await response.text() };
+    } catch (err) {
+      throw this.cutOff(err, call, method, response.status);
+    }
+  }
+
+  /**
+   * JSON and bodiless calls — every submission and status poll — go through undici's `request`,
+   * which costs a fraction of `fetch` per call (no WHATWG streams; see bench/upstream-throughput.ts).
+   * Failures are classified exactly as for fetch.
+   */
+  private async readViaRequest(call: UpstreamCall): Promise<ReadAnswer> {
+    const { timeoutMs, timeout, signal, headers, method } = this.prepare(call);
+    const body = call.json !== undefined ? JSON.stringify(call.json) : undefined;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let answer;
+    try {
+      answer = await request(this.url(call.path), { method, headers, body, signal, maxRedirections: MAX_REDIRECTS });
+    } catch (err) {
+      throw this.noAnswer(err, call, timeout, method, timeoutMs);
+    }
+    try {
+      return { status: answer.statusCode, headers: answer.headers, text: await answer.body.text() };
+    } catch (err) {
+      throw this.cutOff(err, call, method, answer.statusCode);
+    }
+  }
+
+  private prepare(call: UpstreamCall) {
     const timeoutMs = call.timeoutMs ?? this.options.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...call.headers };
+    const method = call.method ?? (call.json !== undefined || call.form ? 'POST' : 'GET');
+    return { timeoutMs, timeout, signal, headers, method };
+  }
+
+  private async send(call: UpstreamCall): Promise<{ response: Response; method: string }> {
+    const { timeoutMs, timeout, signal, headers, method } = this.prepare(call);
     let body: string | FormData | undefined;
     if (call.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(call.json);
     } else if (call.form) body = call.form;
-    const method = call.method ?? (body ? 'POST' : 'GET');
     try {
-      return await fetch(this.url(call.path), { method, headers, body, signal, redirect: 'follow' });
+      return { response: await fetch(this.url(call.path), { method, headers, body, signal, redirect: 'follow' }), method };
     } catch (err) {
-      if (call.signal?.aborted) throw err;
-      const code = timeout.aborted ? 'timeout' : networkCode(err);
-      const timedOut = code === 'timeout' || code === 'UND_ERR_HEADERS_TIMEOUT';
-      if (timedOut && method === 'POST') {
-        // The request went out and no answer came: a synchronous API may be generating (and billing) it
-        // right now, so repeating it could run the work twice.
-        return Promise.reject(
-          new UpstreamError('ambiguous', {
-            code: 'upstream_timeout',
-            message: `${this.options.label} did not answer within ${Math.round(timeoutMs / 1000)} s; it may still be doing the work, so the request was not repeated.`,
-          }),
-        );
-      }
-      return Promise.reject(
-        new UpstreamError('not_accepted', {
-          code: timedOut ? 'upstream_timeout' : 'upstream_unreachable',
-          message: timedOut
-            ? `${this.options.label} did not answer within ${Math.round(timeoutMs / 1000)} s.`
-            : `Could not reach ${this.options.label}${code ? ` (${code})` : ''}.`,
-        }),
-      );
+      throw this.noAnswer(err, call, timeout, method, timeoutMs);
     }
   }
 
-  private httpError(response: Response, text: string): UpstreamError {
+  /** A call that got no answer at all: see UpstreamFailure. */
+  private noAnswer(err: unknown, call: UpstreamCall, timeout: AbortSignal, method: string, timeoutMs: number): unknown {
+    if (call.signal?.aborted) return err;
+    const code = timeout.aborted ? 'timeout' : networkCode(err);
+    const timedOut = code === 'timeout' || code === 'UND_ERR_HEADERS_TIMEOUT';
+    if (timedOut && method === 'POST') {
+      // The request went out and no answer came: a synchronous API may be generating (and billing) it
+      // right now, so repeating it could run the work twice.
+      return new UpstreamError('ambiguous', {
+        code: 'upstream_timeout',
+        message: `${this.options.label} did not answer within ${Math.round(timeoutMs / 1000)} s; it may still be doing the work, so the request was not repeated.`,
+      });
+    }
+    return new UpstreamError('not_accepted', {
+      code: timedOut ? 'upstream_timeout' : 'upstream_unreachable',
+      message: timedOut
+        ? `${this.options.label} did not answer within ${Math.round(timeoutMs / 1000)} s.`
+        : `Could not reach ${this.options.label}${code ? ` (${code})` : ''}.`,
+    });
+  }
+
+  /**
+   * The answer started and then broke off (reset, timeout mid-body). The upstream had the request
+   * and began answering, so a POST may have been accepted and must not be repeated; a read may be.
+   */
+  private cutOff(err: unknown, call: UpstreamCall, method: string, status: number): unknown {
+    if (call.signal?.aborted) return err;
+    const message = `${this.options.label}'s answer (HTTP ${status}) broke off before it was complete.`;
+    if (method === 'POST') return new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${message} It may have accepted the work, so the request was not repeated.` });
+    return new UpstreamError('not_accepted', { code: 'upstream_unreachable', message });
+  }
+
+  private httpError(status: number, retryAfter: string | string[] | undefined, text: string): UpstreamError {
     let body: unknown = null;
     try {
       body = text ? JSON.parse(text) : null;
     } catch {
       body = null;
     }
-    const status = response.status;
     const described = this.options.describeError(status, body, text);
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : (retryAfter ?? null));
     const details = { status, retryAfterMs, upstreamCode: described.upstreamCode };
     const message = `${this.options.label}: ${described.message}`;
     if (described.policy) {

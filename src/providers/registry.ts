@@ -11,28 +11,33 @@ export interface Route {
  */
 export class ChannelRegistry {
   private readonly byName = new Map<string, Channel>();
+  /** Channels serving each public model, in configuration order: routing runs on every request. */
+  private readonly byModel = new Map<string, Channel[]>();
 
   constructor(
     readonly channels: readonly Channel[],
     private readonly random: () => number = Math.random,
   ) {
-    for (const channel of channels) this.byName.set(channel.name, channel);
+    for (const channel of channels) {
+      this.byName.set(channel.name, channel);
+      for (const model of channel.models.keys()) this.byModel.set(model, [...(this.byModel.get(model) ?? []), channel]);
+    }
   }
 
   /** Every route for `model`, in the order they should be tried. */
   candidates(model: string, now = Date.now()): Route[] {
-    const serving = this.channels.filter((c) => c.models.has(model));
-    const groups = new Map<string, Channel[]>();
-    for (const channel of serving) {
-      const key = `${channel.healthy(now) ? 0 : 1}:${-channel.settings.priority}`;
-      groups.set(key, [...(groups.get(key) ?? []), channel]);
+    const serving = this.byModel.get(model) ?? [];
+    if (serving.length <= 1) return serving.map((channel) => ({ channel, upstreamModel: channel.models.get(model)! }));
+    const ranked = serving.map((channel) => ({ channel, unhealthy: channel.healthy(now) ? 0 : 1, priority: channel.settings.priority }));
+    ranked.sort((a, b) => a.unhealthy - b.unhealthy || b.priority - a.priority);
+    const ordered: Channel[] = [];
+    for (let start = 0; start < ranked.length; ) {
+      let end = start + 1;
+      while (end < ranked.length && ranked[end].unhealthy === ranked[start].unhealthy && ranked[end].priority === ranked[start].priority) end++;
+      ordered.push(...this.weightedShuffle(ranked.slice(start, end).map((r) => r.channel)));
+      start = end;
     }
-    const order = [...groups.keys()].sort((a, b) => {
-      const [ha, pa] = a.split(':').map(Number);
-      const [hb, pb] = b.split(':').map(Number);
-      return ha - hb || pa - pb;
-    });
-    return order.flatMap((key) => this.weightedShuffle(groups.get(key)!)).map((channel) => ({ channel, upstreamModel: channel.models.get(model)! }));
+    return ordered.map((channel) => ({ channel, upstreamModel: channel.models.get(model)! }));
   }
 
   route(model: string): Route | undefined {
@@ -47,15 +52,14 @@ export class ChannelRegistry {
   }
 
   servesModel(model: string): boolean {
-    return this.channels.some((c) => c.models.has(model));
+    return this.byModel.has(model);
   }
 
   get(name: string): Channel | undefined {
     return this.byName.get(name);
   }
 
-  private weightedShuffle(channels: Channel[]): Channel[] {
-    const pool = [...channels];
+  private weightedShuffle(pool: Channel[]): Channel[] {
     const out: Channel[] = [];
     while (pool.length > 0) {
       const total = pool.reduce((sum, c) => sum + c.settings.weight, 0);

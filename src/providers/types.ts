@@ -29,8 +29,17 @@ export type OutputSource =
   | { type: 'file'; path: string }
   | { type: 'bytes'; data: Buffer }
   | { type: 'url'; url: string; headers?: Record<string, string> }
-  /** Already in mediagate's storage (results a synchronous upstream returned inline). */
-  | { type: 'stored'; key: string };
+  /**
+   * Already in mediagate's storage (results a synchronous upstream returned inline). `bytes` is
+   * known when the output was stored by this run; operations saved without it are looked up.
+   */
+  | StoredSource;
+
+export interface StoredSource {
+  type: 'stored';
+  key: string;
+  bytes?: number;
+}
 
 export interface ProviderOutput {
   kind: 'image' | 'video';
@@ -58,9 +67,9 @@ export interface ProviderContext {
   readReference(key: string): Promise<Buffer>;
   /**
    * Stores bytes a synchronous upstream returned inline (base64 images), so the persisted
-   * operation carries a storage key rather than the media itself. Returns the key.
+   * operation carries a storage key rather than the media itself. Returns the output's source.
    */
-  storeOutput(data: Buffer, contentType: string): Promise<string>;
+  storeOutput(data: Buffer, contentType: string): Promise<StoredSource>;
   /** Progress observed while `start` itself runs (a streaming relay); 0–100. */
   reportProgress(progress: number): void;
   signal?: AbortSignal;

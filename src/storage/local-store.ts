@@ -20,6 +20,7 @@ const CONTENT_TYPES: Record<string, string> = Object.fromEntries(Object.entries(
 const KEY_PATTERN = /^([0-9a-f]{2})\/\1[0-9a-f]{62}\.(png|jpg|webp|gif|mp4|webm|bin)$/;
 
 const COPIED_FILES_REMEMBERED = 1_000;
+const WRITTEN_KEYS_REMEMBERED = 10_000;
 
 export class ObjectTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
@@ -46,16 +47,23 @@ export class LocalMediaStore implements MediaStore {
   /** Files already copied in, by path, size and mtime: identical renders are not re-read and re-hashed. */
   private readonly copiedFiles = new Map<string, { size: number; mtimeMs: number; stored: StoredObject }>();
 
+  /** Keys this process stored and has not removed since, oldest first. */
+  private readonly writtenKeys = new Set<string>();
+
   constructor(private readonly root: string) {}
 
   async put(data: Buffer, contentType: string): Promise<StoredObject> {
     const sha256 = createHash('sha256').update(data).digest('hex');
     const key = keyFor(sha256, contentType);
-    const path = join(this.root, key);
-    if (!(await exists(path))) {
+    // No "is it there already?" stat: renaming identical bytes over an existing copy is harmless and
+    // atomic, and for new content (the usual case) the stat is a wasted round trip. Bytes this
+    // process wrote lately (repeated renders) are not written again.
+    if (!this.writtenKeys.has(key)) {
+      const path = join(this.root, key);
       const temp = await this.tempPath(path);
       await writeFile(temp, data);
       await rename(temp, path);
+      this.rememberWritten(key);
     }
     return { key, contentType, bytes: data.length, sha256 };
   }
@@ -116,7 +124,13 @@ export class LocalMediaStore implements MediaStore {
   }
 
   async remove(key: string): Promise<void> {
+    this.writtenKeys.delete(key);
     if (isMediaKey(key)) await rm(join(this.root, key), { force: true });
+  }
+
+  private rememberWritten(key: string): void {
+    if (this.writtenKeys.size >= WRITTEN_KEYS_REMEMBERED) this.writtenKeys.delete(this.writtenKeys.values().next().value!);
+    this.writtenKeys.add(key);
   }
 
   private async tempPath(near: string): Promise<string> {

@@ -24,7 +24,11 @@ export interface Reply {
 }
 
 /** A fault served instead of the route's answer: an HTTP error, a dropped connection, or a delay. */
-export type Fault = Reply | { reset: true } | { delayMs: number; then?: Reply };
+/**
+ * `reset` drops the connection before answering; `cutOff` starts a 200 answer and drops the
+ * connection half-way through its body (the upstream had the request and began to answer).
+ */
+export type Fault = Reply | { reset: true } | { cutOff: true } | { delayMs: number; then?: Reply };
 
 /** An answer the route writes itself, for what a Reply cannot say: a stream of events, or a connection dropped mid-answer. */
 export interface WrittenReply {
@@ -124,6 +128,11 @@ export class FakeUpstream {
     const fault = this.faults.find((f) => f.method === recorded.method && f.pattern.test(recorded.path) && f.queue.length > 0)?.queue.shift();
     if (fault && 'reset' in fault) {
       req.socket.destroy();
+      return;
+    }
+    if (fault && 'cutOff' in fault) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
+      res.write('{"created": 1700000000, "data": [{"b64_', () => res.socket?.destroy());
       return;
     }
     if (fault && 'delayMs' in fault) {

@@ -48,6 +48,17 @@ describe(`Volcengine Ark adapter (${databaseLabel})`, () => {
     await fake.close();
   });
 
+  it('polls again after a status answer that broke off half-way, and submits only once', async () => {
+    const submitted = fake.count('POST', TASKS);
+    fake.injectFaults('GET', TASK, [{ cutOff: true }, { cutOff: true }]);
+    const chat = await streamed(gw, 'sora-2', 'a paper boat drifting on a pond, duration: 5 seconds');
+    expect(chat.finish).toBe('stop');
+    const video = await download(firstLink(chat.text));
+    expect(mp4Info(video).durationSeconds).toBeCloseTo(5, 0);
+    expect(fake.count('POST', TASKS) - submitted).toBe(1);
+    expect((await jobOf(gw, chat.id)).upstream.status_calls).toBeGreaterThanOrEqual(3);
+  });
+
   describe('images', () => {
     it('Seedream 4.0 with two references: an image array of data: URLs, the resolved WxH, b64 stored as our own copy', async () => {
       const red = await pngDataUrl(64, 64, '#ff0000');

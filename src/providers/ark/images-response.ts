@@ -47,8 +47,8 @@ export async function readArkImages(body: ArkImagesResponse, req: GenerationRequ
     if (typeof item?.b64_json === 'string' && item.b64_json) {
       const data = Buffer.from(item.b64_json, 'base64');
       const contentType = sniffImageType(data);
-      const key = await ctx.storeOutput(data, contentType);
-      outputs.push({ kind: 'image', contentType, source: { type: 'stored', key }, ...sizeOf(item, req) });
+      const source = await ctx.storeOutput(data, contentType);
+      outputs.push({ kind: 'image', contentType, source, ...sizeOf(item, req) });
     } else if (typeof item?.url === 'string' && item.url) {
       outputs.push({ kind: 'image', contentType: typeFromUrl(item.url), source: { type: 'url', url: item.url }, ...sizeOf(item, req) });
     } else if (item?.error) {

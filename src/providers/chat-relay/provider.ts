@@ -120,7 +120,7 @@ export class ChatRelayProvider implements Provider {
     const base = { kind: req.kind, contentType: link.contentType, width: req.width, height: req.height, ...(req.kind === 'video' && req.seconds !== undefined && { seconds: req.seconds }) };
     const inline = /^data:[^;]+;base64,(.*)$/is.exec(link.url);
     // An inline image goes to storage now: the operation must not carry media.
-    if (inline) return { ...base, source: { type: 'stored', key: await ctx.storeOutput(Buffer.from(inline[1], 'base64'), link.contentType) } };
+    if (inline) return { ...base, source: await ctx.storeOutput(Buffer.from(inline[1], 'base64'), link.contentType) };
     return { ...base, source: { type: 'url', url: link.url } };
   }
 

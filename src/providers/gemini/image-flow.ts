@@ -38,8 +38,8 @@ async function oneImage(body: unknown, model: string, ctx: ProviderContext): Pro
   if (!meta?.width || !meta.height) {
     throw new UpstreamError('rejected', { code: 'upstream_bad_response', message: 'Google Gemini returned image data that is not a readable image.' });
   }
-  const key = await ctx.storeOutput(image.data, image.contentType);
-  return { kind: 'image', contentType: image.contentType, source: { type: 'stored', key }, width: meta.width, height: meta.height };
+  const source = await ctx.storeOutput(image.data, image.contentType);
+  return { kind: 'image', contentType: image.contentType, source, width: meta.width, height: meta.height };
 }
 
 /**

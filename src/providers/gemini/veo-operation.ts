@@ -75,8 +75,7 @@ async function videoOutput(video: VeoVideo, ref: VeoOperationRef, ctx: ProviderC
   const contentType = video.mimeType ?? video.encoding ?? 'video/mp4';
   const shape = { kind: 'video' as const, contentType, width: ref.width, height: ref.height, seconds: ref.seconds };
   if (video.encodedVideo) {
-    const key = await ctx.storeOutput(Buffer.from(video.encodedVideo, 'base64'), contentType);
-    return { ...shape, source: { type: 'stored', key } };
+    return { ...shape, source: await ctx.storeOutput(Buffer.from(video.encodedVideo, 'base64'), contentType) };
   }
   // A Files-API link: downloading it needs the same key, and it redirects to the bytes.
   const url = downloadUrl(video.uri!, ctx);

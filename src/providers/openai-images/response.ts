@@ -17,8 +17,8 @@ export async function readImages(body: ImagesResponse, req: GenerationRequest, c
   for (const item of items) {
     const size = { width: req.width, height: req.height };
     if (typeof item.b64_json === 'string' && item.b64_json) {
-      const key = await ctx.storeOutput(Buffer.from(item.b64_json, 'base64'), contentType);
-      outputs.push({ kind: 'image', contentType, source: { type: 'stored', key }, ...size });
+      const source = await ctx.storeOutput(Buffer.from(item.b64_json, 'base64'), contentType);
+      outputs.push({ kind: 'image', contentType, source, ...size });
     } else if (typeof item.url === 'string' && item.url) {
       outputs.push({ kind: 'image', contentType, source: { type: 'url', url: item.url }, ...size });
     }

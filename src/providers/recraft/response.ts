@@ -19,8 +19,8 @@ export async function readImages(body: RecraftImagesResponse | null, req: Genera
   const outputs: ProviderOutput[] = [];
   for (const item of items) {
     if (typeof item?.b64_json === 'string' && item.b64_json) {
-      const key = await ctx.storeOutput(Buffer.from(item.b64_json, 'base64'), contentType);
-      outputs.push({ kind: 'image', contentType, source: { type: 'stored', key }, ...size });
+      const source = await ctx.storeOutput(Buffer.from(item.b64_json, 'base64'), contentType);
+      outputs.push({ kind: 'image', contentType, source, ...size });
     } else if (typeof item?.url === 'string' && /^https?:\/\//i.test(item.url)) {
       outputs.push({ kind: 'image', contentType, source: { type: 'url', url: item.url }, ...size });
     }
