@@ -175,6 +175,8 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     },
     async close() {
       await runner.stop();
+      // A render the stopped jobs started still writes into the data dir: let it end first.
+      await Promise.all(channels.channels.map((channel) => channel.provider.close?.()));
       await webhooks.stop();
       await moderator.close?.();
       keepAlive.close();

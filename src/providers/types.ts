@@ -97,6 +97,8 @@ export interface Provider {
   start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef>;
   status(operation: OperationRef, request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus>;
   cancel?(operation: OperationRef, ctx: ProviderContext): Promise<void>;
+  /** Shutdown: waits for work the provider runs itself (the sandbox's renders) to end. */
+  close?(): Promise<void>;
   /**
    * Optional: snaps a request resolved against the public model (e.g. `sora-2`, up to 15 s) to what
    * this upstream model accepts (Veo: 4, 6 or 8 s), adding one line to `adjustments` per change so

@@ -17,6 +17,11 @@ export class RenderCache {
     return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
   }
 
+  /** Resolves once every render under way has ended (shutdown: nothing writes into the data dir after). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inflight.values()]);
+  }
+
   /** Path of the cached file for `key`, rendering it with `render(tempPath)` when absent. */
   async get(key: string, ext: string, render: (tempPath: string) => Promise<void>): Promise<string> {
     const path = join(this.dir, `${key}.${ext}`);

@@ -52,6 +52,10 @@ export class SandboxProvider implements Provider {
     return this.cache.renders;
   }
 
+  async close(): Promise<void> {
+    await this.cache.settle();
+  }
+
   async start(req: GenerationRequest): Promise<OperationRef> {
     if (req.kind === 'video' && !req.seconds) throw new Error('a video request reached the sandbox without a duration');
     const operationId = `sbx_${randomBytes(8).toString('hex')}`;
