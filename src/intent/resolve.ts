@@ -72,6 +72,17 @@ export function checkReferenceCount(spec: ModelSpec, count: number): void {
 }
 
 /**
+ * The ratio when none was asked for. An image made from a reference keeps the reference's shape
+ * (editing a landscape photo should not answer with a square); otherwise the model's default.
+ * Videos keep the default: several video upstreams take only a few ratios whatever the frame.
+ */
+function unaskedRatio(spec: ModelSpec, references: StoredReference[]): string {
+  const first = references[0];
+  if (spec.kind !== 'image' || spec.references === 'none' || !first) return spec.aspectRatios[0];
+  return nearestRatio(spec, first.width / first.height);
+}
+
+/**
  * Merges explicit fields (which win) and prompt directives into a request the model can serve,
  * snapping unsupported values to the nearest supported one and noting each change.
  */
@@ -104,7 +115,7 @@ export function resolveGeneration(
     ({ width, height } = askedSize);
     aspectRatio = nearestRatio(spec, width / height);
   } else {
-    const wanted = askedRatio ?? (askedSize ? undefined : spec.aspectRatios[0]);
+    const wanted = askedRatio ?? (askedSize ? undefined : unaskedRatio(spec, references));
     const value = wanted ? ratioValue(wanted) : askedSize!.width / askedSize!.height;
     aspectRatio = wanted && spec.aspectRatios.includes(wanted) ? wanted : nearestRatio(spec, value);
     [width, height] = spec.sizes[aspectRatio].split('x').map(Number);

@@ -56,6 +56,20 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
     expect(await imageInfo(await download(firstLink(text)))).toEqual({ format: 'png', width: 1376, height: 768 });
   });
 
+  it('keeps a portrait reference portrait when no ratio is asked: Kontext gets the reference’s nearest ratio, not the default square', async () => {
+    const reference = await pngDataUrl(60, 100, '#aa2244');
+    const { text, finish } = await streamChat(gw, {
+      model: 'flux-kontext-pro',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'make it a pencil sketch' }, { type: 'image_url', image_url: { url: reference } }] }],
+    });
+    expect(finish).toBe('stop');
+    // 60x100 is 0.6; the nearest ratio Kontext is offered with is 9:16.
+    expect(fake.matching('POST', SUBMIT).at(-1)!.json).toMatchObject({ prompt: 'make it a pencil sketch', aspect_ratio: '9:16' });
+    const image = await imageInfo(await download(firstLink(text)));
+    expect(image.height).toBeGreaterThan(image.width);
+    expect(text).not.toContain('ℹ️');
+  });
+
   it('refuses flux-kontext-dev without a reference image itself, sending nothing upstream', async () => {
     const before = fake.requests.length;
     const err = await gw.client.chat.completions.create({ model: 'flux-kontext-dev', messages: [{ role: 'user', content: 'a red fox' }] }).catch((e) => e);
