@@ -87,6 +87,11 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('jobs').addColumn('submit_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '0004_upstream_usage': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('jobs').addColumn('usage', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

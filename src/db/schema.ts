@@ -32,6 +32,8 @@ export interface JobsTable {
   /** Job id of the video this one remixes. */
   remixed_from: Generated<string | null>;
   deleted_at: Generated<number | null>;
+  /** Added by 0004: the upstream's token usage (JSON), when it reports one. */
+  usage: Generated<string | null>;
 }
 
 export interface ApiKeysTable {

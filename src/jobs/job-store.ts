@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { MediaKind } from '../catalog/types.js';
 import type { DatabaseSchema, JobsTable } from '../db/schema.js';
-import type { NormalisedError } from '../providers/types.js';
+import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
 import type { JobListQuery, JobRecord, JobResult, JobStatus, JobStore, NewJob, ProgressUpdate } from './types.js';
 
 const ACTIVE: JobStatus[] = ['queued', 'running'];
@@ -24,6 +24,7 @@ function toRecord(row: Selectable<JobsTable>): JobRecord {
     operation: row.operation === null ? null : JSON.parse(row.operation),
     submittedAt: row.submitted_at,
     results: JSON.parse(row.results),
+    usage: row.usage === null ? null : JSON.parse(row.usage),
     error: row.error === null ? null : JSON.parse(row.error),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: row.lease_expires_at,
@@ -72,6 +73,7 @@ export class SqlJobStore implements JobStore {
       webhook_url: job.webhookUrl ?? null,
       remixed_from: job.remixedFrom ?? null,
       deleted_at: null,
+      usage: null,
     };
     await this.db.insertInto('jobs').values(row).execute();
     return toRecord(row);
@@ -149,8 +151,9 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  async succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<JobRecord | null> {
-    return this.finish(id, { status: 'succeeded', progress: 100, results: JSON.stringify(results), status_calls: statusCalls }, now);
+  async succeed(id: string, results: JobResult[], statusCalls: number, now: number, usage?: UpstreamUsage): Promise<JobRecord | null> {
+    const values = { status: 'succeeded' as const, progress: 100, results: JSON.stringify(results), status_calls: statusCalls };
+    return this.finish(id, usage ? { ...values, usage: JSON.stringify(usage) } : values, now);
   }
 
   async fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<JobRecord | null> {
@@ -230,7 +233,7 @@ export class SqlJobStore implements JobStore {
    */
   private async finish(
     id: string,
-    values: { status: JobStatus; progress?: number; results?: string; error?: string; status_calls?: number },
+    values: { status: JobStatus; progress?: number; results?: string; error?: string; status_calls?: number; usage?: string },
     now: number,
   ): Promise<JobRecord | null> {
     const row = await this.db

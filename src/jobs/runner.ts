@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
-import type { NormalisedError, OperationRef, ProviderContext } from '../providers/types.js';
+import type { NormalisedError, OperationRef, ProviderContext, UpstreamUsage } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
 import type { Moderator } from '../moderation/types.js';
 import type { JobEvent, JobEvents } from './events.js';
@@ -299,13 +299,13 @@ export class JobRunner {
         nextDelay = 1_000 * 2 ** downloadFailures;
         continue;
       }
-      await this.reviewAndFinish(job, results, progress, statusCalls);
+      await this.reviewAndFinish(job, results, progress, statusCalls, status.usage);
       return;
     }
   }
 
   /** Stage 3: results that fail review are deleted and the job fails, after progress passed 90 %. */
-  private async reviewAndFinish(job: JobRecord, results: JobRecord['results'], progress: number, statusCalls: number): Promise<void> {
+  private async reviewAndFinish(job: JobRecord, results: JobRecord['results'], progress: number, statusCalls: number, usage?: UpstreamUsage): Promise<void> {
     if (progress < REVIEW_PROGRESS) this.deps.events.publish({ type: 'progress', jobId: job.id, progress: REVIEW_PROGRESS, at: Date.now() });
     let block;
     try {
@@ -320,7 +320,7 @@ export class JobRunner {
       return;
     }
     if (!block) {
-      await this.finish(job, { status: 'succeeded', results, statusCalls });
+      await this.finish(job, { status: 'succeeded', results, statusCalls, usage });
       return;
     }
     // Deleted before the job is marked failed: a crash in between leaves a job that is resumed and reviewed again, never a withheld file on disk.
@@ -335,7 +335,7 @@ export class JobRunner {
   private async finish(
     job: JobRecord,
     outcome:
-      | { status: 'succeeded'; results: JobRecord['results']; statusCalls?: number }
+      | { status: 'succeeded'; results: JobRecord['results']; statusCalls?: number; usage?: UpstreamUsage }
       | { status: 'failed'; error: NormalisedError; statusCalls?: number },
   ): Promise<void> {
     const now = Date.now();
@@ -345,7 +345,7 @@ export class JobRunner {
     // key and attempts since `job`. Null means another path (a cancel) ended the job first.
     const finished =
       outcome.status === 'succeeded'
-        ? await this.deps.store.succeed(job.id, outcome.results, statusCalls, now)
+        ? await this.deps.store.succeed(job.id, outcome.results, statusCalls, now, outcome.usage)
         : await this.deps.store.fail(job.id, outcome.error, statusCalls, now);
     if (finished) this.deps.events.publish({ type: 'finished', jobId: job.id, job: finished });
     this.deps.log.info(

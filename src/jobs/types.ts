@@ -1,6 +1,6 @@
 import type { MediaKind } from '../catalog/types.js';
 import type { GenerationRequest } from '../intent/types.js';
-import type { NormalisedError, OperationRef } from '../providers/types.js';
+import type { NormalisedError, OperationRef, UpstreamUsage } from '../providers/types.js';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -31,6 +31,8 @@ export interface JobRecord {
   /** Set just before the provider's `start` is called; with no operation it marks an interrupted submission. */
   submittedAt: number | null;
   results: JobResult[];
+  /** Token usage the upstream reported for the finished job, if it reports any. */
+  usage: UpstreamUsage | null;
   error: NormalisedError | null;
   /** Instance currently running the job, and until when its claim holds. */
   leaseOwner: string | null;
@@ -119,7 +121,7 @@ export interface JobStore {
    * Terminal transitions; they also release the lease. Each returns the finished job, or null when
    * the job was already terminal (nothing changed: the first outcome stands).
    */
-  succeed(id: string, results: JobResult[], statusCalls: number, now: number): Promise<JobRecord | null>;
+  succeed(id: string, results: JobResult[], statusCalls: number, now: number, usage?: UpstreamUsage): Promise<JobRecord | null>;
   fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<JobRecord | null>;
   cancel(id: string, now: number): Promise<JobRecord | null>;
   /**

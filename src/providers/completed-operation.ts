@@ -1,19 +1,22 @@
 import { UpstreamError } from './errors.js';
-import type { OperationRef, OperationStatus, ProviderOutput } from './types.js';
+import type { OperationRef, OperationStatus, ProviderOutput, UpstreamUsage } from './types.js';
 
 /**
  * A synchronous upstream finishes inside `start`. Its operation is then the finished outputs
  * themselves (storage keys or short-lived URLs, never inline media), so the first status call
  * succeeds without another request upstream — and a resumed job finds them too.
  */
-export function completedOperation(outputs: ProviderOutput[]): OperationRef {
-  return { completed: true, outputs: outputs as never };
+export function completedOperation(outputs: ProviderOutput[], usage?: UpstreamUsage): OperationRef {
+  const operation: OperationRef = { completed: true, outputs: outputs as never };
+  if (usage) operation.usage = usage as never;
+  return operation;
 }
 
 /** The outputs of a completed operation, or undefined when `operation` is still a running task. */
 export function completedStatus(operation: OperationRef): OperationStatus | undefined {
   if (operation.completed !== true) return undefined;
-  return { state: 'succeeded', outputs: operation.outputs as unknown as ProviderOutput[] };
+  const usage = operation.usage as unknown as UpstreamUsage | undefined;
+  return { state: 'succeeded', outputs: operation.outputs as unknown as ProviderOutput[], ...(usage && { usage }) };
 }
 
 /**

@@ -41,6 +41,18 @@ export interface StoredSource {
   bytes?: number;
 }
 
+/**
+ * Token usage as the upstream reported it, in OpenAI's Images shape (what clients of
+ * `/v1/images/*` read). Only upstreams that bill by token report it.
+ */
+export interface UpstreamUsage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  input_tokens_details?: { text_tokens: number; image_tokens: number };
+  output_tokens_details?: { text_tokens: number; image_tokens: number };
+}
+
 export interface ProviderOutput {
   kind: 'image' | 'video';
   contentType: string;
@@ -52,7 +64,7 @@ export interface ProviderOutput {
 
 export type OperationStatus =
   | { state: 'running'; progress?: number; /** hint for the next poll */ retryAfterMs?: number }
-  | { state: 'succeeded'; outputs: ProviderOutput[] }
+  | { state: 'succeeded'; outputs: ProviderOutput[]; usage?: UpstreamUsage }
   | { state: 'failed'; error: NormalisedError };
 
 /** Everything a provider needs that is not part of the request itself. */

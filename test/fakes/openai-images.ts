@@ -61,8 +61,20 @@ export class FakeOpenAiImages extends FakeUpstream {
       body: {
         created: Math.floor(Date.now() / 1000),
         data: Array.from({ length: n }, () => ({ b64_json: image.toString('base64') })),
-        ...(model !== 'dall-e-3' && { output_format: format, size, usage: { input_tokens: 10, output_tokens: 100, total_tokens: 110 } }),
+        ...(model !== 'dall-e-3' && { output_format: format, size, usage: this.usage(String(body.prompt), n, req.form ? [...req.form.getAll('image[]'), ...req.form.getAll('image')].length : 0) }),
       },
+    };
+  }
+
+  /** The ImagesUsage shape: text tokens of the prompt, 65 image tokens per input image, 1056 per output image. */
+  private usage(prompt: string, n: number, inputImages: number) {
+    const text = Math.ceil(prompt.length / 4);
+    const input = text + 65 * inputImages;
+    return {
+      input_tokens: input,
+      output_tokens: 1056 * n,
+      total_tokens: input + 1056 * n,
+      input_tokens_details: { text_tokens: text, image_tokens: 65 * inputImages },
     };
   }
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from '../helpers/database.js';
 import { download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
-import { streamChat } from '../helpers/chat.js';
+import { jobOf, streamChat } from '../helpers/chat.js';
 import { imageInfo, } from '../helpers/media.js';
-import { pngDataUrl } from '../helpers/images.js';
+import { pngBuffer, pngDataUrl } from '../helpers/images.js';
+import { toFile } from 'openai';
 import { FakeOpenAiImages } from '../fakes/openai-images.js';
 
 describe(`OpenAI Images adapter (${databaseLabel})`, () => {
@@ -57,6 +58,20 @@ describe(`OpenAI Images adapter (${databaseLabel})`, () => {
     expect(parts).toHaveLength(2);
     expect((await imageInfo(Buffer.from(await parts[1].arrayBuffer()))).width).toBe(48);
     expect(await imageInfo(await download(firstLink(text)))).toEqual({ format: 'png', width: 1024, height: 1024 });
+  });
+
+  it('passes the token usage OpenAI reports through to /v1/images answers and the job', async () => {
+    const { data: answer, response } = await gw.client.images
+      .edit({ model: 'gpt-image-1', prompt: 'make it night', image: await toFile(await pngBuffer(40, 60), 'day.png', { type: 'image/png' }) })
+      .withResponse();
+    // The fake counts ceil(13/4) = 4 prompt tokens, 65 per input image and 1056 per output image.
+    const expected = { input_tokens: 69, output_tokens: 1056, total_tokens: 1125, input_tokens_details: { text_tokens: 4, image_tokens: 65 } };
+    expect(answer.usage).toEqual(expected);
+    // No ratio asked: the portrait reference keeps the edit portrait.
+    expect(answer.size).toBe('1024x1536');
+    expect(fake.requests.at(-1)!.form!.get('size')).toBe('1024x1536');
+    const job = await jobOf(gw, response.headers.get('x-mediagate-job-id')!);
+    expect(job.upstream.usage).toEqual(expected);
   });
 
   it("reports the upstream's safety refusal as a policy block on the prompt, without retrying", async () => {

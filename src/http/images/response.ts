@@ -31,5 +31,6 @@ export async function toImagesResponse(
     ...(outputFormat !== 'mp4' && { output_format: outputFormat }),
     ...(quality !== undefined && { quality }),
     ...(background !== undefined && { background }),
+    ...(job.usage && { usage: job.usage }),
   };
 }

@@ -83,6 +83,7 @@ export const imagesResponse = z
         output_tokens: z.number().int(),
         total_tokens: z.number().int(),
         input_tokens_details: z.object({ text_tokens: z.number().int(), image_tokens: z.number().int() }).optional(),
+        output_tokens_details: z.object({ text_tokens: z.number().int(), image_tokens: z.number().int() }).optional(),
       })
       .optional()
       .describe('Present when the upstream reports token usage.'),

@@ -63,9 +63,17 @@ export const jobObject = z
     ),
     error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
     upstream: z
-      .looseObject({ channel: z.string().nullable(), submit_attempts: z.number().int(), status_calls: z.number().int() })
+      .looseObject({
+        channel: z.string().nullable(),
+        submit_attempts: z.number().int(),
+        status_calls: z.number().int(),
+        usage: z
+          .looseObject({ input_tokens: z.number().int(), output_tokens: z.number().int(), total_tokens: z.number().int() })
+          .nullable()
+          .describe('Token usage as the upstream reported it (GPT image models); null when it reports none.'),
+      })
       .optional()
-      .describe('Which channel ran the job and how many upstream calls it took.'),
+      .describe('Which channel ran the job, how many upstream calls it took, and what the upstream reported using.'),
     created_at: z.number().int(),
     completed_at: z.number().int().nullable(),
   })

@@ -5,7 +5,7 @@ import { readReferences } from '../reference-data.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
 import { describeOpenAiError } from './errors.js';
 import { editForm, imageFields } from './request.js';
-import { readImages } from './response.js';
+import { readImages, readUsage } from './response.js';
 
 /**
  * OpenAI Images (`/images/generations`, `/images/edits`): synchronous, so `start` does the whole
@@ -26,7 +26,7 @@ export class OpenAiImagesProvider implements Provider {
         ? { path: 'images/edits', form: editForm(req, model, await readReferences(ctx, req.references)) }
         : { path: 'images/generations', json: imageFields(req, model) };
     const reply = await ctx.http.json<Parameters<typeof readImages>[0]>({ ...call, signal: ctx.signal });
-    return completedOperation(await readImages(reply.body, req, ctx));
+    return completedOperation(await readImages(reply.body, req, ctx), readUsage(reply.body));
   }
 
   async status(operation: OperationRef): Promise<OperationStatus> {

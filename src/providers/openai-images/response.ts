@@ -1,10 +1,37 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { UpstreamError } from '../errors.js';
-import type { ProviderContext, ProviderOutput } from '../types.js';
+import type { ProviderContext, ProviderOutput, UpstreamUsage } from '../types.js';
 
 interface ImagesResponse {
   data?: { b64_json?: string; url?: string }[];
   output_format?: string;
+  usage?: unknown;
+}
+
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+
+/** `{text_tokens, image_tokens}` when both are counts; anything else is left out. */
+function tokenDetails(value: unknown): { text_tokens: number; image_tokens: number } | undefined {
+  const v = value as Record<string, unknown> | null | undefined;
+  return v && isCount(v.text_tokens) && isCount(v.image_tokens) ? { text_tokens: v.text_tokens, image_tokens: v.image_tokens } : undefined;
+}
+
+/**
+ * The token usage GPT image models report (dall-e-3 reports none), passed through to our own
+ * `usage`. A malformed one is dropped rather than failing a paid generation.
+ */
+export function readUsage(body: ImagesResponse): UpstreamUsage | undefined {
+  const u = body?.usage as Record<string, unknown> | undefined;
+  if (!u || !isCount(u.input_tokens) || !isCount(u.output_tokens) || !isCount(u.total_tokens)) return undefined;
+  const input = tokenDetails(u.input_tokens_details);
+  const output = tokenDetails(u.output_tokens_details);
+  return {
+    input_tokens: u.input_tokens,
+    output_tokens: u.output_tokens,
+    total_tokens: u.total_tokens,
+    ...(input && { input_tokens_details: input }),
+    ...(output && { output_tokens_details: output }),
+  };
 }
 
 const CONTENT_TYPES: Record<string, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
