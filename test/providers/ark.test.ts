@@ -241,8 +241,10 @@ describe(`Volcengine Ark adapter (${databaseLabel})`, () => {
 
       fake.failure = 'partial_output_sensitive';
       const answer = await gw.client.chat.completions.create({ model: 'doubao-seedream-4-0-250828', messages: [{ role: 'user', content: 'a quiet harbour --n 2' }] });
-      const links = allLinks(answer.choices[0].message.content!);
+      const content = answer.choices[0].message.content!;
+      const links = allLinks(content);
       expect(links).toHaveLength(1);
+      expect(content.startsWith('> ℹ️ doubao-seedream-4-0-250828 made 1 of the 2 images asked for.\n\n![image](')).toBe(true);
       expect(await imageInfo(await download(links[0]))).toEqual({ format: 'png', width: 2048, height: 2048 });
     });
 

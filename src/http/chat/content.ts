@@ -18,6 +18,7 @@ const TEXT = {
     imageDone: (url: string, i: number) => `![image${i > 0 ? ` ${i + 1}` : ''}](${url})`,
     failed: (message: string) => `❌ Generation failed: ${message}`,
     blocked: (message: string) => `🚫 Blocked by content review: ${message}`,
+    fewer: (made: number, asked: number, model: string) => `> ℹ️ ${model} made ${made} of the ${asked} images asked for.\n\n`,
   },
   zh: {
     starting: (r: GenerationRequest) =>
@@ -30,6 +31,7 @@ const TEXT = {
     imageDone: (url: string, i: number) => `![图片${i > 0 ? ` ${i + 1}` : ''}](${url})`,
     failed: (message: string) => `❌ 生成失败：${message}`,
     blocked: (message: string) => `🚫 未通过内容审核：${message}`,
+    fewer: (made: number, asked: number, model: string) => `> ℹ️ ${model} 只生成了 ${made} 张图片（请求 ${asked} 张）。\n\n`,
   },
 } satisfies Record<Language, unknown>;
 
@@ -40,10 +42,17 @@ export const renderProgressLine = (language: Language, progress: number) => TEXT
 /** One short line per value that was snapped to what the model supports. */
 export const renderAdjustments = (r: GenerationRequest) => r.adjustments.map((line) => `> ℹ️ ${line}\n\n`).join('');
 
+/**
+ * The success answer. Upstreams may make fewer images than asked (Gemini answers one image per call
+ * and may not draw; Seedream's group mode stops early) — the answer then says so rather than
+ * leaving the user to count.
+ */
 export function renderResult(job: JobRecord, mediaUrl: (key: string) => string): string {
   const text = TEXT[job.request.language];
   if (job.kind === 'video') return text.videoDone(mediaUrl(job.results[0].key));
-  return job.results.map((result, i) => text.imageDone(mediaUrl(result.key), i)).join('\n\n');
+  const { n, model } = job.request;
+  const shortfall = job.results.length < n ? text.fewer(job.results.length, n, model) : '';
+  return shortfall + job.results.map((result, i) => text.imageDone(mediaUrl(result.key), i)).join('\n\n');
 }
 
 export function renderFailure(language: Language, error: NormalisedError): string {
