@@ -7,6 +7,7 @@ import type { Moderator } from '../moderation/types.js';
 import type { JobEvent, JobEvents } from './events.js';
 import { completedStatus } from '../providers/completed-operation.js';
 import { UpstreamError } from '../providers/errors.js';
+import { conformImageFormat } from './conform-format.js';
 import { persistOutputs } from './persist-outputs.js';
 import { ProgressWriter } from './progress-writer.js';
 import { Submitter } from './submission.js';
@@ -299,6 +300,11 @@ export class JobRunner {
         nextDelay = 1_000 * 2 ** downloadFailures;
         continue;
       }
+      results = await conformImageFormat(results, job.request, {
+        media: this.deps.media,
+        isReferencedElsewhere: (key) => store.isMediaReferenced(key, job.id),
+        warn: (details, message) => this.deps.log.warn({ ...details, jobId: job.id }, message),
+      });
       await this.reviewAndFinish(job, results, progress, statusCalls, status.usage);
       return;
     }

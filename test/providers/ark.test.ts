@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ARK_REQUEST_ID, FakeArk, type ArkFailure } from '../fakes/ark.js';
+import { fakeImage } from '../fakes/media.js';
 import { channelsConfig, FAST_RETRY_ENV } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
 import { allLinks, download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
@@ -80,6 +83,20 @@ describe(`Volcengine Ark adapter (${databaseLabel})`, () => {
       const content = data.choices[0].message.content!;
       expect(content).toMatch(/^!\[image\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.png\)$/);
       expect(await imageInfo(await download(firstLink(content)))).toEqual({ format: 'png', width: 2560, height: 1440 });
+    });
+
+    it('answers in the asked output_format although Seedream makes PNG: converted, the upstream copy not left behind', async () => {
+      const upstreamCopy = `${createHash('sha256').update(await fakeImage(2048, 2048, 'png')).digest('hex')}.png`;
+      const storedFiles = async () => (await readdir(gw.dataDir, { recursive: true })).map((f) => String(f).split('/').at(-1));
+      const sharedBefore = (await storedFiles()).includes(upstreamCopy);
+      const { data: answer } = await gw.client.images
+        .generate({ model: 'doubao-seedream-4-0-250828', prompt: 'a tea house in the rain', output_format: 'webp', response_format: 'url' })
+        .withResponse();
+      expect(answer.output_format).toBe('webp');
+      expect(answer.data![0].url).toMatch(/\.webp$/);
+      expect(await imageInfo(await download(answer.data![0].url!))).toEqual({ format: 'webp', width: 2048, height: 2048 });
+      // The PNG the fake returned was stored, converted, then removed (unless an earlier job shares it).
+      if (!sharedBefore) expect(await storedFiles()).not.toContain(upstreamCopy);
     });
 
     it('Seedream 4.0 makes a set for n > 1 (sequential auto, max_images, the count written into the prompt), streamed', async () => {
