@@ -12,8 +12,14 @@ interface StoredFile {
   expiresAt: number;
 }
 
-/** Recraft's error bodies are undocumented; this fake answers `{code, message}`, a shape seen in clients. */
+/**
+ * Recraft documents two error bodies (recraft.ai/docs/api-reference/error-handling): a wrong or
+ * missing token is a 401 with the plain text `request unauthorized`, an unknown path a 404 with
+ * `404 page not found`. Other refusals are "a non-2xx status, plain text or JSON"; this fake answers
+ * them `{code, message}`, a shape seen in clients.
+ */
 const error = (status: number, code: string, message: string): Reply => ({ status, body: { code, message } });
+const unauthorized: Reply = { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'request unauthorized' };
 
 /**
  * Recraft as documented (shared/reference §8): Bearer auth, synchronous JSON
@@ -35,7 +41,7 @@ export class FakeRecraft extends FakeUpstream {
 
   private async generate(req: RecordedRequest): Promise<Reply> {
     const header = req.headers.authorization ?? '';
-    if (!header.startsWith('Bearer ') || !this.validKeys.includes(header.slice(7))) return error(401, 'not_authenticated', 'Invalid or missing API token');
+    if (!header.startsWith('Bearer ') || !this.validKeys.includes(header.slice(7))) return unauthorized;
     const body = req.json;
     if (!body || typeof body !== 'object') return error(400, 'invalid_request', 'Expected a JSON body');
     if (typeof body.prompt !== 'string' || !body.prompt.trim()) return error(400, 'invalid_prompt', 'prompt is required');

@@ -105,7 +105,9 @@ describe(`Recraft adapter (${databaseLabel})`, () => {
   it('the fake refuses what Recraft refuses: a wrong token, an unlisted size, n over 6, style with style_id', async () => {
     const post = (body: unknown, token = 'recraft-good') =>
       fetch(`${fake.url}/v1/images/generations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await post({ prompt: 'x' }, 'nope')).status).toBe(401);
+    const refused = await post({ prompt: 'x' }, 'nope');
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toBe('request unauthorized');
     expect(await (await post({ prompt: 'x', size: '1000x1000' })).json()).toMatchObject({ code: 'invalid_size' });
     expect(await (await post({ prompt: 'x', n: 7 })).json()).toMatchObject({ code: 'invalid_n' });
     expect(await (await post({ prompt: 'x', style: 'any', style_id: '7b0c1d52-0000-4000-8000-000000000000' })).json()).toMatchObject({ code: 'invalid_style' });
@@ -158,5 +160,26 @@ describe(`Recraft channel options (${databaseLabel})`, () => {
     const job = await jobOf(gw, answer.id);
     expect(job.adjustments).toEqual(['recraftv3 makes PNG or WebP images; using PNG.']);
     expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toEqual({ format: 'png', width: 1365, height: 1024 });
+  });
+
+  it('retires a token Recraft refuses with its plain-text 401 and serves every request with the other', async () => {
+    const twoKeys = await startGateway({
+      ...NO_REVIEW_ENV,
+      ...FAST_RETRY_ENV,
+      ...(await channelsConfig([{ name: 'recraft-two-keys', type: 'recraft', baseUrl: `${fake.url}/v1`, keys: ['recraft-revoked', 'recraft-good'], models: ['recraftv3'] }])),
+    });
+    try {
+      const before = fake.count('POST', GENERATIONS);
+      for (const prompt of ['a lantern', 'a kettle', 'a compass']) {
+        const answer = await twoKeys.client.chat.completions.create({ model: 'recraftv3', messages: [{ role: 'user', content: prompt }] });
+        expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toMatchObject({ format: 'png', width: 1024, height: 1024 });
+      }
+      const tokens = fake.matching('POST', GENERATIONS).slice(before).map((r) => r.headers.authorization);
+      // Round-robin reaches the revoked token once; after its 401 it is out of rotation.
+      expect(tokens.filter((t) => t === 'Bearer recraft-revoked')).toHaveLength(1);
+      expect(tokens.filter((t) => t === 'Bearer recraft-good')).toHaveLength(3);
+    } finally {
+      await twoKeys.close();
+    }
   });
 });

@@ -1,9 +1,10 @@
 import { messageFrom, type ErrorDescriber } from '../http-client.js';
 
 /**
- * Recraft's error body is not documented. Bodies seen in the wild are `{code, message}`, OpenAI's
- * `{error:{code, message}}` (the API is OpenAI-SDK compatible) or FastAPI's `{detail}`, so all are
- * read. Moderation codes are unconfirmed too: a code or message that speaks of NSFW, moderation,
+ * Recraft documents only a wrong token (401, plain text `request unauthorized`) and an unknown path
+ * (404, `404 page not found`); other refusals are "plain text or JSON". Bodies seen in the wild are
+ * `{code, message}`, OpenAI's `{error:{code, message}}` (the API is OpenAI-SDK compatible) or
+ * FastAPI's `{detail}`, so all are read, and plain text is quoted as it is. Moderation codes are unconfirmed too: a code or message that speaks of NSFW, moderation,
  * inappropriate or unsafe content is reported as a policy block on the prompt.
  */
 const POLICY_WORDS = /nsfw|moderat|inappropriate|unsafe|prohibited|content[ _-]?policy|safety/i;
