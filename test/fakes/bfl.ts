@@ -37,7 +37,7 @@ function kontextSize(ratio: string): { width: number; height: number } {
 /**
  * Black Forest Labs as documented (shared/reference §5): the model is the path, `x-key` auth
  * (a wrong or missing key gets 403 `{"detail":"Not authenticated - Invalid Authentication"}`, the
- * body users report), pydantic-style 422 `{detail:[{loc,msg,type}]}` for bad fields (a Kontext
+ * body two independent user reports quote: ComfyUI-FLUX-BFL-API#16, ComfyUI_Flux_1.1_RAW_API#4), pydantic-style 422 `{detail:[{loc,msg,type}]}` for bad fields (a Kontext
  * ratio outside 21:9–9:21, a width that is not a multiple of 32 in 256–1440, …), `{id, polling_url}`
  * answers, `Pending` (with a 0–1 `progress`) turning `Ready` after `taskMs`, and a signed sample
  * link on this server that answers 403 once `sampleTtlMs` has passed since the task became ready.
