@@ -89,14 +89,14 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     for (const link of links) expect(await imageInfo(await download(link))).toEqual({ format: 'png', width: 1728, height: 2368 });
   });
 
-  it('n=2 where one call is refused with 429: the image that was made is returned, nothing is generated twice', async () => {
+  it('n=2 where one call is refused with 429: the image that was made is returned and the shortfall said, nothing is generated twice', async () => {
     fake.injectFaults('POST', GENERATE, [googleError(429, 'Resource has been exhausted (e.g. check quota).')]);
     const before = fake.count('POST', GENERATE);
     const accepted = fake.acceptedImages;
     const data = await gw.client.chat.completions.create({ model: 'nano-banana', messages: [{ role: 'user', content: 'two pears --n 2' }] });
     expect(fake.count('POST', GENERATE) - before).toBe(2);
     expect(fake.acceptedImages - accepted).toBe(1);
-    expect(data.choices[0].message.content).toMatch(/^!\[image\]\(http[^)]+\.png\)$/);
+    expect(data.choices[0].message.content).toMatch(/^> ℹ️ nano-banana made 1 of the 2 images asked for\.\n\n!\[image\]\(http[^)]+\.png\)$/);
   });
 
   it('sora-2 via Veo: 5 s snapped to 4 s with one note, number durationSeconds, synthetic progress, MP4 fetched with the key through the redirect', async () => {
