@@ -179,7 +179,7 @@ export class FakeGemini extends FakeUpstream {
     if (size !== undefined && !['1K', '2K', '4K'].includes(size)) return invalid(`Invalid image size "${size}"; use 1K, 2K or 4K (uppercase K).`);
 
     if (this.mode === 'rate-limited') return this.rateLimited();
-    const usage = { promptTokenCount: 12, totalTokenCount: 12 };
+    const usage = { promptTokenCount: 12, totalTokenCount: 12, promptTokensDetails: [{ modality: 'TEXT', tokenCount: 12 }] };
     if (this.mode === 'prompt-blocked') return { status: 200, body: { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: usage, modelVersion: model } };
     if (this.mode === 'image-safety') {
       return {

@@ -87,6 +87,8 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     expect(links).toHaveLength(2);
     // The 64x64 "thought" draft comes first in the answer; the final 2K image is what is kept.
     for (const link of links) expect(await imageInfo(await download(link))).toEqual({ format: 'png', width: 1728, height: 2368 });
+    // Both calls' usageMetadata (12 prompt + 1290 candidate tokens each), summed in OpenAI's shape.
+    expect((await jobOf(gw, data.id)).upstream.usage).toEqual({ input_tokens: 24, output_tokens: 2580, total_tokens: 2604, input_tokens_details: { text_tokens: 24, image_tokens: 0 } });
   });
 
   it('n=2 where one call is refused with 429: the image that was made is returned and the shortfall said, nothing is generated twice', async () => {

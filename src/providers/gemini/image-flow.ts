@@ -8,6 +8,7 @@ import { adaptImageRequest, generateContentBody } from './image-request.js';
 import { modelPath } from './request-parts.js';
 import { pickImage, type GenerateContentResponse } from './image-response.js';
 import type { GeminiOptions } from './options.js';
+import { sumUsage, type UsageMetadata } from './usage.js';
 
 /**
  * Native image generation is synchronous: `generateContent` answers with the image inline, so the
@@ -25,13 +26,13 @@ export async function generateImages(request: GenerationRequest, ctx: ProviderCo
   const references = await readReferences(ctx, req.references);
   const body = generateContentBody(req, model, references, options);
   const calls = await Promise.allSettled(Array.from({ length: Math.max(1, req.n) }, () => oneImage(body, model, ctx)));
-  const outputs = calls.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
-  if (outputs.length > 0) return completedOperation(outputs);
+  const made = calls.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+  if (made.length > 0) return completedOperation(made.map((m) => m.output), sumUsage(made.map((m) => m.usage)));
   throw mostFinal(calls.map((c) => (c as PromiseRejectedResult).reason));
 }
 
-async function oneImage(body: unknown, model: string, ctx: ProviderContext): Promise<ProviderOutput> {
-  const reply = await ctx.http.json<GenerateContentResponse>({ path: `${modelPath(model)}:generateContent`, json: body, signal: ctx.signal });
+async function oneImage(body: unknown, model: string, ctx: ProviderContext): Promise<{ output: ProviderOutput; usage?: UsageMetadata }> {
+  const reply = await ctx.http.json<GenerateContentResponse & { usageMetadata?: UsageMetadata }>({ path: `${modelPath(model)}:generateContent`, json: body, signal: ctx.signal });
   const image = pickImage(reply.body);
   // The model decides the pixel size (about 1K, or the asked imageSize); report what it made.
   const meta = await sharp(image.data).metadata().catch(() => undefined);
@@ -39,7 +40,7 @@ async function oneImage(body: unknown, model: string, ctx: ProviderContext): Pro
     throw new UpstreamError('rejected', { code: 'upstream_bad_response', message: 'Google Gemini returned image data that is not a readable image.' });
   }
   const source = await ctx.storeOutput(image.data, image.contentType);
-  return { kind: 'image', contentType: image.contentType, source, width: meta.width, height: meta.height };
+  return { output: { kind: 'image', contentType: image.contentType, source, width: meta.width, height: meta.height }, usage: reply.body?.usageMetadata };
 }
 
 /**
