@@ -7,22 +7,29 @@ const CONTENT_TYPES: Record<string, string> = { png: 'image/png', jpeg: 'image/j
 
 export interface ConformDeps {
   media: MediaStore;
-  /** Whether another job still uses a stored file (keys are content hashes, so files are shared). */
-  isReferencedElsewhere(key: string): Promise<boolean>;
   warn(details: Record<string, unknown>, message: string): void;
+}
+
+export interface Conformed {
+  results: JobResult[];
+  /**
+   * Keys of the upstream's copies that were converted. The job's saved operation still names them,
+   * so they may only be removed once the job has ended (a resumed job converts them again).
+   */
+  replaced: string[];
 }
 
 /**
  * Images in the format the user asked for (`output_format`), whatever the upstream made: Seedream
- * and Wan answer JPEG or PNG as they please, and an answer that says `webp` must be a WebP. The
- * upstream's copy is removed unless another job shares it. An image sharp cannot read is kept as
- * the upstream made it (with a warning) rather than failing a paid generation.
+ * and Wan answer JPEG or PNG as they please, and an answer that says `webp` must be a WebP. An
+ * image sharp cannot read is kept as the upstream made it (with a warning) rather than failing a
+ * paid generation.
  */
-export async function conformImageFormat(results: JobResult[], request: GenerationRequest, deps: ConformDeps): Promise<JobResult[]> {
+export async function conformImageFormat(results: JobResult[], request: GenerationRequest, deps: ConformDeps): Promise<Conformed> {
   const wanted = CONTENT_TYPES[request.format];
-  if (request.kind !== 'image' || !wanted) return results;
+  if (request.kind !== 'image' || !wanted) return { results, replaced: [] };
   const conformed: JobResult[] = [];
-  // Identical images (same key) are converted once: the first conversion may remove the original.
+  // Identical images (same key) are converted once.
   const converted = new Map<string, JobResult>();
   for (const result of results) {
     if (result.contentType === wanted || !result.contentType.startsWith('image/')) {
@@ -46,7 +53,6 @@ export async function conformImageFormat(results: JobResult[], request: Generati
     const inFormat = { ...result, key: stored.key, contentType: wanted, bytes: stored.bytes };
     converted.set(result.key, inFormat);
     conformed.push(inFormat);
-    if (!(await deps.isReferencedElsewhere(result.key))) await deps.media.remove(result.key);
   }
-  return conformed;
+  return { results: conformed, replaced: [...converted.keys()] };
 }

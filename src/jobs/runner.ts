@@ -300,14 +300,26 @@ export class JobRunner {
         nextDelay = 1_000 * 2 ** downloadFailures;
         continue;
       }
-      results = await conformImageFormat(results, job.request, {
+      const conformed = await conformImageFormat(results, job.request, {
         media: this.deps.media,
-        isReferencedElsewhere: (key) => store.isMediaReferenced(key, job.id),
         warn: (details, message) => this.deps.log.warn({ ...details, jobId: job.id }, message),
       });
-      await this.reviewAndFinish(job, results, progress, statusCalls, status.usage);
+      await this.reviewAndFinish(job, conformed.results, progress, statusCalls, status.usage);
+      await this.removeReplaced(job.id, conformed.replaced);
       return;
     }
+  }
+
+  /**
+   * The upstream's copies of converted images, once the job has ended (never delivered, and a job
+   * still running after a shutdown mid-review needs them to resume). A copy another job shares stays.
+   */
+  private async removeReplaced(jobId: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const { store, media } = this.deps;
+    const status = await store.statusOf(jobId);
+    if (!status || !TERMINAL_STATUSES.includes(status)) return;
+    for (const key of keys) if (!(await store.isMediaReferenced(key, jobId))) await media.remove(key);
   }
 
   /** Stage 3: results that fail review are deleted and the job fails, after progress passed 90 %. */
