@@ -124,9 +124,7 @@ export class UpstreamHttp {
    * Failures are classified exactly as for fetch.
    */
   private async readViaRequest(call: UpstreamCall): Promise<ReadAnswer> {
-    const { timeoutMs, timeout, signal, headers, method } = this.prepare(call);
-    const body = call.json !== undefined ? JSON.stringify(call.json) : undefined;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const { timeoutMs, timeout, signal, headers, method, jsonBody: body } = this.prepare(call);
     let answer;
     try {
       answer = await request(this.url(call.path), { method, headers, body, signal, maxRedirections: MAX_REDIRECTS });
@@ -145,17 +143,15 @@ export class UpstreamHttp {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...call.headers };
-    const method = call.method ?? (call.json !== undefined || call.form ? 'POST' : 'GET');
-    return { timeoutMs, timeout, signal, headers, method };
+    const jsonBody = call.json !== undefined ? JSON.stringify(call.json) : undefined;
+    if (jsonBody !== undefined) headers['content-type'] = 'application/json';
+    const method = call.method ?? (jsonBody !== undefined || call.form ? 'POST' : 'GET');
+    return { timeoutMs, timeout, signal, headers, method, jsonBody };
   }
 
   private async send(call: UpstreamCall): Promise<{ response: Response; method: string }> {
-    const { timeoutMs, timeout, signal, headers, method } = this.prepare(call);
-    let body: string | FormData | undefined;
-    if (call.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(call.json);
-    } else if (call.form) body = call.form;
+    const { timeoutMs, timeout, signal, headers, method, jsonBody } = this.prepare(call);
+    const body = jsonBody ?? call.form;
     try {
       return { response: await fetch(this.url(call.path), { method, headers, body, signal, redirect: 'follow' }), method };
     } catch (err) {

@@ -70,7 +70,7 @@ export const jobObject = z
         usage: z
           .looseObject({ input_tokens: z.number().int(), output_tokens: z.number().int(), total_tokens: z.number().int() })
           .nullable()
-          .describe('Token usage as the upstream reported it (GPT image models); null when it reports none.'),
+          .describe('Token usage as the upstream reported it (GPT image models, Gemini image models); null when it reports none.'),
       })
       .optional()
       .describe('Which channel ran the job, how many upstream calls it took, and what the upstream reported using.'),

@@ -30,15 +30,13 @@ export function sumUsage(reports: (UsageMetadata | undefined)[]): UpstreamUsage 
   const input = present.reduce((sum, r) => sum + count(r.promptTokenCount), 0);
   const output = present.reduce((sum, r) => sum + count(r.candidatesTokenCount) + count(r.thoughtsTokenCount), 0);
   const total = present.reduce((sum, r) => sum + count(r.totalTokenCount), 0);
-  const withDetails = present.filter((r) => Array.isArray(r.promptTokensDetails));
-  const details =
-    withDetails.length === present.length
-      ? {
-          input_tokens_details: {
-            text_tokens: present.reduce((sum, r) => sum + ofModality(r.promptTokensDetails, 'TEXT'), 0),
-            image_tokens: present.reduce((sum, r) => sum + ofModality(r.promptTokensDetails, 'IMAGE'), 0),
-          },
-        }
-      : {};
+  const details = present.every((r) => Array.isArray(r.promptTokensDetails))
+    ? {
+        input_tokens_details: {
+          text_tokens: present.reduce((sum, r) => sum + ofModality(r.promptTokensDetails, 'TEXT'), 0),
+          image_tokens: present.reduce((sum, r) => sum + ofModality(r.promptTokensDetails, 'IMAGE'), 0),
+        },
+      }
+    : {};
   return { input_tokens: input, output_tokens: output, total_tokens: total, ...details };
 }
