@@ -108,7 +108,7 @@ module.exports = {
     {
       name: 'providers-config-types-only',
       comment:
-        'Providers may read config types but not load config: src/config/load.ts pulls in every module\'s ' +
+        "Providers may read config types but not load config: src/config/load.ts pulls in every module's " +
         'settings, moderation included. Put shared values such as ConfigError in src/config/errors.ts.',
       severity: 'error',
       from: { path: '^src/providers/' },
@@ -127,8 +127,8 @@ module.exports = {
     {
       name: 'config-composes-only',
       comment:
-        'src/config/ builds the settings of every module from its schema: it may import a module\'s ' +
-        'config-*.ts file and types, never a module\'s behaviour (that would load it just to read settings).',
+        "src/config/ builds the settings of every module from its schema: it may import a module's " +
+        "config-*.ts file and types, never a module's behaviour (that would load it just to read settings).",
       severity: 'error',
       from: { path: '^src/config/' },
       to: {
