@@ -6,6 +6,7 @@ import { allLinks, download, firstLink, startGateway, type RunningGateway } from
 import { NO_REVIEW_ENV } from '../helpers/adapter-env.js';
 import { jobOf, streamChat, type ChatBody } from '../helpers/chat.js';
 import { imageInfo } from '../helpers/media.js';
+import { requestsSince } from '../helpers/requests-since.js';
 
 const GENERATIONS = /^\/v1\/images\/generations$/;
 
@@ -60,11 +61,12 @@ describe(`Recraft adapter (${databaseLabel})`, () => {
   });
 
   it("reports Recraft's refusal of the prompt as a policy block, without retrying", async () => {
-    const before = fake.count('POST', GENERATIONS);
+    const sent = requestsSince(fake);
     const err = await gw.client.chat.completions.create({ model: 'recraftv3', messages: [{ role: 'user', content: 'something forbidden' }] }).catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.error).toEqual({ message: 'Recraft: The prompt contains inappropriate content', type: 'invalid_request_error', param: 'prompt', code: 'content_policy_violation' });
-    expect(fake.count('POST', GENERATIONS) - before).toBe(1);
+    expect(sent.count('POST', GENERATIONS)).toBe(1);
+    expect(sent.matching('POST', GENERATIONS)[0].json).toMatchObject({ prompt: 'something forbidden' });
   });
 
   it('fails with result_expired when the image link no longer works', async () => {
