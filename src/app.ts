@@ -8,7 +8,7 @@ import { publicBaseUrl, type Config } from './config/index.js';
 import { openDatabase, SqlApiKeyStore } from './db/index.js';
 import { bootstrapApiKeys, type KeyBootstrapResult } from './http/api-key-bootstrap.js';
 import { ApiKeyAuthenticator } from './http/auth.js';
-import { prepareGeneration } from './http/prepare-generation.js';
+import { prepareGeneration } from './generation/prepare-generation.js';
 import { chatRoutes } from './http/chat/route.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { mediaRoutes } from './http/media-route.js';

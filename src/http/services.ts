@@ -7,7 +7,7 @@ import type { JobRunner } from '../jobs/runner.js';
 import type { JobRecord, JobStore } from '../jobs/types.js';
 import type { MediaStore } from '../storage/types.js';
 import type { SseKeepAlive } from './sse.js';
-import type { GenerationInput, PreparedGeneration } from './prepare-generation.js';
+import type { GenerationInput, PreparedGeneration } from '../generation/prepare-generation.js';
 
 /** What the routes need from the rest of the gateway; built once in `buildApp`. */
 export interface GatewayServices {

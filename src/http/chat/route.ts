@@ -5,7 +5,7 @@ import type { GatewayServices } from '../services.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import { SseStream } from '../sse.js';
 import { parseBody } from '../validation.js';
-import { submitPrepared } from '../submit-prepared.js';
+import { submitPrepared } from '../../generation/submit-prepared.js';
 import { completion, completionChunk, usageChunk, usageFor, type CompletionIdentity } from './completion.js';
 import {
   finishReasonFor,

@@ -10,7 +10,7 @@ import { badRequest } from '../errors.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import type { GatewayServices } from '../services.js';
 import { parseBody } from '../validation.js';
-import { submitPrepared } from '../submit-prepared.js';
+import { submitPrepared } from '../../generation/submit-prepared.js';
 import { readMultipartForm } from './multipart-form.js';
 import { defaultResponseFormat, toImagesResponse } from './response.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, type ImageOptions } from './schemas.js';

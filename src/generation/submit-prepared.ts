@@ -1,6 +1,6 @@
 import type { JobRecord, NewJob } from '../jobs/types.js';
 import type { PreparedGeneration } from './prepare-generation.js';
-import type { GatewayServices } from './services.js';
+import type { GatewayServices } from '../http/services.js';
 
 /** What an endpoint adds to a job beyond the prepared request: idempotency, webhook, remix origin, a request with extras. */
 export type JobExtras = Partial<Pick<NewJob, 'request' | 'idempotencyKey' | 'idempotencyFingerprint' | 'webhookUrl' | 'remixedFrom'>>;

@@ -8,7 +8,7 @@ import type { Moderator } from '../moderation/types.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../http/errors.js';
 
 /** What every create endpoint (chat, images, videos) hands to the pipeline, in its own words mapped to ours. */
 export interface GenerationInput {
