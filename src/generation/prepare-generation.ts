@@ -8,7 +8,7 @@ import type { Moderator } from '../moderation/types.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
-import { ApiError } from '../http/errors.js';
+import { GenerationError } from '../errors/generation-error.js';
 
 /** What every create endpoint (chat, images, videos) hands to the pipeline, in its own words mapped to ours. */
 export interface GenerationInput {
@@ -38,13 +38,11 @@ export interface PrepareDeps {
   moderator: Moderator;
 }
 
-export function modelNotFound(model: string): ApiError {
-  return new ApiError(
-    404,
-    `The model '${model}' does not exist or is not served by this gateway. GET /v1/models lists the models you can use.`,
-    'invalid_request_error',
-    'model',
+export function modelNotFound(model: string): GenerationError {
+  return new GenerationError(
     'model_not_found',
+    `The model '${model}' does not exist or is not served by this gateway. GET /v1/models lists the models you can use.`,
+    'model',
   );
 }
 
