@@ -36,7 +36,7 @@ import { WebhookDeliveryStore } from './webhooks/delivery-store.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { KeyWebhookDefaults } from './webhooks/key-defaults.js';
 import { loadWebhookSecret } from './webhooks/secret.js';
-import { webhookSettingsRoutes } from './webhooks/settings-route.js';
+import { webhookSettingsRoutes } from './http/webhooks/settings-route.js';
 
 export interface Gateway {
   app: FastifyInstance;

@@ -1,7 +1,7 @@
 /**
  * Why the layers below HTTP (generation, intent, references, moderation, idempotency, webhooks,
- * an adapter's request fitting) refuse a request. A closed union, so the HTTP layer's mapping to
- * statuses (src/http/generation-error-response.ts) is checked for exhaustiveness by the compiler.
+ * an adapter's request fitting) refuse a request. A closed union, so the mapping to
+ * statuses (generation-error-response.ts, in the HTTP layer) is checked for exhaustiveness by the compiler.
  */
 export const GENERATION_ERROR_CODES = [
   // The request asks for something the gateway does not serve.

@@ -15,7 +15,7 @@ import { parseBody } from '../validation.js';
 import { submitPrepared } from '../../generation/submit-prepared.js';
 import { findOwnedVideo, notReady } from './owned-video.js';
 import { videoCreateBody, videoRemixBody, type VideoCreateBody } from './schemas.js';
-import { toVideoObject } from './video-object.js';
+import { toVideoObject } from '../../api-objects/video-object.js';
 
 export interface VideoRouteDeps {
   references: Config['references'];
