@@ -6,6 +6,8 @@
 export const GENERATION_ERROR_CODES = [
   // The request asks for something the gateway does not serve.
   'model_not_found',
+  'model_not_image',
+  'model_not_video',
   // A field's value, or the shape of the messages.
   'invalid_value',
   'missing_user_message',

@@ -10,6 +10,8 @@ function statusOf(code: GenerationErrorCode): { status: number; type: ErrorType 
       return { status: 409, type: 'invalid_request_error' };
     case 'moderation_unavailable':
       return { status: 503, type: 'server_error' };
+    case 'model_not_image':
+    case 'model_not_video':
     case 'invalid_value':
     case 'missing_user_message':
     case 'missing_prompt':
