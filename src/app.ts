@@ -8,7 +8,7 @@ import { publicBaseUrl, type Config } from './config/index.js';
 import { openDatabase, SqlApiKeyStore } from './db/index.js';
 import { bootstrapApiKeys, type KeyBootstrapResult } from './http/api-key-bootstrap.js';
 import { ApiKeyAuthenticator } from './http/auth.js';
-import { prepareGeneration } from './http/prepare-generation.js';
+import { GenerationPipeline } from './generation/pipeline.js';
 import { chatRoutes } from './http/chat/route.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { mediaRoutes } from './http/media-route.js';
@@ -25,8 +25,6 @@ import { ChannelRegistry } from './providers/registry.js';
 import { SandboxProvider } from './providers/sandbox/index.js';
 import { LocalMediaStore } from './storage/index.js';
 import { createModerator } from './moderation/index.js';
-import { loadReference } from './intent/references.js';
-import { createJobOnce, readIdempotencyKey } from './jobs/idempotency.js';
 import { imageRoutes } from './http/images/routes.js';
 import { videoRoutes } from './http/videos/routes.js';
 import { VideoThumbnails } from './http/videos/thumbnails.js';
@@ -36,7 +34,7 @@ import { WebhookDeliveryStore } from './webhooks/delivery-store.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { KeyWebhookDefaults } from './webhooks/key-defaults.js';
 import { loadWebhookSecret } from './webhooks/secret.js';
-import { webhookSettingsRoutes } from './webhooks/settings-route.js';
+import { webhookSettingsRoutes } from './http/webhooks/settings-route.js';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -107,25 +105,15 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     runner,
     keepAlive,
     mediaUrl: (key) => `${baseUrl}/media/${key}`,
-    newJobId: () => newJobId(),
     // A deleted job (DELETE /v1/videos/{id}) is gone for every endpoint.
     findJob: async (id) => {
       const job = await jobStore.get(id);
       return job && !job.deletedAt ? job : null;
     },
     servedModels: () => listModels().filter((m) => channels.servesModel(m.id)),
-    prepareGeneration: (input) => prepareGeneration(input, { channels, media, references: config.references, moderator }),
+    generation: new GenerationPipeline({ channels, media, references: config.references, moderator, jobs: jobStore, engine: runner, newJobId }),
     media,
     jobs: jobStore,
-    createJobOnce: (request, fingerprint, create) =>
-      createJobOnce(jobStore, { apiKeyId: request.apiKey.id, key: readIdempotencyKey(request.headers['idempotency-key']), fingerprint }, create),
-    storeReference: (input) =>
-      loadReference(input, {
-        store: media,
-        fetch: { maxBytes: config.references.maxBytes, timeoutMs: config.references.timeoutMs, maxRedirects: config.references.maxRedirects, allowlist: config.references.allowlist },
-        maxPixels: config.references.maxPixels,
-        maxBytes: config.references.maxBytes,
-      }),
   };
   const keyWebhookDefaults = new KeyWebhookDefaults(database.db);
   const webhooks = new WebhookDispatcher({

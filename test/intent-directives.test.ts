@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findModel, type ModelSpec } from '../src/catalog/index.js';
-import { ApiError } from '../src/http/errors.js';
+import { GenerationError } from '../src/errors/generation-error.js';
+import { generationErrorToApiError } from '../src/http/generation-error-response.js';
 import { parsePrompt, resolveGeneration } from '../src/intent/index.js';
 import type { PromptDirectives } from '../src/intent/types.js';
 
@@ -198,9 +199,10 @@ describe('resolveGeneration: snapping to what the model supports', () => {
     } catch (err) {
       thrown = err;
     }
-    expect(thrown).toBeInstanceOf(ApiError);
-    expect((thrown as ApiError).status).toBe(400);
-    expect((thrown as ApiError).toBody()).toEqual({
+    expect(thrown).toBeInstanceOf(GenerationError);
+    const answer = generationErrorToApiError(thrown as GenerationError);
+    expect(answer.status).toBe(400);
+    expect(answer.toBody()).toEqual({
       error: {
         message: 'flux-kontext-dev needs a reference image: add an image_url part to the last user message.',
         type: 'invalid_request_error',
@@ -211,6 +213,13 @@ describe('resolveGeneration: snapping to what the model supports', () => {
   });
 
   it('a prompt that is only directives is a 400 missing_prompt', () => {
-    expect(() => resolve('sora-2', '--ar 16:9 10s')).toThrow(expect.objectContaining({ status: 400, code: 'missing_prompt' }));
+    let thrown: unknown;
+    try {
+      resolve('sora-2', '--ar 16:9 10s');
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(GenerationError);
+    expect(generationErrorToApiError(thrown as GenerationError)).toMatchObject({ status: 400, code: 'missing_prompt' });
   });
 });

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { GenerationError } from '../errors/generation-error.js';
 import { ApiError } from './errors.js';
+import { generationErrorToApiError } from './generation-error-response.js';
 
 /** Maps Fastify's own errors (parsing, limits) to what an OpenAI client expects. */
 function fromFastifyError(err: FastifyError): ApiError | undefined {
@@ -26,7 +28,7 @@ function fromFastifyError(err: FastifyError): ApiError | undefined {
 /** Renders every failure in OpenAI's envelope, in one place. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const apiError = err instanceof ApiError ? err : fromFastifyError(err);
+    const apiError = err instanceof ApiError ? err : err instanceof GenerationError ? generationErrorToApiError(err) : fromFastifyError(err);
     if (apiError) {
       if (apiError.type === 'server_error') request.log.error({ err }, 'request failed');
       return reply.status(apiError.status).send(apiError.toBody());

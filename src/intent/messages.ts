@@ -1,4 +1,4 @@
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../errors/generation-error.js';
 
 export interface UserInput {
   /** Text of the last user message: the prompt, directives included. */

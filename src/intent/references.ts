@@ -1,5 +1,5 @@
 import sharp, { type Metadata } from 'sharp';
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../errors/generation-error.js';
 import { FetchRefusedError, safeFetch, type SafeFetchOptions } from '../net/safe-fetch.js';
 import type { MediaStore } from '../storage/types.js';
 import type { StoredReference } from './types.js';

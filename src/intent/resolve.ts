@@ -1,5 +1,5 @@
 import type { ModelSpec, OutputFormat } from '../catalog/types.js';
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../errors/generation-error.js';
 import type { ExplicitFields, GenerationRequest, Language, ParsedPrompt, StoredReference } from './types.js';
 
 /** The one-line notes a response carries when a value was changed to one the model supports. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ApiError, badRequest } from '../http/errors.js';
+import { badRequest, GenerationError } from '../errors/generation-error.js';
 import type { JobRecord, JobStore } from './types.js';
 
 /** What a job carries when its request had an Idempotency-Key; stored by `JobStore.create`. */
@@ -42,13 +42,11 @@ export function requestFingerprint(endpoint: string, content: unknown): string {
   return createHash('sha256').update(`${endpoint}\n${canonicalJson(content)}`).digest('hex');
 }
 
-function conflict(): ApiError {
-  return new ApiError(
-    409,
-    'This Idempotency-Key was already used with a different request (another endpoint or body). Send a new key for a new request.',
-    'invalid_request_error',
-    'Idempotency-Key',
+function conflict(): GenerationError {
+  return new GenerationError(
     'idempotency_key_reused',
+    'This Idempotency-Key was already used with a different request (another endpoint or body). Send a new key for a new request.',
+    'Idempotency-Key',
   );
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ModelSpec } from '../catalog/types.js';
-import { ApiError } from '../http/errors.js';
+import { GenerationError } from '../errors/generation-error.js';
 import type { GenerationRequest } from '../intent/types.js';
 import type { JobRecord, JobResult } from '../jobs/types.js';
 import type { MediaStore } from '../storage/types.js';
@@ -28,8 +28,7 @@ export interface GatewayModeratorDeps {
 /** Duration assumed for a video whose length nobody recorded, to space the sampled frames. */
 const FALLBACK_VIDEO_SECONDS = 5;
 
-const unavailable = (what: string) =>
-  new ApiError(503, `The gateway's content review is unavailable (${what}); please retry shortly.`, 'server_error', null, 'moderation_unavailable');
+const unavailable = (what: string) => new GenerationError('moderation_unavailable', `The gateway's content review is unavailable (${what}); please retry shortly.`);
 
 /**
  * The gateway's own three-stage review (README "Moderation"): reference images (a local face

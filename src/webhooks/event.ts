@@ -1,5 +1,5 @@
-import { toJobObject } from '../http/jobs-route.js';
-import { toVideoObject } from '../http/videos/video-object.js';
+import { toJobObject } from '../api-objects/job-object.js';
+import { toVideoObject } from '../api-objects/video-object.js';
 import type { JobRecord } from '../jobs/types.js';
 
 export type WebhookEventType = 'video.completed' | 'video.failed' | 'image.completed' | 'image.failed';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../errors/generation-error.js';
 import { isBlockedAddress, matchesAllowlist } from '../net/ip-policy.js';
 
 /**

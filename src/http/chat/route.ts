@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requestFingerprint } from '../../jobs/idempotency.js';
 import type { JobRecord } from '../../jobs/types.js';
 import type { GatewayServices } from '../services.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import { SseStream } from '../sse.js';
 import { parseBody } from '../validation.js';
-import { submitPrepared } from '../submit-prepared.js';
+import { idempotencyOf } from '../idempotency.js';
 import { completion, completionChunk, usageChunk, usageFor, type CompletionIdentity } from './completion.js';
 import {
   finishReasonFor,
@@ -24,9 +23,10 @@ export async function chatRoutes(app: FastifyInstance, services: GatewayServices
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseBody(chatCompletionBody, request.body);
     // A retry with the same Idempotency-Key follows the job the first attempt created.
-    const { job, replayed } = await services.createJobOnce(request, requestFingerprint('POST /v1/chat/completions', request.body), async (idempotency) => {
-      const prepared = await services.prepareGeneration(chatToGenerationInput(body));
-      return submitPrepared(services, request.apiKey.id, prepared, idempotency);
+    const { job, replayed } = await services.generation.create({
+      apiKeyId: request.apiKey.id,
+      idempotency: idempotencyOf(request, 'POST /v1/chat/completions', request.body),
+      input: chatToGenerationInput(body),
     });
     const who: CompletionIdentity = { id: `chatcmpl-${job.id}`, created: Math.floor(job.createdAt / 1000), model: body.model };
     const headers: Record<string, string> = { 'x-mediagate-channel': job.channel ?? '', 'x-mediagate-job-id': job.id };

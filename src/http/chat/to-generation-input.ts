@@ -1,6 +1,6 @@
 import { extractUserInput } from '../../intent/index.js';
 import type { ExplicitFields } from '../../intent/types.js';
-import type { GenerationInput } from '../prepare-generation.js';
+import type { GenerationInput } from '../../generation/prepare-generation.js';
 import type { ChatCompletionBody } from './schema.js';
 
 function explicitFields(body: ChatCompletionBody): ExplicitFields {

@@ -3,14 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findModel } from '../../catalog/index.js';
 import type { Config } from '../../config/index.js';
 import type { ReferenceInput } from '../../intent/references.js';
-import type { ExplicitFields, StoredReference } from '../../intent/types.js';
-import { requestFingerprint } from '../../jobs/idempotency.js';
+import type { ExplicitFields } from '../../intent/types.js';
 import { checkWebhookUrl } from '../../webhooks/url-policy.js';
 import { badRequest } from '../errors.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import type { GatewayServices } from '../services.js';
 import { parseBody } from '../validation.js';
-import { submitPrepared } from '../submit-prepared.js';
+import { idempotencyOf } from '../idempotency.js';
 import { readMultipartForm } from './multipart-form.js';
 import { defaultResponseFormat, toImagesResponse } from './response.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, type ImageOptions } from './schemas.js';
@@ -65,33 +64,17 @@ function checkCall(call: ImageCall): void {
   }
 }
 
-/** OpenAI: the mask is a PNG with the first image's dimensions. */
-function checkMask(mask: StoredReference, first: StoredReference | undefined): void {
-  if (mask.contentType !== 'image/png') throw badRequest('mask must be a PNG image (its transparent pixels mark the area to edit).', 'mask', 'invalid_image');
-  if (first && (mask.width !== first.width || mask.height !== first.height)) {
-    throw badRequest(`mask is ${mask.width}x${mask.height} but the first image is ${first.width}x${first.height}; they must match.`, 'mask', 'invalid_image');
-  }
-}
-
 async function runImageCall(services: GatewayServices, deps: ImageRouteDeps, request: FastifyRequest, reply: FastifyReply, call: ImageCall) {
   checkCall(call);
   const { options } = call;
   const webhookUrl = options.webhook_url ? checkWebhookUrl(options.webhook_url, deps.references.allowlist) : undefined;
-  const fingerprint = requestFingerprint(call.endpoint, call.fingerprintContent);
-  const { job, replayed } = await services.createJobOnce(request, fingerprint, async (idempotency) => {
-    const prepared = await services.prepareGeneration({
-      model: options.model ?? 'gpt-image-1',
-      text: options.prompt,
-      references: call.references,
-      explicit: explicitOf(options),
-    });
-    const mask = call.mask && (await services.storeReference(call.mask));
-    if (mask) checkMask(mask, prepared.request.references[0]);
-    return submitPrepared(services, request.apiKey.id, prepared, {
-      request: { ...prepared.request, ...(options.background && { background: options.background }), ...(mask && { mask }) },
-      ...(webhookUrl !== undefined && { webhookUrl }),
-      ...idempotency,
-    });
+  const { job, replayed } = await services.generation.create({
+    apiKeyId: request.apiKey.id,
+    idempotency: idempotencyOf(request, call.endpoint, call.fingerprintContent),
+    input: { model: options.model ?? 'gpt-image-1', text: options.prompt, references: call.references, explicit: explicitOf(options), kind: 'image' },
+    ...(call.mask && { mask: call.mask }),
+    ...(options.background && { background: options.background }),
+    ...(webhookUrl !== undefined && { webhookUrl }),
   });
 
   // The job belongs to the gateway, not the connection: a client that gives up leaves it running.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { chatCompletionBody } from '../chat/schema.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse } from '../images/schemas.js';
 import { videoCreateBody, videoDeleted, videoList, videoRemixBody } from '../videos/schemas.js';
-import { videoObject } from '../videos/video-object.js';
+import { videoObject } from '../../api-objects/video-object.js';
 import { webhookDefaultBody, webhookDefaultObject, webhookEventSchema } from '../../webhooks/schemas.js';
 import { OPERATIONS, type OperationSpec } from './operations.js';
 import { chatCompletion, errorResponse, healthResponse, jobObject, modelList, modelObject } from './response-schemas.js';

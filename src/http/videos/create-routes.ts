@@ -1,21 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findModel } from '../../catalog/index.js';
 import type { Config } from '../../config/index.js';
 import { parsePrompt } from '../../intent/index.js';
 import type { ReferenceInput } from '../../intent/references.js';
 import type { ExplicitFields } from '../../intent/types.js';
-import { requestFingerprint } from '../../jobs/idempotency.js';
 import type { JobRecord } from '../../jobs/types.js';
 import { checkWebhookUrl } from '../../webhooks/url-policy.js';
 import { badRequest } from '../errors.js';
 import { readMultipartForm, type FormFile } from '../images/multipart-form.js';
-import type { GenerationInput } from '../prepare-generation.js';
+import type { GenerationOrder } from '../../generation/pipeline.js';
+import type { GenerationInput } from '../../generation/prepare-generation.js';
+import { idempotencyOf } from '../idempotency.js';
 import type { GatewayServices } from '../services.js';
 import { parseBody } from '../validation.js';
-import { submitPrepared } from '../submit-prepared.js';
 import { findOwnedVideo, notReady } from './owned-video.js';
 import { videoCreateBody, videoRemixBody, type VideoCreateBody } from './schemas.js';
-import { toVideoObject } from './video-object.js';
+import { toVideoObject } from '../../api-objects/video-object.js';
 
 export interface VideoRouteDeps {
   references: Config['references'];
@@ -60,31 +59,9 @@ function explicitOf(body: VideoCreateBody): ExplicitFields {
   return explicit;
 }
 
-function assertVideoModel(model: string): void {
-  const spec = findModel(model);
-  if (spec && spec.kind !== 'video') {
-    throw badRequest(`${spec.id} makes images, not videos: use POST /v1/images/generations, or a video model such as sora-2.`, 'model', 'model_not_video');
-  }
-}
-
 /** Creates the job (once per Idempotency-Key) and answers with its Video object. */
-async function startVideo(
-  services: GatewayServices,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  fingerprint: string,
-  build: () => Promise<{ input: GenerationInput; webhookUrl?: string; remixedFrom?: string }>,
-) {
-  const { job, replayed } = await services.createJobOnce(request, fingerprint, async (idempotency) => {
-    const { input, webhookUrl, remixedFrom } = await build();
-    assertVideoModel(input.model);
-    const prepared = await services.prepareGeneration(input);
-    return submitPrepared(services, request.apiKey.id, prepared, {
-      ...(webhookUrl !== undefined && { webhookUrl }),
-      ...(remixedFrom !== undefined && { remixedFrom }),
-      ...idempotency,
-    });
-  });
+async function startVideo(services: GatewayServices, request: FastifyRequest, reply: FastifyReply, order: Omit<GenerationOrder, 'apiKeyId'>) {
+  const { job, replayed } = await services.generation.create({ apiKeyId: request.apiKey.id, ...order });
   reply.headers({ 'x-mediagate-job-id': job.id, 'x-mediagate-channel': job.channel ?? '', ...(replayed && { 'idempotent-replayed': 'true' }) });
   return toVideoObject(job);
 }
@@ -95,10 +72,11 @@ export async function videoCreateRoutes(app: FastifyInstance, services: GatewayS
     const { raw, fingerprintContent, upload } = await readBody(request, deps);
     const body = parseBody(videoCreateBody, raw);
     const webhookUrl = body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
-    return startVideo(services, request, reply, requestFingerprint('POST /v1/videos', fingerprintContent), async () => ({
-      input: { model: body.model ?? 'sora-2', text: body.prompt, references: referencesOf(body, upload), explicit: explicitOf(body) },
-      webhookUrl,
-    }));
+    return startVideo(services, request, reply, {
+      idempotency: idempotencyOf(request, 'POST /v1/videos', fingerprintContent),
+      input: { model: body.model ?? 'sora-2', text: body.prompt, references: referencesOf(body, upload), explicit: explicitOf(body), kind: 'video' },
+      ...(webhookUrl !== undefined && { webhookUrl }),
+    });
   });
 
   app.post<{ Params: { video_id: string } }>('/v1/videos/:video_id/remix', async (request, reply) => {
@@ -106,11 +84,12 @@ export async function videoCreateRoutes(app: FastifyInstance, services: GatewayS
     const body = parseBody(videoRemixBody, raw);
     const webhookUrl = body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
     const original = await findOwnedVideo(services, request, request.params.video_id);
-    return startVideo(services, request, reply, requestFingerprint(`POST /v1/videos/${original.id}/remix`, fingerprintContent), async () => ({
+    return startVideo(services, request, reply, {
+      idempotency: idempotencyOf(request, `POST /v1/videos/${original.id}/remix`, fingerprintContent),
       input: await remixInput(services, original, request.params.video_id, body.prompt),
-      webhookUrl,
       remixedFrom: original.id,
-    }));
+      ...(webhookUrl !== undefined && { webhookUrl }),
+    });
   });
 }
 

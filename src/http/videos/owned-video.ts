@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { JobRecord } from '../../jobs/types.js';
 import { ApiError } from '../errors.js';
 import type { GatewayServices } from '../services.js';
-import { jobIdFromVideoId } from './ids.js';
+import { jobIdFromVideoId } from '../../api-objects/video-ids.js';
 
 export function videoNotFound(id: string): ApiError {
   return new ApiError(404, `No video found with id '${id.slice(0, 128)}'.`, 'invalid_request_error', 'video_id', 'video_not_found');

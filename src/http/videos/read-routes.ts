@@ -5,11 +5,11 @@ import { ApiError, badRequest } from '../errors.js';
 import type { GatewayServices } from '../services.js';
 import { parseBody } from '../validation.js';
 import { deleteJobMedia } from './delete-media.js';
-import { jobIdFromVideoId, toVideoId } from './ids.js';
+import { jobIdFromVideoId, toVideoId } from '../../api-objects/video-ids.js';
 import { findOwnedVideo, notReady, videoNotFound } from './owned-video.js';
 import { videoContentQuery, videoListQuery } from './schemas.js';
 import type { VideoThumbnails } from './thumbnails.js';
-import { toVideoObject } from './video-object.js';
+import { toVideoObject } from '../../api-objects/video-object.js';
 
 const DEFAULT_PAGE = 20;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { webhookUrlField } from '../../webhooks/schemas.js';
-import { videoObject } from './video-object.js';
+import { videoObject } from '../../api-objects/video-object.js';
 
 /*
  * Request bodies of the Videos API, as OpenAI defines them (plus mediagate extras). The same

@@ -1,4 +1,4 @@
-import { badRequest } from '../../http/errors.js';
+import { badRequest } from '../../errors/generation-error.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { completedOperation, completedStatus } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { parseBody } from '../http/validation.js';
-import type { KeyWebhookDefaults } from './key-defaults.js';
-import { webhookDefaultBody } from './schemas.js';
-import { checkWebhookUrl } from './url-policy.js';
+import { parseBody } from '../validation.js';
+import type { KeyWebhookDefaults } from '../../webhooks/key-defaults.js';
+import { webhookDefaultBody } from '../../webhooks/schemas.js';
+import { checkWebhookUrl } from '../../webhooks/url-policy.js';
 
 /**
  * `GET|PUT /v1/webhooks/default`: an API key sets the webhook its jobs report to when a request

@@ -1,14 +1,14 @@
 import { findModel } from '../catalog/index.js';
-import type { ModelSpec } from '../catalog/types.js';
+import type { MediaKind, ModelSpec } from '../catalog/types.js';
 import type { Config } from '../config/index.js';
 import { checkReferenceCount, parsePrompt, resolveGeneration } from '../intent/index.js';
-import { loadReferences, type ReferenceInput } from '../intent/references.js';
+import { loadReferences, type ReferenceDeps, type ReferenceInput } from '../intent/references.js';
 import type { ExplicitFields, GenerationRequest } from '../intent/types.js';
 import type { Moderator } from '../moderation/types.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
-import { ApiError } from './errors.js';
+import { GenerationError } from '../errors/generation-error.js';
 
 /** What every create endpoint (chat, images, videos) hands to the pipeline, in its own words mapped to ours. */
 export interface GenerationInput {
@@ -18,6 +18,8 @@ export interface GenerationInput {
   text: string;
   references: ReferenceInput[];
   explicit: ExplicitFields;
+  /** What the entry point makes (the Videos API only videos); absent when any model will do (chat). */
+  kind?: MediaKind;
 }
 
 export interface PreparedGeneration {
@@ -38,14 +40,25 @@ export interface PrepareDeps {
   moderator: Moderator;
 }
 
-export function modelNotFound(model: string): ApiError {
-  return new ApiError(
-    404,
-    `The model '${model}' does not exist or is not served by this gateway. GET /v1/models lists the models you can use.`,
-    'invalid_request_error',
-    'model',
+/** The configured limits every reference image (and edit mask) is fetched, decoded and stored under. */
+export function referenceDeps(deps: Pick<PrepareDeps, 'media' | 'references'>): ReferenceDeps {
+  const { maxBytes, timeoutMs, maxRedirects, allowlist, maxPixels } = deps.references;
+  return { store: deps.media, fetch: { maxBytes, timeoutMs, maxRedirects, allowlist }, maxPixels, maxBytes };
+}
+
+export function modelNotFound(model: string): GenerationError {
+  return new GenerationError(
     'model_not_found',
+    `The model '${model}' does not exist or is not served by this gateway. GET /v1/models lists the models you can use.`,
+    'model',
   );
+}
+
+/** A model of the other kind, named before anything is fetched; the message points to the endpoint that makes it. */
+function wrongKind(spec: ModelSpec, wanted: MediaKind): GenerationError {
+  return wanted === 'video'
+    ? new GenerationError('model_not_video', `${spec.id} makes images, not videos: use POST /v1/images/generations, or a video model such as sora-2.`, 'model')
+    : new GenerationError('model_not_image', `${spec.id} makes videos: use POST /v1/videos, or an image model such as gpt-image-1.`, 'model');
 }
 
 /**
@@ -54,23 +67,14 @@ export function modelNotFound(model: string): ApiError {
  */
 export async function prepareGeneration(input: GenerationInput, deps: PrepareDeps): Promise<PreparedGeneration> {
   const spec = findModel(input.model);
+  if (spec && input.kind && spec.kind !== input.kind) throw wrongKind(spec, input.kind);
   const route = spec && deps.channels.route(spec.id);
   if (!spec || !route) throw modelNotFound(input.model);
   const parsed = parsePrompt(input.text);
   checkReferenceCount(spec, input.references.length);
   // A model that takes no references does not get them fetched at all.
   const wanted = spec.references === 'none' ? [] : input.references;
-  const references = await loadReferences(wanted, {
-    store: deps.media,
-    fetch: {
-      maxBytes: deps.references.maxBytes,
-      timeoutMs: deps.references.timeoutMs,
-      maxRedirects: deps.references.maxRedirects,
-      allowlist: deps.references.allowlist,
-    },
-    maxPixels: deps.references.maxPixels,
-    maxBytes: deps.references.maxBytes,
-  });
+  const references = await loadReferences(wanted, referenceDeps(deps));
   const resolved = resolveGeneration(spec, parsed, input.explicit, references, input.references.length);
   const request = route.channel.provider.adapt?.(resolved, route.upstreamModel) ?? resolved;
   const block = await deps.moderator.checkRequest(spec, request);

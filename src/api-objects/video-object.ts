@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { JobRecord } from '../../jobs/types.js';
-import { toVideoId } from './ids.js';
+import type { JobRecord } from '../jobs/types.js';
+import { toVideoId } from './video-ids.js';
 
 /** OpenAI's Video object, field for field; also the response schema in /openapi.json. */
 export const videoObject = z

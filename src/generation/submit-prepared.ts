@@ -1,15 +1,25 @@
 import type { JobRecord, NewJob } from '../jobs/types.js';
+import type { NormalisedError } from '../providers/types.js';
 import type { PreparedGeneration } from './prepare-generation.js';
-import type { GatewayServices } from './services.js';
 
 /** What an endpoint adds to a job beyond the prepared request: idempotency, webhook, remix origin, a request with extras. */
 export type JobExtras = Partial<Pick<NewJob, 'request' | 'idempotencyKey' | 'idempotencyFingerprint' | 'webhookUrl' | 'remixedFrom'>>;
 
+/** The part of the job engine the pipeline hands a job to; the engine never calls back. */
+export interface JobEngine {
+  submit(newJob: NewJob, rejection?: NormalisedError): Promise<JobRecord>;
+}
+
+export interface JobCreationDeps {
+  engine: JobEngine;
+  newJobId(): string;
+}
+
 /** Records the prepared generation as a job of this API key and starts it (or records its rejection). */
-export function submitPrepared(services: GatewayServices, apiKeyId: string, prepared: PreparedGeneration, extras: JobExtras = {}): Promise<JobRecord> {
-  return services.runner.submit(
+export function submitPrepared(deps: JobCreationDeps, apiKeyId: string, prepared: PreparedGeneration, extras: JobExtras = {}): Promise<JobRecord> {
+  return deps.engine.submit(
     {
-      id: services.newJobId(),
+      id: deps.newJobId(),
       apiKeyId,
       model: prepared.spec.id,
       kind: prepared.spec.kind,

@@ -1,0 +1,70 @@
+import { badRequest } from '../errors/generation-error.js';
+import { loadReference, type ReferenceInput } from '../intent/references.js';
+import type { GenerationRequest, StoredReference } from '../intent/types.js';
+import { createJobOnce, type CreatedJob, type IdempotencyTag } from '../jobs/idempotency.js';
+import type { JobRecord, JobStore } from '../jobs/types.js';
+import { prepareGeneration, referenceDeps, type GenerationInput, type PrepareDeps } from './prepare-generation.js';
+import { submitPrepared, type JobCreationDeps } from './submit-prepared.js';
+
+/** One create request from any entry point: what to generate, and what the job carries besides. */
+export interface GenerationOrder {
+  apiKeyId: string;
+  input: GenerationInput;
+  /**
+   * The request's Idempotency-Key (already validated; undefined when it sent none) and what the
+   * request was, so a retry gets the job back and a different request with the key is refused.
+   */
+  idempotency?: { key: string | undefined; fingerprint: string };
+  /** Images API edit mask: stored with the reference limits, and the size of the first reference. */
+  mask?: ReferenceInput;
+  /** Images API `background`. */
+  background?: string;
+  webhookUrl?: string;
+  /** Job id of the video this one remixes. */
+  remixedFrom?: string;
+}
+
+export interface PipelineDeps extends PrepareDeps, JobCreationDeps {
+  jobs: Pick<JobStore, 'findByIdempotencyKey'>;
+}
+
+/** OpenAI: the mask is a PNG with the first image's dimensions. */
+function checkMask(mask: StoredReference, first: StoredReference | undefined): void {
+  if (mask.contentType !== 'image/png') throw badRequest('mask must be a PNG image (its transparent pixels mark the area to edit).', 'mask', 'invalid_image');
+  if (first && (mask.width !== first.width || mask.height !== first.height)) {
+    throw badRequest(`mask is ${mask.width}x${mask.height} but the first image is ${first.width}x${first.height}; they must match.`, 'mask', 'invalid_image');
+  }
+}
+
+/**
+ * The one way a request becomes a job: idempotency → catalog → intent → references → moderation →
+ * routing → job creation. Every entry point (chat, images, videos, and later ones) calls `create`;
+ * the job engine only receives the finished job and never calls back.
+ */
+export class GenerationPipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  /** Creates the order's job, or returns the one its Idempotency-Key already created (nothing is fetched, reviewed or submitted again). */
+  create(order: GenerationOrder): Promise<CreatedJob> {
+    const { key, fingerprint = '' } = order.idempotency ?? {};
+    return createJobOnce(this.deps.jobs, { apiKeyId: order.apiKeyId, key, fingerprint }, (tag) => this.createJob(order, tag));
+  }
+
+  private async createJob(order: GenerationOrder, tag: IdempotencyTag | undefined): Promise<JobRecord> {
+    const prepared = await prepareGeneration(order.input, this.deps);
+    const request = await this.withImageOptions(prepared.request, order);
+    return submitPrepared(this.deps, order.apiKeyId, prepared, {
+      ...(request !== prepared.request && { request }),
+      ...(order.webhookUrl !== undefined && { webhookUrl: order.webhookUrl }),
+      ...(order.remixedFrom !== undefined && { remixedFrom: order.remixedFrom }),
+      ...tag,
+    });
+  }
+
+  private async withImageOptions(request: GenerationRequest, order: GenerationOrder): Promise<GenerationRequest> {
+    const mask = order.mask && (await loadReference(order.mask, referenceDeps(this.deps)));
+    if (mask) checkMask(mask, request.references[0]);
+    if (!mask && !order.background) return request;
+    return { ...request, ...(order.background && { background: order.background }), ...(mask && { mask }) };
+  }
+}
