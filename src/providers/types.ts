@@ -60,6 +60,11 @@ export interface ProviderOutput {
   width?: number;
   height?: number;
   seconds?: number;
+  /**
+   * When the upstream's link stops serving the result (unix ms), where the upstream says so. Until
+   * then a failed download is retried; signed links' own expiry is read from the URL when absent.
+   */
+  expiresAt?: number;
 }
 
 export type OperationStatus =
