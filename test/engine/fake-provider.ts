@@ -29,6 +29,8 @@ export class FakeProvider implements Provider {
   readonly starts: StartCall[] = [];
   readonly statusCalls: OperationRef[] = [];
   readonly cancels: OperationRef[] = [];
+  /** The Authorization each cancel was sent with. */
+  readonly cancelKeys: (string | undefined)[] = [];
   onStart: (request: GenerationRequest, ctx: ProviderContext, call: number) => Promise<OperationRef> = async (_r, _c, call) => ({ id: `task_${call}` });
   onStatus: (operation: OperationRef, call: number) => Promise<OperationStatus> = async () => succeededWithBytes();
   /** When set, `adapt` notes the channel it fitted the request to. */
@@ -55,8 +57,9 @@ export class FakeProvider implements Provider {
     return this.onStatus(operation, this.statusCalls.length);
   }
 
-  async cancel(operation: OperationRef): Promise<void> {
+  async cancel(operation: OperationRef, ctx: ProviderContext): Promise<void> {
     this.cancels.push(operation);
+    this.cancelKeys.push(ctx.http.authHeaders.authorization);
   }
 
   pollIntervalMs(): number {
