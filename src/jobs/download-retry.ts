@@ -12,13 +12,16 @@ export class DownloadRetry {
 
   constructor(private readonly settings: { resultRetryMs: number; resultRetryBackoffMs: number }) {}
 
-  /** After a failed try: the wait before the next one, or undefined when the time allowed is spent. */
+  /**
+   * After a failed try: the wait before the next one, or undefined when the time allowed is spent.
+   * The last wait is cut short so that a try falls at the end of the time allowed.
+   */
   failed(now = Date.now()): number | undefined {
     this.failures++;
     this.failingSince ??= now;
-    const wait = Math.min(MAX_WAIT_MS, this.settings.resultRetryBackoffMs * 2 ** (this.failures - 1));
-    if (now + wait - this.failingSince > this.settings.resultRetryMs) return undefined;
-    return wait;
+    const left = this.settings.resultRetryMs - (now - this.failingSince);
+    if (left <= 0) return undefined;
+    return Math.min(left, MAX_WAIT_MS, this.settings.resultRetryBackoffMs * 2 ** (this.failures - 1));
   }
 
   get consecutiveFailures(): number {
