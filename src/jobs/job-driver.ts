@@ -111,6 +111,8 @@ export class JobDriver {
       }
 
       if (status.state === 'running') {
+        // An upstream that takes back a success gets no exemption from the deadline.
+        outputsReady = false;
         if (status.retryAfterMs !== undefined) nextDelay = status.retryAfterMs;
         const reported = Math.min(99, Math.max(0, Math.floor(status.progress ?? progress)));
         if (reported > progress) {
