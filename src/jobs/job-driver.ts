@@ -13,6 +13,7 @@ import { abortableSleep } from './sleep.js';
 import type { SubmittedTask, Submitter } from './submission.js';
 import type { JobRecord, JobStore } from './types.js';
 import { TERMINAL_STATUSES } from './types.js';
+import { loggableError } from './loggable-error.js';
 
 export interface JobDriverDeps {
   store: JobStore;
@@ -31,8 +32,6 @@ const MAX_CONSECUTIVE_POLL_ERRORS = 10;
 /** How often a polled job's status is read again, to notice a cancel made elsewhere. */
 const STATE_RECHECK_MS = 30_000;
 
-/** An error as a log line can carry it: never the request that holds a key. */
-const describe = (err: unknown) => (err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) });
 
 /**
  * A synchronous upstream finished inside `start`: its outputs are already in hand (and paid for).
@@ -100,7 +99,7 @@ export class JobDriver {
         // The upstream answered that this task cannot go on (gone, refused): that is the outcome.
         if (err instanceof UpstreamError && err.failure === 'rejected') return fail(err.normalised);
         consecutiveErrors++;
-        log.warn({ err: describe(err), jobId: job.id, consecutiveErrors }, 'status call failed; will retry');
+        log.warn({ err: loggableError(err), jobId: job.id, consecutiveErrors }, 'status call failed; will retry');
         if (consecutiveErrors >= MAX_CONSECUTIVE_POLL_ERRORS) {
           const last = err instanceof UpstreamError ? ` The last answer: ${err.normalised.message}` : '';
           return fail({ code: 'upstream_unreachable', message: `${consecutiveErrors} status checks in a row failed.${last}` });

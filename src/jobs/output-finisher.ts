@@ -9,6 +9,7 @@ import { internalError, type JobSettler } from './job-settler.js';
 import { persistOutputs } from './persist-outputs.js';
 import type { JobRecord, JobResult, JobStore } from './types.js';
 import { TERMINAL_STATUSES } from './types.js';
+import { loggableError } from './loggable-error.js';
 
 export interface OutputFinisherDeps {
   store: JobStore;
@@ -25,8 +26,6 @@ export interface OutputFinisherDeps {
 /** Progress shown while the results are being reviewed: a blocked result fails after passing 90 %. */
 const REVIEW_PROGRESS = 95;
 
-/** An error as a log line can carry it: never the request that holds a key. */
-const describe = (err: unknown) => (err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) });
 
 /** Takes a finished task's outputs to the job's end: stored, in the format asked for, reviewed, settled. */
 export class OutputFinisher {
@@ -59,7 +58,7 @@ export class OutputFinisher {
       // Shutting down: the job stays running and the next instance reviews it again.
       if (this.deps.stopping()) return;
       // Unreviewed results are never handed out.
-      log.error({ err: describe(err), jobId: job.id }, 'output review failed; results withheld');
+      log.error({ err: loggableError(err), jobId: job.id }, 'output review failed; results withheld');
       await moderator.discardResults?.(job, results);
       await settler.finish(job, {
         status: 'failed',

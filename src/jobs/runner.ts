@@ -16,6 +16,7 @@ import { ProviderContexts } from './provider-context.js';
 import { Submitter } from './submission.js';
 import type { JobRecord, JobStore, NewJob } from './types.js';
 import { TERMINAL_STATUSES } from './types.js';
+import { loggableError } from './loggable-error.js';
 
 export interface RunnerDeps {
   store: JobStore;
@@ -33,8 +34,6 @@ export interface RunnerDeps {
 /** Time allowed for asking an upstream to cancel a task. */
 const CANCEL_TIMEOUT_MS = 15_000;
 
-/** An error as a log line can carry it: never the request that holds a key. */
-const describe = (err: unknown) => (err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) });
 
 /**
  * Drives jobs from submission to a terminal state. The instance that receives a request runs its
@@ -130,7 +129,7 @@ export class JobRunner {
     if (route && job.operation && route.channel.provider.cancel) {
       const key = keyForTask(route.channel, job.channelKey);
       const ctx = this.contexts.for(jobId, route, key.key, AbortSignal.timeout(CANCEL_TIMEOUT_MS));
-      await route.channel.provider.cancel(job.operation, ctx).catch((err) => log.warn({ err: describe(err), jobId }, 'upstream cancel failed'));
+      await route.channel.provider.cancel(job.operation, ctx).catch((err) => log.warn({ err: loggableError(err), jobId }, 'upstream cancel failed'));
     }
     // Null when the job finished on its own meanwhile: its outcome stands and the caller answers 409.
     const cancelled = await store.cancel(jobId, Date.now());
