@@ -21,9 +21,10 @@ export function signedLinkExpiry(url: string): number | undefined {
     const start = signed ? compactIsoTime(signed) : undefined;
     if (start !== undefined && Number.isFinite(lifetime)) return start + lifetime * 1000;
   }
-  // AWS SigV2, Google V2, Aliyun OSS, CloudFront: `Expires` as unix seconds.
-  const expires = Number(get('expires'));
-  if (get('expires') !== undefined && Number.isFinite(expires) && expires > 0) return expires * 1000;
+  // AWS SigV2, Google V2, Aliyun OSS, CloudFront: `Expires`, spelt so, as unix seconds. Other
+  // spellings are some upstream's own convention, in units nothing says.
+  const expires = Number(query.get('Expires'));
+  if (query.has('Expires') && Number.isFinite(expires) && expires > 0) return expires * 1000;
   // Azure SAS: `se` as an ISO time.
   const azure = get('se');
   const parsed = azure ? Date.parse(azure) : Number.NaN;
