@@ -23,6 +23,9 @@ describe('downloading upstream results', () => {
     api.route('GET', '/files/same', () => ({ status: 302, headers: { location: '/files/same-bytes' } }));
     api.route('GET', '/files/same-bytes', () => ({ status: 200, body: video, headers: { 'content-type': 'video/mp4' } }));
     api.route('GET', '/files/gone', () => ({ status: 410, body: 'gone' }));
+    api.route('GET', '/files/not-yet', () => ({ status: 404, body: 'not found' }));
+    api.route('GET', '/files/busy', () => ({ status: 503, body: 'busy' }));
+    api.route('GET', '/files/bad', () => ({ status: 400, body: 'bad request' }));
     storage.route('GET', '/signed/abc.mp4', () => ({ status: 200, body: video, headers: { 'content-type': 'video/mp4' } }));
     dir = await mkdtemp(join(tmpdir(), 'mediagate-download-'));
     media = new LocalMediaStore(dir);
@@ -51,6 +54,31 @@ describe('downloading upstream results', () => {
     await expect(persistOutputs([output(`${api.url}/files/gone`)], media, limits)).rejects.toMatchObject({
       failure: 'rejected',
       normalised: { code: 'result_expired', message: "The upstream's result link no longer works (HTTP 410); it has probably expired." },
+    });
+  });
+
+  it('retries a 404 on a link the upstream says is still valid, and fails at once on one past its expiry', async () => {
+    const at = (expiresAt: number) => ({ ...output(`${api.url}/files/not-yet`), expiresAt });
+    await expect(persistOutputs([at(Date.now() + 60_000)], media, limits)).rejects.toMatchObject({
+      failure: 'not_accepted',
+      normalised: { code: 'result_download_failed', message: 'The result download failed with HTTP 404.' },
+    });
+    await expect(persistOutputs([at(Date.now() - 1)], media, limits)).rejects.toMatchObject({ failure: 'rejected', normalised: { code: 'result_expired' } });
+  });
+
+  it('reads the expiry of a signed link from its query string', async () => {
+    const signedAt = new Date(Date.now() - 60_000).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+    const valid = `${api.url}/files/not-yet?X-Amz-Date=${signedAt}&X-Amz-Expires=3600&X-Amz-Signature=abc`;
+    const expired = `${api.url}/files/not-yet?Expires=${Math.floor(Date.now() / 1000) - 10}&Signature=abc`;
+    await expect(persistOutputs([output(valid)], media, limits)).rejects.toMatchObject({ failure: 'not_accepted' });
+    await expect(persistOutputs([output(expired)], media, limits)).rejects.toMatchObject({ failure: 'rejected', normalised: { code: 'result_expired' } });
+  });
+
+  it('retries a 5xx and fails at once on any other 4xx', async () => {
+    await expect(persistOutputs([output(`${api.url}/files/busy`)], media, limits)).rejects.toMatchObject({ failure: 'not_accepted', details: { status: 503 } });
+    await expect(persistOutputs([output(`${api.url}/files/bad`)], media, limits)).rejects.toMatchObject({
+      failure: 'rejected',
+      normalised: { code: 'result_download_failed', message: 'The result download failed with HTTP 400.' },
     });
   });
 

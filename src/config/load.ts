@@ -46,6 +46,8 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['MEDIAGATE_MAX_STATUS_CALLS', ['jobs', 'maxStatusCalls'], int],
   ['MEDIAGATE_POLL_INTERVAL_MS', ['jobs', 'pollIntervalMs'], int],
   ['MEDIAGATE_RESULT_MAX_BYTES', ['jobs', 'resultMaxBytes'], int],
+  ['MEDIAGATE_RESULT_RETRY_MS', ['jobs', 'resultRetryMs'], int],
+  ['MEDIAGATE_RESULT_RETRY_BACKOFF_MS', ['jobs', 'resultRetryBackoffMs'], int],
 ];
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown) {

@@ -85,6 +85,13 @@ export const configSchema = z.object({
       resultMaxBytes: byteSize.default(1024 * 1024 * 1024),
       /** Time allowed for downloading one result. */
       resultTimeoutMs: z.number().int().positive().default(10 * 60_000),
+      /**
+       * How long a finished result's downloads keep being retried while they fail transiently (5xx,
+       * 429, resets, truncated bodies), counted from the first failure in a row.
+       */
+      resultRetryMs: z.number().int().min(0).default(10 * 60_000),
+      /** Wait after the first failed result download; doubles per failure in a row, up to 30 s. */
+      resultRetryBackoffMs: z.number().int().min(1).default(1_000),
     })
     .prefault({}),
   /** An SSE comment goes out when a stream has been silent this long. */

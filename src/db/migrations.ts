@@ -92,6 +92,11 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('jobs').addColumn('usage', 'text').execute();
     },
   },
+  '0005_original_request': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('jobs').addColumn('original_request', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -34,6 +34,8 @@ export interface JobsTable {
   deleted_at: Generated<number | null>;
   /** Added by 0004: the upstream's token usage (JSON), when it reports one. */
   usage: Generated<string | null>;
+  /** Added by 0005: the request before it was fitted to a channel (JSON), for re-fitting it on a failover. */
+  original_request: Generated<string | null>;
 }
 
 export interface ApiKeysTable {

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { MediaKind } from '../catalog/types.js';
+import type { GenerationRequest } from '../intent/types.js';
 import type { DatabaseSchema, JobsTable } from '../db/schema.js';
 import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
 import type { JobListQuery, JobRecord, JobResult, JobStatus, JobStore, NewJob, ProgressUpdate } from './types.js';
@@ -18,6 +19,7 @@ function toRecord(row: Selectable<JobsTable>): JobRecord {
     model: row.model,
     kind: row.kind as MediaKind,
     request: JSON.parse(row.request),
+    originalRequest: row.original_request ? JSON.parse(row.original_request) : null,
     status: row.status as JobStatus,
     progress: row.progress,
     channel: row.channel,
@@ -53,6 +55,7 @@ export class SqlJobStore implements JobStore {
       model: job.model,
       kind: job.kind,
       request: JSON.stringify(job.request),
+      original_request: job.originalRequest ? JSON.stringify(job.originalRequest) : null,
       status: 'queued',
       progress: 0,
       channel: job.channel,
@@ -102,22 +105,34 @@ export class SqlJobStore implements JobStore {
     return this.get(id);
   }
 
-  async renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<void> {
+  async renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]> {
+    const held: string[] = [];
     for (let i = 0; i < ids.length; i += RENEW_BATCH) {
-      await this.db
+      const rows = await this.db
         .updateTable('jobs')
         .set({ lease_expires_at: now + leaseMs })
         .where('id', 'in', ids.slice(i, i + RENEW_BATCH))
         .where('lease_owner', '=', owner)
         .where('status', 'in', ACTIVE)
+        .returning('id')
         .execute();
+      for (const row of rows) held.push(row.id);
     }
+    return held;
   }
 
-  async markSubmitting(id: string, owner: string, channel: string, channelKey: string | null, now: number): Promise<boolean> {
+  async markSubmitting(id: string, owner: string, channel: string, channelKey: string | null, now: number, request?: GenerationRequest): Promise<boolean> {
     const result = await this.db
       .updateTable('jobs')
-      .set({ status: 'running', channel, channel_key: channelKey, submitted_at: now, submit_attempts: sql<number>`submit_attempts + 1`, updated_at: now })
+      .set({
+        status: 'running',
+        channel,
+        channel_key: channelKey,
+        submitted_at: now,
+        submit_attempts: sql<number>`submit_attempts + 1`,
+        updated_at: now,
+        ...(request && { request: JSON.stringify(request) }),
+      })
       .where('id', '=', id)
       .where('status', 'in', ACTIVE)
       .where('lease_owner', '=', owner)
@@ -151,13 +166,13 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  async succeed(id: string, results: JobResult[], statusCalls: number, now: number, usage?: UpstreamUsage): Promise<JobRecord | null> {
+  async succeed(id: string, results: JobResult[], statusCalls: number, now: number, usage?: UpstreamUsage, owner?: string): Promise<JobRecord | null> {
     const values = { status: 'succeeded' as const, progress: 100, results: JSON.stringify(results), status_calls: statusCalls };
-    return this.finish(id, usage ? { ...values, usage: JSON.stringify(usage) } : values, now);
+    return this.finish(id, usage ? { ...values, usage: JSON.stringify(usage) } : values, now, owner);
   }
 
-  async fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<JobRecord | null> {
-    return this.finish(id, { status: 'failed', error: JSON.stringify(error), status_calls: statusCalls }, now);
+  async fail(id: string, error: NormalisedError, statusCalls: number, now: number, owner?: string): Promise<JobRecord | null> {
+    return this.finish(id, { status: 'failed', error: JSON.stringify(error), status_calls: statusCalls }, now, owner);
   }
 
   async cancel(id: string, now: number): Promise<JobRecord | null> {
@@ -235,14 +250,16 @@ export class SqlJobStore implements JobStore {
     id: string,
     values: { status: JobStatus; progress?: number; results?: string; error?: string; status_calls?: number; usage?: string },
     now: number,
+    owner?: string,
   ): Promise<JobRecord | null> {
-    const row = await this.db
+    let update = this.db
       .updateTable('jobs')
       .set({ ...values, lease_owner: null, lease_expires_at: null, updated_at: now, completed_at: now })
       .where('id', '=', id)
-      .where('status', 'in', ACTIVE)
-      .returningAll()
-      .executeTakeFirst();
+      .where('status', 'in', ACTIVE);
+    // A job another instance took over is that instance's to finish.
+    if (owner !== undefined) update = update.where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner)]));
+    const row = await update.returningAll().executeTakeFirst();
     return row ? toRecord(row) : null;
   }
 }

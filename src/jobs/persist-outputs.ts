@@ -3,6 +3,7 @@ import { UpstreamError } from '../providers/errors.js';
 import type { ProviderOutput } from '../providers/types.js';
 import { ObjectTooLargeError } from '../storage/local-store.js';
 import type { MediaStore, StoredObject } from '../storage/types.js';
+import { signedLinkExpiry } from './link-expiry.js';
 import type { JobResult } from './types.js';
 
 export interface DownloadLimits {
@@ -10,8 +11,10 @@ export interface DownloadLimits {
   timeoutMs: number;
 }
 
-/** A link that no longer serves the result: retrying the download cannot help. */
+/** A link that no longer serves the result: retrying cannot help, unless the link is known to be still valid. */
 const GONE = new Set([401, 403, 404, 410]);
+/** Client errors that may pass on a retry; any other 4xx is the upstream's final word. */
+const TRANSIENT_4XX = new Set([408, 429]);
 
 /**
  * Moves each provider output into mediagate's own storage, so links never depend on the upstream
@@ -49,11 +52,18 @@ async function storeOutput(output: ProviderOutput, media: MediaStore, limits: Do
       return { key: source.key, contentType, bytes: found.bytes, sha256 };
     }
     case 'url':
-      return download(source.url, source.headers, contentType, media, limits);
+      return download(source.url, source.headers, contentType, media, limits, output.expiresAt);
   }
 }
 
-async function download(url: string, headers: Record<string, string> | undefined, contentType: string, media: MediaStore, limits: DownloadLimits): Promise<StoredObject> {
+async function download(
+  url: string,
+  headers: Record<string, string> | undefined,
+  contentType: string,
+  media: MediaStore,
+  limits: DownloadLimits,
+  expiresAt = signedLinkExpiry(url),
+): Promise<StoredObject> {
   // Operator-configured upstreams hand out these links; they are not user input, so no address policy applies.
   let response: Response;
   try {
@@ -61,14 +71,19 @@ async function download(url: string, headers: Record<string, string> | undefined
   } catch {
     throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: 'The result could not be downloaded from the upstream.' });
   }
-  if (GONE.has(response.status)) {
-    throw new UpstreamError('rejected', {
-      code: 'result_expired',
-      message: `The upstream's result link no longer works (HTTP ${response.status}); it has probably expired.`,
-    });
+  const { status } = response;
+  if (GONE.has(status) && !(expiresAt !== undefined && expiresAt > Date.now())) {
+    await response.body?.cancel();
+    throw new UpstreamError(
+      'rejected',
+      { code: 'result_expired', message: `The upstream's result link no longer works (HTTP ${status}); it has probably expired.` },
+      { status },
+    );
   }
   if (!response.ok || !response.body) {
-    throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: `The result download failed with HTTP ${response.status}.` });
+    await response.body?.cancel();
+    const final = status >= 400 && status < 500 && !GONE.has(status) && !TRANSIENT_4XX.has(status);
+    throw new UpstreamError(final ? 'rejected' : 'not_accepted', { code: 'result_download_failed', message: `The result download failed with HTTP ${status}.` }, { status });
   }
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limits.maxBytes) throw tooLarge(limits.maxBytes);

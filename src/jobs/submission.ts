@@ -1,9 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
-import type { Channel } from '../providers/channel.js';
+import type { GenerationRequest } from '../intent/types.js';
 import { UpstreamError } from '../providers/errors.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError, OperationRef, ProviderContext } from '../providers/types.js';
+import { interruptedSubmission } from './interrupted-submission.js';
+import { type HeldChannel, keyForSubmission, keyForTask } from './job-channel.js';
 import { abortableSleep } from './sleep.js';
 import type { JobRecord, JobStore } from './types.js';
 
@@ -18,9 +20,15 @@ export interface SubmissionDeps {
   context(jobId: string, route: Route, apiKey: string, signal: AbortSignal): ProviderContext;
 }
 
-export type SubmissionOutcome =
-  | { ok: true; route: Route; keyId: string | null; operation: OperationRef }
-  | { ok: false; error: NormalisedError };
+/** A job's task upstream, on the channel that holds it: what the poll loop works with. */
+export interface SubmittedTask extends HeldChannel {
+  operation: OperationRef;
+  /** The request as fitted to this channel (re-fitted after a failover). */
+  request: GenerationRequest;
+}
+
+/** What one channel made of a submission; undefined when the job stopped here (abort, cancel, lost lease). */
+type ChannelAttempt = { ok: true; task: SubmittedTask } | { ok: false; error: NormalisedError; failOver: boolean } | undefined;
 
 /** Longest wait honoured from a Retry-After header before trying the next channel instead. */
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -48,17 +56,64 @@ const notStartedInTime = (timeoutMs: number): NormalisedError => ({
   code: 'job_timeout',
   message: `The job could not be started upstream within ${Math.round(timeoutMs / 60_000)} minutes.`,
 });
+const channelGone = (name: string | null): NormalisedError => ({
+  code: 'channel_unavailable',
+  message: `The channel "${name}" that ran this job is no longer configured.`,
+});
 
 /**
- * Submits a job upstream exactly once. A submission is repeated — after a backoff on the same
- * channel, then on the next channel by priority — only when the upstream certainly did not accept
- * it (UpstreamError `not_accepted`/`key_rejected`). The operation reference is persisted the moment
- * it exists, so polling, restarts and takeovers never submit again.
+ * The request fitted to `route`'s upstream model. The generation pipeline fitted it to the job's
+ * first channel; a failover fits the original request again, so an adapter always receives a
+ * request made for the channel it runs on. Jobs stored without their original are fitted from the
+ * request they have.
+ */
+function fitTo(job: JobRecord, route: Route): GenerationRequest {
+  const original = job.originalRequest ?? job.request;
+  return route.channel.provider.adapt?.(original, route.upstreamModel) ?? original;
+}
+
+/**
+ * Owns the channel of a job for its whole life here: picks it (the channel the request was fitted
+ * to first, the others by priority on failover), takes its concurrency slot, chooses the key,
+ * submits, and releases the slot when the job stops running here — after a restart too, when the
+ * job resumes on the channel that holds its task.
+ *
+ * A submission is repeated — after a backoff on the same channel, then on the next channel by
+ * priority — only when the upstream certainly did not accept it (UpstreamError
+ * `not_accepted`/`key_rejected`). The operation reference is persisted the moment it exists, so
+ * polling, restarts and takeovers never submit again.
  */
 export class Submitter {
   constructor(private readonly deps: SubmissionDeps) {}
 
-  async submit(job: JobRecord, signal: AbortSignal): Promise<SubmissionOutcome | undefined> {
+  /**
+   * Runs `use` with the job's task on the channel that holds it, then frees the channel's slot.
+   * Returns the failure to end the job with when it could not be started; undefined when `use` ran
+   * or the job stopped here (abort, cancel, lost lease).
+   */
+  async run(job: JobRecord, signal: AbortSignal, use: (task: SubmittedTask) => Promise<void>): Promise<NormalisedError | undefined> {
+    const attempt = job.operation ? this.resume(job, job.operation) : await this.submit(job, signal);
+    if (!attempt) return undefined;
+    if (!attempt.ok) return attempt.error;
+    try {
+      await use(attempt.task);
+    } finally {
+      attempt.task.route.channel.release();
+    }
+    return undefined;
+  }
+
+  /** A job whose task exists upstream: it keeps its channel and key, and counts on the channel's limit. */
+  private resume(job: JobRecord, operation: OperationRef): ChannelAttempt {
+    const route = job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined;
+    if (!route) return { ok: false, error: channelGone(job.channel), failOver: false };
+    route.channel.acquire();
+    return { ok: true, task: { route, key: keyForTask(route.channel, job.channelKey), operation, request: job.request } };
+  }
+
+  private async submit(job: JobRecord, signal: AbortSignal): Promise<ChannelAttempt> {
+    const interrupted = interruptedSubmission(job, job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined);
+    if (interrupted) return { ok: false, error: interrupted, failOver: false };
     const tried = new Set<string>();
     let lastError: NormalisedError | undefined;
     for (;;) {
@@ -66,25 +121,24 @@ export class Submitter {
       const route = await this.nextFreeRoute(job, tried, signal);
       if (signal.aborted) return undefined;
       // Work started after the deadline would be billed upstream and then thrown away by the job timeout.
-      if (this.pastDeadline(job)) return { ok: false, error: lastError ?? notStartedInTime(this.deps.settings.timeoutMs) };
-      if (!route) return { ok: false, error: lastError ?? noChannel(job.model) };
+      if (this.pastDeadline(job)) return { ok: false, error: lastError ?? notStartedInTime(this.deps.settings.timeoutMs), failOver: false };
+      if (!route) return { ok: false, error: lastError ?? noChannel(job.model), failOver: false };
       if (!route.channel.tryAcquire()) continue; // another job took the last slot meanwhile
       tried.add(route.channel.name);
-      let outcome;
+      let attempt: ChannelAttempt;
       try {
-        outcome = await this.submitOn(job, route, signal);
+        attempt = await this.submitOn(job, route, signal);
       } catch (err) {
         route.channel.release();
         throw err;
       }
-      if (!outcome || outcome.ok) {
-        if (!outcome) route.channel.release();
-        return outcome;
-      }
+      // The slot stays taken while the task runs: `run` frees it when the job stops here.
+      if (attempt?.ok) return attempt;
       route.channel.release();
-      lastError = outcome.error;
-      if (!outcome.failOver) return { ok: false, error: outcome.error };
-      this.deps.log.warn({ jobId: job.id, channel: route.channel.name, code: outcome.error.code }, 'submission failed; trying the next channel');
+      if (!attempt) return undefined;
+      lastError = attempt.error;
+      if (!attempt.failOver) return attempt;
+      this.deps.log.warn({ jobId: job.id, channel: route.channel.name, code: attempt.error.code }, 'submission failed; trying the next channel');
     }
   }
 
@@ -108,33 +162,31 @@ export class Submitter {
     return Date.now() > job.createdAt + this.deps.settings.timeoutMs;
   }
 
-  private async submitOn(
-    job: JobRecord,
-    route: Route,
-    signal: AbortSignal,
-  ): Promise<{ ok: true; route: Route; keyId: string | null; operation: OperationRef } | { ok: false; error: NormalisedError; failOver: boolean } | undefined> {
+  private async submitOn(job: JobRecord, route: Route, signal: AbortSignal): Promise<ChannelAttempt> {
     const { store, settings, log } = this.deps;
     const channel = route.channel;
+    // A job failing over leaves the channel its request was fitted to: fitted again, and recorded with the attempt.
+    const refitted = channel.name === job.channel ? undefined : fitTo(job, route);
+    const request = refitted ?? job.request;
     let lastError: NormalisedError = noChannel(job.model);
     for (let attempt = 1; attempt <= settings.submitAttempts; attempt++) {
-      const key = pickKey(channel);
+      const key = keyForSubmission(channel);
       if (!key) return { ok: false, error: { code: 'upstream_auth_failed', message: `Every API key of channel "${channel.name}" was refused.` }, failOver: true };
       // A job cancelled meanwhile, or taken over by another instance after this one stalled past its
       // lease, must not reach the upstream from here.
-      if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, Date.now()))) return undefined;
+      if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, Date.now(), refitted))) return undefined;
       try {
-        const operation = await channel.provider.start(job.request, this.deps.context(job.id, route, key.key, signal));
+        const operation = await channel.provider.start(request, this.deps.context(job.id, route, key.key, signal));
         await store.saveOperation(job.id, operation, Date.now());
         channel.recordSuccess();
-        return { ok: true, route, keyId: key.id, operation };
+        return { ok: true, task: { route, key, operation, request } };
       } catch (err) {
         if (signal.aborted) return undefined;
         if (!(err instanceof UpstreamError)) throw err;
         lastError = err.normalised;
-        if (!err.retryable) {
-          // The upstream answered; a refusal of this request is final, an ambiguous answer must not be repeated.
-          return { ok: false, error: err.normalised, failOver: false };
-        }
+        if (err.failure === 'ambiguous') return afterAmbiguousSubmission(err);
+        // The upstream answered and refused this request: final.
+        if (!err.retryable) return { ok: false, error: err.normalised, failOver: false };
         await store.markNotSubmitted(job.id, Date.now());
         if (err.failure === 'key_rejected' && key.id) {
           const retired = channel.keys.retire(key.id, err.normalised.message);
@@ -156,8 +208,10 @@ export class Submitter {
   }
 }
 
-/** Channels without keys (a keyless proxy, the sandbox) authenticate with nothing. */
-function pickKey(channel: Channel): { id: string | null; key: string } | undefined {
-  if (channel.settings.keys.length === 0) return { id: null, key: '' };
-  return channel.keys.next();
+/**
+ * The upstream may have created the task (a cut-off or malformed success answer): submitting again
+ * could run and bill it twice, so the job ends with the upstream's answer.
+ */
+function afterAmbiguousSubmission(err: UpstreamError): ChannelAttempt {
+  return { ok: false, error: err.normalised, failOver: false };
 }

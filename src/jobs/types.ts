@@ -21,7 +21,10 @@ export interface JobRecord {
   apiKeyId: string;
   model: string;
   kind: MediaKind;
+  /** The request as fitted to the channel that runs the job (`channel`). */
   request: GenerationRequest;
+  /** The request before it was fitted to any channel, for fitting it again on a failover; null on older jobs. */
+  originalRequest: GenerationRequest | null;
   status: JobStatus;
   /** 0–100. */
   progress: number;
@@ -64,7 +67,10 @@ export interface NewJob {
   apiKeyId: string;
   model: string;
   kind: MediaKind;
+  /** Fitted to `channel` (provider `adapt`). */
   request: GenerationRequest;
+  /** The request before `adapt`, so a failover can fit it to another channel. */
+  originalRequest?: GenerationRequest;
   channel: string | null;
   createdAt: number;
   /** With `idempotencyFingerprint`; unique per API key (a second insert with the key fails). */
@@ -104,14 +110,15 @@ export interface JobStore {
    * already owned by `owner`. Returns the job when the claim succeeded, null otherwise.
    */
   claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null>;
-  /** Extends the leases `owner` holds on the given jobs. */
-  renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<void>;
+  /** Extends the leases `owner` holds on the given active jobs; returns the ids it still holds. */
+  renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]>;
   /**
-   * Status → running; records the channel, the key's fingerprint and `submittedAt`, and counts the
+   * Status → running; records the channel, the key's fingerprint and `submittedAt` (and, after a
+   * failover, the request as fitted to the new channel, in the same statement), and counts the
    * attempt. False when the job is no longer active (cancelled, possibly by another instance) or
    * `owner` no longer holds its lease (another instance took it over after this one stalled).
    */
-  markSubmitting(id: string, owner: string, channel: string, channelKey: string | null, now: number): Promise<boolean>;
+  markSubmitting(id: string, owner: string, channel: string, channelKey: string | null, now: number, request?: GenerationRequest): Promise<boolean>;
   /** Clears `submittedAt` after a submission the upstream certainly did not accept, so a restart may retry it. */
   markNotSubmitted(id: string, now: number): Promise<void>;
   saveOperation(id: string, operation: OperationRef, now: number): Promise<void>;
@@ -119,10 +126,11 @@ export interface JobStore {
   saveProgressBatch(updates: ProgressUpdate[], now: number): Promise<void>;
   /**
    * Terminal transitions; they also release the lease. Each returns the finished job, or null when
-   * the job was already terminal (nothing changed: the first outcome stands).
+   * the job was already terminal (nothing changed: the first outcome stands) or, with `owner`, when
+   * another instance holds its lease.
    */
-  succeed(id: string, results: JobResult[], statusCalls: number, now: number, usage?: UpstreamUsage): Promise<JobRecord | null>;
-  fail(id: string, error: NormalisedError, statusCalls: number, now: number): Promise<JobRecord | null>;
+  succeed(id: string, results: JobResult[], statusCalls: number, now: number, usage?: UpstreamUsage, owner?: string): Promise<JobRecord | null>;
+  fail(id: string, error: NormalisedError, statusCalls: number, now: number, owner?: string): Promise<JobRecord | null>;
   cancel(id: string, now: number): Promise<JobRecord | null>;
   /**
    * Non-terminal jobs whose lease is absent or expired at `now`, oldest first; with `owner`, also

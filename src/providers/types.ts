@@ -60,6 +60,11 @@ export interface ProviderOutput {
   width?: number;
   height?: number;
   seconds?: number;
+  /**
+   * When the upstream's link stops serving the result (unix ms), where the upstream says so. Until
+   * then a failed download is retried; signed links' own expiry is read from the URL when absent.
+   */
+  expiresAt?: number;
 }
 
 export type OperationStatus =
@@ -114,8 +119,9 @@ export interface Provider {
   /**
    * Optional: snaps a request resolved against the public model (e.g. `sora-2`, up to 15 s) to what
    * this upstream model accepts (Veo: 4, 6 or 8 s), adding one line to `adjustments` per change so
-   * the user is told. Called when the request is accepted; `start` must still snap defensively,
-   * since a failover may land the job on another channel.
+   * the user is told. Called when the request is accepted, and by the job engine on the original
+   * request when a failover moves the job to another channel: `start` receives a request already
+   * fitted to the channel it runs on.
    */
   adapt?(request: GenerationRequest, upstreamModel: string): GenerationRequest;
   /** Suggested delay before the first (attempt 0) and subsequent polls. */

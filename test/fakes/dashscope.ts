@@ -131,9 +131,9 @@ export class FakeDashScope extends FakeUpstream {
     return { status: 200, body: { request_id: randomUUID(), output: { task_id: id, task_status: 'PENDING' } } };
   }
 
-  /** A signed-looking OSS link on this fake, valid for 24 h unless `resultsExpired`. */
+  /** A signed-looking OSS link on this fake, valid for 24 h unless `resultsExpired` (then its `Expires` has passed, as on OSS). */
   private link(name: string, contentType: string, make: () => Promise<Buffer>): string {
-    const expiresAt = Date.now() + 86_400_000;
+    const expiresAt = this.resultsExpired ? Date.now() - 1_000 : Date.now() + 86_400_000;
     this.blobs.set(name, { contentType, make, expiresAt });
     return `${this.url}/oss/${name}?Expires=${Math.floor(expiresAt / 1000)}&OSSAccessKeyId=LTAI5tFakeKey&Signature=${encodeURIComponent(randomBytes(20).toString('base64'))}`;
   }

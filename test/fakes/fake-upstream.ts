@@ -58,6 +58,7 @@ export class FakeUpstream {
   latencyMs = 0;
   private readonly routes: RouteEntry[] = [];
   private readonly faults: { method: string; pattern: RegExp; queue: Fault[] }[] = [];
+  private readonly faultWindows: { method: string; pattern: RegExp; until: number; faults: Fault[]; served: number }[] = [];
   private readonly sockets = new Set<Socket>();
   private server?: Server;
   url = '';
@@ -71,6 +72,15 @@ export class FakeUpstream {
   /** Serves the next `faults.length` matching requests with these faults, in order. */
   injectFaults(method: string, pattern: RegExp, faults: Fault[]): this {
     this.faults.push({ method, pattern, queue: [...faults] });
+    return this;
+  }
+
+  /**
+   * Serves every matching request for the next `ms` milliseconds with these faults, in turn (an
+   * outage of a given length rather than a given number of requests). Queued faults go first.
+   */
+  injectFaultWindow(method: string, pattern: RegExp, ms: number, faults: Fault[]): this {
+    this.faultWindows.push({ method, pattern, until: Date.now() + ms, faults: [...faults], served: 0 });
     return this;
   }
 
@@ -99,6 +109,12 @@ export class FakeUpstream {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  private windowFault(recorded: RecordedRequest): Fault | undefined {
+    const now = recorded.at ?? Date.now();
+    const window = this.faultWindows.find((w) => w.method === recorded.method && w.pattern.test(recorded.path) && now < w.until);
+    return window && window.faults[window.served++ % window.faults.length];
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -125,7 +141,8 @@ export class FakeUpstream {
     }
     this.requests.push(recorded);
 
-    const fault = this.faults.find((f) => f.method === recorded.method && f.pattern.test(recorded.path) && f.queue.length > 0)?.queue.shift();
+    const fault =
+      this.faults.find((f) => f.method === recorded.method && f.pattern.test(recorded.path) && f.queue.length > 0)?.queue.shift() ?? this.windowFault(recorded);
     if (fault && 'reset' in fault) {
       req.socket.destroy();
       return;

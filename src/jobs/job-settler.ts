@@ -1,0 +1,41 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
+import type { JobEvents } from './events.js';
+import type { ProgressWriter } from './progress-writer.js';
+import type { JobRecord, JobStore } from './types.js';
+
+export type JobOutcome =
+  | { status: 'succeeded'; results: JobRecord['results']; statusCalls?: number; usage?: UpstreamUsage }
+  | { status: 'failed'; error: NormalisedError; statusCalls?: number };
+
+export const internalError = (message: string): NormalisedError => ({ code: 'internal_error', message });
+
+/** Writes a job's terminal row and announces it: the one place a job ends (cancels aside). */
+export class JobSettler {
+  constructor(
+    private readonly deps: {
+      store: JobStore;
+      events: JobEvents;
+      progressWriter: ProgressWriter;
+      log: FastifyBaseLogger;
+      /** This instance: a job whose lease another instance took is not finished from here. */
+      instanceId: string;
+    },
+  ) {}
+
+  async finish(job: JobRecord, outcome: JobOutcome): Promise<void> {
+    const { store, events, progressWriter, log, instanceId } = this.deps;
+    const now = Date.now();
+    const statusCalls = outcome.statusCalls ?? job.statusCalls;
+    progressWriter.forget(job.id);
+    // The stored row comes back rather than being assembled: submission may have changed channel,
+    // key and attempts since `job`. Null means another path (a cancel) ended the job first, or
+    // another instance took it over.
+    const finished =
+      outcome.status === 'succeeded'
+        ? await store.succeed(job.id, outcome.results, statusCalls, now, outcome.usage, instanceId)
+        : await store.fail(job.id, outcome.error, statusCalls, now, instanceId);
+    if (finished) events.publish({ type: 'finished', jobId: job.id, job: finished });
+    log.info({ jobId: job.id, model: job.model, status: finished?.status, code: finished?.error?.code, ms: now - job.createdAt }, 'job finished');
+  }
+}

@@ -1,0 +1,123 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/index.js';
+import type { JobRecord, JobStore } from './types.js';
+import { TERMINAL_STATUSES } from './types.js';
+
+export interface LeaseKeeperDeps {
+  store: JobStore;
+  instanceId: string;
+  settings: Config['jobs'];
+  log: FastifyBaseLogger;
+  /** Runs a job this instance holds the lease on, until it ends here (or `signal` aborts). */
+  drive(job: JobRecord, signal: AbortSignal): Promise<void>;
+  /** A job `drive` threw on: it is failed with an internal error. */
+  crashed(job: JobRecord, err: unknown): Promise<void>;
+}
+
+/** Jobs asked for per orphan scan. */
+const ORPHAN_PAGE = 200;
+
+/**
+ * Which jobs this instance runs: it claims them, keeps their leases alive, adopts the jobs of
+ * instances that died (lease expired), and stops driving a job whose lease went to another instance.
+ */
+export class LeaseKeeper {
+  private readonly active = new Map<string, AbortController>();
+  private leaseTimer?: NodeJS.Timeout;
+  private orphanTimer?: NodeJS.Timeout;
+  private stopped = false;
+  /** Whether a scan has run since start: only the first reclaims this identity's unexpired leases. */
+  private scannedOnce = false;
+
+  constructor(private readonly deps: LeaseKeeperDeps) {}
+
+  start(): void {
+    const { leaseMs, orphanScanIntervalMs } = this.deps.settings;
+    this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(leaseMs / 3)));
+    this.orphanTimer = setInterval(() => void this.adoptOrphans(), orphanScanIntervalMs);
+    this.leaseTimer.unref();
+    this.orphanTimer.unref();
+    void this.adoptOrphans();
+  }
+
+  /** Stops driving jobs and releases their leases so the next instance resumes them at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.leaseTimer);
+    clearInterval(this.orphanTimer);
+    const ids = [...this.active.keys()];
+    for (const controller of this.active.values()) controller.abort();
+    if (ids.length > 0) await this.deps.store.renewLeases(this.deps.instanceId, ids, Date.now(), 0).catch(() => {});
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  isActive(jobId: string): boolean {
+    return this.active.has(jobId);
+  }
+
+  /** Stops driving `jobId` here (a cancel); the job's row is someone else's business. */
+  abort(jobId: string): void {
+    this.active.get(jobId)?.abort();
+  }
+
+  /** Claims the job (unless `claimed`, created with this instance's lease already) and drives it. */
+  async run(jobId: string, claimed?: JobRecord): Promise<void> {
+    if (this.stopped || this.active.has(jobId)) return;
+    // Reserve the id before the first await, so a scan running meanwhile cannot drive it twice.
+    const controller = new AbortController();
+    this.active.set(jobId, controller);
+    const { store, instanceId, settings } = this.deps;
+    let job: JobRecord | null = null;
+    try {
+      job = claimed ?? (await store.claim(jobId, instanceId, Date.now(), settings.leaseMs));
+      if (job) await this.deps.drive(job, controller.signal);
+    } catch (err) {
+      if (job) await this.deps.crashed(job, err).catch(() => {});
+    } finally {
+      this.active.delete(jobId);
+    }
+  }
+
+  /** Renews every lease held; a job whose lease another instance took meanwhile stops here at once. */
+  private async renewLeases(): Promise<void> {
+    const ids = [...this.active.keys()];
+    if (ids.length === 0) return;
+    try {
+      const held = new Set(await this.deps.store.renewLeases(this.deps.instanceId, ids, Date.now(), this.deps.settings.leaseMs));
+      for (const id of ids) {
+        if (held.has(id) || !this.active.has(id)) continue;
+        // Ended meanwhile (its row is terminal), or taken over: either way there is nothing left to do here.
+        this.active.get(id)?.abort();
+        const status = await this.deps.store.statusOf(id);
+        if (status && !TERMINAL_STATUSES.includes(status)) this.deps.log.warn({ jobId: id }, 'job lease lost; this instance stops driving the job');
+      }
+    } catch (err) {
+      this.deps.log.error({ err }, 'could not renew job leases');
+    }
+  }
+
+  private async adoptOrphans(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      // After the first scan every job this process holds is in `active`; asking for them again would
+      // fill the page with running jobs and starve real orphans once 200 or more are in flight.
+      const owner = this.scannedOnce ? undefined : this.deps.instanceId;
+      this.scannedOnce = true;
+      const orphans = await this.deps.store.findOrphaned(Date.now(), ORPHAN_PAGE, owner);
+      for (const job of orphans) {
+        if (TERMINAL_STATUSES.includes(job.status) || this.active.has(job.id)) continue;
+        this.deps.log.info({ jobId: job.id, hasOperation: job.operation !== null }, 'resuming job');
+        void this.run(job.id);
+      }
+    } catch (err) {
+      this.deps.log.error({ err }, 'orphan scan failed');
+    }
+  }
+}
