@@ -7,9 +7,11 @@ import type { Moderator } from '../moderation/types.js';
 import type { JobEvent, JobEvents } from './events.js';
 import { completedStatus } from '../providers/completed-operation.js';
 import { UpstreamError } from '../providers/errors.js';
+import { clientReferenceOf } from '../providers/submission-reference.js';
 import { conformImageFormat } from './conform-format.js';
 import { persistOutputs } from './persist-outputs.js';
 import { ProgressWriter } from './progress-writer.js';
+import { recoverSubmission, withRecoveryNote } from './recover-submission.js';
 import { Submitter } from './submission.js';
 import { abortableSleep } from './sleep.js';
 import type { JobRecord, JobStore, NewJob } from './types.js';
@@ -159,6 +161,13 @@ export class JobRunner {
     let route = job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined;
     let keyId = job.channelKey;
     let operation = job.operation;
+    let recoveryNote = '';
+    if (!operation && job.submittedAt !== null && route?.channel.provider.findSubmitted && !route.channel.provider.idempotentStart) {
+      const recovery = await this.recoverInterrupted(job, job.submittedAt, route, signal);
+      if (!recovery) return;
+      if (recovery.found) operation = recovery.operation;
+      else recoveryNote = recovery.note;
+    }
     if (operation) {
       if (!route) {
         await this.finish(job, {
@@ -174,10 +183,10 @@ export class JobRunner {
         // exist upstream, and submitting again could run (and bill) it twice.
         await this.finish(job, {
           status: 'failed',
-          error: {
+          error: withRecoveryNote({
             code: 'interrupted_submission',
             message: 'The gateway restarted while submitting this job, so it was not resubmitted to avoid a duplicate charge. Please retry.',
-          },
+          }, recoveryNote),
         });
         return;
       }
@@ -195,6 +204,15 @@ export class JobRunner {
     } finally {
       route.channel.release();
     }
+  }
+
+  /** A job whose previous owner died mid-submission: its task may exist upstream, found with the key that submitted it. */
+  private recoverInterrupted(job: JobRecord, submittedAt: number, route: Route, signal: AbortSignal) {
+    const { settings, log, store } = this.deps;
+    const key = route.channel.keys.byId(job.channelKey) ?? route.channel.keys.next() ?? { key: '' };
+    const ctx = this.context(job.id, route, key.key, signal);
+    const deadline = job.createdAt + settings.timeoutMs;
+    return recoverSubmission({ job, provider: route.channel.provider, ctx, submittedAt, signal, backoffMs: settings.submitBackoffMs, deadline, log, store });
   }
 
   private context(jobId: string, route: Route, apiKey: string, signal: AbortSignal): ProviderContext {
@@ -215,6 +233,7 @@ export class JobRunner {
         this.startProgress.set(jobId, value);
         events.publish({ type: 'progress', jobId, progress: value, at: Date.now() });
       },
+      clientReference: clientReferenceOf(jobId),
       signal,
     };
   }

@@ -4,6 +4,7 @@ import type { Channel } from '../providers/channel.js';
 import { UpstreamError } from '../providers/errors.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError, OperationRef, ProviderContext } from '../providers/types.js';
+import { recoverSubmission, withRecoveryNote } from './recover-submission.js';
 import { abortableSleep } from './sleep.js';
 import type { JobRecord, JobStore } from './types.js';
 
@@ -121,9 +122,11 @@ export class Submitter {
       if (!key) return { ok: false, error: { code: 'upstream_auth_failed', message: `Every API key of channel "${channel.name}" was refused.` }, failOver: true };
       // A job cancelled meanwhile, or taken over by another instance after this one stalled past its
       // lease, must not reach the upstream from here.
-      if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, Date.now()))) return undefined;
+      const submittedAt = Date.now();
+      if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, submittedAt))) return undefined;
+      const ctx = this.deps.context(job.id, route, key.key, signal);
       try {
-        const operation = await channel.provider.start(job.request, this.deps.context(job.id, route, key.key, signal));
+        const operation = await channel.provider.start(job.request, ctx);
         await store.saveOperation(job.id, operation, Date.now());
         channel.recordSuccess();
         return { ok: true, route, keyId: key.id, operation };
@@ -131,6 +134,7 @@ export class Submitter {
         if (signal.aborted) return undefined;
         if (!(err instanceof UpstreamError)) throw err;
         lastError = err.normalised;
+        if (err.failure === 'ambiguous') return this.afterLostAnswer(job, route, key.id, ctx, submittedAt, err.normalised, signal);
         if (!err.retryable) {
           // The upstream answered; a refusal of this request is final, an ambiguous answer must not be repeated.
           return { ok: false, error: err.normalised, failOver: false };
@@ -153,6 +157,17 @@ export class Submitter {
       }
     }
     return { ok: false, error: lastError, failOver: true };
+  }
+
+  /** The upstream may have created the task: look for it before failing, never submit again. */
+  private async afterLostAnswer(job: JobRecord, route: Route, keyId: string | null, ctx: ProviderContext, submittedAt: number, error: NormalisedError, signal: AbortSignal) {
+    const { store, settings, log } = this.deps;
+    const provider = route.channel.provider;
+    const deadline = job.createdAt + settings.timeoutMs;
+    const recovery = await recoverSubmission({ job, provider, ctx, submittedAt, signal, backoffMs: settings.submitBackoffMs, deadline, log, store });
+    if (!recovery) return undefined;
+    if (recovery.found) return { ok: true as const, route, keyId, operation: recovery.operation };
+    return { ok: false as const, error: withRecoveryNote(error, recovery.note), failOver: false };
   }
 }
 
