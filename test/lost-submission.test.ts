@@ -114,6 +114,36 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toEqual({ creates: 1, lookups: 1, accepted: 0 });
   });
 
+  it('OpenAI videos: a matching task that another job holds is not taken; the job fails saying none is its own', async () => {
+    const prompt = 'a fox in the snow, duration: 4 seconds';
+    const other = await chatJob(gw, 'sora-2', prompt);
+    expect(other.choices?.[0].finish_reason).toBe('stop');
+    const before = counts(sora, SORA_CREATE, SORA_CREATE);
+    sora.injectFaults('POST', SORA_CREATE, [{ cutOff: true }]);
+    const err = await chatJob(gw, 'sora-2', prompt);
+    expect(err.status).toBe(502);
+    expect(err.error.message).toBe(
+      "OpenAI Videos's answer (HTTP 200) broke off before it was complete. It may have accepted the work, so the request was not repeated. The gateway asked OpenAI Videos and it has no task from this submission.",
+    );
+    expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toEqual({ creates: 1, lookups: 1, accepted: 0 });
+  });
+
+  it('OpenAI videos: two identical requests whose answers were both lost are not guessed between', async () => {
+    const before = counts(sora, SORA_CREATE, SORA_CREATE);
+    sora.latencyMs = 200; // both creates arrive before either lookup
+    sora.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'cutOff' }, { afterAccept: 'cutOff' }]);
+    try {
+      const errs = await Promise.all([chatJob(gw, 'sora-2', 'twin comets, duration: 4 seconds'), chatJob(gw, 'sora-2', 'twin comets, duration: 4 seconds')]);
+      for (const err of errs) {
+        expect(err.status).toBe(502);
+        expect(err.error.message).toMatch(/The gateway found 2 tasks at OpenAI Videos that match this submission and could not tell which one is this job's\.$/);
+      }
+    } finally {
+      sora.latencyMs = 0;
+    }
+    expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toEqual({ creates: 2, lookups: 2, accepted: 2 });
+  });
+
   it('an upstream without a task list: the job fails at once, saying the gateway could not check, and nothing is resubmitted', async () => {
     const before = counts(reseller, SORA_CREATE, SORA_CREATE);
     reseller.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'cutOff' }]);

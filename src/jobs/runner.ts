@@ -212,7 +212,7 @@ export class JobRunner {
     const key = route.channel.keys.byId(job.channelKey) ?? route.channel.keys.next() ?? { key: '' };
     const ctx = this.context(job.id, route, key.key, signal);
     const deadline = job.createdAt + settings.timeoutMs;
-    return recoverSubmission({ job, provider: route.channel.provider, ctx, submittedAt, signal, backoffMs: settings.submitBackoffMs, deadline, log, store });
+    return recoverSubmission({ job, provider: route.channel.provider, channel: route.channel.name, ctx, submittedAt, signal, backoffMs: settings.submitBackoffMs, deadline, log, store });
   }
 
   private context(jobId: string, route: Route, apiKey: string, signal: AbortSignal): ProviderContext {

@@ -164,7 +164,7 @@ export class Submitter {
     const { store, settings, log } = this.deps;
     const provider = route.channel.provider;
     const deadline = job.createdAt + settings.timeoutMs;
-    const recovery = await recoverSubmission({ job, provider, ctx, submittedAt, signal, backoffMs: settings.submitBackoffMs, deadline, log, store });
+    const recovery = await recoverSubmission({ job, provider, channel: route.channel.name, ctx, submittedAt, signal, backoffMs: settings.submitBackoffMs, deadline, log, store });
     if (!recovery) return undefined;
     if (recovery.found) return { ok: true as const, route, keyId, operation: recovery.operation };
     return { ok: false as const, error: withRecoveryNote(error, recovery.note), failOver: false };

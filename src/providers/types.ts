@@ -127,12 +127,14 @@ export interface Provider {
   /**
    * Optional: after a submission whose answer was lost (a POST that timed out or broke off, or a
    * crash before the answer was recorded), looks upstream for the task that submission may have
-   * created. Returns its operation reference (the same shape `start` returns), or null when the
-   * upstream certainly has no such task. Throws when it could not tell; an UpstreamError that is
-   * `rejected` means asking again cannot help (e.g. several tasks match). Never submits anything.
-   * Implemented only where the protocol offers a way to find a task (see each adapter's index.ts).
+   * created. Returns every task that could be it, each as the operation reference `start` would
+   * have returned for it (built by the same code, so it serialises identically: the engine drops
+   * tasks another job already holds by comparing them). An empty list means the upstream certainly
+   * has no such task. Throws when it could not tell; an UpstreamError that is `rejected` means
+   * asking again cannot help (no list on this upstream). Never submits anything. Implemented only
+   * where the protocol offers a way to find a task (see each adapter's index.ts).
    */
-  findSubmitted?(request: GenerationRequest, ctx: ProviderContext, hint: SubmissionHint): Promise<OperationRef | null>;
+  findSubmitted?(request: GenerationRequest, ctx: ProviderContext, hint: SubmissionHint): Promise<OperationRef[]>;
   /** Shutdown: waits for work the provider runs itself (the sandbox's renders) to end. */
   close?(): Promise<void>;
   /**

@@ -64,7 +64,7 @@ export class KlingProvider implements Provider {
    * Asks for the task by the `external_task_id` `start` sent, on the path it was created on (Kling
    * takes the external id in place of the task id). 404: Kling has no such task on this account.
    */
-  async findSubmitted(request: GenerationRequest, ctx: ProviderContext, hint: SubmissionHint): Promise<OperationRef | null> {
+  async findSubmitted(request: GenerationRequest, ctx: ProviderContext, hint: SubmissionHint): Promise<OperationRef[]> {
     const req = adaptToKling(request, ctx.upstreamModel);
     const reference = await readFirstReference(ctx, req.references);
     const call = createCall(req, ctx.upstreamModel, this.options, reference?.data, hint.clientReference);
@@ -72,11 +72,12 @@ export class KlingProvider implements Provider {
     try {
       reply = await ctx.http.json<KlingEnvelope | null>({ path: v1Path(ctx.http.baseUrl, `videos/${call.endpoint}/${encodeURIComponent(hint.clientReference)}`), signal: ctx.signal });
     } catch (err) {
-      if (err instanceof UpstreamError && err.details.status === 404) return null;
+      if (err instanceof UpstreamError && err.details.status === 404) return [];
       throw err;
     }
+    // Built exactly as `start` builds it, so the engine can tell a task another job holds.
     const operation: KlingOperation = { id: readFoundTask(reply.body, hint.clientReference), endpoint: call.endpoint, seconds: Number(call.body.duration), withReference: reference !== undefined };
-    return operation;
+    return [operation];
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {

@@ -3,9 +3,10 @@ import { UpstreamError } from '../errors.js';
 /**
  * Finding the task of a create whose answer was lost, in `GET /videos?order=desc&limit=100` (the
  * documented list: `{data: [Video], last_id, has_more}`, paged with `after`). The Video object
- * echoes `model`, `prompt`, `size`, `seconds` and `created_at` (unix s), so a task is ours when all
- * of them match what was sent and it was created after the submission (less clock skew). Two
- * matching tasks (the same request sent twice at once) cannot be told apart: the lookup gives up.
+ * echoes `model`, `prompt`, `size`, `seconds` and `created_at` (unix s), so a task may be ours when
+ * all of them match what was sent and it was created after the submission (less clock skew). The
+ * reference image is not echoed: two tasks that differ only by it look alike, which is why the
+ * engine adopts a task only when exactly one match is not already another job's.
  */
 
 /** How far the upstream's clock may run behind the gateway's. */
@@ -53,11 +54,8 @@ function sameRequest(item: Record<string, unknown>, sent: SentVideo): boolean {
   return typeof item.prompt === 'string' || typeof item.model === 'string';
 }
 
-/**
- * Reads pages newest first until one reaches back past the submission. Returns the id of the only
- * matching task, null when the whole window was read and none matches.
- */
-export async function findInList(listPage: (after?: string) => Promise<ListPage>, sent: SentVideo, submittedAtMs: number, label: string): Promise<string | null> {
+/** Reads pages newest first until one reaches back past the submission; returns the ids of the matching tasks. */
+export async function findInList(listPage: (after?: string) => Promise<ListPage>, sent: SentVideo, submittedAtMs: number, label: string): Promise<string[]> {
   const since = submittedAtMs / 1000 - CLOCK_SKEW_S;
   const matches = new Set<string>();
   let after: string | undefined;
@@ -73,10 +71,7 @@ export async function findInList(listPage: (after?: string) => Promise<ListPage>
       const id = typeof item.id === 'string' ? item.id : typeof item.task_id === 'string' ? item.task_id : undefined;
       if (id && created !== undefined && sameRequest(item, sent)) matches.add(id);
     }
-    if (matches.size > 1) {
-      throw new UpstreamError('rejected', { code: 'upstream_bad_response', message: `${label} has ${matches.size} tasks that match this request; the gateway cannot tell which one is this job's.` });
-    }
-    if (reachedBefore || !hasMore || !lastId) return [...matches][0] ?? null;
+    if (reachedBefore || !hasMore || !lastId) return [...matches];
     after = lastId;
   }
   throw new UpstreamError('rejected', { code: 'upstream_bad_response', message: `${label}'s task list holds more than ${MAX_PAGES * PAGE_SIZE} tasks since the submission.` });

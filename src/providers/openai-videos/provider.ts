@@ -80,7 +80,7 @@ export class OpenAiVideosProvider implements Provider {
   }
 
   /** The task list, newest first, matched on what was sent (see find-submitted.ts). */
-  async findSubmitted(request: GenerationRequest, ctx: ProviderContext, hint: SubmissionHint): Promise<OperationRef | null> {
+  async findSubmitted(request: GenerationRequest, ctx: ProviderContext, hint: SubmissionHint): Promise<OperationRef[]> {
     const { req, seconds, fields } = this.planned(request, ctx);
     const sent = { model: ctx.upstreamModel, prompt: String(fields.prompt), size: String(fields.size), seconds };
     const listPage = async (after?: string) => {
@@ -94,10 +94,12 @@ export class OpenAiVideosProvider implements Provider {
         throw err;
       }
     };
-    const id = await findInList(listPage, sent, hint.submittedAt, this.label);
-    if (!id) return null;
-    const operation: VideoOperation = { id, seconds, width: req.width, height: req.height };
-    return { ...operation };
+    const ids = await findInList(listPage, sent, hint.submittedAt, this.label);
+    // Built exactly as `start` builds it, so the engine can tell a task another job holds.
+    return ids.map((id) => {
+      const operation: VideoOperation = { id, seconds, width: req.width, height: req.height };
+      return { ...operation };
+    });
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
