@@ -50,6 +50,8 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     const yaml = await channelsConfig([
       // A short timeout, so a create that never answers is given up on quickly.
       soraChannel(sora, { timeoutMs: 1_500 }),
+      // The same account under another public name, with a timeout long enough for a slow list.
+      soraChannel(sora, { name: 'sora-patient', models: { sora_video2: 'sora-2' } }),
       resellerChannel(reseller),
       { name: 'kling', type: 'kling', baseUrl: kling.url, keys: ['ak-fake:sk-fake'], models: ['kling-v2-1'] },
     ]);
@@ -142,6 +144,43 @@ describe(`a submission whose answer was lost is looked for upstream before the j
       sora.latencyMs = 0;
     }
     expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toEqual({ creates: 2, lookups: 2, accepted: 2 });
+  });
+
+  it('OpenAI videos: the task list is read page by page until it reaches back past the submission', async () => {
+    const createOthers = (n: number, label: string) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          fetch(`${sora.url}/v1/videos`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer sk-fake-videos', 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'sora-2', prompt: `${label} ${i}`, seconds: '4', size: '1280x720' }),
+          }),
+        ),
+      );
+    // An hour of history: older than the submission by more than any clock skew.
+    await createOthers(100, 'an old video');
+    for (const task of sora.tasks.values()) task.createdAt -= 3_600_000;
+    sora.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'cutOff' }]);
+    // The list is served (as the route answers it) only after the other tasks below exist.
+    sora.injectFaults('GET', SORA_CREATE, [{ delayMs: 3_000 }]);
+    const answer = chatJob(gw, 'sora_video2', 'a clock tower at dusk, duration: 4 seconds');
+    // 150 other tasks created on the account meanwhile: the lost one is on the second page, which
+    // also reaches back past the submission.
+    while (sora.count('POST', SORA_CREATE) === 0 || sora.matching('POST', SORA_CREATE).at(-1)!.form?.get('prompt') !== 'a clock tower at dusk') {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const before = counts(sora, SORA_CREATE, SORA_CREATE);
+    await createOthers(150, "someone else's video");
+    const done = await answer;
+    expect(done.choices?.[0].finish_reason).toBe('stop');
+    const lists = sora.matching('GET', SORA_CREATE).slice(-2);
+    expect(lists.map((r) => Object.fromEntries(r.query))).toEqual([
+      { order: 'desc', limit: '100' },
+      { order: 'desc', limit: '100', after: expect.stringMatching(/^video_/) },
+    ]);
+    // The second page ends among the old tasks: the third is never asked for.
+    expect(sora.tasks.size).toBeGreaterThan(250);
+    expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toMatchObject({ creates: 150, lookups: 2, accepted: 150 });
   });
 
   it('an upstream without a task list: the job fails at once, saying the gateway could not check, and nothing is resubmitted', async () => {

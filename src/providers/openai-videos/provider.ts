@@ -87,10 +87,11 @@ export class OpenAiVideosProvider implements Provider {
       try {
         return readListPage((await ctx.http.json({ path: listPath(after), signal: ctx.signal })).body, this.label);
       } catch (err) {
-        // No list here (many resellers copy only create and retrieve): asking again cannot help.
-        if (err instanceof UpstreamError && (err.details.status === 404 || err.details.status === 405)) {
-          throw new UpstreamError('rejected', { code: 'upstream_not_found', message: `${this.label} has no task list to look in` }, err.details);
-        }
+        // No list here (many resellers copy only create and retrieve), or a key restricted to
+        // creating: asking again cannot help.
+        const status = err instanceof UpstreamError ? err.details.status : undefined;
+        if (status === 404 || status === 405) throw new UpstreamError('rejected', { code: 'upstream_not_found', message: `${this.label} has no task list to look in` }, { status });
+        if (status === 401 || status === 403) throw new UpstreamError('rejected', { code: 'upstream_auth_failed', message: `${this.label} did not let this key read its task list (HTTP ${status})` }, { status });
         throw err;
       }
     };
