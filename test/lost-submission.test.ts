@@ -100,6 +100,19 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     expect((await jobOf(gw, answer.id)).status).toBe('succeeded');
   });
 
+  it('OpenAI videos: when the list keeps failing the lookups stop after seven tries and the job fails saying the gateway could not check', async () => {
+    const before = counts(sora, SORA_CREATE, SORA_CREATE);
+    const serverError = { status: 503, body: { error: { message: 'The engine is currently overloaded', type: 'server_error', param: null, code: null } } };
+    sora.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'cutOff' }]);
+    sora.injectFaults('GET', SORA_CREATE, Array.from({ length: 7 }, () => serverError));
+    const err = await chatJob(gw, 'sora-2', 'a harbour at dawn, duration: 4 seconds');
+    expect(err.status).toBe(502);
+    expect(err.error.message).toBe(
+      "OpenAI Videos's answer (HTTP 200) broke off before it was complete. It may have accepted the work, so the request was not repeated. The gateway could not check with OpenAI Videos whether the task exists (OpenAI Videos: The engine is currently overloaded).",
+    );
+    expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toEqual({ creates: 1, lookups: 7, accepted: 1 });
+  });
+
   it('OpenAI videos: when the list has no such task the job fails as before, saying the gateway looked', async () => {
     const before = counts(sora, SORA_CREATE, SORA_CREATE);
     // Cut off before the upstream made anything.
