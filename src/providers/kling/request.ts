@@ -12,8 +12,9 @@ export interface KlingCall {
 }
 
 /**
- * `POST /v1/videos/text2video` or `/image2video`, with `external_task_id` when given. The reference goes as raw base64 (Kling refuses
+ * `POST /v1/videos/text2video` or `/image2video`. The reference goes as raw base64 (Kling refuses
  * a `data:` prefix); image-to-video takes no `aspect_ratio` (the video follows the image).
+ * `external_task_id` is sent when given.
  */
 export function createCall(req: GenerationRequest, upstreamModel: string, options: KlingOptions, reference?: Buffer, externalTaskId?: string): KlingCall {
   const endpoint: KlingEndpoint = reference ? 'image2video' : 'text2video';
