@@ -112,6 +112,31 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toEqual({ creates: 1, lookups: 7, accepted: 1 });
   });
 
+  it('OpenAI videos: a job cancelled while the gateway is still looking stops looking', async () => {
+    const auth = { authorization: `Bearer ${TEST_API_KEY}` };
+    const serverError = { status: 503, body: { error: { message: 'The engine is currently overloaded', type: 'server_error', param: null, code: null } } };
+    const before = counts(sora, SORA_CREATE, SORA_CREATE);
+    sora.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'cutOff' }]);
+    sora.injectFaults('GET', SORA_CREATE, Array.from({ length: 7 }, () => serverError));
+    const created = await fetch(`${gw.baseUrl}/v1/videos`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sora-2', prompt: 'a lantern on a lake', seconds: '4', size: '1280x720' }),
+    });
+    const jobId = ((await created.json()) as { id: string }).id.replace(/^video_/, 'job_');
+    while (sora.count('GET', SORA_CREATE) - before.lookups < 2) await new Promise((r) => setTimeout(r, 5));
+    const cancelled = await fetch(`${gw.baseUrl}/v1/jobs/${jobId}/cancel`, { method: 'POST', headers: auth });
+    expect(await cancelled.json()).toMatchObject({ id: jobId, status: 'cancelled' });
+    const lookupsAtCancel = sora.count('GET', SORA_CREATE) - before.lookups;
+    // Longer than the remaining lookups would have taken (waits of 20 ms × 4, 8, 16 and 32).
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(sora.count('GET', SORA_CREATE) - before.lookups).toBe(lookupsAtCancel);
+    expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toMatchObject({ creates: 1, accepted: 1 });
+    expect((await jobOf(gw, jobId)).status).toBe('cancelled');
+    // The faults the cancelled lookups did not use are not left for the next test.
+    while ((await fetch(`${sora.url}/v1/videos?limit=1`, { headers: { authorization: 'Bearer sk-fake-videos' } })).status !== 200);
+  });
+
   it('OpenAI videos: when the list has no such task the job fails as before, saying the gateway looked', async () => {
     const before = counts(sora, SORA_CREATE, SORA_CREATE);
     // Cut off before the upstream made anything.
