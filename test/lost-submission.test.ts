@@ -7,6 +7,7 @@ import { FakeOpenAiVideos } from './fakes/openai-videos.js';
 import { NO_REVIEW_ENV, QUICK_POLL_ENV } from './helpers/adapter-env.js';
 import { channelsConfig, FAST_RETRY_ENV } from './helpers/channels.js';
 import { jobOf } from './helpers/chat.js';
+import { pngDataUrl } from './helpers/images.js';
 import { databaseLabel } from './helpers/database.js';
 import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
 import { mp4Info } from './helpers/media.js';
@@ -250,6 +251,22 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     expect(kling.matching('GET', KLING_BY_REFERENCE).at(-1)!.path).toBe(`/v1/videos/text2video/mediagate-${jobId}`);
     // Polled by the task id the lookup returned.
     expect(kling.count('GET', new RegExp(`^/v1/videos/text2video/${task.id}$`))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('Kling: an image-to-video create is looked up on the image2video path', async () => {
+    const creates = kling.count('POST', /^\/v1\/videos\/image2video$/);
+    kling.injectFaults('POST', /^\/v1\/videos\/image2video$/, [{ afterAccept: 'cutOff' }]);
+    const answer = await gw.client.chat.completions
+      .create({
+        model: 'kling-v2-1',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'the petals fall' }, { type: 'image_url', image_url: { url: await pngDataUrl(320, 320, '#aa2266') } }] }],
+      })
+      .catch((err) => err);
+    expect(answer.choices?.[0].finish_reason).toBe('stop');
+    const jobId = answer.id.replace(/^chatcmpl-/, '');
+    expect(kling.count('POST', /^\/v1\/videos\/image2video$/) - creates).toBe(1);
+    expect(kling.count('GET', new RegExp(`^/v1/videos/image2video/mediagate-${jobId}$`))).toBe(1);
+    expect([...kling.tasks.values()].filter((t) => t.externalTaskId === `mediagate-${jobId}`)).toHaveLength(1);
   });
 
   it('Kling: when no task has the external_task_id the job fails as before, saying the gateway looked', async () => {
