@@ -50,7 +50,7 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     const yaml = await channelsConfig([
       // A short timeout, so a create that never answers is given up on quickly.
       soraChannel(sora, { timeoutMs: 1_500 }),
-      // The same account under another public name, with a timeout long enough for a slow list.
+      // The same account under another public name, with the default timeout: a list the test holds back is waited for.
       soraChannel(sora, { name: 'sora-patient', models: { sora_video2: 'sora-2' } }),
       resellerChannel(reseller),
       { name: 'kling', type: 'kling', baseUrl: kling.url, keys: ['ak-fake:sk-fake'], models: ['kling-v2-1'] },
@@ -170,16 +170,16 @@ describe(`a submission whose answer was lost is looked for upstream before the j
 
   it('OpenAI videos: two identical requests whose answers were both lost are not guessed between', async () => {
     const before = counts(sora, SORA_CREATE, SORA_CREATE);
-    sora.latencyMs = 200; // both creates arrive before either lookup
     sora.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'cutOff' }, { afterAccept: 'cutOff' }]);
-    try {
-      const errs = await Promise.all([chatJob(gw, 'sora-2', 'twin comets, duration: 4 seconds'), chatJob(gw, 'sora-2', 'twin comets, duration: 4 seconds')]);
-      for (const err of errs) {
-        expect(err.status).toBe(502);
-        expect(err.error.message).toMatch(/The gateway found 2 tasks at OpenAI Videos that match this submission and could not tell which one is this job's\.$/);
-      }
-    } finally {
-      sora.latencyMs = 0;
+    // Neither lookup is answered before both tasks exist.
+    const bothCreated = (async () => {
+      while (sora.accepted - before.accepted < 2) await new Promise((r) => setTimeout(r, 5));
+    })();
+    sora.injectFaults('GET', SORA_CREATE, [{ heldUntil: bothCreated }, { heldUntil: bothCreated }]);
+    const errs = await Promise.all([chatJob(gw, 'sora-2', 'twin comets, duration: 4 seconds'), chatJob(gw, 'sora-2', 'twin comets, duration: 4 seconds')]);
+    for (const err of errs) {
+      expect(err.status).toBe(502);
+      expect(err.error.message).toMatch(/The gateway found 2 tasks at OpenAI Videos that match this submission and could not tell which one is this job's\.$/);
     }
     expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toEqual({ creates: 2, lookups: 2, accepted: 2 });
   });
@@ -199,8 +199,9 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     await createOthers(100, 'an old video');
     for (const task of sora.tasks.values()) task.createdAt -= 3_600_000;
     sora.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'cutOff' }]);
-    // The list is served (as the route answers it) only after the other tasks below exist.
-    sora.injectFaults('GET', SORA_CREATE, [{ delayMs: 3_000 }]);
+    // The list is answered only once the other tasks below exist.
+    let othersCreated!: () => void;
+    sora.injectFaults('GET', SORA_CREATE, [{ heldUntil: new Promise<void>((resolve) => (othersCreated = resolve)) }]);
     const answer = chatJob(gw, 'sora_video2', 'a clock tower at dusk, duration: 4 seconds');
     // 150 other tasks created on the account meanwhile: the lost one is on the second page, which
     // also reaches back past the submission.
@@ -209,6 +210,7 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     }
     const before = counts(sora, SORA_CREATE, SORA_CREATE);
     await createOthers(150, "someone else's video");
+    othersCreated();
     const done = await answer;
     expect(done.choices?.[0].finish_reason).toBe('stop');
     const lists = sora.matching('GET', SORA_CREATE).slice(-2);

@@ -27,8 +27,10 @@ export interface Reply {
 /**
  * `reset` drops the connection before answering; `cutOff` starts a 200 answer and drops the
  * connection half-way through its body (the upstream had the request and began to answer).
+ * `heldUntil` holds the request until the promise settles, then answers it from the route (a test
+ * makes something happen upstream before the gateway sees the answer).
  */
-export type Fault = Reply | { reset: true } | { cutOff: true } | { delayMs: number; then?: Reply } | AfterAccept;
+export type Fault = Reply | { reset: true } | { cutOff: true } | { delayMs: number; then?: Reply } | AfterAccept | { heldUntil: Promise<unknown> };
 
 /**
  * The route runs (a create makes its task, as the real upstream would) and then its answer is lost:
@@ -149,7 +151,8 @@ export class FakeUpstream {
       if (fault.afterAccept === 'cutOff') return cutOff(res);
       return; // hangs until the client gives up and closes the connection
     }
-    if (fault && 'delayMs' in fault) {
+    if (fault && 'heldUntil' in fault) await fault.heldUntil.catch(() => {});
+    else if (fault && 'delayMs' in fault) {
       await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       if (fault.then) return send(res, fault.then);
     } else if (fault) return send(res, fault);
