@@ -39,6 +39,7 @@ class RecordingEngine implements JobEngine {
       submitAttempts: 0,
       updatedAt: job.createdAt,
       completedAt: null,
+      originalRequest: job.originalRequest ?? null,
     };
     this.rows.push(row);
     return row;

@@ -52,19 +52,22 @@ export class GenerationPipeline {
 
   private async createJob(order: GenerationOrder, tag: IdempotencyTag | undefined): Promise<JobRecord> {
     const prepared = await prepareGeneration(order.input, this.deps);
-    const request = await this.withImageOptions(prepared.request, order);
+    const options = await this.imageOptions(prepared.request, order);
     return submitPrepared(this.deps, order.apiKeyId, prepared, {
-      ...(request !== prepared.request && { request }),
+      // The original goes with the job so that a failover can fit it to another channel.
+      originalRequest: { ...prepared.original, ...options },
+      ...(options && { request: { ...prepared.request, ...options } }),
       ...(order.webhookUrl !== undefined && { webhookUrl: order.webhookUrl }),
       ...(order.remixedFrom !== undefined && { remixedFrom: order.remixedFrom }),
       ...tag,
     });
   }
 
-  private async withImageOptions(request: GenerationRequest, order: GenerationOrder): Promise<GenerationRequest> {
+  /** The Images API's mask and background, when the order has them. */
+  private async imageOptions(request: GenerationRequest, order: GenerationOrder): Promise<Partial<GenerationRequest> | undefined> {
     const mask = order.mask && (await loadReference(order.mask, referenceDeps(this.deps)));
     if (mask) checkMask(mask, request.references[0]);
-    if (!mask && !order.background) return request;
-    return { ...request, ...(order.background && { background: order.background }), ...(mask && { mask }) };
+    if (!mask && !order.background) return undefined;
+    return { ...(order.background && { background: order.background }), ...(mask && { mask }) };
   }
 }

@@ -26,6 +26,8 @@ export interface PreparedGeneration {
   spec: ModelSpec;
   route: Route;
   request: GenerationRequest;
+  /** The request before it was fitted to the route's channel: what a failover fits again. */
+  original: GenerationRequest;
   /**
    * Set when the gateway's own review stopped the request (stages 1–2). The caller still records
    * the job, failed, so the block is visible by id and reported in the usual stream or error shape.
@@ -78,11 +80,12 @@ export async function prepareGeneration(input: GenerationInput, deps: PrepareDep
   const resolved = resolveGeneration(spec, parsed, input.explicit, references, input.references.length);
   const request = route.channel.provider.adapt?.(resolved, route.upstreamModel) ?? resolved;
   const block = await deps.moderator.checkRequest(spec, request);
-  if (!block) return { spec, route, request };
+  if (!block) return { spec, route, request, original: resolved };
   return {
     spec,
     route,
     request,
+    original: resolved,
     rejection: { code: 'content_policy_violation', message: block.message, stage: block.stage, category: block.category, ...(block.scores && { scores: block.scores }) },
   };
 }

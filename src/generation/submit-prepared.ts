@@ -3,7 +3,7 @@ import type { NormalisedError } from '../providers/types.js';
 import type { PreparedGeneration } from './prepare-generation.js';
 
 /** What an endpoint adds to a job beyond the prepared request: idempotency, webhook, remix origin, a request with extras. */
-export type JobExtras = Partial<Pick<NewJob, 'request' | 'idempotencyKey' | 'idempotencyFingerprint' | 'webhookUrl' | 'remixedFrom'>>;
+export type JobExtras = Partial<Pick<NewJob, 'request' | 'originalRequest' | 'idempotencyKey' | 'idempotencyFingerprint' | 'webhookUrl' | 'remixedFrom'>>;
 
 /** The part of the job engine the pipeline hands a job to; the engine never calls back. */
 export interface JobEngine {

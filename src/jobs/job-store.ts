@@ -4,6 +4,7 @@ import type { GenerationRequest } from '../intent/types.js';
 import type { DatabaseSchema, JobsTable } from '../db/schema.js';
 import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
 import type { JobListQuery, JobRecord, JobResult, JobStatus, JobStore, NewJob, ProgressUpdate } from './types.js';
+import { newJobId } from './ids.js';
 
 const ACTIVE: JobStatus[] = ['queued', 'running'];
 
@@ -150,6 +151,22 @@ export class SqlJobStore implements JobStore {
       .set({ operation: JSON.stringify(operation), updated_at: now })
       .where('id', '=', id)
       .execute();
+  }
+
+  async isOperationHeld(channel: string, operation: Record<string, unknown>, exceptJobId: string, since: number): Promise<boolean> {
+    // Operations are stored as the JSON text of what the provider returned, and a provider builds a
+    // found task's operation with the code `start` uses, so equal tasks have equal text. Job ids
+    // sort by creation time: the id bound keeps the scan to recent jobs.
+    const row = await this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('id', '>=', newJobId(since).slice(0, 'job_'.length + 9))
+      .where('id', '<>', exceptJobId)
+      .where('channel', '=', channel)
+      .where('operation', '=', JSON.stringify(operation))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async saveProgressBatch(updates: ProgressUpdate[], now: number): Promise<void> {

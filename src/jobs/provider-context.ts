@@ -1,4 +1,5 @@
 import type { Route } from '../providers/registry.js';
+import { clientReferenceOf } from '../providers/submission-reference.js';
 import type { ProviderContext } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
 import type { JobEvents } from './events.js';
@@ -30,6 +31,7 @@ export class ProviderContexts {
         this.startProgress.set(jobId, value);
         events.publish({ type: 'progress', jobId, progress: value, at: Date.now() });
       },
+      clientReference: clientReferenceOf(jobId),
       signal,
     };
   }

@@ -6,6 +6,7 @@ import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError, OperationRef, ProviderContext } from '../providers/types.js';
 import { interruptedSubmission } from './interrupted-submission.js';
 import { type HeldChannel, keyForSubmission, keyForTask } from './job-channel.js';
+import { recoverSubmission, withRecoveryNote } from './recover-submission.js';
 import { abortableSleep } from './sleep.js';
 import type { JobRecord, JobStore } from './types.js';
 
@@ -113,7 +114,7 @@ export class Submitter {
 
   private async submit(job: JobRecord, signal: AbortSignal): Promise<ChannelAttempt> {
     const interrupted = interruptedSubmission(job, job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined);
-    if (interrupted) return { ok: false, error: interrupted, failOver: false };
+    if (interrupted) return this.recoverInterrupted(job, interrupted, signal);
     const tried = new Set<string>();
     let lastError: NormalisedError | undefined;
     for (;;) {
@@ -174,9 +175,11 @@ export class Submitter {
       if (!key) return { ok: false, error: { code: 'upstream_auth_failed', message: `Every API key of channel "${channel.name}" was refused.` }, failOver: true };
       // A job cancelled meanwhile, or taken over by another instance after this one stalled past its
       // lease, must not reach the upstream from here.
-      if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, Date.now(), refitted))) return undefined;
+      const submittedAt = Date.now();
+      if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, submittedAt, refitted))) return undefined;
+      const ctx = this.deps.context(job.id, route, key.key, signal);
       try {
-        const operation = await channel.provider.start(request, this.deps.context(job.id, route, key.key, signal));
+        const operation = await channel.provider.start(request, ctx);
         await store.saveOperation(job.id, operation, Date.now());
         channel.recordSuccess();
         return { ok: true, task: { route, key, operation, request } };
@@ -184,7 +187,7 @@ export class Submitter {
         if (signal.aborted) return undefined;
         if (!(err instanceof UpstreamError)) throw err;
         lastError = err.normalised;
-        if (err.failure === 'ambiguous') return afterAmbiguousSubmission(err);
+        if (err.failure === 'ambiguous') return this.afterAmbiguousSubmission(job, { route, key, request }, ctx, submittedAt, err, signal);
         // The upstream answered and refused this request: final.
         if (!err.retryable) return { ok: false, error: err.normalised, failOver: false };
         await store.markNotSubmitted(job.id, Date.now());
@@ -206,12 +209,57 @@ export class Submitter {
     }
     return { ok: false, error: lastError, failOver: true };
   }
-}
 
-/**
- * The upstream may have created the task (a cut-off or malformed success answer): submitting again
- * could run and bill it twice, so the job ends with the upstream's answer.
- */
-function afterAmbiguousSubmission(err: UpstreamError): ChannelAttempt {
-  return { ok: false, error: err.normalised, failOver: false };
+  /**
+   * The upstream may have created the task (a cut-off or malformed success answer): submitting again
+   * could run and bill it twice. The task is looked for where the protocol allows it; found, the job
+   * polls on; otherwise it ends with the upstream's answer and what the lookup saw.
+   */
+  private async afterAmbiguousSubmission(
+    job: JobRecord,
+    held: Omit<SubmittedTask, 'operation'>,
+    ctx: ProviderContext,
+    submittedAt: number,
+    err: UpstreamError,
+    signal: AbortSignal,
+  ): Promise<ChannelAttempt> {
+    const recovery = await this.lookFor(job, held.route, held.request, ctx, submittedAt, signal);
+    if (!recovery) return undefined;
+    if (!recovery.found) return { ok: false, error: withRecoveryNote(err.normalised, recovery.note), failOver: false };
+    held.route.channel.recordSuccess();
+    return { ok: true, task: { ...held, operation: recovery.operation } };
+  }
+
+  /**
+   * A resumed job whose previous owner died mid-submission: its task may exist upstream, looked for
+   * with the key that submitted it. Found, it holds its channel like any resumed job.
+   */
+  private async recoverInterrupted(job: JobRecord, interrupted: NormalisedError, signal: AbortSignal): Promise<ChannelAttempt> {
+    const route = job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined;
+    if (!route || job.submittedAt === null) return { ok: false, error: interrupted, failOver: false };
+    const key = keyForTask(route.channel, job.channelKey);
+    const ctx = this.deps.context(job.id, route, key.key, signal);
+    const recovery = await this.lookFor(job, route, job.request, ctx, job.submittedAt, signal);
+    if (!recovery) return undefined;
+    if (!recovery.found) return { ok: false, error: withRecoveryNote(interrupted, recovery.note), failOver: false };
+    route.channel.acquire();
+    return { ok: true, task: { route, key, operation: recovery.operation, request: job.request } };
+  }
+
+  private lookFor(job: JobRecord, route: Route, request: GenerationRequest, ctx: ProviderContext, submittedAt: number, signal: AbortSignal) {
+    const { store, settings, log } = this.deps;
+    return recoverSubmission({
+      job,
+      request,
+      provider: route.channel.provider,
+      channel: route.channel.name,
+      ctx,
+      submittedAt,
+      signal,
+      backoffMs: settings.submitBackoffMs,
+      deadline: job.createdAt + settings.timeoutMs,
+      log,
+      store,
+    });
+  }
 }

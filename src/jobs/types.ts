@@ -122,6 +122,11 @@ export interface JobStore {
   /** Clears `submittedAt` after a submission the upstream certainly did not accept, so a restart may retry it. */
   markNotSubmitted(id: string, now: number): Promise<void>;
   saveOperation(id: string, operation: OperationRef, now: number): Promise<void>;
+  /**
+   * Whether a job other than `exceptJobId`, created since `since`, holds this operation on this
+   * channel: a task found after a lost submission that already belongs to another job is not ours.
+   */
+  isOperationHeld(channel: string, operation: OperationRef, exceptJobId: string, since: number): Promise<boolean>;
   /** Writes many jobs' progress in as few statements as the database allows; terminal jobs are left alone. */
   saveProgressBatch(updates: ProgressUpdate[], now: number): Promise<void>;
   /**

@@ -89,7 +89,22 @@ export interface ProviderContext {
   storeOutput(data: Buffer, contentType: string): Promise<StoredSource>;
   /** Progress observed while `start` itself runs (a streaming relay); 0–100. */
   reportProgress(progress: number): void;
+  /**
+   * A reference derived from the job id alone (see submission-reference.ts), the same on every
+   * attempt and after a restart. `start` sends it where the protocol takes a client-supplied task
+   * reference (Kling's `external_task_id`), so `findSubmitted` can ask for it by name.
+   */
+  clientReference: string;
   signal?: AbortSignal;
+}
+
+/** What the job engine knows about a submission whose answer never arrived. */
+export interface SubmissionHint {
+  jobId: string;
+  /** When the submission was sent (unix ms, the gateway's clock). */
+  submittedAt: number;
+  /** The reference `start` sent (ProviderContext.clientReference). */
+  clientReference: string;
 }
 
 /** One upstream protocol. Every adapter implements exactly this. */
@@ -114,6 +129,17 @@ export interface Provider {
   start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef>;
   status(operation: OperationRef, request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus>;
   cancel?(operation: OperationRef, ctx: ProviderContext): Promise<void>;
+  /**
+   * Optional: after a submission whose answer was lost (a POST that timed out or broke off, or a
+   * crash before the answer was recorded), looks upstream for the task that submission may have
+   * created. Returns every task that could be it, each as the operation reference `start` would
+   * have returned for it (built by the same code, so it serialises identically: the engine drops
+   * tasks another job already holds by comparing them). An empty list means the upstream certainly
+   * has no such task. Throws when it could not tell; an UpstreamError that is `rejected` means
+   * asking again cannot help (no list on this upstream). Never submits anything. Implemented only
+   * where the protocol offers a way to find a task (see each adapter's index.ts).
+   */
+  findSubmitted?(request: GenerationRequest, ctx: ProviderContext, hint: SubmissionHint): Promise<OperationRef[]>;
   /** Shutdown: waits for work the provider runs itself (the sandbox's renders) to end. */
   close?(): Promise<void>;
   /**

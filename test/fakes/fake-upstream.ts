@@ -27,8 +27,19 @@ export interface Reply {
 /**
  * `reset` drops the connection before answering; `cutOff` starts a 200 answer and drops the
  * connection half-way through its body (the upstream had the request and began to answer).
+ * `heldUntil` holds the request until the promise settles, then answers it from the route (a test
+ * makes something happen upstream before the gateway sees the answer).
  */
-export type Fault = Reply | { reset: true } | { cutOff: true } | { delayMs: number; then?: Reply };
+export type Fault = Reply | { reset: true } | { cutOff: true } | { delayMs: number; then?: Reply } | AfterAccept | { heldUntil: Promise<unknown> };
+
+/**
+ * The route runs (a create makes its task, as the real upstream would) and then its answer is lost:
+ * `cutOff` starts a 200 and drops the connection half-way through the body; `hang` never answers
+ * (the client times out). The request is ambiguous to the client although the task exists.
+ */
+export interface AfterAccept {
+  afterAccept: 'cutOff' | 'hang';
+}
 
 /** An answer the route writes itself, for what a Reply cannot say: a stream of events, or a connection dropped mid-answer. */
 export interface WrittenReply {
@@ -126,6 +137,10 @@ export class FakeUpstream {
     }
   }
 
+  private routeFor(recorded: RecordedRequest): RouteEntry | undefined {
+    return this.routes.find((r) => r.method === recorded.method && r.pattern.test(recorded.path));
+  }
+
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -147,17 +162,19 @@ export class FakeUpstream {
       req.socket.destroy();
       return;
     }
-    if (fault && 'cutOff' in fault) {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
-      res.write('{"created": 1700000000, "data": [{"b64_', () => res.socket?.destroy());
-      return;
+    if (fault && 'cutOff' in fault) return cutOff(res);
+    if (fault && 'afterAccept' in fault) {
+      await this.routeFor(recorded)?.handler(recorded);
+      if (fault.afterAccept === 'cutOff') return cutOff(res);
+      return; // hangs until the client gives up and closes the connection
     }
-    if (fault && 'delayMs' in fault) {
+    if (fault && 'heldUntil' in fault) await fault.heldUntil.catch(() => {});
+    else if (fault && 'delayMs' in fault) {
       await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       if (fault.then) return send(res, fault.then);
     } else if (fault) return send(res, fault);
 
-    const route = this.routes.find((r) => r.method === recorded.method && r.pattern.test(recorded.path));
+    const route = this.routeFor(recorded);
     if (!route) return send(res, { status: 404, body: { error: { message: `No route ${recorded.method} ${recorded.path}`, type: 'invalid_request_error', param: null, code: null } } });
     try {
       const reply = await route.handler(recorded);
@@ -167,6 +184,11 @@ export class FakeUpstream {
       send(res, { status: 500, body: { error: { message: `fake upstream crashed: ${(err as Error).message}`, type: 'server_error', param: null, code: null } } });
     }
   }
+}
+
+function cutOff(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
+  res.write('{"created": 1700000000, "data": [{"b64_', () => res.socket?.destroy());
 }
 
 function send(res: ServerResponse, reply: Reply): void {

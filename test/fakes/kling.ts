@@ -15,12 +15,17 @@ interface Task {
   createdAt: number;
   seconds: number;
   outcome: Outcome;
+  /** The account (access key) that created it; an `external_task_id` is unique per account. */
+  account: string;
+  externalTaskId?: string;
 }
 
 const envelope = (status: number, code: number, message: string, data?: unknown): Reply => ({
   status,
   body: { code, message, request_id: randomUUID(), ...(data !== undefined && { data }) },
 });
+
+const taskInfo = (task: Task) => (task.externalTaskId ? { external_task_id: task.externalTaskId } : {});
 
 /**
  * Kling's official API as documented (shared/reference video §3). Every call needs
@@ -29,7 +34,8 @@ const envelope = (status: number, code: number, message: string, data?: unknown)
  * text2video / image2video validate their fields like Kling (duration must be the STRING "5" or
  * "10", the image raw base64 of at least 300 px without a `data:` prefix, i2v-only models refused
  * on text2video); tasks go submitted → processing → succeed over `taskMs`, polled only on the path
- * that created them; videos are real MP4s of the asked length on a public link valid `linkTtlMs`.
+ * that created them (by task id, or by the `external_task_id` the create set, unique per account);
+ * videos are real MP4s of the asked length on a public link valid `linkTtlMs`.
  * More than `maxActiveTasks` running → 429 code 1303.
  *
  * Prompts pick outcomes: `forbidden` → 400 code 1301 at create, `risky` → failed by risk control,
@@ -50,6 +56,12 @@ export class FakeKling extends FakeUpstream {
       this.route('GET', new RegExp(`^/v1/videos/${endpoint}/[^/]+$`), (req) => this.query(endpoint, req));
     }
     this.route('GET', /^\/kcdn\/[^/]+\.mp4$/, (req) => this.video(req));
+  }
+
+  /** The access key of an already verified request. */
+  private accountOf(req: RecordedRequest): string {
+    const payload = (req.headers.authorization ?? '').slice('Bearer '.length).split('.')[1] ?? '';
+    return String(JSON.parse(Buffer.from(payload, 'base64url').toString()).iss);
   }
 
   /** Verifies the JWT the way Kling documents it; returns an error reply when it is not acceptable. */
@@ -88,6 +100,7 @@ export class FakeKling extends FakeUpstream {
     if (body.duration !== undefined && (typeof body.duration !== 'string' || !durations.includes(body.duration))) return `duration must be one of ${durations.map((d) => `"${d}"`).join(', ')} (a string)`;
     if (body.cfg_scale !== undefined && (/^kling-v[2-9]/.test(model) || typeof body.cfg_scale !== 'number' || body.cfg_scale < 0 || body.cfg_scale > 1)) return 'cfg_scale is not supported';
     if (endpoint === 'text2video' && body.aspect_ratio !== undefined && !['16:9', '9:16', '1:1'].includes(body.aspect_ratio)) return 'aspect_ratio must be 16:9, 9:16 or 1:1';
+    if (body.external_task_id !== undefined && (typeof body.external_task_id !== 'string' || !body.external_task_id)) return 'external_task_id must be a non-empty string';
     if (endpoint === 'image2video') {
       if (body.image === undefined && body.image_tail === undefined) return 'image or image_tail is required';
       for (const field of ['image', 'image_tail']) {
@@ -117,22 +130,31 @@ export class FakeKling extends FakeUpstream {
     if ([...this.tasks.values()].filter((t) => now - t.createdAt < this.taskMs).length >= this.maxActiveTasks) {
       return { ...envelope(429, 1303, 'Parallel task over resource pack limit'), headers: { 'retry-after': '1' } };
     }
+    const account = this.accountOf(req);
+    const externalTaskId: string | undefined = body.external_task_id;
+    // The reference says "unique per account"; the code and wording of the refusal are this fake's guess.
+    if (externalTaskId && [...this.tasks.values()].some((t) => t.account === account && t.externalTaskId === externalTaskId)) {
+      return envelope(400, 1201, `external_task_id ${externalTaskId} already exists`);
+    }
     const outcome: Outcome = prompt.includes('risky') ? 'risk_control' : prompt.includes('glitch') ? 'failed' : prompt.includes('vanish') ? 'lost' : 'succeed';
-    const task: Task = { id: String(800_000_000_000 + this.tasks.size), endpoint, createdAt: now, seconds: Number(body.duration ?? '5'), outcome };
+    const task: Task = { id: String(800_000_000_000 + this.tasks.size), endpoint, createdAt: now, seconds: Number(body.duration ?? '5'), outcome, account, externalTaskId };
     this.tasks.set(task.id, task);
     this.accepted++;
-    return envelope(200, 0, 'SUCCEED', { task_id: task.id, task_status: 'submitted', task_info: {}, created_at: now, updated_at: now });
+    return envelope(200, 0, 'SUCCEED', { task_id: task.id, task_status: 'submitted', task_info: taskInfo(task), created_at: now, updated_at: now });
   }
 
   private async query(endpoint: Endpoint, req: RecordedRequest): Promise<Reply> {
     const denied = this.denied(req);
     if (denied) return denied;
-    const id = req.path.split('/').at(-1)!;
-    const task = this.tasks.get(id);
+    // The path takes the task id or, for the account that set it, the external_task_id.
+    const given = decodeURIComponent(req.path.split('/').at(-1)!);
+    const account = this.accountOf(req);
+    const task = this.tasks.get(given) ?? [...this.tasks.values()].find((t) => t.account === account && t.externalTaskId === given);
+    const id = task?.id ?? given;
     // A task is found only on the path that created it.
     if (!task || task.endpoint !== endpoint || task.outcome === 'lost') return envelope(404, 1203, 'Resource not found');
     const age = Date.now() - task.createdAt;
-    const base = { task_id: id, task_info: {}, created_at: task.createdAt, updated_at: Date.now() };
+    const base = { task_id: id, task_info: taskInfo(task), created_at: task.createdAt, updated_at: Date.now() };
     if (age < this.taskMs / 3) return envelope(200, 0, 'SUCCEED', { ...base, task_status: 'submitted', task_status_msg: '' });
     if (age < this.taskMs) return envelope(200, 0, 'SUCCEED', { ...base, task_status: 'processing', task_status_msg: '' });
     if (task.outcome === 'risk_control') return envelope(200, 0, 'SUCCEED', { ...base, task_status: 'failed', task_status_msg: 'Failure to pass the risk control system' });

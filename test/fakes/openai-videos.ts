@@ -84,6 +84,7 @@ export class FakeOpenAiVideos extends FakeUpstream {
     this.videoScale = options.videoScale ?? 0.25;
     this.cdnHost = options.cdnHost;
     this.route('POST', '/v1/videos', (req) => this.create(req));
+    this.route('GET', '/v1/videos', (req) => this.list(req));
     this.route('GET', /^\/v1\/videos\/[^/]+$/, (req) => this.retrieve(req));
     this.route('GET', /^\/v1\/videos\/[^/]+\/content$/, (req) => this.content(req));
     this.route('GET', /^\/cdn\/[^/]+\.mp4$/, (req) => this.cdn(req));
@@ -232,6 +233,32 @@ export class FakeOpenAiVideos extends FakeUpstream {
     const task = this.task(req);
     if (!task) return error(404, `Video with id '${req.path.split('/')[3]}' not found.`, null, 'video_id');
     return { status: 200, body: this.videoObject(task) };
+  }
+
+  /**
+   * `GET /v1/videos?limit=(0..100)&order=asc|desc&after=<id>` → `{object: "list", data: [Video],
+   * first_id, last_id, has_more}` (reference §1), in creation order. The `reseller` style has no
+   * list, as with many resellers that copy only create and retrieve.
+   */
+  private list(req: RecordedRequest): Reply {
+    const denied = this.unauthorised(req);
+    if (denied) return denied;
+    if (this.style === 'reseller') return error(404, `Invalid URL (GET ${req.path})`);
+    const limit = Number(req.query.get('limit') ?? '20');
+    if (!Number.isInteger(limit) || limit < 0 || limit > 100) return error(400, `Invalid 'limit': integer below minimum value or above maximum value. Expected a value between 0 and 100.`, 'integer_out_of_range', 'limit');
+    const order = req.query.get('order') ?? 'desc';
+    if (order !== 'asc' && order !== 'desc') return error(400, `Invalid value: '${order}'. Supported values are: 'asc' and 'desc'.`, 'invalid_value', 'order');
+    // Map order is insertion order, which is creation order.
+    const all = [...this.tasks.values()].filter((t) => t.outcome !== 'not-found');
+    if (order === 'desc') all.reverse();
+    const after = req.query.get('after');
+    const start = after ? all.findIndex((t) => t.id === after) + 1 : 0;
+    if (after && start === 0) return error(404, `Video with id '${after}' not found.`, null, 'after');
+    const page = all.slice(start, start + limit).map((t) => this.videoObject(t));
+    return {
+      status: 200,
+      body: { object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < all.length },
+    };
   }
 
   private async content(req: RecordedRequest): Promise<Reply> {

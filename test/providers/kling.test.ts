@@ -38,7 +38,7 @@ describe(`Kling adapter (${databaseLabel})`, () => {
     const created = fake.matching('POST', CREATE).at(-1)!;
     expect(created.path).toBe('/v1/videos/text2video');
     // kling-v2-1 is image-to-video only: text goes to the channel's text model.
-    expect(created.json).toEqual({ model_name: 'kling-v2-1-master', prompt: 'a paper boat on a river', mode: 'std', aspect_ratio: '16:9', duration: '5' });
+    expect(created.json).toEqual({ model_name: 'kling-v2-1-master', prompt: 'a paper boat on a river', mode: 'std', aspect_ratio: '16:9', duration: '5', external_task_id: expect.stringMatching(/^mediagate-job_[0-9a-z]+$/) });
     const { header, payload } = jwtParts(created.headers.authorization);
     expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(payload.iss).toBe('ak-fake');
@@ -60,7 +60,7 @@ describe(`Kling adapter (${databaseLabel})`, () => {
     });
     const created = fake.matching('POST', CREATE).at(-1)!;
     expect(created.path).toBe('/v1/videos/image2video');
-    expect(created.json).toEqual({ model_name: 'kling-v2-1', prompt: 'the flower opens', image: reference.slice('data:image/png;base64,'.length), mode: 'std', duration: '10' });
+    expect(created.json).toEqual({ model_name: 'kling-v2-1', prompt: 'the flower opens', image: reference.slice('data:image/png;base64,'.length), mode: 'std', duration: '10', external_task_id: expect.stringMatching(/^mediagate-job_[0-9a-z]+$/) });
     expect(fake.count('GET', new RegExp(`^/v1/videos/image2video/${lastTask(fake).id}$`))).toBeGreaterThanOrEqual(1);
     expect(mp4Info(await download(firstLink(answer.choices[0].message.content!))).durationSeconds).toBeCloseTo(10, 1);
   });
@@ -175,7 +175,7 @@ describe(`Kling keys and channel options (${databaseLabel})`, () => {
     const answer = await gw.client.chat.completions.create({ model: 'kling-v2-1', messages: [{ role: 'user', content: 'a lantern festival 方形' }] });
     const creates = fake.matching('POST', CREATE);
     expect(creates).toHaveLength(2);
-    expect(creates[1].json).toEqual({ model_name: 'kling-v1-6', prompt: 'a lantern festival', cfg_scale: 0.3, mode: 'pro', aspect_ratio: '1:1', duration: '5' });
+    expect(creates[1].json).toEqual({ model_name: 'kling-v1-6', prompt: 'a lantern festival', cfg_scale: 0.3, mode: 'pro', aspect_ratio: '1:1', duration: '5', external_task_id: expect.stringMatching(/^mediagate-job_[0-9a-z]+$/) });
     expect(fake.accepted).toBe(1);
     expect(mp4Info(await download(firstLink(answer.choices[0].message.content!))).durationSeconds).toBeCloseTo(5, 1);
   });

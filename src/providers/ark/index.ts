@@ -32,6 +32,11 @@ import { ArkProvider } from './provider.js';
  * - `firstFrameRatio` (`requested` | `adaptive`, default `requested`): with a first frame, send the
  *   ratio the gateway resolved and announced, or `adaptive` to let the image decide.
  * - `typicalRunSeconds`: how long a Seedance task usually takes, for the progress estimate.
+ *
+ * Lost submissions: not looked up. Seedream is synchronous (the image is the answer). Seedance has a
+ * task list (`GET …/tasks?filter.model=…`), but its items are not documented to echo the prompt or
+ * any client reference, so a match on model, ratio, resolution and duration could be another
+ * client's task on the same account; handing that over would be worse than failing.
  */
 export const arkProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://ark.cn-beijing.volces.com/api/v3',

@@ -13,6 +13,9 @@ import { BflProvider } from './provider.js';
  *
  * Policy blocks: `Request Moderated` is reported at stage `input_image` when a reference image was
  * sent and `prompt` otherwise; `Content Moderated` at stage `output`.
+ *
+ * Lost submissions: not looked up. BFL documents no task list and no client reference (only
+ * `get_result?id=` for an id the lost answer carried), so the job fails as before.
  */
 export const bflProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://api.bfl.ai',

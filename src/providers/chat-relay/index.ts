@@ -25,6 +25,9 @@ import { ChatRelayProvider } from './provider.js';
  * - `allowedSeconds`: lengths the relay makes, e.g. `[10, 15]`; unset means any.
  * - `streamTimeoutMs` (default 30 min) and `idleTimeoutMs` (default 10 min without a byte).
  * - `label`: the relay's name in user-facing messages (default `Chat relay`).
+ *
+ * Lost submissions: not looked up. The relay is one streamed chat completion; its answer is the
+ * work, and there is nothing to ask for afterwards.
  */
 export const chatRelayProtocol: ProtocolEntry = {
   // Relays have no common public address: a channel names its own `baseUrl`.

@@ -29,6 +29,10 @@ import { DashScopeProvider } from './provider.js';
  * does not say which data it inspected then). `InvalidApiKey` retires the key; `Throttling*` and
  * `Arrearage` (account out of credit) let the job go to another key or channel; task status
  * `UNKNOWN` (expired after 24 h, or never created) ends the job at once.
+ *
+ * Lost submissions: not looked up. Tasks are read by the id the create answer carries; a task list
+ * (`GET /api/v1/tasks`) is mentioned but its parameters and item shape are UNCONFIRMED, and there
+ * is no client reference, so the job fails as before. The multimodal endpoint is synchronous.
  */
 export const dashScopeProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://dashscope.aliyuncs.com/api/v1',

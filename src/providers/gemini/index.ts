@@ -16,6 +16,9 @@ import { GeminiProvider } from './provider.js';
  * - `veoReferenceMode`: `first-frame` (default: the reference image is the video's first frame,
  *   `instances[0].image`) or `asset` (up to 3 `referenceImages` of type ASSET; Veo 3.1 only, forces 8 s).
  * - `veoExpectedSeconds`: time constant of the synthetic Veo progress (default 60; Veo reports none).
+ *
+ * Lost submissions: not looked up. Image models answer synchronously; a Veo operation is known only
+ * by the `name` its create answer carries, and no operation list is documented.
  */
 export const geminiProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta',

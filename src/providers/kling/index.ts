@@ -15,6 +15,10 @@ import { KlingProvider } from './provider.js';
  *
  * Policy blocks: code 1301 on create is reported at stage `input_image` when a reference was sent,
  * else `prompt`; a task that fails with risk-control wording in `task_status_msg` at stage `output`.
+ *
+ * Lost submissions: looked up. Every create carries `external_task_id` = `mediagate-<job id>`
+ * (unique per account, as Kling requires); after a create whose answer was lost, or a restart
+ * before it was recorded, the task is asked for by that id on its create path with the same key.
  */
 export const klingProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://api-singapore.klingai.com',

@@ -3,14 +3,14 @@ import { UpstreamError, upstreamPolicyBlock } from '../errors.js';
 import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { readFirstReference } from '../reference-data.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, SubmissionHint } from '../types.js';
 import { v1Path } from '../v1-path.js';
 import { adaptToKling } from './adapt.js';
 import { KlingCredentials } from './jwt.js';
 import { describeKlingError, POLICY_CODE } from './errors.js';
 import { readKlingOptions, type KlingOptions } from './options.js';
 import { createCall } from './request.js';
-import { readCreateAnswer, readTask, taskNotFound, type KlingEnvelope, type KlingOperation } from './response.js';
+import { readCreateAnswer, readFoundTask, readTask, taskNotFound, type KlingEnvelope, type KlingOperation } from './response.js';
 
 /**
  * Kling: text2video / image2video tasks authenticated by a short-lived JWT, polled on the path that
@@ -44,7 +44,7 @@ export class KlingProvider implements Provider {
   async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
     const req = adaptToKling(request, ctx.upstreamModel);
     const reference = await readFirstReference(ctx, req.references);
-    const call = createCall(req, ctx.upstreamModel, this.options, reference?.data);
+    const call = createCall(req, ctx.upstreamModel, this.options, reference?.data, ctx.clientReference);
     let reply;
     try {
       reply = await ctx.http.json<KlingEnvelope | null>({ path: v1Path(ctx.http.baseUrl, `videos/${call.endpoint}`), json: call.body, signal: ctx.signal });
@@ -58,6 +58,26 @@ export class KlingProvider implements Provider {
     }
     const operation: KlingOperation = { id: readCreateAnswer(reply.body), endpoint: call.endpoint, seconds: Number(call.body.duration), withReference: reference !== undefined };
     return operation;
+  }
+
+  /**
+   * Asks for the task by the `external_task_id` `start` sent, on the path it was created on (Kling
+   * takes the external id in place of the task id). 404: Kling has no such task on this account.
+   */
+  async findSubmitted(request: GenerationRequest, ctx: ProviderContext, hint: SubmissionHint): Promise<OperationRef[]> {
+    const req = adaptToKling(request, ctx.upstreamModel);
+    const reference = await readFirstReference(ctx, req.references);
+    const call = createCall(req, ctx.upstreamModel, this.options, reference?.data, hint.clientReference);
+    let reply;
+    try {
+      reply = await ctx.http.json<KlingEnvelope | null>({ path: v1Path(ctx.http.baseUrl, `videos/${call.endpoint}/${encodeURIComponent(hint.clientReference)}`), signal: ctx.signal });
+    } catch (err) {
+      if (err instanceof UpstreamError && err.details.status === 404) return [];
+      throw err;
+    }
+    // Built exactly as `start` builds it, so the engine can tell a task another job holds.
+    const operation: KlingOperation = { id: readFoundTask(reply.body, hint.clientReference), endpoint: call.endpoint, seconds: Number(call.body.duration), withReference: reference !== undefined };
+    return [operation];
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {

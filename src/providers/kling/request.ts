@@ -14,8 +14,9 @@ export interface KlingCall {
 /**
  * `POST /v1/videos/text2video` or `/image2video`. The reference goes as raw base64 (Kling refuses
  * a `data:` prefix); image-to-video takes no `aspect_ratio` (the video follows the image).
+ * `external_task_id` is sent when given.
  */
-export function createCall(req: GenerationRequest, upstreamModel: string, options: KlingOptions, reference?: Buffer): KlingCall {
+export function createCall(req: GenerationRequest, upstreamModel: string, options: KlingOptions, reference?: Buffer, externalTaskId?: string): KlingCall {
   const endpoint: KlingEndpoint = reference ? 'image2video' : 'text2video';
   const model = !reference && isImageOnly(upstreamModel) ? options.textModel : upstreamModel;
   const body: Record<string, unknown> = { model_name: model, prompt: req.prompt };
@@ -25,5 +26,7 @@ export function createCall(req: GenerationRequest, upstreamModel: string, option
   body.mode = options.mode;
   if (!reference) body.aspect_ratio = req.aspectRatio;
   body.duration = klingDuration(req, model);
+  // Ours, unique per account and derived from the job: a create whose answer is lost is found by it.
+  if (externalTaskId) body.external_task_id = externalTaskId;
   return { endpoint, model, body };
 }

@@ -28,6 +28,7 @@ export interface KlingEnvelope {
     task_id?: unknown;
     task_status?: unknown;
     task_status_msg?: unknown;
+    task_info?: { external_task_id?: unknown } | null;
     task_result?: { videos?: KlingVideo[] } | null;
   } | null;
 }
@@ -46,6 +47,24 @@ export function readCreateAnswer(body: KlingEnvelope | null): string {
   const id = body?.data?.task_id;
   if (typeof id !== 'string' && typeof id !== 'number') {
     throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${LABEL} accepted the request but returned no task id.` });
+  }
+  return String(id);
+}
+
+/**
+ * The task id in the answer to a query by `external_task_id`. An answer about another task (one
+ * that does not echo our reference) is not taken as ours; asking again would not change it.
+ */
+export function readFoundTask(body: KlingEnvelope | null, externalTaskId: string): string {
+  const error = envelopeError(body);
+  if (error) throw new UpstreamError('not_accepted', { code: 'upstream_bad_response', message: `${error}.` });
+  const id = body?.data?.task_id;
+  const echoed = body?.data?.task_info?.external_task_id;
+  if (typeof id !== 'string' && typeof id !== 'number') {
+    throw new UpstreamError('not_accepted', { code: 'upstream_bad_response', message: `${LABEL} answered the lookup without a task id.` });
+  }
+  if (echoed !== undefined && echoed !== externalTaskId) {
+    throw new UpstreamError('rejected', { code: 'upstream_bad_response', message: `${LABEL} answered the lookup of ${externalTaskId} with task ${String(id)} of another reference` });
   }
   return String(id);
 }

@@ -1,6 +1,12 @@
 import type { ProtocolEntry } from '../protocols.js';
 import { OpenAiImagesProvider } from './provider.js';
 
+/**
+ * `openai-images`: OpenAI's `/v1/images/generations` and `/v1/images/edits`, answered synchronously.
+ *
+ * Lost submissions: not looked up. The images are the answer; an answer that is lost cannot be asked
+ * for again, so the job fails as before (and is never resubmitted).
+ */
 export const openAiImagesProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://api.openai.com/v1',
   create: () => new OpenAiImagesProvider(),

@@ -24,6 +24,11 @@ import { OpenAiVideosProvider } from './provider.js';
  *
  * Statuses `queued`, `in_progress`, `processing`, `unknown` keep polling; `completed`/`succeeded`
  * download; `failed` (moderation codes → policy block), `cancelled`, `expired` and 404 end the job.
+ *
+ * Lost submissions: looked up in `GET /videos?order=desc&limit=100` (paged), matching `model`,
+ * `prompt`, `size` and `seconds` on tasks created since the submission (less 2 minutes of clock
+ * skew); see find-submitted.ts. An upstream without the list (404, as with many resellers) cannot
+ * be asked, and the job fails as before.
  */
 export const openAiVideosProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://api.openai.com/v1',

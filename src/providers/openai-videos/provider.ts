@@ -3,9 +3,10 @@ import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js
 import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { readFirstReference, type ReferenceImage } from '../reference-data.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, SubmissionHint } from '../types.js';
 import { adaptToVideos } from './adapt.js';
 import { describeVideosError, taskFailure } from './errors.js';
+import { findInList, listPath, readListPage } from './find-submitted.js';
 import type { VideosOptions } from './options.js';
 import { createFields, createForm, createJson, fitReference } from './request.js';
 import { readVideoTask, type VideoTask } from './response.js';
@@ -47,11 +48,16 @@ export class OpenAiVideosProvider implements Provider {
     return adaptToVideos(req, upstreamModel, this.options);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  /** The create fields as `start` sends them; `findSubmitted` matches tasks against the same values. */
+  private planned(request: GenerationRequest, ctx: ProviderContext) {
     // Snapped again: a failover may have brought the job here from a channel with other limits.
     const req = adaptToVideos(request, ctx.upstreamModel, this.options);
     const seconds = req.seconds ?? ('allowed' in this.options.seconds ? this.options.seconds.allowed[0] : this.options.seconds.min);
-    const fields = createFields(req, ctx.upstreamModel, seconds, this.options);
+    return { req, seconds, fields: createFields(req, ctx.upstreamModel, seconds, this.options) };
+  }
+
+  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+    const { req, seconds, fields } = this.planned(request, ctx);
     const reference = await this.reference(req, ctx);
     const call =
       this.options.requestFormat === 'json'
@@ -71,6 +77,30 @@ export class OpenAiVideosProvider implements Provider {
     }
     const operation: VideoOperation = { id: task.id, seconds, width: req.width, height: req.height };
     return { ...operation };
+  }
+
+  /** The task list, newest first, matched on what was sent (see find-submitted.ts). */
+  async findSubmitted(request: GenerationRequest, ctx: ProviderContext, hint: SubmissionHint): Promise<OperationRef[]> {
+    const { req, seconds, fields } = this.planned(request, ctx);
+    const sent = { model: ctx.upstreamModel, prompt: String(fields.prompt), size: String(fields.size), seconds };
+    const listPage = async (after?: string) => {
+      try {
+        return readListPage((await ctx.http.json({ path: listPath(after), signal: ctx.signal })).body, this.label);
+      } catch (err) {
+        // No list here (many resellers copy only create and retrieve), or a key restricted to
+        // creating: asking again cannot help.
+        const status = err instanceof UpstreamError ? err.details.status : undefined;
+        if (status === 404 || status === 405) throw new UpstreamError('rejected', { code: 'upstream_not_found', message: `${this.label} has no task list to look in` }, { status });
+        if (status === 401 || status === 403) throw new UpstreamError('rejected', { code: 'upstream_auth_failed', message: `${this.label} did not let this key read its task list (HTTP ${status})` }, { status });
+        throw err;
+      }
+    };
+    const ids = await findInList(listPage, sent, hint.submittedAt, this.label);
+    // Built exactly as `start` builds it, so the engine can tell a task another job holds.
+    return ids.map((id) => {
+      const operation: VideoOperation = { id, seconds, width: req.width, height: req.height };
+      return { ...operation };
+    });
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {

@@ -13,6 +13,8 @@ import { RecraftProvider } from './provider.js';
  * - `substyle`: passed with `style`, e.g. `hdr`, `natural_light`.
  * - `style_id`: a custom style's UUID; sent instead of `style`.
  * - `response_format`: `url` (default; the link is downloaded at once) or `b64_json`.
+ *
+ * Lost submissions: not looked up. Generation is synchronous: the images are the answer.
  */
 export const recraftProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://external.api.recraft.ai/v1',
