@@ -1,10 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { requestFingerprint } from '../../jobs/idempotency.js';
 import type { JobRecord } from '../../jobs/types.js';
 import type { GatewayServices } from '../services.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import { SseStream } from '../sse.js';
-import { parseBody } from '../validation.js';
+import { chatCompletion, errorResponse } from '../openapi/response-schemas.js';
+import { idempotencyHeaders } from '../route-schemas.js';
+import { bodyAsSent } from '../validation.js';
 import { submitPrepared } from '../submit-prepared.js';
 import { completion, completionChunk, usageChunk, usageFor, type CompletionIdentity } from './completion.js';
 import {
@@ -19,12 +23,33 @@ import {
 import { chatCompletionBody, type ChatCompletionBody } from './schema.js';
 import { chatToGenerationInput } from './to-generation-input.js';
 
+const chatStream = z.string().meta({
+  contentMediaType: 'text/event-stream',
+  description: 'With `stream: true`: `data: {chat.completion.chunk}` lines, then `data: [DONE]`.',
+});
+
+const schema = {
+  operationId: 'createChatCompletion',
+  tags: ['Chat'],
+  summary: 'Generate an image or video from a chat conversation',
+  description:
+    'The last user message is the prompt (directives such as `16:9`, `10s` work), its image parts the references. With `stream: true` the answer is `text/event-stream` of `chat.completion.chunk` objects with progress, ending in `data: [DONE]`.',
+  headers: idempotencyHeaders,
+  body: chatCompletionBody,
+  response: {
+    200: { description: 'Success.', content: { 'application/json': { schema: chatCompletion }, 'text/event-stream': { schema: chatStream } } },
+    404: errorResponse,
+    409: errorResponse,
+    502: errorResponse,
+  },
+};
+
 /** `POST /v1/chat/completions`: a chat request becomes a generation job, followed as a stream or awaited. */
 export async function chatRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
-  app.post('/v1/chat/completions', async (request, reply) => {
-    const body = parseBody(chatCompletionBody, request.body);
+  app.withTypeProvider<ZodTypeProvider>().post('/v1/chat/completions', { schema }, async (request, reply) => {
+    const body = request.body;
     // A retry with the same Idempotency-Key follows the job the first attempt created.
-    const { job, replayed } = await services.createJobOnce(request, requestFingerprint('POST /v1/chat/completions', request.body), async (idempotency) => {
+    const { job, replayed } = await services.createJobOnce(request, requestFingerprint('POST /v1/chat/completions', bodyAsSent(body)), async (idempotency) => {
       const prepared = await services.prepareGeneration(chatToGenerationInput(body));
       return submitPrepared(services, request.apiKey.id, prepared, idempotency);
     });

@@ -74,7 +74,8 @@ ${bodyHtml}<ul>${responses}</ul></section>`;
 export function renderDocsPage(document: Json): string {
   const info = document.info as Json;
   const paths = document.paths as Record<string, Record<string, Json>>;
-  const byTag = new Map<string, string[]>();
+  // Sections in the document's tag order, whatever order the routes were registered in.
+  const byTag = new Map<string, string[]>(((document.tags as { name: string }[] | undefined) ?? []).map(({ name }) => [name, []]));
   for (const [path, methods] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const tag = (op.tags as string[])[0];
