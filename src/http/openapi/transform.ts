@@ -63,10 +63,12 @@ function renameWildcard(params: unknown): unknown {
 
 /** Per route: zod schemas to JSON Schema, the security the auth hook applies, the implicit errors. */
 export const transform: SwaggerTransform = ({ schema, url }) => {
-  if (!schema || schema.hide) return { schema: { hide: true }, url };
-  const { body, querystring, params, headers, response, ...rest } = schema as FastifySchema & { response?: Record<string, unknown> };
+  if (schema?.hide) return { schema, url };
+  // A route without a schema is still listed (with no id or summary), so the OpenAPI test notices it.
+  const declared = schema ?? {};
+  const { body, querystring, params, headers, response, ...rest } = declared as FastifySchema & { response?: Record<string, unknown> };
   const authenticated = requiresApiKey(url);
-  const responses = { ...implicitErrors(schema, authenticated), ...(response ?? {}) };
+  const responses = { ...implicitErrors(declared, authenticated), ...(response ?? {}) };
   const transformed: Json = {
     ...rest,
     security: authenticated ? [{ bearerAuth: [] }] : [],
