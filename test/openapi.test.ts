@@ -95,6 +95,21 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
     expect(document.paths['/openapi.json'].get.security).toEqual([]);
   });
 
+  it('documents the headers of every answer that starts a job', () => {
+    const starts = [
+      ['/v1/chat/completions', 'post'],
+      ['/v1/images/generations', 'post'],
+      ['/v1/images/edits', 'post'],
+      ['/v1/videos', 'post'],
+      ['/v1/videos/{video_id}/remix', 'post'],
+    ];
+    for (const [path, method] of starts) {
+      const headers = document.paths[path][method].responses['200'].headers;
+      expect(Object.keys(headers), path).toEqual(['x-mediagate-job-id', 'x-mediagate-channel', 'idempotent-replayed']);
+      expect(headers['x-mediagate-job-id']).toMatchObject({ schema: { type: 'string' }, description: expect.stringContaining('/v1/jobs/{job_id}') });
+    }
+  });
+
   it("accepts, by its response schemas, every response the API gives here", async () => {
     const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#123456' } }).png().toBuffer();
     await call('POST', '/v1/images/generations', '/v1/images/generations', { body: { model: 'gpt-image-1', prompt: 'a pear', response_format: 'url' } });

@@ -7,7 +7,7 @@ import type { GatewayServices } from '../services.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import { SseStream } from '../sse.js';
 import { chatCompletion, errorResponse } from '../openapi/response-schemas.js';
-import { idempotencyHeaders } from '../route-schemas.js';
+import { idempotencyHeaders, jobHeaders } from '../route-schemas.js';
 import { bodyAsSent } from '../validation.js';
 import { submitPrepared } from '../submit-prepared.js';
 import { completion, completionChunk, usageChunk, usageFor, type CompletionIdentity } from './completion.js';
@@ -37,7 +37,11 @@ const schema = {
   headers: idempotencyHeaders,
   body: chatCompletionBody,
   response: {
-    200: { description: 'Success.', content: { 'application/json': { schema: chatCompletion }, 'text/event-stream': { schema: chatStream } } },
+    200: {
+      description: 'Success.',
+      content: { 'application/json': { schema: chatCompletion }, 'text/event-stream': { schema: chatStream } },
+      headers: jobHeaders,
+    },
     404: errorResponse,
     409: errorResponse,
     502: errorResponse,

@@ -11,7 +11,7 @@ import { badRequest } from '../errors.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import type { GatewayServices } from '../services.js';
 import { errorResponse } from '../openapi/response-schemas.js';
-import { idempotencyHeaders } from '../route-schemas.js';
+import { idempotencyHeaders, jobStarted } from '../route-schemas.js';
 import { bodyAsSent, jsonBodyOf, parseBody } from '../validation.js';
 import { submitPrepared } from '../submit-prepared.js';
 import { readMultipartForm } from './multipart-form.js';
@@ -120,7 +120,7 @@ const generationSchema = {
   description: 'Waits for the images (no streaming). `response_format` chooses a link to the stored image or the bytes inline.',
   headers: idempotencyHeaders,
   body: imageGenerationBody,
-  response: { 200: imagesResponse, 404: errorResponse, 409: errorResponse, 502: errorResponse },
+  response: { 200: jobStarted(imagesResponse), 404: errorResponse, 409: errorResponse, 502: errorResponse },
 };
 
 const editSchema = {
@@ -130,7 +130,7 @@ const editSchema = {
   description: 'Upload one or more `image` files (and an optional PNG `mask`), or send `images: [{image_url}]` as JSON. Waits for the result.',
   headers: idempotencyHeaders,
   body: { content: { 'multipart/form-data': { schema: imageEditForm }, 'application/json': { schema: imageEditJson } } },
-  response: { 200: imagesResponse, 404: errorResponse, 409: errorResponse, 413: errorResponse, 502: errorResponse },
+  response: { 200: jobStarted(imagesResponse), 404: errorResponse, 409: errorResponse, 413: errorResponse, 502: errorResponse },
 };
 
 /** `POST /v1/images/generations` (JSON) and `POST /v1/images/edits` (multipart or JSON); answers once the images exist. */

@@ -60,7 +60,9 @@ function operationHtml(method: string, path: string, op: Json): string {
       const types = Object.entries(content)
         .map(([type, { schema }]) => `<code>${escapeHtml(type)}</code> ${schema.$ref ? typeOf(schema) : ''}`)
         .join(', ');
-      return `<li><b>${escapeHtml(status)}</b> ${prose(response.description)} ${types}</li>`;
+      const headers = Object.keys((response.headers as Json | undefined) ?? {});
+      const headersHtml = headers.length ? `; headers ${headers.map((h) => `<code>${escapeHtml(h)}</code>`).join(', ')}` : '';
+      return `<li><b>${escapeHtml(status)}</b> ${prose(response.description)} ${types}${headersHtml}</li>`;
     })
     .join('');
   const auth = (op.security as unknown[]).length > 0 ? '' : ' <span class="open">no auth</span>';

@@ -17,6 +17,8 @@ type Io = 'input' | 'output';
 interface ContentForm {
   description?: string;
   content: Record<string, { schema: unknown }>;
+  /** Response headers, as a zod object of header name → value schema. */
+  headers?: unknown;
 }
 
 const ERROR_DESCRIPTION = 'Error (OpenAI envelope).';
@@ -38,7 +40,10 @@ function contentOf(form: ContentForm, io: Io): Json {
 }
 
 function responseOf(value: unknown): Json {
-  if (isContentForm(value)) return { description: value.description ?? 'Success.', content: contentOf(value, 'output') };
+  if (isContentForm(value)) {
+    const headers = value.headers === undefined ? undefined : (toJson(value.headers, 'output') as { properties?: Json }).properties;
+    return { description: value.description ?? 'Success.', content: contentOf(value, 'output'), ...(headers && { headers }) };
+  }
   const description = value === errorResponse ? ERROR_DESCRIPTION : 'Success.';
   return { description, content: { 'application/json': { schema: toJson(value, 'output') } } };
 }

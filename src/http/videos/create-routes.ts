@@ -14,7 +14,7 @@ import { readMultipartForm, type FormFile } from '../images/multipart-form.js';
 import type { GenerationInput } from '../prepare-generation.js';
 import type { GatewayServices } from '../services.js';
 import { errorResponse } from '../openapi/response-schemas.js';
-import { idempotencyHeaders } from '../route-schemas.js';
+import { idempotencyHeaders, jobStarted } from '../route-schemas.js';
 import { bodyAsSent, jsonBodyOf, parseBody } from '../validation.js';
 import { submitPrepared } from '../submit-prepared.js';
 import { findOwnedVideo, notReady } from './owned-video.js';
@@ -110,7 +110,7 @@ const createSchema = {
   description: 'Answers at once with the queued Video; poll GET /v1/videos/{video_id} or pass `webhook_url`.',
   headers: idempotencyHeaders,
   body: { content: { 'multipart/form-data': { schema: videoCreateBody }, 'application/json': { schema: videoCreateBody } } },
-  response: { 200: videoObject, 404: errorResponse, 409: errorResponse, 413: errorResponse },
+  response: { 200: jobStarted(videoObject), 404: errorResponse, 409: errorResponse, 413: errorResponse },
 };
 
 const remixSchema = {
@@ -121,7 +121,7 @@ const remixSchema = {
   params: videoIdParams,
   headers: idempotencyHeaders,
   body: { content: { 'application/json': { schema: videoRemixBody }, 'multipart/form-data': { schema: videoRemixBody } } },
-  response: { 200: videoObject, 404: errorResponse, 409: errorResponse },
+  response: { 200: jobStarted(videoObject), 404: errorResponse, 409: errorResponse },
 };
 
 /** `POST /v1/videos` and `POST /v1/videos/{id}/remix`. */
