@@ -1,5 +1,5 @@
 import type { FastifySchemaCompiler } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ApiError } from './errors.js';
 
 function describePath(path: PropertyKey[]): string {
