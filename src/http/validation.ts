@@ -1,5 +1,5 @@
 import type { FastifySchemaCompiler } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ApiError } from './errors.js';
 
 function describePath(path: PropertyKey[]): string {
@@ -56,7 +56,9 @@ const unchecked = () => ({});
  * the job is created), each with its own message; and multipart bodies, which Fastify cannot see
  * (the handler reads the form, then validates it with `parseBody` and the same schema).
  */
-export const validatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart, contentType }) => {
+export const validatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart, contentType, method, url }) => {
+  // Caught when the route is registered (at start-up), not by the first request that reaches it.
+  if (!(schema instanceof z.ZodType)) throw new Error(`${method} ${url}: the ${httpPart} schema must be a zod schema.`);
   if (httpPart === 'headers' || contentType === 'multipart/form-data') return unchecked;
   const remember = httpPart === 'body';
   return (data) => {
