@@ -7,7 +7,7 @@ import { listModels } from './catalog/index.js';
 import { publicBaseUrl, type Config } from './config/index.js';
 import { openDatabase, SqlApiKeyStore } from './db/index.js';
 import { bootstrapApiKeys, type KeyBootstrapResult } from './http/api-key-bootstrap.js';
-import { ApiKeyAuthenticator } from './http/auth.js';
+import { ApiKeyAuthenticator, requiresApiKey } from './http/auth.js';
 import { GenerationPipeline } from './generation/pipeline.js';
 import { chatRoutes } from './http/chat/route.js';
 import { registerErrorHandling } from './http/error-handler.js';
@@ -28,7 +28,9 @@ import { createModerator } from './moderation/index.js';
 import { imageRoutes } from './http/images/routes.js';
 import { videoRoutes } from './http/videos/routes.js';
 import { VideoThumbnails } from './http/videos/thumbnails.js';
+import { registerRouteSchemas } from './http/openapi/register.js';
 import { openApiRoutes } from './http/openapi/route.js';
+import { healthRoutes } from './http/health-route.js';
 import { resolveFfmpegPath } from './providers/sandbox/index.js';
 import { WebhookDeliveryStore } from './webhooks/delivery-store.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
@@ -130,12 +132,13 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   const thumbnails = new VideoThumbnails(database.db, media, resolveFfmpegPath(config.ffmpegPath));
 
   registerErrorHandling(app);
+  await registerRouteSchemas(app);
   const authenticator = new ApiKeyAuthenticator(keyStore);
   app.decorateRequest('apiKey', null as never);
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/v1/')) request.apiKey = await authenticator.authenticate(request);
+    if (requiresApiKey(request.url)) request.apiKey = await authenticator.authenticate(request);
   });
-  app.get('/health', async () => ({ status: 'ok' }));
+  await app.register(async (scope) => healthRoutes(scope));
   await app.register(async (scope) => mediaRoutes(scope, { store: media }));
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => chatRoutes(scope, services));

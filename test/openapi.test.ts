@@ -52,6 +52,34 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
     expect(Object.keys(document.webhooks)).toEqual(['video.completed', 'video.failed', 'image.completed', 'image.failed']);
   });
 
+  it('has every route Fastify serves, each described by its own schema', () => {
+    const operations = Object.entries(document.paths as Record<string, Record<string, Json>>).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+    );
+    const tags = document.tags.map((t: Json) => t.name);
+    const ids = new Set<string>();
+    for (const { path, method, op } of operations) {
+      const where = `${method} ${path}`;
+      // A route registered without a schema would still be listed, with a "Default Response" and no id.
+      expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(ids.has(op.operationId), `${where}: operationId ${op.operationId} is unique`).toBe(false);
+      ids.add(op.operationId);
+      expect(op.tags.length === 1 && tags.includes(op.tags[0]), where).toBe(true);
+      expect(op.summary, where).toBeTruthy();
+      expect(op.security, where).toEqual(path.startsWith('/v1/') ? [{ bearerAuth: [] }] : []);
+      for (const [status, response] of Object.entries(op.responses as Record<string, Json>)) {
+        expect(response.description, `${where} ${status}`).not.toBe('Default Response');
+        expect(Object.keys(response.content ?? {}).length, `${where} ${status} has content`).toBeGreaterThan(0);
+      }
+      // Only the key and the body/query checks can refuse a request before its handler runs.
+      if (path.startsWith('/v1/')) expect(op.responses['401'], where).toBeDefined();
+      if (op.requestBody || op.parameters?.some((p: Json) => p.in === 'query')) expect(op.responses['400'], where).toBeDefined();
+      const url = path.replace(/\{key\}$/, '*').replace(/\{(\w+)\}/g, ':$1');
+      expect(gw.gateway.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${where} is served`).toBe(true);
+    }
+    expect(operations.length).toBe(19);
+  });
+
   it('describes requests with the schemas that validate them', () => {
     const schemas = document.components.schemas;
     const edit = document.paths['/v1/images/edits'].post.requestBody.content;
@@ -65,6 +93,21 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
     const list = document.paths['/v1/videos'].get;
     expect(list.parameters.map((p: Json) => p.name)).toEqual(['after', 'limit', 'order']);
     expect(document.paths['/openapi.json'].get.security).toEqual([]);
+  });
+
+  it('documents the headers of every answer that starts a job', () => {
+    const starts = [
+      ['/v1/chat/completions', 'post'],
+      ['/v1/images/generations', 'post'],
+      ['/v1/images/edits', 'post'],
+      ['/v1/videos', 'post'],
+      ['/v1/videos/{video_id}/remix', 'post'],
+    ];
+    for (const [path, method] of starts) {
+      const headers = document.paths[path][method].responses['200'].headers;
+      expect(Object.keys(headers), path).toEqual(['x-mediagate-job-id', 'x-mediagate-channel', 'idempotent-replayed']);
+      expect(headers['x-mediagate-job-id']).toMatchObject({ schema: { type: 'string' }, description: expect.stringContaining('/v1/jobs/{job_id}') });
+    }
   });
 
   it("accepts, by its response schemas, every response the API gives here", async () => {

@@ -5,6 +5,9 @@ import { ApiError } from './errors.js';
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
+/** Everything under /v1/ needs an API key; media links, health and the API reference do not. */
+export const requiresApiKey = (url: string) => url.startsWith('/v1/');
+
 declare module 'fastify' {
   interface FastifyRequest {
     apiKey: ApiKeyRecord;

@@ -1,27 +1,54 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from './errors.js';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { toJobObject } from '../api-objects/job-object.js';
+import { ApiError } from './errors.js';
+import { errorResponse, jobObject } from './openapi/response-schemas.js';
 import { jobIdFromVideoId } from '../api-objects/video-ids.js';
 import type { GatewayServices } from './services.js';
+
+const jobIdParams = z.object({
+  job_id: z.string().describe('A job id (`job_…`), a chat completion id (`chatcmpl-job_…`) or a video id (`video_…`).'),
+});
+
+const retrieveSchema = {
+  operationId: 'retrieveJob',
+  tags: ['Jobs'],
+  summary: 'Follow any generation by id',
+  description: 'The job behind a chat completion (`chatcmpl-<job id>` or the `x-mediagate-job-id` header), an image request or a video.',
+  params: jobIdParams,
+  response: { 200: jobObject, 404: errorResponse },
+};
+
+const cancelSchema = {
+  operationId: 'cancelJob',
+  tags: ['Jobs'],
+  summary: 'Stop an unfinished job',
+  description: 'Also cancels the upstream task where the protocol can. A finished job is a 409.',
+  params: jobIdParams,
+  response: { 200: jobObject, 404: errorResponse, 409: errorResponse },
+};
 
 /**
  * `GET /v1/jobs/{id}`: follow any generation by id (the chat response's `x-mediagate-job-id`, or its
  * id without the `chatcmpl-` prefix), so a client whose stream dropped can still fetch the result.
  */
 export async function jobRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
-  const ownJob = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+  const ownJob = async (request: { params: { job_id: string }; apiKey: { id: string } }) => {
+    const id = request.params.job_id;
     // Any id a client holds for the job works: `job_…`, `chatcmpl-job_…` or `video_…`.
-    const job = await services.findJob(jobIdFromVideoId(request.params.id) ?? request.params.id);
+    const job = await services.findJob(jobIdFromVideoId(id) ?? id);
     // Someone else's job is reported exactly like a missing one, so ids cannot be probed.
     if (!job || job.apiKeyId !== request.apiKey.id) {
-      throw new ApiError(404, `No job with id '${request.params.id}'.`, 'invalid_request_error', 'id', 'job_not_found');
+      throw new ApiError(404, `No job with id '${id}'.`, 'invalid_request_error', 'id', 'job_not_found');
     }
     return job;
   };
-  app.get<{ Params: { id: string } }>('/v1/jobs/:id', async (request) => toJobObject(await ownJob(request), services.mediaUrl));
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.get('/v1/jobs/:job_id', { schema: retrieveSchema }, async (request) => toJobObject(await ownJob(request), services.mediaUrl));
 
   /** Stops an unfinished job (and its upstream task where the protocol can); a finished job is a 409. */
-  app.post<{ Params: { id: string } }>('/v1/jobs/:id/cancel', async (request) => {
+  routes.post('/v1/jobs/:job_id/cancel', { schema: cancelSchema }, async (request) => {
     const job = await ownJob(request);
     const cancelled = await services.runner.cancel(job.id);
     if (!cancelled) {

@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { contentTypeForKey } from '../storage/local-store.js';
 import type { MediaStore } from '../storage/types.js';
 import { ApiError } from './errors.js';
+import { errorResponse } from './openapi/response-schemas.js';
 
 type ByteRange = { start: number; end: number };
 
@@ -26,6 +28,28 @@ export function parseRange(header: string, size: number): ByteRange | 'unsatisfi
   return { start, end };
 }
 
+const binary = (contentType: string, description: string) => ({ schema: z.string().meta({ contentMediaType: contentType, description }) });
+
+const schema = {
+  operationId: 'getMedia',
+  tags: ['Media'],
+  summary: 'A stored result or reference (public, immutable, supports Range)',
+  params: z.object({ '*': z.string().describe('Storage key from a result link, e.g. `ab/ab12….png`.') }),
+  response: {
+    200: {
+      description: 'The stored object.',
+      content: {
+        'image/png': binary('image/png', 'Image'),
+        'image/jpeg': binary('image/jpeg', 'Image'),
+        'image/webp': binary('image/webp', 'Image'),
+        'video/mp4': binary('video/mp4', 'Video'),
+      },
+    },
+    206: { description: 'Partial content.', content: { 'application/octet-stream': binary('application/octet-stream', 'The requested byte range.') } },
+    404: errorResponse,
+  },
+};
+
 /**
  * `GET|HEAD /media/<key>`: stored results. Keys are content hashes, so responses are immutable and
  * need no auth (links must open in a browser or a markdown viewer); ranges let players seek.
@@ -34,6 +58,7 @@ export async function mediaRoutes(app: FastifyInstance, { store }: { store: Medi
   app.route<{ Params: { '*': string } }>({
     method: ['GET', 'HEAD'],
     url: '/media/*',
+    schema,
     handler: async (request, reply) => {
       const key = request.params['*'];
       const found = await store.locate(key);

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { ModelSpec } from '../catalog/types.js';
 import { ApiError } from './errors.js';
+import { errorResponse, modelList, modelObject } from './openapi/response-schemas.js';
 import type { GatewayServices } from './services.js';
 
 /** Catalog entries carry a fixed date so `created` is stable across restarts. */
@@ -9,7 +12,7 @@ const CATALOG_CREATED = Math.floor(Date.UTC(2025, 9, 6) / 1000);
 function toModelObject(spec: ModelSpec) {
   return {
     id: spec.id,
-    object: 'model',
+    object: 'model' as const,
     created: CATALOG_CREATED,
     owned_by: spec.ownedBy,
     // Extra, namespaced facts for clients that want to build a UI; OpenAI clients ignore them.
@@ -29,13 +32,24 @@ function toModelObject(spec: ModelSpec) {
 }
 
 /** `GET /v1/models` and `GET /v1/models/{id}`: the catalog models some channel serves. */
-export async function modelRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
-  app.get('/v1/models', async () => ({ object: 'list', data: services.servedModels().map(toModelObject) }));
+const listSchema = { operationId: 'listModels', tags: ['Models'], summary: 'List the models this gateway serves', response: { 200: modelList } };
 
-  app.get<{ Params: { id: string } }>('/v1/models/:id', async (request) => {
-    const spec = services.servedModels().find((m) => m.id === request.params.id);
+const retrieveSchema = {
+  operationId: 'retrieveModel',
+  tags: ['Models'],
+  summary: 'Get one model',
+  params: z.object({ model: z.string().describe('Model name, e.g. `sora-2`.') }),
+  response: { 200: modelObject, 404: errorResponse },
+};
+
+export async function modelRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.get('/v1/models', { schema: listSchema }, async () => ({ object: 'list' as const, data: services.servedModels().map(toModelObject) }));
+
+  routes.get('/v1/models/:model', { schema: retrieveSchema }, async (request) => {
+    const spec = services.servedModels().find((m) => m.id === request.params.model);
     if (!spec) {
-      throw new ApiError(404, `The model '${request.params.id}' does not exist or is not served by this gateway.`, 'invalid_request_error', 'model', 'model_not_found');
+      throw new ApiError(404, `The model '${request.params.model}' does not exist or is not served by this gateway.`, 'invalid_request_error', 'model', 'model_not_found');
     }
     return toModelObject(spec);
   });

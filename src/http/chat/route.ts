@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { JobRecord } from '../../jobs/types.js';
 import type { GatewayServices } from '../services.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import { SseStream } from '../sse.js';
-import { parseBody } from '../validation.js';
+import { chatCompletion, errorResponse } from '../openapi/response-schemas.js';
+import { idempotencyHeaders, jobHeaders } from '../route-schemas.js';
 import { idempotencyOf } from '../idempotency.js';
 import { completion, completionChunk, usageChunk, usageFor, type CompletionIdentity } from './completion.js';
 import {
@@ -18,14 +21,39 @@ import {
 import { chatCompletionBody, type ChatCompletionBody } from './schema.js';
 import { chatToGenerationInput } from './to-generation-input.js';
 
+const chatStream = z.string().meta({
+  contentMediaType: 'text/event-stream',
+  description: 'With `stream: true`: `data: {chat.completion.chunk}` lines, then `data: [DONE]`.',
+});
+
+const schema = {
+  operationId: 'createChatCompletion',
+  tags: ['Chat'],
+  summary: 'Generate an image or video from a chat conversation',
+  description:
+    'The last user message is the prompt (directives such as `16:9`, `10s` work), its image parts the references. With `stream: true` the answer is `text/event-stream` of `chat.completion.chunk` objects with progress, ending in `data: [DONE]`.',
+  headers: idempotencyHeaders,
+  body: chatCompletionBody,
+  response: {
+    200: {
+      description: 'Success.',
+      content: { 'application/json': { schema: chatCompletion }, 'text/event-stream': { schema: chatStream } },
+      headers: jobHeaders,
+    },
+    404: errorResponse,
+    409: errorResponse,
+    502: errorResponse,
+  },
+};
+
 /** `POST /v1/chat/completions`: a chat request becomes a generation job, followed as a stream or awaited. */
 export async function chatRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
-  app.post('/v1/chat/completions', async (request, reply) => {
-    const body = parseBody(chatCompletionBody, request.body);
+  app.withTypeProvider<ZodTypeProvider>().post('/v1/chat/completions', { schema }, async (request, reply) => {
+    const body = request.body;
     // A retry with the same Idempotency-Key follows the job the first attempt created.
     const { job, replayed } = await services.generation.create({
       apiKeyId: request.apiKey.id,
-      idempotency: idempotencyOf(request, 'POST /v1/chat/completions', request.body),
+      idempotency: idempotencyOf(request, 'POST /v1/chat/completions', body),
       input: chatToGenerationInput(body),
     });
     const who: CompletionIdentity = { id: `chatcmpl-${job.id}`, created: Math.floor(job.createdAt / 1000), model: body.model };

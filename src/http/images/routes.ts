@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { findModel } from '../../catalog/index.js';
 import type { Config } from '../../config/index.js';
 import type { ReferenceInput } from '../../intent/references.js';
@@ -8,11 +9,13 @@ import { checkWebhookUrl } from '../../webhooks/url-policy.js';
 import { badRequest } from '../errors.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import type { GatewayServices } from '../services.js';
-import { parseBody } from '../validation.js';
+import { errorResponse } from '../openapi/response-schemas.js';
+import { idempotencyHeaders, jobStarted } from '../route-schemas.js';
+import { bodyAsSent, jsonBodyOf, parseBody } from '../validation.js';
 import { idempotencyOf } from '../idempotency.js';
 import { readMultipartForm } from './multipart-form.js';
 import { defaultResponseFormat, toImagesResponse } from './response.js';
-import { imageEditForm, imageEditJson, imageGenerationBody, type ImageOptions } from './schemas.js';
+import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse, type ImageOptions } from './schemas.js';
 
 export interface ImageRouteDeps {
   references: Config['references'];
@@ -93,21 +96,42 @@ function imageUrlOf(ref: { image_url: string } | { file_id: string }, param: str
   return { url: ref.image_url, param: `${param}.image_url` };
 }
 
+const generationSchema = {
+  operationId: 'createImage',
+  tags: ['Images'],
+  summary: 'Create images from a prompt',
+  description: 'Waits for the images (no streaming). `response_format` chooses a link to the stored image or the bytes inline.',
+  headers: idempotencyHeaders,
+  body: imageGenerationBody,
+  response: { 200: jobStarted(imagesResponse), 404: errorResponse, 409: errorResponse, 502: errorResponse },
+};
+
+const editSchema = {
+  operationId: 'createImageEdit',
+  tags: ['Images'],
+  summary: 'Edit or combine images',
+  description: 'Upload one or more `image` files (and an optional PNG `mask`), or send `images: [{image_url}]` as JSON. Waits for the result.',
+  headers: idempotencyHeaders,
+  body: { content: { 'multipart/form-data': { schema: imageEditForm }, 'application/json': { schema: imageEditJson } } },
+  response: { 200: jobStarted(imagesResponse), 404: errorResponse, 409: errorResponse, 413: errorResponse, 502: errorResponse },
+};
+
 /** `POST /v1/images/generations` (JSON) and `POST /v1/images/edits` (multipart or JSON); answers once the images exist. */
 export async function imageRoutes(app: FastifyInstance, services: GatewayServices, deps: ImageRouteDeps): Promise<void> {
   await app.register(multipart);
+  const routes = app.withTypeProvider<ZodTypeProvider>();
 
-  app.post('/v1/images/generations', async (request, reply) => {
-    const options = parseBody(imageGenerationBody, request.body);
-    return runImageCall(services, deps, request, reply, { endpoint: 'POST /v1/images/generations', options, references: [], fingerprintContent: request.body });
+  routes.post('/v1/images/generations', { schema: generationSchema }, async (request, reply) => {
+    const options = request.body;
+    return runImageCall(services, deps, request, reply, { endpoint: 'POST /v1/images/generations', options, references: [], fingerprintContent: bodyAsSent(options) });
   });
 
-  app.post('/v1/images/edits', async (request, reply) => {
+  routes.post('/v1/images/edits', { schema: editSchema }, async (request, reply) => {
     if (!request.isMultipart()) {
-      const options = parseBody(imageEditJson, request.body);
+      const options = jsonBodyOf(imageEditJson, request.body);
       const references = options.images.map((ref, i) => imageUrlOf(ref, `images[${i}]`));
       const mask = options.mask && imageUrlOf(options.mask, 'mask');
-      return runImageCall(services, deps, request, reply, { endpoint: 'POST /v1/images/edits', options, references, mask, fingerprintContent: request.body });
+      return runImageCall(services, deps, request, reply, { endpoint: 'POST /v1/images/edits', options, references, mask, fingerprintContent: bodyAsSent(options) });
     }
     const form = await readMultipartForm(request, { maxFileBytes: deps.references.maxBytes, maxFiles: MAX_EDIT_FILES });
     // The SDKs send one file as `image` and several as repeated `image[]`.

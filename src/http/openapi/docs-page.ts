@@ -60,7 +60,9 @@ function operationHtml(method: string, path: string, op: Json): string {
       const types = Object.entries(content)
         .map(([type, { schema }]) => `<code>${escapeHtml(type)}</code> ${schema.$ref ? typeOf(schema) : ''}`)
         .join(', ');
-      return `<li><b>${escapeHtml(status)}</b> ${prose(response.description)} ${types}</li>`;
+      const headers = Object.keys((response.headers as Json | undefined) ?? {});
+      const headersHtml = headers.length ? `; headers ${headers.map((h) => `<code>${escapeHtml(h)}</code>`).join(', ')}` : '';
+      return `<li><b>${escapeHtml(status)}</b> ${prose(response.description)} ${types}${headersHtml}</li>`;
     })
     .join('');
   const auth = (op.security as unknown[]).length > 0 ? '' : ' <span class="open">no auth</span>';
@@ -74,7 +76,8 @@ ${bodyHtml}<ul>${responses}</ul></section>`;
 export function renderDocsPage(document: Json): string {
   const info = document.info as Json;
   const paths = document.paths as Record<string, Record<string, Json>>;
-  const byTag = new Map<string, string[]>();
+  // Sections in the document's tag order, whatever order the routes were registered in.
+  const byTag = new Map<string, string[]>(((document.tags as { name: string }[] | undefined) ?? []).map(({ name }) => [name, []]));
   for (const [path, methods] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const tag = (op.tags as string[])[0];

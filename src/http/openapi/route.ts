@@ -1,30 +1,44 @@
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { renderDocsPage } from './docs-page.js';
-import { buildOpenApiDocument } from './document.js';
 
-/** The package version, read once (src/ and dist/ sit at the same depth below the package root). */
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+const openApiDocument = z.record(z.string(), z.unknown()).describe('OpenAPI 3.1 document.');
+const docsHtml = z.string().meta({ contentMediaType: 'text/html', description: 'Reference page.' });
 
-/** `GET /openapi.json` and `GET /docs`, unauthenticated; both are built once, on first request. */
+/** `GET /openapi.json` and `GET /docs`, unauthenticated; generated from the routes once, on first request. */
 export async function openApiRoutes(app: FastifyInstance): Promise<void> {
-  let document: Record<string, unknown> | undefined;
   let page: string | undefined;
-  const getDocument = () => (document ??= buildOpenApiDocument(packageVersion()));
+  const getDocument = () => app.swagger() as unknown as Record<string, unknown>;
 
-  app.get('/openapi.json', async (_request, reply) => {
-    reply.header('cache-control', 'no-cache');
-    return getDocument();
-  });
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        operationId: 'openapi',
+        tags: ['Meta'],
+        summary: 'This document',
+        response: { 200: { description: 'The document.', content: { 'application/json': { schema: openApiDocument } } } },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'no-cache');
+      return getDocument();
+    },
+  );
 
-  app.get('/docs', async (_request, reply) => {
-    page ??= renderDocsPage(getDocument());
-    return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
-  });
+  app.get(
+    '/docs',
+    {
+      schema: {
+        operationId: 'docs',
+        tags: ['Meta'],
+        summary: 'Readable API reference (HTML)',
+        response: { 200: { description: 'The page.', content: { 'text/html': { schema: docsHtml } } } },
+      },
+    },
+    async (_request, reply) => {
+      page ??= renderDocsPage(getDocument());
+      return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
+    },
+  );
 }

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../../config/index.js';
 import { parsePrompt } from '../../intent/index.js';
 import type { ReferenceInput } from '../../intent/references.js';
@@ -11,10 +13,12 @@ import type { GenerationOrder } from '../../generation/pipeline.js';
 import type { GenerationInput } from '../../generation/prepare-generation.js';
 import { idempotencyOf } from '../idempotency.js';
 import type { GatewayServices } from '../services.js';
-import { parseBody } from '../validation.js';
+import { errorResponse } from '../openapi/response-schemas.js';
+import { idempotencyHeaders, jobStarted } from '../route-schemas.js';
+import { bodyAsSent, jsonBodyOf, parseBody } from '../validation.js';
 import { findOwnedVideo, notReady } from './owned-video.js';
-import { videoCreateBody, videoRemixBody, type VideoCreateBody } from './schemas.js';
-import { toVideoObject } from '../../api-objects/video-object.js';
+import { videoCreateBody, videoIdParams, videoRemixBody, type VideoCreateBody } from './schemas.js';
+import { toVideoObject, videoObject } from '../../api-objects/video-object.js';
 
 export interface VideoRouteDeps {
   references: Config['references'];
@@ -24,12 +28,22 @@ export interface VideoRouteDeps {
 const OPENAI_DEFAULT_SECONDS = 4;
 const OPENAI_DEFAULT_SIZE = '720x1280';
 
-/** A JSON body, or a form with its one file (`input_reference`). */
-async function readBody(request: FastifyRequest, deps: VideoRouteDeps): Promise<{ raw: unknown; fingerprintContent: unknown; upload?: FormFile }> {
-  if (!request.isMultipart()) return { raw: request.body, fingerprintContent: request.body };
+/**
+ * A JSON body (validated at the route), or a form with its one file (`input_reference`), validated
+ * here with the same schema once it has been read.
+ */
+async function readBody<S extends z.ZodType>(
+  request: FastifyRequest,
+  schema: S,
+  deps: VideoRouteDeps,
+): Promise<{ body: z.infer<S>; fingerprintContent: unknown; upload?: FormFile }> {
+  if (!request.isMultipart()) {
+    const body = jsonBodyOf(schema, request.body);
+    return { body, fingerprintContent: bodyAsSent(body) };
+  }
   const form = await readMultipartForm(request, { maxFileBytes: deps.references.maxBytes, maxFiles: 1 });
   const upload = form.files.find((f) => f.field === 'input_reference');
-  return { raw: form.body, fingerprintContent: form.fingerprintContent, upload };
+  return { body: parseBody(schema, form.body), fingerprintContent: form.fingerprintContent, upload };
 }
 
 function referencesOf(body: VideoCreateBody, upload: FormFile | undefined): ReferenceInput[] {
@@ -66,11 +80,32 @@ async function startVideo(services: GatewayServices, request: FastifyRequest, re
   return toVideoObject(job);
 }
 
+const createSchema = {
+  operationId: 'createVideo',
+  tags: ['Videos'],
+  summary: 'Start a video',
+  description: 'Answers at once with the queued Video; poll GET /v1/videos/{video_id} or pass `webhook_url`.',
+  headers: idempotencyHeaders,
+  body: { content: { 'multipart/form-data': { schema: videoCreateBody }, 'application/json': { schema: videoCreateBody } } },
+  response: { 200: jobStarted(videoObject), 404: errorResponse, 409: errorResponse, 413: errorResponse },
+};
+
+const remixSchema = {
+  operationId: 'remixVideo',
+  tags: ['Videos'],
+  summary: 'Make a new video from a completed one with a new prompt',
+  description: 'The new video keeps the original\'s model, duration, size and reference image; `remixed_from_video_id` names the original.',
+  params: videoIdParams,
+  headers: idempotencyHeaders,
+  body: { content: { 'application/json': { schema: videoRemixBody }, 'multipart/form-data': { schema: videoRemixBody } } },
+  response: { 200: jobStarted(videoObject), 404: errorResponse, 409: errorResponse },
+};
+
 /** `POST /v1/videos` and `POST /v1/videos/{id}/remix`. */
 export async function videoCreateRoutes(app: FastifyInstance, services: GatewayServices, deps: VideoRouteDeps): Promise<void> {
-  app.post('/v1/videos', async (request, reply) => {
-    const { raw, fingerprintContent, upload } = await readBody(request, deps);
-    const body = parseBody(videoCreateBody, raw);
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.post('/v1/videos', { schema: createSchema }, async (request, reply) => {
+    const { body, fingerprintContent, upload } = await readBody(request, videoCreateBody, deps);
     const webhookUrl = body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
     return startVideo(services, request, reply, {
       idempotency: idempotencyOf(request, 'POST /v1/videos', fingerprintContent),
@@ -79,9 +114,8 @@ export async function videoCreateRoutes(app: FastifyInstance, services: GatewayS
     });
   });
 
-  app.post<{ Params: { video_id: string } }>('/v1/videos/:video_id/remix', async (request, reply) => {
-    const { raw, fingerprintContent } = await readBody(request, deps);
-    const body = parseBody(videoRemixBody, raw);
+  routes.post('/v1/videos/:video_id/remix', { schema: remixSchema }, async (request, reply) => {
+    const { body, fingerprintContent } = await readBody(request, videoRemixBody, deps);
     const webhookUrl = body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
     const original = await findOwnedVideo(services, request, request.params.video_id);
     return startVideo(services, request, reply, {

@@ -1,22 +1,68 @@
 import { createReadStream } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { TERMINAL_STATUSES } from '../../jobs/types.js';
 import { ApiError, badRequest } from '../errors.js';
 import type { GatewayServices } from '../services.js';
-import { parseBody } from '../validation.js';
+import { errorResponse } from '../openapi/response-schemas.js';
 import { deleteJobMedia } from './delete-media.js';
 import { jobIdFromVideoId, toVideoId } from '../../api-objects/video-ids.js';
 import { findOwnedVideo, notReady, videoNotFound } from './owned-video.js';
-import { videoContentQuery, videoListQuery } from './schemas.js';
+import { videoContentQuery, videoDeleted, videoIdParams, videoList, videoListQuery } from './schemas.js';
 import type { VideoThumbnails } from './thumbnails.js';
-import { toVideoObject } from '../../api-objects/video-object.js';
+import { toVideoObject, videoObject } from '../../api-objects/video-object.js';
 
 const DEFAULT_PAGE = 20;
 
+const binary = (contentType: string, description: string) => z.string().meta({ contentMediaType: contentType, description });
+
+const listSchema = {
+  operationId: 'listVideos',
+  tags: ['Videos'],
+  summary: "List the caller's videos",
+  description: 'Cursor paging: pass the previous page\'s `last_id` as `after`. Videos made through chat are listed too.',
+  querystring: videoListQuery,
+  response: { 200: videoList },
+};
+
+const retrieveSchema = {
+  operationId: 'retrieveVideo',
+  tags: ['Videos'],
+  summary: 'Get a video',
+  params: videoIdParams,
+  response: { 200: videoObject, 404: errorResponse },
+};
+
+const contentSchema = {
+  operationId: 'downloadVideoContent',
+  tags: ['Videos'],
+  summary: 'Download the video (MP4) or its thumbnail (WebP)',
+  params: videoIdParams,
+  querystring: videoContentQuery,
+  response: {
+    200: {
+      description: 'The content.',
+      content: { 'video/mp4': { schema: binary('video/mp4', 'The video.') }, 'image/webp': { schema: binary('image/webp', 'The thumbnail (variant=thumbnail).') } },
+    },
+    404: errorResponse,
+    409: errorResponse,
+  },
+};
+
+const deleteSchema = {
+  operationId: 'deleteVideo',
+  tags: ['Videos'],
+  summary: 'Delete a finished video and its stored media',
+  params: videoIdParams,
+  response: { 200: videoDeleted, 404: errorResponse, 409: errorResponse },
+};
+
 /** `GET /v1/videos`, `GET|DELETE /v1/videos/{id}`, `GET /v1/videos/{id}/content`. */
 export async function videoReadRoutes(app: FastifyInstance, services: GatewayServices, deps: { thumbnails: VideoThumbnails }): Promise<void> {
-  app.get('/v1/videos', async (request) => {
-    const query = parseBody(videoListQuery, request.query ?? {});
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.get('/v1/videos', { schema: listSchema }, async (request) => {
+    const query = request.query;
     const after = query.after === undefined ? undefined : jobIdFromVideoId(query.after);
     if (query.after !== undefined && after === undefined) throw badRequest(`after must be a video id such as "video_…".`, 'after');
     const limit = query.limit ?? DEFAULT_PAGE;
@@ -26,12 +72,12 @@ export async function videoReadRoutes(app: FastifyInstance, services: GatewaySer
     return { object: 'list' as const, data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: rows.length > limit };
   });
 
-  app.get<{ Params: { video_id: string } }>('/v1/videos/:video_id', async (request) => {
+  routes.get('/v1/videos/:video_id', { schema: retrieveSchema }, async (request) => {
     return toVideoObject(await findOwnedVideo(services, request, request.params.video_id));
   });
 
-  app.get<{ Params: { video_id: string } }>('/v1/videos/:video_id/content', async (request, reply) => {
-    const { variant = 'video' } = parseBody(videoContentQuery, request.query ?? {});
+  routes.get('/v1/videos/:video_id/content', { schema: contentSchema }, async (request, reply) => {
+    const { variant = 'video' } = request.query;
     if (variant === 'spritesheet') throw badRequest('variant=spritesheet is not offered; use video or thumbnail.', 'variant', 'unsupported_value');
     const id = request.params.video_id;
     const job = await findOwnedVideo(services, request, id);
@@ -46,10 +92,11 @@ export async function videoReadRoutes(app: FastifyInstance, services: GatewaySer
       'cache-control': 'private, max-age=3600',
       'content-disposition': `inline; filename="${toVideoId(job.id)}.${variant === 'thumbnail' ? 'webp' : 'mp4'}"`,
     });
-    return reply.send(createReadStream(found.path));
+    // The schema describes the bytes as a string; they are streamed from the file.
+    return (reply as FastifyReply).send(createReadStream(found.path));
   });
 
-  app.delete<{ Params: { video_id: string } }>('/v1/videos/:video_id', async (request) => {
+  routes.delete('/v1/videos/:video_id', { schema: deleteSchema }, async (request) => {
     const id = request.params.video_id;
     const job = await findOwnedVideo(services, request, id);
     if (!TERMINAL_STATUSES.includes(job.status)) throw notReady(job, id, 'it can be deleted once it has completed or failed.');

@@ -47,6 +47,11 @@ export const videoRemixBody = z
   })
   .describe('POST /v1/videos/{video_id}/remix');
 
+/** Path parameter of every /v1/videos/{video_id} route. */
+export const videoIdParams = z.object({
+  video_id: z.string().describe('A video id (`video_…`); a job id (`job_…`) or chat completion id (`chatcmpl-job_…`) of a video job works too.'),
+});
+
 export const videoListQuery = z.object({
   after: z.string().max(128).optional().describe('A video id: list the videos after it in `order`.'),
   limit: z.coerce.number().int().min(1).max(100).optional().describe('Page size, 1–100 (default 20).'),

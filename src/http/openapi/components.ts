@@ -1,0 +1,40 @@
+import type { z } from 'zod';
+import { webhookDefaultBody, webhookDefaultObject, webhookEventSchema } from '../../webhooks/schemas.js';
+import { chatCompletionBody } from '../chat/schema.js';
+import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse } from '../images/schemas.js';
+import { videoCreateBody, videoDeleted, videoList, videoRemixBody } from '../videos/schemas.js';
+import { videoObject } from '../../api-objects/video-object.js';
+import { chatCompletion, errorResponse, healthResponse, jobObject, modelList, modelObject } from './response-schemas.js';
+
+/**
+ * The names under which shared schemas appear in `components.schemas`. Only names: which
+ * operations exist and which schema each takes comes from the routes; a schema without a name
+ * is written out where it is used.
+ */
+const NAMES = new Map<z.ZodType, string>([
+  [chatCompletionBody, 'ChatCompletionRequest'],
+  [imageGenerationBody, 'ImageGenerationRequest'],
+  [imageEditForm, 'ImageEditForm'],
+  [imageEditJson, 'ImageEditJsonRequest'],
+  [videoCreateBody, 'VideoCreateRequest'],
+  [videoRemixBody, 'VideoRemixRequest'],
+  [webhookDefaultBody, 'WebhookDefaultRequest'],
+  [errorResponse, 'Error'],
+  [chatCompletion, 'ChatCompletion'],
+  [imagesResponse, 'ImagesResponse'],
+  [videoObject, 'Video'],
+  [videoList, 'VideoList'],
+  [videoDeleted, 'DeletedVideo'],
+  [jobObject, 'Job'],
+  [modelObject, 'Model'],
+  [modelList, 'ModelList'],
+  [webhookDefaultObject, 'WebhookDefault'],
+  [webhookEventSchema, 'WebhookEvent'],
+  [healthResponse, 'Health'],
+]);
+
+const BY_NAME = new Map([...NAMES].map(([schema, name]) => [name, schema]));
+
+export const componentName = (schema: z.ZodType): string | undefined => NAMES.get(schema);
+export const namedSchema = (name: string): z.ZodType | undefined => BY_NAME.get(name);
+export const componentRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
