@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './errors.js';
 
 /** Maps Fastify's own errors (parsing, limits) to what an OpenAI client expects. */
@@ -11,8 +11,13 @@ function fromFastifyError(err: FastifyError): ApiError | undefined {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError(400, 'The request body is empty; expected a JSON object.', 'invalid_request_error', null, 'invalid_json');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(400, `The request body is not valid JSON: ${err.message}`, 'invalid_request_error', null, 'invalid_json');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError(400, 'The body is not as long as its Content-Length header says.', 'invalid_request_error', null, 'invalid_content_length');
+    case 'FST_ERR_BAD_URL':
+      return new ApiError(400, 'The URL path has a malformed %-escape; encode reserved characters as %XX.', 'invalid_request_error', null, 'invalid_url');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError(414, 'A path parameter is too long; ids are at most 100 characters.', 'invalid_request_error', null, 'path_parameter_too_long');
   }
   if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
     return new ApiError(400, `The request body is not valid JSON: ${err.message}`, 'invalid_request_error', null, 'invalid_json');
@@ -21,6 +26,15 @@ function fromFastifyError(err: FastifyError): ApiError | undefined {
     return new ApiError(err.statusCode, err.message, 'invalid_request_error', null, err.code ?? null);
   }
   return undefined;
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before a route is matched (a bad
+ * %-escape, a too-long path parameter), which the error handler never sees.
+ */
+export function answerFrameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const apiError = fromFastifyError(err) ?? new ApiError(400, 'The request could not be routed.', 'invalid_request_error', null, 'invalid_url');
+  reply.status(apiError.status).send(apiError.toBody());
 }
 
 /** Renders every failure in OpenAI's envelope, in one place. */
