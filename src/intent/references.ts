@@ -75,6 +75,13 @@ export async function loadReference(input: ReferenceInput, deps: ReferenceDeps):
   if (width * height > deps.maxPixels) {
     throw badRequest(`The image in ${param} is ${width}x${height}; the limit is ${deps.maxPixels} pixels.`, param, 'image_too_large');
   }
+  // The header alone says nothing of the pixel data: decode it all now (sequentially, within the
+  // pixel limit), so a damaged image is refused here rather than failing moderation or an upstream.
+  try {
+    await sharp(data, { limitInputPixels: deps.maxPixels, pages: 1, failOn: 'error' }).stats();
+  } catch {
+    throw badRequest(`The image in ${param} is damaged: its header is valid but its pixel data cannot be decoded.`, param, 'invalid_image');
+  }
   let bytes = data;
   let contentType = STORED_AS_IS[format];
   if (!contentType) {
