@@ -88,7 +88,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     // These bound receiving a request, not answering it: a non-streaming generation still waits
     // for its job, while a client that sends its request slowly or never finishes it is cut off.
     requestTimeout: config.requestTimeoutMs,
-    http: { headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs), connectionsCheckingInterval: 1_000 },
+    http: { headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs), connectionsCheckingInterval: 1_000, requireHostHeader: false },
     connectionTimeout: 0,
     keepAliveTimeout: 75_000,
     forceCloseConnections: true,

@@ -50,6 +50,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.status(500).send(internal.toBody());
   });
 
+  // Node refuses an HTTP/1.1 request without Host with a bare 400 unless told not to (`requireHostHeader`);
+  // it is refused here instead, in the envelope.
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && !request.headers.host) {
+      throw new ApiError(400, 'HTTP/1.1 requests must carry a Host header.', 'invalid_request_error', 'Host', 'missing_host_header');
+    }
+  });
+
   app.setNotFoundHandler((request, reply) => {
     const notFound = new ApiError(404, `Unknown endpoint ${request.method} ${request.url.split('?')[0]}.`, 'invalid_request_error', null, 'unknown_url');
     return reply.status(404).send(notFound.toBody());
