@@ -98,6 +98,12 @@ describe(`errors before a handler runs (${databaseLabel})`, () => {
     expect(JSON.parse(header.body).error.code).toBe('invalid_header');
   });
 
+  it('an HTTP/1.1 request without Host is a 400 in the envelope (Node alone answers an empty 400)', async () => {
+    const answer = await raw('GET /v1/models HTTP/1.1\r\n\r\n');
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toEqual(envelope('HTTP/1.1 requests must carry a Host header.', 'missing_host_header', 'Host'));
+  });
+
   it('a client that never finishes its headers is cut off with a 408', async () => {
     const answer = await raw('GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n', 6_000);
     expect(answer.closed).toBe(true);
