@@ -75,6 +75,13 @@ describe(`errors before a handler runs (${databaseLabel})`, () => {
     expect((await res.json()).error.code).toBe('model_not_found');
   });
 
+  it('brackets inside strings (escaped quotes too) do not count as nesting', async () => {
+    const text = `say \\" ${'[{'.repeat(200)}`;
+    const res = await postJson('/v1/chat/completions', JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: text }] }));
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('model_not_found');
+  });
+
   it('a Content-Length that is not a number is a 400 on the raw socket', async () => {
     const answer = await raw('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}');
     expect(answer.status).toBe(400);
