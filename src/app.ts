@@ -10,7 +10,9 @@ import { bootstrapApiKeys, type KeyBootstrapResult } from './http/api-key-bootst
 import { ApiKeyAuthenticator, requiresApiKey } from './http/auth.js';
 import { GenerationPipeline } from './generation/pipeline.js';
 import { chatRoutes } from './http/chat/route.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { answerClientError, answerUnknownExpectation } from './http/client-errors.js';
+import { answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { mediaRoutes } from './http/media-route.js';
 import { jobRoutes } from './http/jobs-route.js';
 import { modelRoutes } from './http/models-route.js';
@@ -83,12 +85,17 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     bodyLimit: config.bodyLimitBytes,
     // One line per finished job is logged instead of two per request.
     logController: new LogController({ disableRequestLogging: true }),
-    // Non-streaming generations wait for the job; the job timeout, not the socket, bounds them.
-    requestTimeout: 0,
+    // These bound receiving a request, not answering it: a non-streaming generation still waits
+    // for its job, while a client that sends its request slowly or never finishes it is cut off.
+    requestTimeout: config.requestTimeoutMs,
+    http: { headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs), connectionsCheckingInterval: 1_000, requireHostHeader: false },
     connectionTimeout: 0,
     keepAliveTimeout: 75_000,
     forceCloseConnections: true,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   });
+  app.server.on('checkExpectation', answerUnknownExpectation);
   const moderator = createModerator(config, { media, db: database.db, log: app.log });
   const events = new JobEvents();
   const runner = new JobRunner({
@@ -133,6 +140,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
 
   registerErrorHandling(app);
   await registerRouteSchemas(app);
+  registerJsonBodyParser(app);
   const authenticator = new ApiKeyAuthenticator(keyStore);
   app.decorateRequest('apiKey', null as never);
   app.addHook('onRequest', async (request) => {

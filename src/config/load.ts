@@ -20,6 +20,8 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['MEDIAGATE_API_KEYS', ['apiKeys'], list],
   ['LOG_LEVEL', ['logLevel'], String],
   ['MEDIAGATE_BODY_LIMIT_BYTES', ['bodyLimitBytes'], int],
+  ['MEDIAGATE_HEADERS_TIMEOUT_MS', ['headersTimeoutMs'], int],
+  ['MEDIAGATE_REQUEST_TIMEOUT_MS', ['requestTimeoutMs'], int],
   ['MEDIAGATE_FETCH_ALLOWLIST', ['references', 'allowlist'], list],
   ['MEDIAGATE_REFERENCE_MAX_BYTES', ['references', 'maxBytes'], int],
   ['MEDIAGATE_REFERENCE_MAX_PIXELS', ['references', 'maxPixels'], int],

@@ -43,6 +43,9 @@ export const configSchema = z.object({
   apiKeys: z.array(z.string().min(8)).default([]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   bodyLimitBytes: byteSize.default(32 * 1024 * 1024),
+  /** A client must have sent its headers within this time, and its whole request within the next. */
+  headersTimeoutMs: z.number().int().positive().default(15_000),
+  requestTimeoutMs: z.number().int().positive().default(120_000),
   references: z
     .object({
       maxBytes: byteSize.default(20 * 1024 * 1024),

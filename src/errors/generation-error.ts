@@ -12,7 +12,10 @@ export const GENERATION_ERROR_CODES = [
   'invalid_value',
   'missing_user_message',
   'missing_prompt',
+  'prompt_too_long',
   'unsupported_content_type',
+  // A body nested deeper than anything walks.
+  'json_too_deep',
   // Reference images and masks.
   'invalid_image_url',
   'image_url_not_allowed',

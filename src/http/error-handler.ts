@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GenerationError } from '../errors/generation-error.js';
 import { ApiError } from './errors.js';
 import { generationErrorToApiError } from './generation-error-response.js';
@@ -13,8 +13,13 @@ function fromFastifyError(err: FastifyError): ApiError | undefined {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError(400, 'The request body is empty; expected a JSON object.', 'invalid_request_error', null, 'invalid_json');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(400, `The request body is not valid JSON: ${err.message}`, 'invalid_request_error', null, 'invalid_json');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError(400, 'The body is not as long as its Content-Length header says.', 'invalid_request_error', null, 'invalid_content_length');
+    case 'FST_ERR_BAD_URL':
+      return new ApiError(400, 'The URL path has a malformed %-escape; encode reserved characters as %XX.', 'invalid_request_error', null, 'invalid_url');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError(414, 'A path parameter is too long; ids are at most 100 characters.', 'invalid_request_error', null, 'path_parameter_too_long');
   }
   if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
     return new ApiError(400, `The request body is not valid JSON: ${err.message}`, 'invalid_request_error', null, 'invalid_json');
@@ -23,6 +28,15 @@ function fromFastifyError(err: FastifyError): ApiError | undefined {
     return new ApiError(err.statusCode, err.message, 'invalid_request_error', null, err.code ?? null);
   }
   return undefined;
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before a route is matched (a bad
+ * %-escape, a too-long path parameter), which the error handler never sees.
+ */
+export function answerFrameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const apiError = fromFastifyError(err) ?? new ApiError(400, 'The request could not be routed.', 'invalid_request_error', null, 'invalid_url');
+  reply.status(apiError.status).send(apiError.toBody());
 }
 
 /** Renders every failure in OpenAI's envelope, in one place. */
@@ -36,6 +50,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
     request.log.error({ err }, 'unhandled error');
     const internal = new ApiError(500, 'The gateway failed to handle this request. It has been logged; please retry.', 'server_error', null, 'internal_error');
     return reply.status(500).send(internal.toBody());
+  });
+
+  // Node refuses an HTTP/1.1 request without Host with a bare 400 unless told not to (`requireHostHeader`);
+  // it is refused here instead, in the envelope.
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && !request.headers.host) {
+      throw new ApiError(400, 'HTTP/1.1 requests must carry a Host header.', 'invalid_request_error', 'Host', 'missing_host_header');
+    }
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -15,6 +15,8 @@ function statusOf(code: GenerationErrorCode): { status: number; type: ErrorType 
     case 'invalid_value':
     case 'missing_user_message':
     case 'missing_prompt':
+    case 'prompt_too_long':
+    case 'json_too_deep':
     case 'unsupported_content_type':
     case 'invalid_image_url':
     case 'image_url_not_allowed':

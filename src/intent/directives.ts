@@ -1,3 +1,4 @@
+import { stripControlCharacters } from './control-characters.js';
 import type { Language, ParsedPrompt, PromptDirectives } from './types.js';
 
 /**
@@ -172,7 +173,9 @@ function tidy(text: string): string {
     .trim();
 }
 
-export function parsePrompt(text: string): ParsedPrompt {
+export function parsePrompt(raw: string): ParsedPrompt {
+  // First, so nothing after this (directives, moderation, upstreams, the renderer) sees them.
+  const text = stripControlCharacters(raw);
   const directives: PromptDirectives = {};
   let prompt = text;
   for (const { pattern, extract } of DIRECTIVE_RULES) {

@@ -7,6 +7,9 @@ export interface UserInput {
   imageUrls: { url: string; param: string }[];
 }
 
+/** What OpenAI's image endpoints accept for gpt-image-1, and what /v1/images and /v1/videos allow. */
+const MAX_PROMPT_CHARS = 32_000;
+
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -57,6 +60,11 @@ export function extractUserInput(messages: unknown[]): UserInput {
   }
 
   const text = texts.join('\n').trim();
+  // The same bound as the Images and Videos APIs' `prompt`: the prompt is stored, reviewed, sent
+  // upstream and kept in memory with the finished job, so its size must not be the body limit.
+  if (text.length > MAX_PROMPT_CHARS) {
+    throw badRequest(`The prompt is ${text.length} characters long; the limit is ${MAX_PROMPT_CHARS}.`, base, 'prompt_too_long');
+  }
   if (!text) {
     throw badRequest('The last user message has no text prompt; describe what to generate.', base, 'missing_prompt');
   }

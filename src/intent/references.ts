@@ -75,6 +75,15 @@ export async function loadReference(input: ReferenceInput, deps: ReferenceDeps):
   if (width * height > deps.maxPixels) {
     throw badRequest(`The image in ${param} is ${width}x${height}; the limit is ${deps.maxPixels} pixels.`, param, 'image_too_large');
   }
+  // The header alone says nothing of the pixel data: decode it all now, so a damaged image is
+  // refused here rather than failing moderation or an upstream. Shrinking to a thumbnail streams the
+  // decode in strips (memory stays small at 40 MP); `.stats()` is not used because under concurrent
+  // calls it lets some decode errors pass (measured: ~40 % of damaged PNGs at 200 in flight).
+  try {
+    await sharp(data, { limitInputPixels: deps.maxPixels, pages: 1, failOn: 'error' }).resize(16, 16, { fit: 'fill' }).raw().toBuffer();
+  } catch {
+    throw badRequest(`The image in ${param} is damaged: its header is valid but its pixel data cannot be decoded.`, param, 'invalid_image');
+  }
   let bytes = data;
   let contentType = STORED_AS_IS[format];
   if (!contentType) {

@@ -1,6 +1,7 @@
 import type { ModelSpec, OutputFormat } from '../catalog/types.js';
 import { badRequest } from '../errors/generation-error.js';
 import type { ExplicitFields, GenerationRequest, Language, ParsedPrompt, StoredReference } from './types.js';
+import { stripControlCharacters } from './control-characters.js';
 
 /** The one-line notes a response carries when a value was changed to one the model supports. */
 const NOTES = {
@@ -158,7 +159,7 @@ export function resolveGeneration(
     format = asked;
   }
 
-  const negativePrompt = explicit.negative_prompt ?? d.negativePrompt;
+  const negativePrompt = explicit.negative_prompt !== undefined ? stripControlCharacters(explicit.negative_prompt) : d.negativePrompt;
   const seed = explicit.seed ?? d.seed;
   const quality = explicit.quality ?? d.quality;
   const resolution = explicit.resolution ?? d.resolution;

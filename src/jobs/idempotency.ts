@@ -27,14 +27,18 @@ export function readIdempotencyKey(header: string | string[] | undefined): strin
   return value;
 }
 
+/** Deeper than any request of this API; the JSON parser refuses such bodies first, this guards other callers. */
+const MAX_FINGERPRINT_DEPTH = 64;
+
 /** JSON with object keys sorted, so key order and whitespace do not make two equal bodies differ. */
-export function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown, depth = 0): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (depth >= MAX_FINGERPRINT_DEPTH) throw badRequest(`The request is nested more than ${MAX_FINGERPRINT_DEPTH} levels deep.`, null, 'json_too_deep');
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item, depth + 1)).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`).join(',')}}`;
 }
 
 /** Identifies a request by endpoint and content; uploaded files enter as their SHA-256. */

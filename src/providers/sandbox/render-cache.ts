@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -32,7 +32,11 @@ export class RenderCache {
       await mkdir(this.dir, { recursive: true });
       const temp = join(this.dir, `.tmp-${randomBytes(6).toString('hex')}.${ext}`);
       this.renders++;
-      await render(temp);
+      // A failed render leaves no half-written file behind in the cache directory.
+      await render(temp).catch(async (err) => {
+        await rm(temp, { force: true });
+        throw err;
+      });
       await rename(temp, path);
       return path;
     })();

@@ -92,7 +92,15 @@ export class SandboxProvider implements Provider {
     }
     if (fraction < 1 || req.prompt.includes(MODERATION_HOOK)) return { state: 'running', progress: Math.min(99, Math.floor(fraction * 100)) };
     const reference = req.references[0] ? await ctx.readReference(req.references[0].key) : null;
-    const outputs = req.kind === 'video' ? [await this.video(req, reference)] : await this.images(req, reference);
+    let outputs: ProviderOutput[];
+    try {
+      outputs = req.kind === 'video' ? [await this.video(req, reference)] : await this.images(req, reference);
+    } catch (err) {
+      // The same request renders the same way every time: a render that failed once always fails,
+      // so the job fails now, as an upstream's failed task does, instead of being polled again.
+      const reason = err instanceof Error ? err.message : String(err);
+      return { state: 'failed', error: { code: 'upstream_error', message: `The sandbox could not render this request: ${reason.slice(0, 300)}` } };
+    }
     return { state: 'succeeded', outputs };
   }
 
