@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiKeyRecord, ApiKeyStore } from '../jobs/types.js';
 import type { ApiKeysTable, DatabaseSchema } from './schema.js';
 
 const toRecord = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
@@ -10,6 +9,22 @@ const toRecord = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
   createdAt: row.created_at,
   revokedAt: row.revoked_at,
 });
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** First characters of the key, for operators to recognise it; never the whole key. */
+  prefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface ApiKeyStore {
+  findActiveByHash(hash: string): Promise<ApiKeyRecord | null>;
+  /** Inserts a key by hash unless one with that hash exists; returns the record either way. */
+  ensure(hash: string, name: string, prefix: string, now: number): Promise<ApiKeyRecord>;
+  count(): Promise<number>;
+}
 
 /** API keys by SHA-256 hash; the key itself is never stored. */
 export class SqlApiKeyStore implements ApiKeyStore {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ApiKeyStore } from '../jobs/types.js';
+import type { ApiKeyStore } from '../db/api-key-store.js';
 import { hashApiKey } from './auth.js';
 
 export interface KeyBootstrapResult {

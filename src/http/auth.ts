@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { ApiKeyRecord, ApiKeyStore } from '../jobs/types.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../db/api-key-store.js';
 import { ApiError } from './errors.js';
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');

@@ -151,19 +151,3 @@ export interface JobStore {
   /** Whether any live job other than `exceptJobId` has the stored object `key` among its results or references. */
   isMediaReferenced(key: string, exceptJobId: string): Promise<boolean>;
 }
-
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  /** First characters of the key, for operators to recognise it; never the whole key. */
-  prefix: string;
-  createdAt: number;
-  revokedAt: number | null;
-}
-
-export interface ApiKeyStore {
-  findActiveByHash(hash: string): Promise<ApiKeyRecord | null>;
-  /** Inserts a key by hash unless one with that hash exists; returns the record either way. */
-  ensure(hash: string, name: string, prefix: string, now: number): Promise<ApiKeyRecord>;
-  count(): Promise<number>;
-}

@@ -6,7 +6,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ModelSpec } from '../catalog/types.js';
 import { GenerationError } from '../errors/generation-error.js';
 import type { GenerationRequest } from '../intent/types.js';
-import type { JobRecord, JobResult } from '../jobs/types.js';
 import type { MediaStore } from '../storage/types.js';
 import type { ModerationConfig } from './config-schema.js';
 import { DEFAULT_OUTPUT_THRESHOLDS, OUTPUT_CLASSES, type OutputClass, type PolicyAction } from './defaults.js';
@@ -14,7 +13,7 @@ import { outputBlockMessage, promptBlockMessage, realPersonMessage } from './mes
 import { ModerationUnavailableError, PromptPolicy } from './prompt/prompt-policy.js';
 import { loadTerms } from './prompt/term-files.js';
 import type { ResultReferences } from './result-references.js';
-import type { ModerationBlock, Moderator } from './types.js';
+import type { ModerationBlock, Moderator, ReviewedJob, ReviewedResult } from './types.js';
 import { maxScores, VisionService } from './vision/vision-service.js';
 
 export interface GatewayModeratorDeps {
@@ -66,7 +65,7 @@ export class GatewayModerator implements Moderator {
     return (await this.checkPrompt(spec, request)) ?? (await this.checkReferences(spec, request));
   }
 
-  async reviewResults(job: JobRecord, results: JobResult[]): Promise<ModerationBlock | null> {
+  async reviewResults(job: ReviewedJob, results: ReviewedResult[]): Promise<ModerationBlock | null> {
     if (!this.config.output.enabled || results.length === 0) return null;
     const checked = OUTPUT_CLASSES.filter((c) => this.thresholds[c] !== null);
     if (checked.length === 0) return null;
@@ -89,7 +88,7 @@ export class GatewayModerator implements Moderator {
     return null;
   }
 
-  async discardResults(job: JobRecord, results: JobResult[]): Promise<void> {
+  async discardResults(job: ReviewedJob, results: ReviewedResult[]): Promise<void> {
     for (const key of new Set(results.map((r) => r.key))) {
       if (this.deps.references && (await this.deps.references.isStillNeeded(key, job.id))) {
         this.deps.log.info({ jobId: job.id, key }, 'withheld result kept: another job uses the same bytes');

@@ -1,6 +1,5 @@
 import type { ModelSpec } from '../catalog/types.js';
 import type { GenerationRequest } from '../intent/types.js';
-import type { JobRecord, JobResult } from '../jobs/types.js';
 
 export type ModerationStage = 'input_image' | 'prompt' | 'output';
 
@@ -21,12 +20,12 @@ export interface Moderator {
   /** Stage 1 (reference images) and stage 2 (prompt). Null lets the request through. */
   checkRequest(spec: ModelSpec, request: GenerationRequest): Promise<ModerationBlock | null>;
   /** Stage 3: the generated results of a job, already in storage. Null lets them through. */
-  reviewResults(job: JobRecord, results: JobResult[]): Promise<ModerationBlock | null>;
+  reviewResults(job: ReviewedJob, results: ReviewedResult[]): Promise<ModerationBlock | null>;
   /**
    * Removes the stored results of a job whose review failed, except bytes another job still needs
    * (storage is content-addressed, so identical results share one file).
    */
-  discardResults?(job: JobRecord, results: JobResult[]): Promise<void>;
+  discardResults?(job: ReviewedJob, results: ReviewedResult[]): Promise<void>;
   /** Stops the model worker threads. */
   close?(): Promise<void>;
 }
@@ -36,3 +35,17 @@ export const allowEverything: Moderator = {
   checkRequest: async () => null,
   reviewResults: async () => null,
 };
+
+/** What stage 3 needs of a job: which one it is and what was asked (a job row satisfies it). */
+export interface ReviewedJob {
+  id: string;
+  model: string;
+  request: GenerationRequest;
+}
+
+/** A stored result as stage 3 reads it. */
+export interface ReviewedResult {
+  key: string;
+  contentType: string;
+  seconds?: number;
+}
