@@ -96,8 +96,9 @@ export class JobDriver {
         consecutiveErrors = 0;
       } catch (err) {
         if (signal.aborted) return;
-        // The upstream answered that this task cannot go on (gone, refused): that is the outcome.
-        if (err instanceof UpstreamError && err.failure === 'rejected') return fail(err.normalised);
+        // The upstream answered that this task cannot go on (gone, refused), or refused the key the
+        // task belongs to (tasks are polled with the key that created them): asking again cannot help.
+        if (err instanceof UpstreamError && (err.failure === 'rejected' || err.failure === 'key_rejected')) return fail(err.normalised);
         consecutiveErrors++;
         log.warn({ err: loggableError(err), jobId: job.id, consecutiveErrors }, 'status call failed; will retry');
         if (consecutiveErrors >= MAX_CONSECUTIVE_POLL_ERRORS) {

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { request } from 'undici';
 import { UpstreamError } from '../providers/errors.js';
 import type { ProviderOutput } from '../providers/types.js';
 import { ObjectTooLargeError } from '../storage/local-store.js';
@@ -65,30 +65,33 @@ async function download(
   expiresAt = signedLinkExpiry(url),
 ): Promise<StoredObject> {
   // Operator-configured upstreams hand out these links; they are not user input, so no address policy applies.
-  let response: Response;
+  let response: UpstreamResponse;
   try {
-    response = await fetchKeepingHeadersOnOrigin(url, headers, AbortSignal.timeout(limits.timeoutMs));
+    response = await requestKeepingHeadersOnOrigin(url, headers, AbortSignal.timeout(limits.timeoutMs));
   } catch {
     throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: 'The result could not be downloaded from the upstream.' });
   }
-  const { status } = response;
+  const status = response.statusCode;
   if (GONE.has(status) && !(expiresAt !== undefined && expiresAt > Date.now())) {
-    await response.body?.cancel();
+    await discard(response);
     throw new UpstreamError(
       'rejected',
       { code: 'result_expired', message: `The upstream's result link no longer works (HTTP ${status}); it has probably expired.` },
       { status },
     );
   }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel();
+  if (status < 200 || status >= 300) {
+    await discard(response);
     const final = status >= 400 && status < 500 && !GONE.has(status) && !TRANSIENT_4XX.has(status);
     throw new UpstreamError(final ? 'rejected' : 'not_accepted', { code: 'result_download_failed', message: `The result download failed with HTTP ${status}.` }, { status });
   }
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  const declared = Number(response.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limits.maxBytes) {
+    await discard(response);
+    throw tooLarge(limits.maxBytes);
+  }
   try {
-    return await media.putStream(Readable.fromWeb(response.body as never), contentType, limits.maxBytes);
+    return await media.putStream(response.body, contentType, limits.maxBytes);
   } catch (err) {
     if (err instanceof ObjectTooLargeError) throw tooLarge(limits.maxBytes);
     throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: 'The result download was interrupted.' });
@@ -97,20 +100,27 @@ async function download(
 
 const MAX_REDIRECTS = 5;
 
+type UpstreamResponse = Awaited<ReturnType<typeof request>>;
+
+/** Reads and drops what is left of a body, so the connection can be reused; its errors do not matter. */
+const discard = (response: UpstreamResponse) => response.body.dump().catch(() => {});
+
 /**
  * Follows redirects itself so the channel's auth headers (an API key in `x-goog-api-key`, say) go
- * only to the origin the upstream named, never to the storage host it redirects to.
+ * only to the origin the upstream named, never to the storage host it redirects to. undici's
+ * `request` rather than `fetch`: its body is a Node stream whose failure (a connection cut mid-body)
+ * rejects the pipeline reading it, where fetch's could surface as an uncaught exception.
  */
-async function fetchKeepingHeadersOnOrigin(url: string, headers: Record<string, string> | undefined, signal: AbortSignal): Promise<Response> {
+async function requestKeepingHeadersOnOrigin(url: string, headers: Record<string, string> | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
   const origin = new URL(url).origin;
   let current = url;
   for (let hop = 0; ; hop++) {
     const sameOrigin = new URL(current).origin === origin;
-    const response = await fetch(current, { headers: sameOrigin ? headers : undefined, signal, redirect: 'manual' });
-    const location = response.headers.get('location');
-    if (response.status < 300 || response.status >= 400 || !location) return response;
+    const response = await request(current, { method: 'GET', headers: sameOrigin ? headers : undefined, signal });
+    const location = response.headers.location;
+    if (response.statusCode < 300 || response.statusCode >= 400 || typeof location !== 'string') return response;
+    await discard(response);
     if (hop >= MAX_REDIRECTS) throw new Error('too many redirects');
-    await response.body?.cancel();
     current = new URL(location, current).toString();
   }
 }

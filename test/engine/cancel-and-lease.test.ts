@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobResult } from '../../src/jobs/types.js';
 import { allowEverything, type Moderator } from '../../src/moderation/types.js';
 import { databaseLabel } from '../helpers/database.js';
@@ -47,7 +47,8 @@ describe(`engine: cancels and leases (${databaseLabel})`, () => {
     await eventually(() => runner.activeCount === 0);
     expect(await harness.store.get(job.id)).toMatchObject({ status: 'cancelled', results: [] });
     expect(events.filter((e) => e.type === 'finished').map((e) => e.type === 'finished' && e.job.status)).toEqual(['cancelled']);
-    expect(channel.running).toBe(0);
+    // The slot is freed once the driver returns, a moment after the finished event.
+    await vi.waitFor(() => expect(channel.running).toBe(0));
   });
 
   it('a cancel that lands after the job finished changes nothing', async () => {
@@ -80,7 +81,8 @@ describe(`engine: cancels and leases (${databaseLabel})`, () => {
     const polls = provider.statusCalls.length;
     await sleep(100);
     expect(provider.statusCalls.length).toBe(polls);
-    expect(channel.running).toBe(0);
+    // The slot is freed once the driver returns, a moment after the finished event.
+    await vi.waitFor(() => expect(channel.running).toBe(0));
   });
 
   it('a job whose lease another instance took is neither polled nor finished from here', async () => {
@@ -104,7 +106,8 @@ describe(`engine: cancels and leases (${databaseLabel})`, () => {
     expect(harness.log.entries.filter((e) => e.msg === 'job lease lost; this instance stops driving the job')).toEqual([
       { level: 'warn', msg: 'job lease lost; this instance stops driving the job', details: { jobId: job.id } },
     ]);
-    expect(channel.running).toBe(0);
+    // The slot is freed once the driver returns, a moment after the finished event.
+    await vi.waitFor(() => expect(channel.running).toBe(0));
   });
 
   it('a job whose lease another instance took while it waited for a slot is not submitted from here', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { databaseLabel } from '../helpers/database.js';
 import { FakeProvider, succeededWithBytes } from './fake-provider.js';
@@ -28,7 +28,8 @@ describe(`engine: deadline and polling (${databaseLabel})`, () => {
     expect(done).toMatchObject({ status: 'failed', error: { code: 'job_timeout', message: 'The job did not finish within 1 minutes.' } });
     expect(done.statusCalls).toBeGreaterThan(0);
     expect(provider.starts).toHaveLength(1);
-    expect(channel.running).toBe(0);
+    // The slot is freed once the driver returns, a moment after the finished event.
+    await vi.waitFor(() => expect(channel.running).toBe(0));
   });
 
   it('does not start a job whose deadline passed before it reached the upstream', async () => {
@@ -73,6 +74,22 @@ describe(`engine: deadline and polling (${databaseLabel})`, () => {
       status: 'failed',
       statusCalls: 1,
       error: { code: 'upstream_task_not_found', message: 'Fake: the task does not exist.' },
+    });
+  });
+
+  it('ends the job at once when the upstream refuses the key its task belongs to', async () => {
+    const provider = new FakeProvider();
+    provider.onStatus = async () => {
+      throw new UpstreamError('key_rejected', { code: 'upstream_auth_failed', message: 'Fake: the key was revoked.' }, { status: 401 });
+    };
+    const { h } = await open(provider);
+    const runner = h.runner('one');
+    runner.start();
+    const job = await runner.submit(h.newJob());
+    expect(await h.terminal(job.id)).toMatchObject({
+      status: 'failed',
+      statusCalls: 1,
+      error: { code: 'upstream_auth_failed', message: 'Fake: the key was revoked.' },
     });
   });
 

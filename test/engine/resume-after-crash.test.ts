@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { completedStatus } from '../../src/providers/completed-operation.js';
 import { databaseLabel } from '../helpers/database.js';
 import { completedOperation, FakeProvider, heldTask, RESULT_BYTES } from './fake-provider.js';
@@ -38,7 +38,8 @@ describe(`engine: resume after a crash (${databaseLabel})`, () => {
     expect(await h.media.read(done.results[0].key)).toEqual(RESULT_BYTES);
     expect(provider.starts).toHaveLength(1);
     expect(provider.starts[0].authorization).toBe('Bearer sk-main-key');
-    expect(channel.running).toBe(0);
+    // The slot is freed once the driver returns, a moment after the finished event.
+    await vi.waitFor(() => expect(channel.running).toBe(0));
   });
 
   it('after submission but before the operation was recorded: the job fails and is not submitted again', async () => {
@@ -58,7 +59,8 @@ describe(`engine: resume after a crash (${databaseLabel})`, () => {
       },
     });
     expect(provider.starts).toHaveLength(0);
-    expect(channel.running).toBe(0);
+    // The slot is freed once the driver returns, a moment after the finished event.
+    await vi.waitFor(() => expect(channel.running).toBe(0));
   });
 
   it('after submission but before the operation was recorded, on an upstream where a repeat costs nothing: submitted again', async () => {
@@ -86,7 +88,8 @@ describe(`engine: resume after a crash (${databaseLabel})`, () => {
     await first.stop();
     await h.giveLeaseTo(job.id, 'first', Date.now() + 300);
     const polledByFirst = provider.statusCalls.length;
-    expect(channel.running).toBe(0);
+    // The slot is freed once the driver returns, a moment after the finished event.
+    await vi.waitFor(() => expect(channel.running).toBe(0));
 
     h.runner('second').start();
     await eventually(() => provider.statusCalls.length > polledByFirst + 1);
@@ -95,7 +98,8 @@ describe(`engine: resume after a crash (${databaseLabel})`, () => {
     expect(done).toMatchObject({ status: 'succeeded', submitAttempts: 1, operation: { id: 'task_1' }, channelKey: KEY_ID('main') });
     expect(provider.starts).toHaveLength(1);
     expect(new Set(provider.statusCalls.map((op) => op.id))).toEqual(new Set(['task_1']));
-    expect(channel.running).toBe(0);
+    // The slot is freed once the driver returns, a moment after the finished event.
+    await vi.waitFor(() => expect(channel.running).toBe(0));
   });
 
   it('after the outputs were stored but before the row was finished: finished from the stored outputs, even past the deadline', async () => {

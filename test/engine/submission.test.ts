@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { databaseLabel } from '../helpers/database.js';
 import { FakeProvider } from './fake-provider.js';
@@ -89,7 +89,8 @@ describe(`engine: submission (${databaseLabel})`, () => {
       error: { code: 'internal_error', message: 'The job stopped because of an internal error in the gateway.' },
     });
     expect(provider.starts).toHaveLength(1);
-    expect(channel.running).toBe(0);
+    // The slot is freed once the driver returns, a moment after the finished event.
+    await vi.waitFor(() => expect(channel.running).toBe(0));
     expect(runner.activeCount).toBe(0);
   });
 
@@ -115,6 +116,7 @@ describe(`engine: submission (${databaseLabel})`, () => {
     expect((await harness.terminal(first.id)).status).toBe('succeeded');
     expect((await harness.terminal(second.id)).status).toBe('succeeded');
     expect(provider.starts).toHaveLength(2);
-    expect(channel.running).toBe(0);
+    // The slot is freed once the driver returns, a moment after the finished event.
+    await vi.waitFor(() => expect(channel.running).toBe(0));
   });
 });
