@@ -6,12 +6,14 @@
 //   http        src/http/                  the only code that knows about HTTP, statuses and OpenAI envelopes
 //   generation  src/generation/            one pipeline from a typed request to a job; raises its own typed errors
 //   webhooks    src/webhooks/              reacts to job events after the fact; nothing waits on it
+//   api-objects src/api-objects/           the public JSON of jobs and videos, for HTTP answers and webhooks
 //   jobs        src/jobs/                  the engine: submits, polls, finishes and persists jobs
 //   moderation  src/moderation/            checks prompts, references and outputs; used by generation and jobs
 //   intent      src/intent/                reads what the user asked for out of a request
 //   providers   src/providers/             upstream adapters; see the stricter `providers-stay-low` rule
 //   persistence src/db/, src/storage/      database and media files
-//   leaves      src/catalog/, src/net/, src/config/   static model data, safe networking, settings
+//   leaves      src/catalog/, src/net/, src/config/, src/errors/   static model data, safe networking,
+//                                          settings, the typed refusals raised below HTTP
 //
 // Two deliberate exceptions, both kept narrow:
 // - `src/intent/types.ts` (the shape of a generation request) is a leaf: providers and everything else
@@ -27,6 +29,7 @@
 const LAYERS = [
   { name: 'generation', path: '^src/generation/' },
   { name: 'webhooks', path: '^src/webhooks/' },
+  { name: 'api-objects', path: '^src/api-objects/' },
   { name: 'jobs', path: '^src/jobs/' },
   { name: 'moderation', path: '^src/moderation/' },
   { name: 'intent', path: '^src/intent/(?!types\\.ts$)' },
@@ -99,6 +102,7 @@ module.exports = {
           '^src/net/',
           '^src/catalog/',
           '^src/intent/types\\.ts$',
+          '^src/errors/',
           // reported by their own rules: http-only-from-http and providers-config-types-only
           '^src/http/',
           '^src/config/',
@@ -121,7 +125,7 @@ module.exports = {
         'catalog, net and intent/types are read by everyone, so they import nothing from src/ but each ' +
         'other: one import upwards and half the tree becomes a cycle.',
       severity: 'error',
-      from: { path: ['^src/catalog/', '^src/net/', '^src/intent/types\\.ts$'] },
+      from: { path: ['^src/catalog/', '^src/net/', '^src/errors/', '^src/intent/types\\.ts$'] },
       to: { path: '^src/', pathNot: ['^src/catalog/', '^src/net/', '^src/intent/types\\.ts$'] },
     },
     {
