@@ -1,4 +1,5 @@
 import type { GenerationRequest } from '../intent/types.js';
+import type { JobErrorCode } from './error-codes.js';
 import type { ErrorDescriber, UpstreamHttp } from './http-client.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -13,7 +14,7 @@ export type OperationRef = { [key: string]: JsonValue };
 /** Why a job failed, in a form that does not depend on the upstream. */
 export interface NormalisedError {
   /** Stable machine code, e.g. `content_policy_violation`, `upstream_timeout`, `upstream_error`. */
-  code: string;
+  code: JobErrorCode;
   message: string;
   /** Moderation stage when the failure is a policy block. */
   stage?: 'input_image' | 'prompt' | 'output';
