@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { MediaKind } from '../catalog/types.js';
 import type { DatabaseSchema, JobsTable } from '../db/schema.js';
+import { readAdjustments } from '../intent/adjustments.js';
 import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
 import type { JobListQuery, JobRecord, JobResult, JobStatus, JobStore, NewJob, ProgressUpdate } from './types.js';
 
@@ -11,13 +12,19 @@ const RENEW_BATCH = 500;
 /** Progress rows per batched UPDATE (five parameters each, within SQLite's limit). */
 const PROGRESS_BATCH = 150;
 
+/** A stored request; one saved by an earlier version carries its adjustments as lines of text. */
+function readRequest(text: string): JobRecord['request'] {
+  const request = JSON.parse(text);
+  return { ...request, adjustments: readAdjustments(request.adjustments) };
+}
+
 function toRecord(row: Selectable<JobsTable>): JobRecord {
   return {
     id: row.id,
     apiKeyId: row.api_key_id,
     model: row.model,
     kind: row.kind as MediaKind,
-    request: JSON.parse(row.request),
+    request: readRequest(row.request),
     status: row.status as JobStatus,
     progress: row.progress,
     channel: row.channel,

@@ -114,7 +114,7 @@ export interface Provider {
   close?(): Promise<void>;
   /**
    * Optional: snaps a request resolved against the public model (e.g. `sora-2`, up to 15 s) to what
-   * this upstream model accepts (Veo: 4, 6 or 8 s), adding one line to `adjustments` per change so
+   * this upstream model accepts (Veo: 4, 6 or 8 s), recording each change in `adjustments` so
    * the user is told. Called when the request is accepted; `start` must still snap defensively,
    * since a failover may land the job on another channel.
    */

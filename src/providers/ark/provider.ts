@@ -6,7 +6,7 @@ import { bearerKeyHeaders } from '../key-headers.js';
 import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { referenceDataUrl } from '../reference-data.js';
-import { snapRatio, snapSeconds, withNote } from '../snap.js';
+import { adjusted, snapRatio, snapSeconds } from '../snap.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
 import { ARK_LABEL, describeArkError } from './errors.js';
 import { imageBody, upstreamImageCount, upstreamImageSize, validSeed } from './images-request.js';
@@ -41,7 +41,7 @@ export class ArkProvider implements Provider {
   private adaptVideo(req: GenerationRequest, model: string): GenerationRequest {
     let out = snapSeconds(snapRatio(req, model, SEEDANCE_SIZES), model, seedanceDurations(model));
     if (out.seed !== undefined && !validSeed(out.seed, -1, 4_294_967_295)) {
-      out = withNote({ ...out, seed: undefined }, `${model} takes seeds from -1 to 4294967295; the seed was ignored.`, `${model} 的种子取值为 -1 到 4294967295，已忽略所给种子。`);
+      out = adjusted({ ...out, seed: undefined }, { kind: 'seed_ignored', model, min: -1, max: 4_294_967_295 });
     }
     return out;
   }
@@ -56,15 +56,15 @@ export class ArkProvider implements Provider {
     if (family !== 'seededit') {
       const { width, height } = upstreamImageSize(family, req.width, req.height);
       if (width !== req.width || height !== req.height) {
-        out = withNote({ ...out, width, height }, `${model} cannot make ${req.width}x${req.height}; using ${width}x${height}.`, `${model} 不支持 ${req.width}x${req.height}，已改为 ${width}x${height}。`);
+        out = adjusted({ ...out, width, height }, { kind: 'size_out_of_range', model, asked: `${req.width}x${req.height}`, used: `${width}x${height}` });
       }
     }
     const count = upstreamImageCount(family, req.n, req.references.length);
     if (count !== req.n) {
-      out = withNote({ ...out, n: count }, `${model} makes ${count} image${count > 1 ? 's' : ''} in this request; making ${count}.`, `${model} 本次最多生成 ${count} 张，已改为 ${count} 张。`);
+      out = adjusted({ ...out, n: count }, { kind: 'images_capped_here', model, used: count });
     }
     if (out.seed !== undefined && !validSeed(out.seed)) {
-      out = withNote({ ...out, seed: undefined }, `${model} takes seeds from -1 to 2147483647; the seed was ignored.`, `${model} 的种子取值为 -1 到 2147483647，已忽略所给种子。`);
+      out = adjusted({ ...out, seed: undefined }, { kind: 'seed_ignored', model, min: -1, max: 2_147_483_647 });
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { upstreamFailed } from '../errors.js';
-import { withNote } from '../snap.js';
+import { adjusted } from '../snap.js';
 import type { OperationRef, OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
 import { DASHSCOPE_LABEL, taskFailure } from './errors.js';
 import { adaptImageSize, qwenImageSize } from './image-sizes.js';
@@ -24,7 +24,7 @@ export type QwenImageRef = TaskRef & { width: number; height: number };
 export function adaptQwenImage(req: GenerationRequest, upstreamModel: string): GenerationRequest {
   const sized = adaptImageSize(req, upstreamModel);
   if (sized.n <= 1) return sized;
-  return withNote({ ...sized, n: 1 }, `${upstreamModel} makes one image per request; making 1.`, `${upstreamModel} 每次只生成 1 张图片。`);
+  return adjusted({ ...sized, n: 1 }, { kind: 'single_image', model: upstreamModel });
 }
 
 export function qwenImageBody(req: GenerationRequest, model: string, options: DashScopeOptions) {
