@@ -5,7 +5,7 @@ import type { NormalisedError, OperationRef, ProviderContext, UpstreamUsage } fr
 import type { MediaStore } from '../storage/types.js';
 import type { Moderator } from '../moderation/types.js';
 import type { JobEvent, JobEvents } from './events.js';
-import { completedStatus } from '../providers/completed-operation.js';
+import { completedStatus, operationStatus } from '../providers/completed-operation.js';
 import { UpstreamError } from '../providers/errors.js';
 import { conformImageFormat } from './conform-format.js';
 import { persistOutputs } from './persist-outputs.js';
@@ -262,7 +262,7 @@ export class JobRunner {
       let status;
       try {
         statusCalls++;
-        status = await provider.status(operation, job.request, ctx);
+        status = await operationStatus(provider, operation, job.request, ctx);
         consecutiveErrors = 0;
       } catch (err) {
         if (signal.aborted) return;

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { Channel } from '../providers/channel.js';
+import { storedOperation } from '../providers/completed-operation.js';
 import { UpstreamError } from '../providers/errors.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError, OperationRef, ProviderContext } from '../providers/types.js';
@@ -123,7 +124,7 @@ export class Submitter {
       // lease, must not reach the upstream from here.
       if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, Date.now()))) return undefined;
       try {
-        const operation = await channel.provider.start(job.request, this.deps.context(job.id, route, key.key, signal));
+        const operation = storedOperation(await channel.provider.start(job.request, this.deps.context(job.id, route, key.key, signal)));
         await store.saveOperation(job.id, operation, Date.now());
         channel.recordSuccess();
         return { ok: true, route, keyId: key.id, operation };

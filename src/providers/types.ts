@@ -63,6 +63,15 @@ export interface ProviderOutput {
   seconds?: number;
 }
 
+/**
+ * What `start` returns. A synchronous upstream did the whole generation inside `start` and hands
+ * over its outputs (stored or short-lived links, never inline media); an asynchronous one accepted a
+ * task and hands over the reference to follow it by, which the engine persists before polling.
+ */
+export type StartResult =
+  | { type: 'completed'; outputs: ProviderOutput[]; usage?: UpstreamUsage }
+  | { type: 'pending'; operation: OperationRef };
+
 export type OperationStatus =
   | { state: 'running'; progress?: number; /** hint for the next poll */ retryAfterMs?: number }
   | { state: 'succeeded'; outputs: ProviderOutput[]; usage?: UpstreamUsage }
@@ -103,12 +112,15 @@ export interface Provider {
    */
   readonly idempotentStart: boolean;
   /**
-   * Submits the work and returns its operation reference. Throws UpstreamError (see errors.ts),
-   * whose `failure` tells the job engine whether the upstream could have accepted the work.
-   * A synchronous upstream does the whole generation here and returns a completed operation.
+   * Submits the work. Throws UpstreamError (see errors.ts), whose `failure` tells the job engine
+   * whether the upstream could have accepted the work.
    */
-  start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef>;
-  status(operation: OperationRef, request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus>;
+  start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult>;
+  /**
+   * Where a task `start` answered `pending` for stands. Only providers that can answer `pending`
+   * implement it; `operation` comes back from the database, so the provider parses it.
+   */
+  status?(operation: OperationRef, request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus>;
   cancel?(operation: OperationRef, ctx: ProviderContext): Promise<void>;
   /** Shutdown: waits for work the provider runs itself (the sandbox's renders) to end. */
   close?(): Promise<void>;

@@ -1,13 +1,13 @@
 import { badRequest } from '../../http/errors.js';
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedOperation, completedStatus } from '../completed-operation.js';
+import { completed, completedStatus, pending } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { referenceDataUrl } from '../reference-data.js';
 import { adjusted, snapRatio, snapSeconds } from '../snap.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { ARK_LABEL, describeArkError } from './errors.js';
 import { imageBody, upstreamImageCount, upstreamImageSize, validSeed } from './images-request.js';
 import { readArkImages, type ArkImagesResponse } from './images-response.js';
@@ -69,13 +69,13 @@ export class ArkProvider implements Provider {
     return out;
   }
 
-  async start(req: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     // Ark takes references as `data:` URLs, in `image` and in Seedance's `image_url`.
     const references = await Promise.all(req.references.map((r) => referenceDataUrl(ctx, r)));
     return req.kind === 'video' ? this.startVideo(req, ctx, references[0]) : this.startImages(req, ctx, references);
   }
 
-  private async startImages(req: GenerationRequest, ctx: ProviderContext, references: string[]): Promise<OperationRef> {
+  private async startImages(req: GenerationRequest, ctx: ProviderContext, references: string[]): Promise<StartResult> {
     const model = ctx.upstreamModel;
     const family = imageFamilyOf(model, this.options);
     if (family === 'seededit' && references.length !== 1) {
@@ -83,10 +83,10 @@ export class ArkProvider implements Provider {
       throw new UpstreamError('rejected', { code: 'reference_image_required', message: `${model} edits exactly one reference image; ${references.length} were given.` });
     }
     const reply = await ctx.http.json<ArkImagesResponse>({ path: 'images/generations', json: imageBody(req, model, family, references, this.options), signal: ctx.signal });
-    return completedOperation(await readArkImages(reply.body, req, ctx));
+    return completed(await readArkImages(reply.body, req, ctx));
   }
 
-  private async startVideo(req: GenerationRequest, ctx: ProviderContext, firstFrame: string | undefined): Promise<OperationRef> {
+  private async startVideo(req: GenerationRequest, ctx: ProviderContext, firstFrame: string | undefined): Promise<StartResult> {
     const model = ctx.upstreamModel;
     const submittedAt = Date.now();
     const reply = await ctx.http.json<{ id?: unknown }>({ path: TASKS_PATH, json: seedanceBody(req, model, firstFrame, this.options), signal: ctx.signal });
@@ -96,19 +96,19 @@ export class ArkProvider implements Provider {
       throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${ARK_LABEL} accepted the video request but returned no task id.` });
     }
     const { duration } = seedanceParameters(req, model, this.options);
-    return toOperationRef({
-      taskId,
-      submittedAt,
-      typicalMs: typicalRunMs(duration, this.options.typicalRunSeconds),
-      seconds: duration,
-      width: req.width,
-      height: req.height,
-    });
+    return pending(
+      toOperationRef({
+        taskId,
+        submittedAt,
+        typicalMs: typicalRunMs(duration, this.options.typicalRunSeconds),
+        seconds: duration,
+        width: req.width,
+        height: req.height,
+      }),
+    );
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const done = completedStatus(operation);
-    if (done) return done;
     const op = fromOperationRef(operation);
     // Ark answers 404 (ResourceNotFound) for a task it does not know.
     return pollKnownTask(async () => {

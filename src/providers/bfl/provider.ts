@@ -1,9 +1,10 @@
 import type { GenerationRequest } from '../../intent/types.js';
+import { pending } from '../completed-operation.js';
 import { keyHeaderNamed } from '../key-headers.js';
 import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { readFirstReference } from '../reference-data.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { v1Path } from '../v1-path.js';
 import { adaptToBfl } from './adapt.js';
 import { describeBflError } from './errors.js';
@@ -34,7 +35,7 @@ export class BflProvider implements Provider {
     return adaptToBfl(req, upstreamModel);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  async start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const model = ctx.upstreamModel;
     const req = adaptToBfl(request, model);
     const reference = await readFirstReference(ctx, req.references);
@@ -53,7 +54,7 @@ export class BflProvider implements Provider {
       height: req.height,
       withReference: reference !== undefined,
     };
-    return operation;
+    return pending(operation);
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {

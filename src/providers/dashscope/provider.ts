@@ -1,9 +1,8 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedStatus } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { DASHSCOPE_LABEL, describeDashScopeError } from './errors.js';
 import type { DashScopeOptions } from './options.js';
 import { startQwenImageEdit } from './qwen-image-edit.js';
@@ -42,7 +41,7 @@ export class DashScopeProvider implements Provider {
     }
   }
 
-  async start(req: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     switch (flowOf(req, ctx.upstreamModel)) {
       case 'wan-video':
         return startWan(req, ctx, this.options);
@@ -54,8 +53,6 @@ export class DashScopeProvider implements Provider {
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const done = completedStatus(operation);
-    if (done) return done;
     if (operation.flow === 'qwen-image') return qwenImageStatus(operation as unknown as QwenImageRef, ctx);
     if (operation.flow === 'wan-video') return wanStatus(operation as unknown as WanRef, ctx);
     throw new UpstreamError('rejected', { code: 'internal_error', message: `A ${DASHSCOPE_LABEL} job has an operation this gateway cannot read.` });

@@ -1,7 +1,8 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { upstreamFailed } from '../errors.js';
+import { pending } from '../completed-operation.js';
 import { adjusted } from '../snap.js';
-import type { OperationRef, OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
+import type { OperationStatus, ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { DASHSCOPE_LABEL, taskFailure } from './errors.js';
 import { adaptImageSize, qwenImageSize } from './image-sizes.js';
 import { imageTypeOf } from './image-type.js';
@@ -42,12 +43,12 @@ export function qwenImageBody(req: GenerationRequest, model: string, options: Da
   };
 }
 
-export async function startQwenImage(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<OperationRef> {
+export async function startQwenImage(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<StartResult> {
   const body = qwenImageBody(req, ctx.upstreamModel, options);
   const taskId = await submitTask(ctx, PATH, body);
   const { width, height } = qwenImageSize(req);
   const ref: QwenImageRef = { flow: 'qwen-image', taskId, submittedAt: Date.now(), model: ctx.upstreamModel, width, height };
-  return ref;
+  return pending(ref);
 }
 
 export async function qwenImageStatus(ref: QwenImageRef, ctx: ProviderContext): Promise<OperationStatus> {

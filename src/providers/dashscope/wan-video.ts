@@ -1,8 +1,9 @@
 import type { GenerationRequest } from '../../intent/types.js';
+import { pending } from '../completed-operation.js';
 import { upstreamFailed } from '../errors.js';
 import { referenceDataUrl } from '../reference-data.js';
 import { nearestRatio, reshaped, snapSeconds, upstreamSeconds } from '../snap.js';
-import type { OperationRef, OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
+import type { OperationStatus, ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { DASHSCOPE_LABEL } from './errors.js';
 import { wanResolution, type DashScopeOptions, type WanResolution } from './options.js';
 import { fetchTask, submitTask, taskState, type TaskRef } from './task.js';
@@ -110,13 +111,13 @@ export async function wanBody(req: GenerationRequest, model: string, ctx: Provid
   return { model, input, parameters: { size: t2vSize(req, model, options).size, ...common } };
 }
 
-export async function startWan(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<OperationRef> {
+export async function startWan(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<StartResult> {
   const model = wanModel(ctx.upstreamModel, req.references.length > 0, options);
   const body = await wanBody(req, model, ctx, options);
   const taskId = await submitTask(ctx, PATH, body);
   const size = 'size' in body.parameters ? body.parameters.size.split('*').map(Number) : undefined;
   const ref: WanRef = { flow: 'wan-video', taskId, submittedAt: Date.now(), model, seconds: body.parameters.duration, ...(size && { width: size[0], height: size[1] }) };
-  return ref;
+  return pending(ref);
 }
 
 export async function wanStatus(ref: WanRef, ctx: ProviderContext): Promise<OperationStatus> {

@@ -1,9 +1,8 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedStatus } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
 import { keyHeaderNamed } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { describeGeminiError } from './errors.js';
 import { generateImages } from './image-flow.js';
 import { adaptImageRequest } from './image-request.js';
@@ -31,13 +30,11 @@ export class GeminiProvider implements Provider {
     return request.kind === 'video' ? adaptVeoRequest(request, upstreamModel, this.options) : adaptImageRequest(request, upstreamModel, this.options);
   }
 
-  start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     return request.kind === 'video' ? startVeo(request, ctx, this.options) : generateImages(request, ctx, this.options);
   }
 
   async status(operation: OperationRef, _request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const done = completedStatus(operation);
-    if (done) return done;
     if (operation.flow === 'veo' && typeof operation.operation === 'string') return pollVeo(operation as VeoOperationRef, ctx, this.options);
     throw new UpstreamError('rejected', { code: 'internal_error', message: 'A Gemini job has an operation reference this gateway cannot read.' });
   }

@@ -1,9 +1,10 @@
 import type { GenerationRequest } from '../../intent/types.js';
+import { pending } from '../completed-operation.js';
 import { UpstreamError, upstreamPolicyBlock } from '../errors.js';
 import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { readFirstReference } from '../reference-data.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { v1Path } from '../v1-path.js';
 import { adaptToKling } from './adapt.js';
 import { KlingCredentials } from './jwt.js';
@@ -41,7 +42,7 @@ export class KlingProvider implements Provider {
     return adaptToKling(req, upstreamModel);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  async start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const req = adaptToKling(request, ctx.upstreamModel);
     const reference = await readFirstReference(ctx, req.references);
     const call = createCall(req, ctx.upstreamModel, this.options, reference?.data);
@@ -57,7 +58,7 @@ export class KlingProvider implements Provider {
       throw err;
     }
     const operation: KlingOperation = { id: readCreateAnswer(reply.body), endpoint: call.endpoint, seconds: Number(call.body.duration), withReference: reference !== undefined };
-    return operation;
+    return pending(operation);
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {

@@ -1,9 +1,10 @@
 import type { GenerationRequest } from '../../intent/types.js';
+import { pending } from '../completed-operation.js';
 import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { readFirstReference, type ReferenceImage } from '../reference-data.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { adaptToVideos } from './adapt.js';
 import { describeVideosError, taskFailure } from './errors.js';
 import type { VideosOptions } from './options.js';
@@ -47,7 +48,7 @@ export class OpenAiVideosProvider implements Provider {
     return adaptToVideos(req, upstreamModel, this.options);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  async start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     // Snapped again: a failover may have brought the job here from a channel with other limits.
     const req = adaptToVideos(request, ctx.upstreamModel, this.options);
     const seconds = req.seconds ?? ('allowed' in this.options.seconds ? this.options.seconds.allowed[0] : this.options.seconds.min);
@@ -70,7 +71,7 @@ export class OpenAiVideosProvider implements Provider {
       throw new UpstreamError('rejected', failure);
     }
     const operation: VideoOperation = { id: task.id, seconds, width: req.width, height: req.height };
-    return { ...operation };
+    return pending({ ...operation });
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {

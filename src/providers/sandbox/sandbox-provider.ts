@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GenerationRequest } from '../../intent/types.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput } from '../types.js';
+import { pending } from '../completed-operation.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { resolveFfmpegPath } from './ffmpeg-path.js';
 import { RenderCache } from './render-cache.js';
 import { renderImage, type ImageFormat } from './render-image.js';
@@ -56,14 +57,14 @@ export class SandboxProvider implements Provider {
     await this.cache.settle();
   }
 
-  async start(req: GenerationRequest): Promise<OperationRef> {
+  async start(req: GenerationRequest): Promise<StartResult> {
     if (req.kind === 'video' && !req.seconds) throw new Error('a video request reached the sandbox without a duration');
     const operationId = `sbx_${randomBytes(8).toString('hex')}`;
     const latencyMs = req.kind === 'video' ? this.options.videoLatencyMs : this.options.imageLatencyMs;
     // One line per accepted operation: the record tests use to prove nothing is submitted twice.
     await mkdir(join(this.options.dataDir, 'sandbox'), { recursive: true });
     await appendFile(this.operationsLog, `${JSON.stringify({ operationId, model: req.model, prompt: req.prompt, at: Date.now() })}\n`);
-    return { operationId, startedAt: Date.now(), latencyMs };
+    return pending({ operationId, startedAt: Date.now(), latencyMs });
   }
 
   async status(operation: OperationRef, req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
