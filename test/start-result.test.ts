@@ -37,3 +37,35 @@ describe('start results', () => {
     expect(failure).toMatchObject({ failure: 'rejected', normalised: { code: 'internal_error', message: 'A Recraft job has no stored result.' } });
   });
 });
+
+describe('stored operations', () => {
+  it('parses an adapter operation read back from the database, and refuses one that does not match with an internal error', async () => {
+    const { readOperation } = await import('../src/providers/operation.js');
+    const { klingOperationSchema } = await import('../src/providers/kling/response.js');
+    const stored = { id: 'task_1', endpoint: 'image2video', seconds: 5, withReference: true };
+    expect(readOperation(klingOperationSchema, JSON.parse(JSON.stringify(stored)), 'Kling')).toEqual(stored);
+    const failure = (() => {
+      try {
+        return readOperation(klingOperationSchema, { id: 'task_1', endpoint: 'video', seconds: 5, withReference: true }, 'Kling');
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(failure).toBeInstanceOf(UpstreamError);
+    expect(failure).toMatchObject({ failure: 'rejected', normalised: { code: 'internal_error' } });
+    expect((failure as UpstreamError).normalised.message).toMatch(/^A Kling job has an operation this gateway cannot read \(endpoint: .+\)\.$/);
+  });
+
+  it('keeps the defaults an older Seedance operation relied on, but not a missing task id', async () => {
+    const { readOperation } = await import('../src/providers/operation.js');
+    const { seedanceOperationSchema } = await import('../src/providers/ark/seedance-task.js');
+    expect(readOperation(seedanceOperationSchema, { taskId: 'cgt-1', submittedAt: 5 }, 'Volcengine Ark')).toEqual({ taskId: 'cgt-1', submittedAt: 5, typicalMs: 60_000, seconds: 5, width: 1280, height: 720 });
+    expect(() => readOperation(seedanceOperationSchema, { submittedAt: 5 }, 'Volcengine Ark')).toThrow(/^A Volcengine Ark job has an operation this gateway cannot read \(taskId: /);
+  });
+
+  it('refuses a stored completed start whose outputs are not outputs', async () => {
+    const provider = { label: 'Recraft' } as unknown as Provider;
+    const failure = await operationStatus(provider, { completed: true, outputs: [{ kind: 'image' }] }, request, ctx).catch((err: unknown) => err);
+    expect(failure).toMatchObject({ failure: 'rejected', normalised: { code: 'internal_error' } });
+  });
+});

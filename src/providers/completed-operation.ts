@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { UpstreamError } from './errors.js';
+import { readOperation } from './operation.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, StartResult, UpstreamUsage } from './types.js';
 import type { GenerationRequest } from '../intent/types.js';
 
@@ -20,11 +22,42 @@ export function storedOperation(result: StartResult): OperationRef {
   return operation;
 }
 
+const tokenDetails = z.object({ text_tokens: z.number(), image_tokens: z.number() });
+
+/** A completed start as stored: outputs already in storage or behind a short-lived link. */
+const completedSchema = z.object({
+  completed: z.literal(true),
+  outputs: z.array(
+    z.object({
+      kind: z.enum(['image', 'video']),
+      contentType: z.string(),
+      source: z.discriminatedUnion('type', [
+        z.object({ type: z.literal('stored'), key: z.string(), bytes: z.number().optional() }),
+        z.object({ type: z.literal('url'), url: z.string(), headers: z.record(z.string(), z.string()).optional() }),
+        z.object({ type: z.literal('file'), path: z.string() }),
+        z.object({ type: z.literal('bytes'), data: z.instanceof(Buffer) }),
+      ]),
+      width: z.number().optional(),
+      height: z.number().optional(),
+      seconds: z.number().optional(),
+    }),
+  ),
+  usage: z
+    .object({
+      input_tokens: z.number(),
+      output_tokens: z.number(),
+      total_tokens: z.number(),
+      input_tokens_details: tokenDetails.optional(),
+      output_tokens_details: tokenDetails.optional(),
+    })
+    .optional(),
+});
+
 /** The outputs of a stored completed start, or undefined when `operation` is a running task. */
 export function completedStatus(operation: OperationRef): OperationStatus | undefined {
   if (operation.completed !== true) return undefined;
-  const usage = operation.usage as unknown as UpstreamUsage | undefined;
-  return { state: 'succeeded', outputs: operation.outputs as unknown as ProviderOutput[], ...(usage && { usage }) };
+  const { outputs, usage } = readOperation(completedSchema, operation, 'finished');
+  return { state: 'succeeded', outputs, ...(usage && { usage }) };
 }
 
 /**

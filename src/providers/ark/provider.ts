@@ -1,6 +1,7 @@
 import { badRequest } from '../../http/errors.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { completed, completedStatus, pending } from '../completed-operation.js';
+import { readOperation } from '../operation.js';
 import { UpstreamError } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { pollKnownTask } from '../known-task.js';
@@ -13,7 +14,7 @@ import { imageBody, upstreamImageCount, upstreamImageSize, validSeed } from './i
 import { readArkImages, type ArkImagesResponse } from './images-response.js';
 import { imageFamilyOf, readArkOptions, type ArkOptions } from './options.js';
 import { SEEDANCE_SIZES, seedanceBody, seedanceDurations, seedanceParameters } from './seedance-request.js';
-import { fromOperationRef, readSeedanceTask, taskNotFound, toOperationRef, typicalRunMs, type SeedanceTask } from './seedance-task.js';
+import { readSeedanceTask, seedanceOperationSchema, taskNotFound, typicalRunMs, type SeedanceTask } from './seedance-task.js';
 
 const TASKS_PATH = 'contents/generations/tasks';
 
@@ -96,20 +97,18 @@ export class ArkProvider implements Provider {
       throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${ARK_LABEL} accepted the video request but returned no task id.` });
     }
     const { duration } = seedanceParameters(req, model, this.options);
-    return pending(
-      toOperationRef({
-        taskId,
-        submittedAt,
-        typicalMs: typicalRunMs(duration, this.options.typicalRunSeconds),
-        seconds: duration,
-        width: req.width,
-        height: req.height,
-      }),
-    );
+    return pending({
+      taskId,
+      submittedAt,
+      typicalMs: typicalRunMs(duration, this.options.typicalRunSeconds),
+      seconds: duration,
+      width: req.width,
+      height: req.height,
+    });
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const op = fromOperationRef(operation);
+    const op = readOperation(seedanceOperationSchema, operation, ARK_LABEL);
     // Ark answers 404 (ResourceNotFound) for a task it does not know.
     return pollKnownTask(async () => {
       const reply = await ctx.http.json<SeedanceTask>({ path: `${TASKS_PATH}/${encodeURIComponent(op.taskId)}`, signal: ctx.signal });
@@ -119,7 +118,7 @@ export class ArkProvider implements Provider {
 
   async cancel(operation: OperationRef, ctx: ProviderContext): Promise<void> {
     if (completedStatus(operation)) return;
-    const { taskId } = fromOperationRef(operation);
+    const { taskId } = readOperation(seedanceOperationSchema, operation, ARK_LABEL);
     // Ark only cancels queued tasks; a running one finishes and is simply not collected.
     await ctx.http.json({ method: 'DELETE', path: `${TASKS_PATH}/${encodeURIComponent(taskId)}`, signal: ctx.signal });
   }

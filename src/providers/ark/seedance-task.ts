@@ -1,6 +1,7 @@
-import { UpstreamError, upstreamFailed } from '../errors.js';
+import { z } from 'zod';
+import { upstreamFailed } from '../errors.js';
 import { normaliseStatus } from '../status-words.js';
-import type { JsonValue, OperationRef, OperationStatus } from '../types.js';
+import type { OperationStatus } from '../types.js';
 import { ARK_LABEL, arkReportedError } from './errors.js';
 
 /** A Seedance task as `GET /contents/generations/tasks/{id}` reports it. */
@@ -14,34 +15,21 @@ export interface SeedanceTask {
   ratio?: string;
 }
 
+/** A number only the progress estimate and the result's description use: a missing one takes a default. */
+const described = (fallback: () => number) => z.number().finite().catch(fallback);
+
 /** What the gateway keeps about a Seedance task: its id and what progress and results need. No media, no key. */
-export interface SeedanceOperation {
-  taskId: string;
+export const seedanceOperationSchema = z.object({
+  taskId: z.string().min(1),
   /** When it was submitted (unix ms), for the progress estimate. */
-  submittedAt: number;
+  submittedAt: described(() => Date.now()),
   /** How long such a task usually runs, ms. */
-  typicalMs: number;
-  seconds: number;
-  width: number;
-  height: number;
-}
-
-export const toOperationRef = (op: SeedanceOperation): OperationRef => ({ ...op }) as { [key: string]: JsonValue };
-
-export function fromOperationRef(ref: OperationRef): SeedanceOperation {
-  if (typeof ref.taskId !== 'string' || !ref.taskId) {
-    throw new UpstreamError('rejected', { code: 'internal_error', message: `A ${ARK_LABEL} job has no stored task id.` });
-  }
-  const num = (v: JsonValue | undefined, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
-  return {
-    taskId: ref.taskId,
-    submittedAt: num(ref.submittedAt, Date.now()),
-    typicalMs: num(ref.typicalMs, 60_000),
-    seconds: num(ref.seconds, 5),
-    width: num(ref.width, 1280),
-    height: num(ref.height, 720),
-  };
-}
+  typicalMs: described(() => 60_000),
+  seconds: described(() => 5),
+  width: described(() => 1280),
+  height: described(() => 720),
+});
+export type SeedanceOperation = z.infer<typeof seedanceOperationSchema>;
 
 /**
  * Ark reports no progress; a running task's progress is estimated from its age against the usual

@@ -1,5 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
+import { readOperation } from '../operation.js';
 import { keyHeaderNamed } from '../key-headers.js';
 import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
@@ -11,7 +12,7 @@ import { describeBflError } from './errors.js';
 import { readBflOptions, type BflOptions } from './options.js';
 import { pollTarget } from './polling-url.js';
 import { submitBody } from './request.js';
-import { readResult, readSubmitAnswer, taskNotFound, type BflOperation, type BflResult, type BflSubmitAnswer } from './response.js';
+import { bflOperationSchema, readResult, readSubmitAnswer, taskNotFound, type BflOperation, type BflResult, type BflSubmitAnswer } from './response.js';
 
 /**
  * Black Forest Labs: `POST /v1/<model>` answers `{id, polling_url}`; the task is polled until
@@ -58,7 +59,7 @@ export class BflProvider implements Provider {
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const op = operation as BflOperation;
+    const op = readOperation(bflOperationSchema, operation, this.label);
     // Some deployments answer an unknown id with HTTP 404 instead of the `Task not found` status.
     return pollKnownTask(async () => {
       const reply = await ctx.http.json<BflResult | null>({ path: pollTarget(ctx.http.baseUrl, op), signal: ctx.signal });

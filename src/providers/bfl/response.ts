@@ -1,20 +1,21 @@
+import { z } from 'zod';
 import { upstreamFailed, upstreamModerated, UpstreamError } from '../errors.js';
 import { normaliseStatus } from '../status-words.js';
 import type { NormalisedError, OperationStatus } from '../types.js';
 
 /** What `start` keeps about a BFL task: enough to poll it and describe its result, nothing secret. */
-export interface BflOperation {
-  [key: string]: string | number | boolean;
-  id: string;
-  /** The `polling_url` BFL returned (absolute, regional), when it gave one. */
-  pollingUrl: string;
-  model: string;
-  format: string;
-  width: number;
-  height: number;
+export const bflOperationSchema = z.object({
+  id: z.string().min(1),
+  /** The `polling_url` BFL returned (absolute, regional), or '' when it gave none. */
+  pollingUrl: z.string(),
+  model: z.string(),
+  format: z.string(),
+  width: z.number(),
+  height: z.number(),
   /** A reference image was sent, which decides the stage of a `Request Moderated` block. */
-  withReference: boolean;
-}
+  withReference: z.boolean(),
+});
+export type BflOperation = z.infer<typeof bflOperationSchema>;
 
 export interface BflSubmitAnswer {
   id?: unknown;

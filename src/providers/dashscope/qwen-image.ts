@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
 import { upstreamFailed } from '../errors.js';
 import { pending } from '../completed-operation.js';
@@ -7,7 +8,7 @@ import { DASHSCOPE_LABEL, taskFailure } from './errors.js';
 import { adaptImageSize, qwenImageSize } from './image-sizes.js';
 import { imageTypeOf } from './image-type.js';
 import type { DashScopeOptions } from './options.js';
-import { fetchTask, submitTask, taskState, type TaskRef, type TaskReply } from './task.js';
+import { fetchTask, submitTask, taskRefFields, taskState, type TaskReply } from './task.js';
 
 /*
  * qwen-image: asynchronous text-to-image. `POST services/aigc/text2image/image-synthesis` with
@@ -19,7 +20,8 @@ const PATH = 'services/aigc/text2image/image-synthesis';
 /** How long a qwen-image task usually takes, for the progress estimate. */
 const EXPECTED_MS = 15_000;
 
-export type QwenImageRef = TaskRef & { width: number; height: number };
+export const qwenImageRefSchema = z.object({ flow: z.literal('qwen-image'), ...taskRefFields, width: z.number(), height: z.number() });
+export type QwenImageRef = z.infer<typeof qwenImageRefSchema>;
 
 /** One image per task: qwen-image takes only `n: 1`. */
 export function adaptQwenImage(req: GenerationRequest, upstreamModel: string): GenerationRequest {

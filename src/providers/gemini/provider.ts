@@ -1,5 +1,5 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { UpstreamError } from '../errors.js';
+import { readOperation } from '../operation.js';
 import { keyHeaderNamed } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
@@ -8,7 +8,7 @@ import { generateImages } from './image-flow.js';
 import { adaptImageRequest } from './image-request.js';
 import type { GeminiOptions } from './options.js';
 import { pollVeo, startVeo } from './veo-flow.js';
-import type { VeoOperationRef } from './veo-operation.js';
+import { veoOperationSchema } from './veo-operation.js';
 import { adaptVeoRequest } from './veo-request.js';
 
 /**
@@ -35,8 +35,7 @@ export class GeminiProvider implements Provider {
   }
 
   async status(operation: OperationRef, _request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    if (operation.flow === 'veo' && typeof operation.operation === 'string') return pollVeo(operation as VeoOperationRef, ctx, this.options);
-    throw new UpstreamError('rejected', { code: 'internal_error', message: 'A Gemini job has an operation reference this gateway cannot read.' });
+    return pollVeo(readOperation(veoOperationSchema, operation, this.label), ctx, this.options);
   }
 
   /** Images finish inside `start`; Veo takes 11 s to minutes, so the default schedule is polite and prompt enough. */

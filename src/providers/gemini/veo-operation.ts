@@ -1,18 +1,19 @@
+import { z } from 'zod';
 import { upstreamFailed, upstreamModerated } from '../errors.js';
 import { approachingProgress } from '../estimated-progress.js';
 import type { OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
 
 /** What is persisted for a Veo job: the operation's name and what the video will be (no key, no media). */
-export interface VeoOperationRef {
-  [key: string]: string | number;
-  flow: 'veo';
+export const veoOperationSchema = z.object({
+  flow: z.literal('veo'),
   /** `models/{model}/operations/{id}`, polled as `GET {name}`. */
-  operation: string;
-  submittedAt: number;
-  seconds: number;
-  width: number;
-  height: number;
-}
+  operation: z.string().min(1),
+  submittedAt: z.number(),
+  seconds: z.number(),
+  width: z.number(),
+  height: z.number(),
+});
+export type VeoOperationRef = z.infer<typeof veoOperationSchema>;
 
 interface VeoVideo {
   uri?: string;

@@ -1,5 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
+import { readOperation } from '../operation.js';
 import { UpstreamError, upstreamPolicyBlock } from '../errors.js';
 import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
@@ -11,7 +12,7 @@ import { KlingCredentials } from './jwt.js';
 import { describeKlingError, POLICY_CODE } from './errors.js';
 import { readKlingOptions, type KlingOptions } from './options.js';
 import { createCall } from './request.js';
-import { readCreateAnswer, readTask, taskNotFound, type KlingEnvelope, type KlingOperation } from './response.js';
+import { klingOperationSchema, readCreateAnswer, readTask, taskNotFound, type KlingEnvelope, type KlingOperation } from './response.js';
 
 /**
  * Kling: text2video / image2video tasks authenticated by a short-lived JWT, polled on the path that
@@ -62,7 +63,7 @@ export class KlingProvider implements Provider {
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const op = operation as KlingOperation;
+    const op = readOperation(klingOperationSchema, operation, this.label);
     return pollKnownTask(async () => {
       const reply = await ctx.http.json<KlingEnvelope | null>({ path: v1Path(ctx.http.baseUrl, `videos/${op.endpoint}/${encodeURIComponent(op.id)}`), signal: ctx.signal });
       return readTask(reply.body, op);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { UpstreamError, upstreamFailed, upstreamModerated } from '../errors.js';
 import { normaliseStatus } from '../status-words.js';
 import type { NormalisedError, OperationStatus } from '../types.js';
@@ -6,14 +7,14 @@ import type { KlingEndpoint } from './request.js';
 const LABEL = 'Kling';
 
 /** What `start` keeps about a Kling task: where to poll it and what was asked, nothing secret. */
-export interface KlingOperation {
-  [key: string]: string | number | boolean;
-  id: string;
+export const klingOperationSchema = z.object({
+  id: z.string().min(1),
   /** The poll path must match the create endpoint. */
-  endpoint: KlingEndpoint;
-  seconds: number;
-  withReference: boolean;
-}
+  endpoint: z.enum(['text2video', 'image2video'] satisfies KlingEndpoint[]),
+  seconds: z.number(),
+  withReference: z.boolean(),
+});
+export type KlingOperation = z.infer<typeof klingOperationSchema>;
 
 interface KlingVideo {
   id?: unknown;

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
+import { readOperation } from '../operation.js';
 import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
@@ -12,12 +14,8 @@ import { createFields, createForm, createJson, fitReference } from './request.js
 import { readVideoTask, type VideoTask } from './response.js';
 
 /** What is persisted for a created task: its id and what was asked for (no secrets, no media). */
-interface VideoOperation {
-  id: string;
-  seconds: number;
-  width: number;
-  height: number;
-}
+const videoOperationSchema = z.object({ id: z.string().min(1), seconds: z.number(), width: z.number(), height: z.number() });
+type VideoOperation = z.infer<typeof videoOperationSchema>;
 
 const sameOrigin = (a: string, b: string) => {
   try {
@@ -75,7 +73,7 @@ export class OpenAiVideosProvider implements Provider {
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const op = operation as unknown as VideoOperation;
+    const op = readOperation(videoOperationSchema, operation, this.label);
     let body: unknown;
     try {
       body = (await ctx.http.json({ path: `videos/${encodeURIComponent(op.id)}`, signal: ctx.signal })).body;
