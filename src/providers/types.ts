@@ -83,8 +83,6 @@ export interface ProviderContext {
   upstreamModel: string;
   /** The channel's HTTP, bound to its base URL and to the key chosen for this job. */
   http: UpstreamHttp;
-  /** Protocol-specific settings from the channel's configuration. */
-  options: Readonly<Record<string, unknown>>;
   /** Reads a stored reference image. */
   readReference(key: string): Promise<Buffer>;
   /**
