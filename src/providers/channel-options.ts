@@ -45,3 +45,10 @@ export function parseChannelOptions<S extends z.ZodType>(schema: S, options: Cha
 /** An option that is one of `allowed`, `fallback` when unset. */
 export const oneOfOption = <const T extends readonly [string, ...string[]]>(allowed: T, fallback: T[number]) =>
   z.enum(allowed, { error: `must be one of ${allowed.join(', ')}.` }).default(fallback as never);
+
+/** An option that is true or false, `fallback` when unset. */
+export const flagOption = (fallback: boolean) => z.boolean({ error: 'must be true or false.' }).default(fallback);
+
+/** A number within [min, max]; `what` ends the message, e.g. `a number from 1 to 10.` */
+export const numberOption = (min: number, max: number, what: string) =>
+  z.number({ error: `must be ${what}` }).min(min, { error: `must be ${what}` }).max(max, { error: `must be ${what}` });
