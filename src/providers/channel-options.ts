@@ -3,30 +3,6 @@ import { ConfigError } from '../config/load.js';
 
 type ChannelOptions = Readonly<Record<string, unknown>>;
 
-/**
- * Checks of one protocol's channel `options`, run once when the channel is built so that a typo stops
- * the start. `subject` begins every error: `ark channel option` gives
- * `ark channel option "responseFormat" must be one of b64_json, url.`
- */
-export function optionChecks(subject: string) {
-  return {
-    /** One of `allowed`; `fallback` when unset. */
-    oneOf<T extends string>(options: ChannelOptions, name: string, allowed: readonly T[], fallback: T): T {
-      const value = options[name];
-      if (value === undefined) return fallback;
-      if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-      throw new ConfigError(`${subject} "${name}" must be one of ${allowed.join(', ')}.`);
-    },
-    /** true or false; `fallback` when unset. */
-    flag(options: ChannelOptions, name: string, fallback: boolean): boolean {
-      const value = options[name];
-      if (value === undefined) return fallback;
-      if (typeof value === 'boolean') return value;
-      throw new ConfigError(`${subject} "${name}" must be true or false.`);
-    },
-  };
-}
-
 /** Non-blank text, trimmed; undefined for anything else, so that a lenient option falls back to its default. */
 export const textOption = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
 
