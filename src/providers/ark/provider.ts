@@ -2,6 +2,7 @@ import { badRequest } from '../../http/errors.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { completed, completedStatus, pending } from '../completed-operation.js';
 import { readOperation } from '../operation.js';
+import { statusAnswer, submissionAnswer } from '../upstream-answer.js';
 import { UpstreamError } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { pollKnownTask } from '../known-task.js';
@@ -14,7 +15,7 @@ import { imageBody, upstreamImageCount, upstreamImageSize, validSeed } from './i
 import { readArkImages, type ArkImagesResponse } from './images-response.js';
 import { imageFamilyOf, readArkOptions, type ArkOptions } from './options.js';
 import { SEEDANCE_SIZES, seedanceBody, seedanceDurations, seedanceParameters } from './seedance-request.js';
-import { readSeedanceTask, seedanceOperationSchema, taskNotFound, typicalRunMs, type SeedanceTask } from './seedance-task.js';
+import { readSeedanceTask, seedanceCreatedSchema, seedanceOperationSchema, seedanceTaskSchema, taskNotFound, typicalRunMs } from './seedance-task.js';
 
 const TASKS_PATH = 'contents/generations/tasks';
 
@@ -90,12 +91,9 @@ export class ArkProvider implements Provider {
   private async startVideo(req: GenerationRequest, ctx: ProviderContext, firstFrame: string | undefined): Promise<StartResult> {
     const model = ctx.upstreamModel;
     const submittedAt = Date.now();
-    const reply = await ctx.http.json<{ id?: unknown }>({ path: TASKS_PATH, json: seedanceBody(req, model, firstFrame, this.options), signal: ctx.signal });
-    const taskId = reply.body?.id;
-    if (typeof taskId !== 'string' || !taskId) {
-      // A 2xx without an id may still have created (and billed) a task: never submit it again.
-      throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${ARK_LABEL} accepted the video request but returned no task id.` });
-    }
+    const reply = await ctx.http.json<unknown>({ path: TASKS_PATH, json: seedanceBody(req, model, firstFrame, this.options), signal: ctx.signal });
+    // A 2xx without an id may still have created (and billed) a task: never submit it again.
+    const { id: taskId } = submissionAnswer(seedanceCreatedSchema, reply.body, `${ARK_LABEL} accepted the video request but returned no task id.`);
     const { duration } = seedanceParameters(req, model, this.options);
     return pending({
       taskId,
@@ -111,8 +109,8 @@ export class ArkProvider implements Provider {
     const op = readOperation(seedanceOperationSchema, operation, ARK_LABEL);
     // Ark answers 404 (ResourceNotFound) for a task it does not know.
     return pollKnownTask(async () => {
-      const reply = await ctx.http.json<SeedanceTask>({ path: `${TASKS_PATH}/${encodeURIComponent(op.taskId)}`, signal: ctx.signal });
-      return readSeedanceTask(reply.body, op);
+      const reply = await ctx.http.json<unknown>({ path: `${TASKS_PATH}/${encodeURIComponent(op.taskId)}`, signal: ctx.signal });
+      return readSeedanceTask(statusAnswer(seedanceTaskSchema, reply.body, ARK_LABEL), op);
     }, () => taskNotFound(op.taskId));
   }
 

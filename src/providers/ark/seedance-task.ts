@@ -4,16 +4,27 @@ import { normaliseStatus } from '../status-words.js';
 import type { OperationStatus } from '../types.js';
 import { ARK_LABEL, arkReportedError } from './errors.js';
 
-/** A Seedance task as `GET /contents/generations/tasks/{id}` reports it. */
-export interface SeedanceTask {
-  id?: string;
-  status?: string;
-  error?: { code?: string; message?: string } | null;
-  content?: { video_url?: string; last_frame_url?: string } | null;
-  duration?: number;
-  resolution?: string;
-  ratio?: string;
-}
+/** A field read when it has the documented type and ignored otherwise: one odd field must not lose a task. */
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+/** The answer to `POST /contents/generations/tasks`: the created task's id. */
+export const seedanceCreatedSchema = z.object({ id: z.string().min(1) });
+
+/** A Seedance task as `GET /contents/generations/tasks/{id}` reports it; anything but an object is not a task. */
+export const seedanceTaskSchema = z.object({
+  id: lenient(z.string()),
+  status: lenient(z.string()),
+  // Any error at all marks a task whose status word is unknown as failed; only its code and message are read.
+  error: z
+    .union([z.object({ code: lenient(z.string()), message: lenient(z.string()) }), z.unknown().refine(Boolean).transform(() => ({}))])
+    .nullish()
+    .catch(undefined),
+  content: lenient(z.object({ video_url: lenient(z.string()), last_frame_url: lenient(z.string()) }).nullable()),
+  duration: lenient(z.number()),
+  resolution: lenient(z.string()),
+  ratio: lenient(z.string()),
+});
+export type SeedanceTask = z.infer<typeof seedanceTaskSchema>;
 
 /** A number only the progress estimate and the result's description use: a missing one takes a default. */
 const described = (fallback: () => number) => z.number().finite().catch(fallback);
