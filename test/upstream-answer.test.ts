@@ -29,3 +29,13 @@ describe('upstream answers', () => {
     expect(statusAnswer(seedanceTaskSchema, { status: 'weird', error: 'boom' }, 'Ark').error).toEqual({});
   });
 });
+
+describe('Veo answers', () => {
+  it('needs an operation name from a create, an object from a poll, and keeps any error as a failure', async () => {
+    const { veoCreatedSchema, veoPollSchema } = await import('../src/providers/gemini/veo-operation.js');
+    expect(() => submissionAnswer(veoCreatedSchema, { done: false }, 'no name')).toThrow(expect.objectContaining({ failure: 'ambiguous' }));
+    expect(() => statusAnswer(veoPollSchema, '<html>', 'Google Veo')).toThrow(expect.objectContaining({ failure: 'not_accepted' }));
+    expect(statusAnswer(veoPollSchema, { done: true, error: 'quota' }, 'Google Veo')).toMatchObject({ done: true, error: {} });
+    expect(statusAnswer(veoPollSchema, { done: 'yes', response: [] }, 'Google Veo')).toEqual({});
+  });
+});

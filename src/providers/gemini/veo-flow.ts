@@ -2,10 +2,11 @@ import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
 import { readReferences } from '../reference-data.js';
+import { statusAnswer, submissionAnswer } from '../upstream-answer.js';
 import type { OperationStatus, ProviderContext, StartResult } from '../types.js';
 import type { GeminiOptions } from './options.js';
 import { modelPath } from './request-parts.js';
-import { readVeoOperation, type VeoOperation, type VeoOperationRef } from './veo-operation.js';
+import { readVeoOperation, veoCreatedSchema, veoPollSchema, type VeoOperation, type VeoOperationRef } from './veo-operation.js';
 import { adaptVeoRequest, predictLongRunningBody } from './veo-request.js';
 
 /** Submits a Veo job; the operation name is all that is needed to follow it, and it is persisted at once. */
@@ -14,16 +15,13 @@ export async function startVeo(request: GenerationRequest, ctx: ProviderContext,
   // Snapped again here: a failover may have landed the job on a channel whose model was not adapted.
   const req = adaptVeoRequest(request, model, options);
   const references = await readReferences(ctx, req.references);
-  const reply = await ctx.http.json<VeoOperation>({
+  const reply = await ctx.http.json<unknown>({
     path: `${modelPath(model)}:predictLongRunning`,
     json: predictLongRunningBody(req, model, references, options),
     signal: ctx.signal,
   });
-  const name = reply.body?.name;
-  if (typeof name !== 'string' || !name) {
-    // A 2xx without an operation name may still have started (and will bill) a video: never resubmit.
-    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: 'Google Veo accepted the request but returned no operation name.' });
-  }
+  // A 2xx without an operation name may still have started (and will bill) a video: never resubmit.
+  const { name } = submissionAnswer(veoCreatedSchema, reply.body, 'Google Veo accepted the request but returned no operation name.');
   const ref: VeoOperationRef = { flow: 'veo', operation: name, submittedAt: Date.now(), seconds: req.seconds ?? 8, width: req.width, height: req.height };
   return pending(ref);
 }
@@ -32,7 +30,8 @@ export async function startVeo(request: GenerationRequest, ctx: ProviderContext,
 export async function pollVeo(ref: VeoOperationRef, ctx: ProviderContext, options: GeminiOptions): Promise<OperationStatus> {
   let operation: VeoOperation;
   try {
-    operation = (await ctx.http.json<VeoOperation>({ path: ref.operation, signal: ctx.signal })).body;
+    const reply = await ctx.http.json<unknown>({ path: ref.operation, signal: ctx.signal });
+    operation = statusAnswer(veoPollSchema, reply.body, 'Google Veo');
   } catch (err) {
     if (err instanceof UpstreamError && err.details.status === 404) {
       throw new UpstreamError(
