@@ -125,8 +125,8 @@ export interface Provider {
   /**
    * Optional: snaps a request resolved against the public model (e.g. `sora-2`, up to 15 s) to what
    * this upstream model accepts (Veo: 4, 6 or 8 s), recording each change in `adjustments` so
-   * the user is told. Called when the request is accepted; `start` must still snap defensively,
-   * since a failover may land the job on another channel.
+   * the user is told. The engine fits the request to each channel it submits to, so `start` receives
+   * a request already adapted to its own upstream model.
    */
   adapt?(request: GenerationRequest, upstreamModel: string): GenerationRequest;
   /** Suggested delay before the first (attempt 0) and subsequent polls. */

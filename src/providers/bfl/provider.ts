@@ -36,9 +36,8 @@ export class BflProvider implements Provider {
     return adaptToBfl(req, upstreamModel);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const model = ctx.upstreamModel;
-    const req = adaptToBfl(request, model);
     const reference = await readFirstReference(ctx, req.references);
     const reply = await ctx.http.json<BflSubmitAnswer | null>({
       // The model is the path.

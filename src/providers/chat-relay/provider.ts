@@ -41,8 +41,7 @@ export class ChatRelayProvider implements Provider {
     return adaptToRelay(req, upstreamModel, this.options);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
-    const req = adaptToRelay(request, ctx.upstreamModel, this.options);
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const references = await readReferences(ctx, req.references);
     const body = relayBody(ctx.upstreamModel, relayPrompt(req, this.options), references, this.options.stream);
     const answer = await this.converse(body, ctx);

@@ -7,13 +7,11 @@ import type { OperationStatus, ProviderContext, StartResult } from '../types.js'
 import type { GeminiOptions } from './options.js';
 import { modelPath } from './request-parts.js';
 import { readVeoOperation, veoCreatedSchema, veoPollSchema, type VeoOperation, type VeoOperationRef } from './veo-operation.js';
-import { adaptVeoRequest, predictLongRunningBody } from './veo-request.js';
+import { predictLongRunningBody } from './veo-request.js';
 
 /** Submits a Veo job; the operation name is all that is needed to follow it, and it is persisted at once. */
-export async function startVeo(request: GenerationRequest, ctx: ProviderContext, options: GeminiOptions): Promise<StartResult> {
+export async function startVeo(req: GenerationRequest, ctx: ProviderContext, options: GeminiOptions): Promise<StartResult> {
   const model = ctx.upstreamModel;
-  // Snapped again here: a failover may have landed the job on a channel whose model was not adapted.
-  const req = adaptVeoRequest(request, model, options);
   const references = await readReferences(ctx, req.references);
   const reply = await ctx.http.json<unknown>({
     path: `${modelPath(model)}:predictLongRunning`,

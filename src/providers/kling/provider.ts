@@ -43,8 +43,7 @@ export class KlingProvider implements Provider {
     return adaptToKling(req, upstreamModel);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
-    const req = adaptToKling(request, ctx.upstreamModel);
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const reference = await readFirstReference(ctx, req.references);
     const call = createCall(req, ctx.upstreamModel, this.options, reference?.data);
     let reply;

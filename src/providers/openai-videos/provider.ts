@@ -46,9 +46,7 @@ export class OpenAiVideosProvider implements Provider {
     return adaptToVideos(req, upstreamModel, this.options);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
-    // Snapped again: a failover may have brought the job here from a channel with other limits.
-    const req = adaptToVideos(request, ctx.upstreamModel, this.options);
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const seconds = req.seconds ?? ('allowed' in this.options.seconds ? this.options.seconds.allowed[0] : this.options.seconds.min);
     const fields = createFields(req, ctx.upstreamModel, seconds, this.options);
     const reference = await this.reference(req, ctx);

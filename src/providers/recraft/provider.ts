@@ -26,8 +26,7 @@ export class RecraftProvider implements Provider {
     return adaptToRecraft(req, upstreamModel);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
-    const req = adaptToRecraft(request, ctx.upstreamModel);
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const reply = await ctx.http.json<RecraftImagesResponse | null>({
       path: 'images/generations',
       json: generationBody(req, ctx.upstreamModel, this.options),
