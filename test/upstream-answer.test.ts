@@ -39,3 +39,18 @@ describe('Veo answers', () => {
     expect(statusAnswer(veoPollSchema, { done: 'yes', response: [] }, 'Google Veo')).toEqual({});
   });
 });
+
+describe('BFL answers', () => {
+  it('needs a task id from a submission (ambiguous without one) and an object from a poll (transient otherwise)', async () => {
+    const { bflResultSchema, readSubmitAnswer } = await import('../src/providers/bfl/response.js');
+    expect(readSubmitAnswer({ id: ' t-1 ', polling_url: 'https://api.eu.bfl.ai/v1/get_result?id=t-1' })).toEqual({ id: 't-1', pollingUrl: 'https://api.eu.bfl.ai/v1/get_result?id=t-1' });
+    expect(readSubmitAnswer({ id: 't-2', polling_url: 5 })).toEqual({ id: 't-2', pollingUrl: '' });
+    for (const body of [{ id: '  ' }, null, 'queued']) {
+      expect(() => readSubmitAnswer(body)).toThrow(
+        expect.objectContaining({ failure: 'ambiguous', normalised: { code: 'upstream_bad_response', message: 'Black Forest Labs accepted the request but returned no task id.' } }),
+      );
+    }
+    expect(() => statusAnswer(bflResultSchema, null, 'Black Forest Labs')).toThrow(expect.objectContaining({ failure: 'not_accepted' }));
+    expect(statusAnswer(bflResultSchema, { status: 'Pending', progress: '40%' }, 'Black Forest Labs')).toEqual({ status: 'Pending' });
+  });
+});
