@@ -54,3 +54,14 @@ describe('BFL answers', () => {
     expect(statusAnswer(bflResultSchema, { status: 'Pending', progress: '40%' }, 'Black Forest Labs')).toEqual({ status: 'Pending' });
   });
 });
+
+describe('Kling answers', () => {
+  it('reads the envelope leniently, and needs an object from a create (ambiguous) and a poll (transient)', async () => {
+    const { klingEnvelopeSchema, readCreateAnswer } = await import('../src/providers/kling/response.js');
+    expect(readCreateAnswer(submissionAnswer(klingEnvelopeSchema, { code: 0, data: { task_id: 42 } }, 'no id'))).toBe('42');
+    expect(() => submissionAnswer(klingEnvelopeSchema, '<html>', 'Kling accepted the request but returned no task id.')).toThrow(expect.objectContaining({ failure: 'ambiguous' }));
+    expect(() => statusAnswer(klingEnvelopeSchema, null, 'Kling')).toThrow(expect.objectContaining({ failure: 'not_accepted' }));
+    const odd = statusAnswer(klingEnvelopeSchema, { code: 0, data: { task_status: 'succeed', task_result: { videos: [7, { url: 'https://x/v.mp4', duration: '5' }] } } }, 'Kling');
+    expect(odd.data?.task_result?.videos?.map((v) => v.url)).toEqual([undefined, 'https://x/v.mp4']);
+  });
+});

@@ -1,6 +1,7 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
 import { readOperation } from '../operation.js';
+import { statusAnswer, submissionAnswer } from '../upstream-answer.js';
 import { UpstreamError, upstreamPolicyBlock } from '../errors.js';
 import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
@@ -12,7 +13,7 @@ import { KlingCredentials } from './jwt.js';
 import { describeKlingError, POLICY_CODE } from './errors.js';
 import { readKlingOptions, type KlingOptions } from './options.js';
 import { createCall } from './request.js';
-import { klingOperationSchema, readCreateAnswer, readTask, taskNotFound, type KlingEnvelope, type KlingOperation } from './response.js';
+import { klingEnvelopeSchema, klingOperationSchema, readCreateAnswer, readTask, taskNotFound, type KlingOperation } from './response.js';
 
 /**
  * Kling: text2video / image2video tasks authenticated by a short-lived JWT, polled on the path that
@@ -48,7 +49,7 @@ export class KlingProvider implements Provider {
     const call = createCall(req, ctx.upstreamModel, this.options, reference?.data);
     let reply;
     try {
-      reply = await ctx.http.json<KlingEnvelope | null>({ path: v1Path(ctx.http.baseUrl, `videos/${call.endpoint}`), json: call.body, signal: ctx.signal });
+      reply = await ctx.http.json<unknown>({ path: v1Path(ctx.http.baseUrl, `videos/${call.endpoint}`), json: call.body, signal: ctx.signal });
     } catch (err) {
       // Kling does not say whether the prompt or the image broke its content policy; with a
       // reference the image is named, as for BFL.
@@ -57,15 +58,17 @@ export class KlingProvider implements Provider {
       }
       throw err;
     }
-    const operation: KlingOperation = { id: readCreateAnswer(reply.body), endpoint: call.endpoint, seconds: Number(call.body.duration), withReference: reference !== undefined };
+    // A 2xx that is not an envelope may still be a task Kling is running (and billing): ambiguous.
+    const created = submissionAnswer(klingEnvelopeSchema, reply.body, 'Kling accepted the request but returned no task id.');
+    const operation: KlingOperation = { id: readCreateAnswer(created), endpoint: call.endpoint, seconds: Number(call.body.duration), withReference: reference !== undefined };
     return pending(operation);
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
     const op = readOperation(klingOperationSchema, operation, this.label);
     return pollKnownTask(async () => {
-      const reply = await ctx.http.json<KlingEnvelope | null>({ path: v1Path(ctx.http.baseUrl, `videos/${op.endpoint}/${encodeURIComponent(op.id)}`), signal: ctx.signal });
-      return readTask(reply.body, op);
+      const reply = await ctx.http.json<unknown>({ path: v1Path(ctx.http.baseUrl, `videos/${op.endpoint}/${encodeURIComponent(op.id)}`), signal: ctx.signal });
+      return readTask(statusAnswer(klingEnvelopeSchema, reply.body, this.label), op);
     }, () => taskNotFound(op.id));
   }
 
