@@ -83,6 +83,15 @@ describe(`OpenAI Videos adapter (${databaseLabel})`, () => {
     expect(row).toMatchObject({ status: 'succeeded', seconds: 8, size: '1280x720', results: [{ content_type: 'video/mp4', seconds: 8 }] });
   });
 
+  it('polls again after a status answer that is not a video object (a proxy page answered 200), and creates the task once', async () => {
+    const accepted = sora.accepted;
+    sora.injectFaults('GET', /^\/v1\/videos\/[^/]+$/, [{ status: 200, body: 'upstream busy' }, { status: 200, body: [] }]);
+    const { finish, deltas } = await streamChat(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'a paper kite over a beach, duration: 4 seconds' }] });
+    expect(finish).toBe('stop');
+    expect(mp4Info(await download(firstLink(deltas.find((d) => d.startsWith('✅'))!))).durationSeconds).toBeCloseTo(4, 0);
+    expect(sora.accepted - accepted).toBe(1);
+  });
+
   it('snaps 5 s to the 4 s Sora makes, says so, and crops the reference to the portrait output size', async () => {
     const before = sora.requests.length;
     const response = await gw.client.chat.completions.create({

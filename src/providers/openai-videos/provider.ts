@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
 import { readOperation } from '../operation.js';
+import { statusAnswer } from '../upstream-answer.js';
 import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
@@ -16,6 +17,12 @@ import { readVideoTask, type VideoTask } from './response.js';
 /** What is persisted for a created task: its id and what was asked for (no secrets, no media). */
 const videoOperationSchema = z.object({ id: z.string().min(1), seconds: z.number(), width: z.number(), height: z.number() });
 type VideoOperation = z.infer<typeof videoOperationSchema>;
+
+/**
+ * A status answer is an object, OpenAI's Video or a reseller's variant of it (read field by field in
+ * response.ts); anything else (a proxy page, an empty body) says nothing about the task.
+ */
+const videoAnswerSchema = z.record(z.string(), z.unknown());
 
 const sameOrigin = (a: string, b: string) => {
   try {
@@ -81,7 +88,7 @@ export class OpenAiVideosProvider implements Provider {
       }
       throw err;
     }
-    return this.readStatus(readVideoTask(body), op, ctx);
+    return this.readStatus(readVideoTask(statusAnswer(videoAnswerSchema, body, this.label)), op, ctx);
   }
 
   private readStatus(task: VideoTask, op: VideoOperation, ctx: ProviderContext): OperationStatus {
