@@ -12,7 +12,7 @@ const stubProvider = { protocol: 'stub', label: 'Stub', authHeaders: () => ({}) 
 
 function channel(name: string, priority: number, weight = 1): Channel {
   return new Channel(
-    { name, type: 'stub', baseUrl: 'http://x.invalid', keys: ['k1'], models: new Map([['gpt-image-1', 'gpt-image-1']]), priority, weight, concurrency: 4, timeoutMs: 1000, options: {} },
+    { name, type: 'stub', baseUrl: 'http://x.invalid', keys: ['k1'], models: new Map([['gpt-image-1', 'gpt-image-1']]), priority, weight, concurrency: 4, timeoutMs: 1000 },
     stubProvider,
   );
 }

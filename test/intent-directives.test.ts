@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { adjustmentLines } from '../src/intent/adjustment-text.js';
 import { findModel, type ModelSpec } from '../src/catalog/index.js';
 import { GenerationError } from '../src/errors/generation-error.js';
 import { generationErrorToApiError } from '../src/http/generation-error-response.js';
@@ -153,13 +154,13 @@ describe('resolveGeneration: snapping to what the model supports', () => {
   it('20 s on sora-2 becomes 15 s with a one-line note', () => {
     const request = resolve('sora-2', 'waves crashing, duration: 20 seconds 16:9');
     expect(request).toMatchObject({ prompt: 'waves crashing', seconds: 15, aspectRatio: '16:9', width: 1280, height: 720 });
-    expect(request.adjustments).toEqual(['sora-2 supports up to 15 seconds; using 15.']);
+    expect(adjustmentLines(request)).toEqual(['sora-2 supports up to 15 seconds; using 15.']);
   });
 
   it('the note is in Chinese for a Chinese prompt', () => {
     const request = resolve('sora_video2', '海浪 时长20秒 竖屏');
     expect(request).toMatchObject({ prompt: '海浪', seconds: 15, aspectRatio: '9:16', width: 720, height: 1280 });
-    expect(request.adjustments).toEqual(['sora_video2 最长支持 15 秒，已改为 15 秒。']);
+    expect(adjustmentLines(request)).toEqual(['sora_video2 最长支持 15 秒，已改为 15 秒。']);
   });
 
   it('a supported duration and ratio pass through without a note', () => {
@@ -170,26 +171,26 @@ describe('resolveGeneration: snapping to what the model supports', () => {
   it('an unsupported ratio is snapped to the nearest one the model offers', () => {
     const request = resolve('gpt-image-1', 'a cat 16:9');
     expect(request).toMatchObject({ aspectRatio: '3:2', width: 1536, height: 1024 });
-    expect(request.adjustments).toEqual(['Aspect ratio 16:9 is not supported by gpt-image-1; using 3:2.']);
+    expect(adjustmentLines(request)).toEqual(['Aspect ratio 16:9 is not supported by gpt-image-1; using 3:2.']);
   });
 
   it('21:9 on a video model becomes 16:9', () => {
     const request = resolve('sora-2', 'a city --ar 21:9 --duration 4');
     expect(request).toMatchObject({ aspectRatio: '16:9', width: 1280, height: 720, seconds: 4 });
-    expect(request.adjustments).toEqual(['Aspect ratio 21:9 is not supported by sora-2; using 16:9.']);
+    expect(adjustmentLines(request)).toEqual(['Aspect ratio 21:9 is not supported by sora-2; using 16:9.']);
   });
 
   it('a size the model offers is used as is; another size picks the nearest preset', () => {
     expect(resolve('gpt-image-1', 'a cat 1536x1024')).toMatchObject({ width: 1536, height: 1024, aspectRatio: '3:2', adjustments: [] });
     const snapped = resolve('dall-e-3', 'a cat --size 1280x720');
     expect(snapped).toMatchObject({ width: 1792, height: 1024, aspectRatio: '16:9' });
-    expect(snapped.adjustments).toEqual(['Size 1280x720 is not offered by dall-e-3; using 1792x1024.']);
+    expect(adjustmentLines(snapped)).toEqual(['Size 1280x720 is not offered by dall-e-3; using 1792x1024.']);
   });
 
   it('--n above the model limit is capped with a note; seed, quality and negative prompt carry through', () => {
     const request = resolve('gpt-image-1', 'a cat --n 12 --seed 42 --quality high --no blurry, text');
     expect(request).toMatchObject({ prompt: 'a cat', n: 10, seed: 42, quality: 'high', negativePrompt: 'blurry, text' });
-    expect(request.adjustments).toEqual(['gpt-image-1 makes at most 10 images per request; making 10.']);
+    expect(adjustmentLines(request)).toEqual(['gpt-image-1 makes at most 10 images per request; making 10.']);
   });
 
   it('flux-kontext-dev without a reference image is a 400 reference_image_required', () => {

@@ -66,7 +66,7 @@ describe(`job store: terminal transitions and the submission guard (${databaseLa
     await newJob('job_store_race');
     await store.succeed('job_store_race', [], 1, 10);
     expect(await store.cancel('job_store_race', 11)).toBeNull();
-    expect(await store.fail('job_store_race', { code: 'late', message: 'too late' }, 1, 12)).toBeNull();
+    expect(await store.fail('job_store_race', { code: 'job_timeout', message: 'too late' }, 1, 12)).toBeNull();
     expect(await store.get('job_store_race')).toMatchObject({ status: 'succeeded', error: null, completedAt: 10 });
   });
 

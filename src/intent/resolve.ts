@@ -1,29 +1,8 @@
 import type { ModelSpec, OutputFormat } from '../catalog/types.js';
 import { badRequest } from '../errors/generation-error.js';
-import type { ExplicitFields, GenerationRequest, Language, ParsedPrompt, StoredReference } from './types.js';
+import type { Adjustment } from './adjustments.js';
 import { stripControlCharacters } from './control-characters.js';
-
-/** The one-line notes a response carries when a value was changed to one the model supports. */
-const NOTES = {
-  en: {
-    ratio: (model: string, asked: string, used: string) => `Aspect ratio ${asked} is not supported by ${model}; using ${used}.`,
-    size: (model: string, asked: string, used: string) => `Size ${asked} is not offered by ${model}; using ${used}.`,
-    secondsMax: (model: string, max: number) => `${model} supports up to ${max} seconds; using ${max}.`,
-    secondsMin: (model: string, min: number) => `${model} needs at least ${min} seconds; using ${min}.`,
-    secondsAllowed: (model: string, asked: number, used: number) => `${model} cannot make ${asked} s videos; using ${used} s.`,
-    n: (model: string, max: number) => `${model} makes at most ${max} image${max > 1 ? 's' : ''} per request; making ${max}.`,
-    refsIgnored: (model: string) => `${model} does not take reference images; the image was ignored.`,
-  },
-  zh: {
-    ratio: (model: string, asked: string, used: string) => `${model} 不支持 ${asked} 比例，已改用 ${used}。`,
-    size: (model: string, asked: string, used: string) => `${model} 不提供 ${asked} 尺寸，已改用 ${used}。`,
-    secondsMax: (model: string, max: number) => `${model} 最长支持 ${max} 秒，已改为 ${max} 秒。`,
-    secondsMin: (model: string, min: number) => `${model} 最短需要 ${min} 秒，已改为 ${min} 秒。`,
-    secondsAllowed: (model: string, asked: number, used: number) => `${model} 不支持 ${asked} 秒，已改为 ${used} 秒。`,
-    n: (model: string, max: number) => `${model} 每次最多生成 ${max} 张，已改为 ${max} 张。`,
-    refsIgnored: (model: string) => `${model} 不接受参考图，已忽略所给图片。`,
-  },
-} satisfies Record<Language, unknown>;
+import type { ExplicitFields, GenerationRequest, ParsedPrompt, StoredReference } from './types.js';
 
 const RATIO_TEXT = /^\s*(\d+(?:\.\d+)?)\s*[:：/x×]\s*(\d+(?:\.\d+)?)\s*$/i;
 const SIZE_TEXT = /^\s*(\d{2,5})\s*[x×*]\s*(\d{2,5})\s*$/i;
@@ -94,12 +73,12 @@ export function resolveGeneration(
   references: StoredReference[],
   givenReferenceCount = references.length,
 ): GenerationRequest {
-  const notes = NOTES[parsed.language];
-  const adjustments: string[] = [];
+  const model = spec.id;
+  const adjustments: Adjustment[] = [];
   const d = parsed.directives;
 
   checkReferenceCount(spec, givenReferenceCount);
-  if (spec.references === 'none' && givenReferenceCount > 0) adjustments.push(notes.refsIgnored(spec.id));
+  if (spec.references === 'none' && givenReferenceCount > 0) adjustments.push({ kind: 'references_ignored', model });
 
   const prompt = parsed.prompt.trim();
   if (!prompt) throw badRequest('The prompt is empty once directives (ratio, duration, …) are removed; describe what to generate.', 'messages', 'missing_prompt');
@@ -120,8 +99,8 @@ export function resolveGeneration(
     const value = wanted ? ratioValue(wanted) : askedSize!.width / askedSize!.height;
     aspectRatio = wanted && spec.aspectRatios.includes(wanted) ? wanted : nearestRatio(spec, value);
     [width, height] = spec.sizes[aspectRatio].split('x').map(Number);
-    if (askedSize) adjustments.push(notes.size(spec.id, offered!, `${width}x${height}`));
-    else if (wanted && wanted !== aspectRatio) adjustments.push(notes.ratio(spec.id, wanted, aspectRatio));
+    if (askedSize) adjustments.push({ kind: 'size_snapped', model, asked: offered!, used: `${width}x${height}` });
+    else if (wanted && wanted !== aspectRatio) adjustments.push({ kind: 'ratio_snapped', model, asked: wanted, used: aspectRatio });
   }
 
   let seconds: number | undefined;
@@ -132,13 +111,13 @@ export function resolveGeneration(
     seconds = asked === undefined ? spec.durations.default : Math.round(asked);
     if (allowed && !allowed.includes(seconds)) {
       const used = allowed.reduce((best, v) => (Math.abs(v - seconds!) < Math.abs(best - seconds!) ? v : best));
-      adjustments.push(notes.secondsAllowed(spec.id, seconds, used));
+      adjustments.push({ kind: 'duration_snapped', model, asked: seconds, used });
       seconds = used;
     } else if (seconds > max) {
-      adjustments.push(notes.secondsMax(spec.id, max));
+      adjustments.push({ kind: 'duration_clamped', model, limit: 'max', used: max });
       seconds = max;
     } else if (seconds < min) {
-      adjustments.push(notes.secondsMin(spec.id, min));
+      adjustments.push({ kind: 'duration_clamped', model, limit: 'min', used: min });
       seconds = min;
     }
   }
@@ -146,7 +125,7 @@ export function resolveGeneration(
   let n = explicit.n ?? d.n ?? 1;
   if (!Number.isInteger(n) || n < 1) throw badRequest('n must be a whole number of at least 1.', 'n');
   if (n > spec.maxN) {
-    if (spec.maxN > 1 || spec.kind === 'image') adjustments.push(notes.n(spec.id, spec.maxN));
+    if (spec.maxN > 1 || spec.kind === 'image') adjustments.push({ kind: 'images_capped', model, used: spec.maxN });
     n = spec.maxN;
   }
 

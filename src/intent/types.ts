@@ -1,4 +1,5 @@
 import type { MediaKind, OutputFormat } from '../catalog/types.js';
+import type { Adjustment } from './adjustments.js';
 
 export type Language = 'en' | 'zh';
 
@@ -64,8 +65,8 @@ export interface GenerationRequest {
   resolution?: string;
   format: OutputFormat;
   language: Language;
-  /** One short human line per value that was snapped to what the model supports. */
-  adjustments: string[];
+  /** Each value that was changed to what the model supports; adjustment-text.ts words them for the user. */
+  adjustments: Adjustment[];
   /** Images API `background` (`auto`, `transparent`, `opaque`), passed to upstreams that take it. */
   background?: string;
   /** Images API edit mask (a PNG the size of the first reference); its transparent pixels mark what to change. */

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
-import { completedStatus } from '../providers/completed-operation.js';
+import { completedStatus, operationStatus } from '../providers/completed-operation.js';
 import { UpstreamError } from '../providers/errors.js';
 import type { NormalisedError, OperationRef, OperationStatus } from '../providers/types.js';
 import { DownloadRetry } from './download-retry.js';
@@ -92,7 +92,7 @@ export class JobDriver {
       let status: OperationStatus;
       try {
         statusCalls++;
-        status = await provider.status(operation, job.request, ctx);
+        status = await operationStatus(provider, operation, job.request, ctx);
         consecutiveErrors = 0;
       } catch (err) {
         if (signal.aborted) return;

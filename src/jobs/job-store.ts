@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { MediaKind } from '../catalog/types.js';
 import type { GenerationRequest } from '../intent/types.js';
 import type { DatabaseSchema, JobsTable } from '../db/schema.js';
+import { readAdjustments } from '../intent/adjustments.js';
 import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
 import type { JobListQuery, JobRecord, JobResult, JobStatus, JobStore, NewJob, ProgressUpdate } from './types.js';
 import { newJobId } from './ids.js';
@@ -13,14 +14,20 @@ const RENEW_BATCH = 500;
 /** Progress rows per batched UPDATE (five parameters each, within SQLite's limit). */
 const PROGRESS_BATCH = 150;
 
+/** A stored request; one saved by an earlier version carries its adjustments as lines of text. */
+function readRequest(text: string): JobRecord['request'] {
+  const request = JSON.parse(text);
+  return { ...request, adjustments: readAdjustments(request.adjustments) };
+}
+
 function toRecord(row: Selectable<JobsTable>): JobRecord {
   return {
     id: row.id,
     apiKeyId: row.api_key_id,
     model: row.model,
     kind: row.kind as MediaKind,
-    request: JSON.parse(row.request),
-    originalRequest: row.original_request ? JSON.parse(row.original_request) : null,
+    request: readRequest(row.request),
+    originalRequest: row.original_request ? readRequest(row.original_request) : null,
     status: row.status as JobStatus,
     progress: row.progress,
     channel: row.channel,

@@ -18,7 +18,6 @@ export class ProviderContexts {
     return {
       upstreamModel: route.upstreamModel,
       http: route.channel.http(apiKey),
-      options: route.channel.settings.options,
       readReference: (key) => media.read(key),
       storeOutput: async (data, contentType) => {
         const stored = await media.put(data, contentType);

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { GenerationRequest } from '../intent/types.js';
+import { storedOperation } from '../providers/completed-operation.js';
 import { UpstreamError } from '../providers/errors.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError, OperationRef, ProviderContext } from '../providers/types.js';
@@ -179,7 +180,7 @@ export class Submitter {
       if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, submittedAt, refitted))) return undefined;
       const ctx = this.deps.context(job.id, route, key.key, signal);
       try {
-        const operation = await channel.provider.start(request, ctx);
+        const operation = storedOperation(await channel.provider.start(request, ctx));
         await store.saveOperation(job.id, operation, Date.now());
         channel.recordSuccess();
         return { ok: true, task: { route, key, operation, request } };

@@ -8,6 +8,16 @@ import type { Provider } from './types.js';
 /** The sandbox sorts below every real channel when it runs beside them (`sandbox.mode: always`). */
 const SANDBOX_PRIORITY = -1_000_000;
 
+/** A protocol's options are read when its provider is made: a bad one names the channel too. */
+function createProvider(channel: string, create: () => Provider): Provider {
+  try {
+    return create();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`Channel "${channel}": ${err.message}`);
+    throw err;
+  }
+}
+
 /**
  * Turns the configured channels into live ones. A mistake an operator can fix (unknown protocol,
  * unknown public model) stops the start with a message naming the channel.
@@ -36,9 +46,8 @@ export function buildChannels(config: Config, sandbox: () => Provider): Channel[
       concurrency: c.concurrency,
       timeoutMs: c.timeoutMs,
       ...(c.pollIntervalMs !== undefined && { pollIntervalMs: c.pollIntervalMs }),
-      options: c.options,
     };
-    return new Channel(settings, protocol.create(c.options));
+    return new Channel(settings, createProvider(c.name, () => protocol.create(c.options)));
   });
   const names = new Set<string>();
   for (const channel of channels) {
@@ -54,7 +63,7 @@ export function buildChannels(config: Config, sandbox: () => Provider): Channel[
 function sandboxChannel(provider: Provider): Channel {
   const models = new Map(listModels().map((m) => [m.id, m.id]));
   return new Channel(
-    { name: 'sandbox', type: 'sandbox', baseUrl: 'http://sandbox.invalid', keys: [], models, priority: SANDBOX_PRIORITY, weight: 1, concurrency: 1_000_000, timeoutMs: 60_000, options: {} },
+    { name: 'sandbox', type: 'sandbox', baseUrl: 'http://sandbox.invalid', keys: [], models, priority: SANDBOX_PRIORITY, weight: 1, concurrency: 1_000_000, timeoutMs: 60_000 },
     provider,
   );
 }

@@ -1,30 +1,30 @@
+import { z } from 'zod';
 import { ConfigError } from '../config/load.js';
 
 type ChannelOptions = Readonly<Record<string, unknown>>;
 
-/**
- * Checks of one protocol's channel `options`, run once when the channel is built so that a typo stops
- * the start. `subject` begins every error: `ark channel option` gives
- * `ark channel option "responseFormat" must be one of b64_json, url.`
- */
-export function optionChecks(subject: string) {
-  return {
-    /** One of `allowed`; `fallback` when unset. */
-    oneOf<T extends string>(options: ChannelOptions, name: string, allowed: readonly T[], fallback: T): T {
-      const value = options[name];
-      if (value === undefined) return fallback;
-      if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-      throw new ConfigError(`${subject} "${name}" must be one of ${allowed.join(', ')}.`);
-    },
-    /** true or false; `fallback` when unset. */
-    flag(options: ChannelOptions, name: string, fallback: boolean): boolean {
-      const value = options[name];
-      if (value === undefined) return fallback;
-      if (typeof value === 'boolean') return value;
-      throw new ConfigError(`${subject} "${name}" must be true or false.`);
-    },
-  };
-}
-
 /** Non-blank text, trimmed; undefined for anything else, so that a lenient option falls back to its default. */
 export const textOption = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+
+/**
+ * Parses one protocol's channel `options` with its schema (declared next to the adapter), once, when
+ * the channel is built. The first problem stops the start as `${subject} "${option}" ${message}`;
+ * schemas give each option a message that says what it must be.
+ */
+export function parseChannelOptions<S extends z.ZodType>(schema: S, options: ChannelOptions, subject: string): z.output<S> {
+  const parsed = schema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new ConfigError(`${subject} "${issue.path.join('.')}" ${issue.message}`);
+}
+
+/** An option that is one of `allowed`, `fallback` when unset. */
+export const oneOfOption = <const T extends readonly [string, ...string[]]>(allowed: T, fallback: T[number]) =>
+  z.enum(allowed, { error: `must be one of ${allowed.join(', ')}.` }).default(fallback as never);
+
+/** An option that is true or false, `fallback` when unset. */
+export const flagOption = (fallback: boolean) => z.boolean({ error: 'must be true or false.' }).default(fallback);
+
+/** A number within [min, max]; `what` ends the message, e.g. `a number from 1 to 10.` */
+export const numberOption = (min: number, max: number, what: string) =>
+  z.number({ error: `must be ${what}` }).min(min, { error: `must be ${what}` }).max(max, { error: `must be ${what}` });

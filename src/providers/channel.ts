@@ -75,7 +75,6 @@ export interface ChannelSettings {
   timeoutMs: number;
   /** Steady poll interval, replacing the provider's schedule. */
   pollIntervalMs?: number;
-  options: Readonly<Record<string, unknown>>;
 }
 
 /** Consecutive failures after which a channel is passed over for a while. */

@@ -1,3 +1,4 @@
+import type { JobErrorCode } from './error-codes.js';
 import type { NormalisedError } from './types.js';
 
 /**
@@ -42,7 +43,7 @@ export function upstreamPolicyBlock(
 }
 
 /** A terminal failure reported by the upstream for an accepted task. */
-export const upstreamFailed = (code: string, message: string): NormalisedError => ({ code, message });
+export const upstreamFailed = (code: JobErrorCode, message: string): NormalisedError => ({ code, message });
 
 /** A policy block reported on an accepted task (status `Content Moderated`, a safety finish reason, …). */
 export const upstreamModerated = (stage: 'input_image' | 'prompt' | 'output', category: string, message: string): NormalisedError => ({

@@ -1,3 +1,4 @@
+import type { Adjustment } from '../intent/adjustments.js';
 import type { GenerationRequest } from '../intent/types.js';
 
 /**
@@ -5,20 +6,8 @@ import type { GenerationRequest } from '../intent/types.js';
  * in their language. A public name such as `sora-2` can be served by Veo (4/6/8 s) or Wan (5/10 s).
  */
 
-/** `req` with one more line for the user in `adjustments`, in the prompt's language. */
-export const withNote = (req: GenerationRequest, en: string, zh: string): GenerationRequest => ({ ...req, adjustments: [...req.adjustments, req.language === 'zh' ? zh : en] });
-
-/** The note (English, Chinese) for an aspect ratio the upstream model does not make. */
-export const ratioNote = (upstreamModel: string, asked: string, used: string): [en: string, zh: string] => [
-  `Aspect ratio ${asked} is not supported by ${upstreamModel}; using ${used}.`,
-  `${upstreamModel} 不支持 ${asked} 比例，已改用 ${used}。`,
-];
-
-/** The note (English, Chinese) for a pixel size the upstream model does not offer, at the same ratio. */
-export const sizeNote = (upstreamModel: string, asked: string, used: string): [en: string, zh: string] => [
-  `Size ${asked} is not offered by ${upstreamModel}; using ${used}.`,
-  `${upstreamModel} 不提供 ${asked} 尺寸，已改用 ${used}。`,
-];
+/** `req` with one more change recorded, for the user to be told in their language. */
+export const adjusted = (req: GenerationRequest, adjustment: Adjustment): GenerationRequest => ({ ...req, adjustments: [...req.adjustments, adjustment] });
 
 const nearest = (values: readonly number[], target: number) => values.reduce((best, v) => (Math.abs(v - target) < Math.abs(best - target) ? v : best));
 
@@ -32,7 +21,7 @@ export function snapSeconds(req: GenerationRequest, upstreamModel: string, limit
   if (req.kind !== 'video' || req.seconds === undefined) return req;
   const seconds = upstreamSeconds(req.seconds, limits);
   if (seconds === req.seconds) return req;
-  return withNote({ ...req, seconds }, `${upstreamModel} cannot make ${req.seconds} s videos; using ${seconds} s.`, `${upstreamModel} 不支持 ${req.seconds} 秒，已改为 ${seconds} 秒。`);
+  return adjusted({ ...req, seconds }, { kind: 'duration_snapped', model: upstreamModel, asked: req.seconds, used: seconds });
 }
 
 const ratioValue = (ratio: string) => {
@@ -54,7 +43,7 @@ export function reshaped(req: GenerationRequest, upstreamModel: string, shape: {
   const { aspectRatio, width, height } = shape;
   if (aspectRatio === req.aspectRatio && width === req.width && height === req.height) return req;
   const out = { ...req, aspectRatio, width, height };
-  return aspectRatio === req.aspectRatio ? out : withNote(out, ...ratioNote(upstreamModel, req.aspectRatio, aspectRatio));
+  return aspectRatio === req.aspectRatio ? out : adjusted(out, { kind: 'ratio_snapped', model: upstreamModel, asked: req.aspectRatio, used: aspectRatio });
 }
 
 /** Snaps the aspect ratio, and the pixel size with it (`sizes` gives the size for each supported ratio). */

@@ -1,4 +1,5 @@
 import type { GenerationRequest } from '../intent/types.js';
+import type { JobErrorCode } from './error-codes.js';
 import type { ErrorDescriber, UpstreamHttp } from './http-client.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -13,7 +14,7 @@ export type OperationRef = { [key: string]: JsonValue };
 /** Why a job failed, in a form that does not depend on the upstream. */
 export interface NormalisedError {
   /** Stable machine code, e.g. `content_policy_violation`, `upstream_timeout`, `upstream_error`. */
-  code: string;
+  code: JobErrorCode;
   message: string;
   /** Moderation stage when the failure is a policy block. */
   stage?: 'input_image' | 'prompt' | 'output';
@@ -67,6 +68,15 @@ export interface ProviderOutput {
   expiresAt?: number;
 }
 
+/**
+ * What `start` returns. A synchronous upstream did the whole generation inside `start` and hands
+ * over its outputs (stored or short-lived links, never inline media); an asynchronous one accepted a
+ * task and hands over the reference to follow it by, which the engine persists before polling.
+ */
+export type StartResult =
+  | { type: 'completed'; outputs: ProviderOutput[]; usage?: UpstreamUsage }
+  | { type: 'pending'; operation: OperationRef };
+
 export type OperationStatus =
   | { state: 'running'; progress?: number; /** hint for the next poll */ retryAfterMs?: number }
   | { state: 'succeeded'; outputs: ProviderOutput[]; usage?: UpstreamUsage }
@@ -78,8 +88,6 @@ export interface ProviderContext {
   upstreamModel: string;
   /** The channel's HTTP, bound to its base URL and to the key chosen for this job. */
   http: UpstreamHttp;
-  /** Protocol-specific settings from the channel's configuration. */
-  options: Readonly<Record<string, unknown>>;
   /** Reads a stored reference image. */
   readReference(key: string): Promise<Buffer>;
   /**
@@ -122,12 +130,15 @@ export interface Provider {
    */
   readonly idempotentStart: boolean;
   /**
-   * Submits the work and returns its operation reference. Throws UpstreamError (see errors.ts),
-   * whose `failure` tells the job engine whether the upstream could have accepted the work.
-   * A synchronous upstream does the whole generation here and returns a completed operation.
+   * Submits the work. Throws UpstreamError (see errors.ts), whose `failure` tells the job engine
+   * whether the upstream could have accepted the work.
    */
-  start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef>;
-  status(operation: OperationRef, request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus>;
+  start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult>;
+  /**
+   * Where a task `start` answered `pending` for stands. Only providers that can answer `pending`
+   * implement it; `operation` comes back from the database, so the provider parses it.
+   */
+  status?(operation: OperationRef, request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus>;
   cancel?(operation: OperationRef, ctx: ProviderContext): Promise<void>;
   /**
    * Optional: after a submission whose answer was lost (a POST that timed out or broke off, or a
@@ -144,7 +155,7 @@ export interface Provider {
   close?(): Promise<void>;
   /**
    * Optional: snaps a request resolved against the public model (e.g. `sora-2`, up to 15 s) to what
-   * this upstream model accepts (Veo: 4, 6 or 8 s), adding one line to `adjustments` per change so
+   * this upstream model accepts (Veo: 4, 6 or 8 s), recording each change in `adjustments` so
    * the user is told. Called when the request is accepted, and by the job engine on the original
    * request when a failover moves the job to another channel: `start` receives a request already
    * fitted to the channel it runs on.

@@ -73,7 +73,6 @@ export function channelSettings(name: string, overrides: Partial<ChannelSettings
     weight: 1,
     concurrency: 4,
     timeoutMs: 5_000,
-    options: {},
     ...overrides,
   };
 }

@@ -45,14 +45,18 @@ describe(`engine: submission (${databaseLabel})`, () => {
     };
     const channels = [new Channel(channelSettings('main', { priority: 10 }), main), new Channel(channelSettings('backup'), backup)];
     harness = await EngineHarness.open(channels);
-    const original = videoRequest({ adjustments: ['Catalog: 20 s is more than sora-2 makes; using 12 s.'], seconds: 12 });
+    const original = videoRequest({ adjustments: [{ kind: 'text', text: 'Catalog: 20 s is more than sora-2 makes; using 12 s.' }], seconds: 12 });
     const fittedToMain = main.adapt(original, 'main-model');
     const runner = harness.runner('one', { submitAttempts: 2 });
     runner.start();
     const job = await runner.submit(harness.newJob({ request: fittedToMain, originalRequest: original, channel: 'main' }));
     const done = await harness.terminal(job.id);
 
-    const fittedToBackup = { ...original, seconds: 4, adjustments: ['Catalog: 20 s is more than sora-2 makes; using 12 s.', 'backup: backup-model makes 4 s.'] };
+    const fittedToBackup = { ...original, seconds: 4, adjustments: [
+        { kind: 'text', text: 'Catalog: 20 s is more than sora-2 makes; using 12 s.' },
+        { kind: 'text', text: 'backup: backup-model makes 4 s.' },
+      ],
+    };
     expect(main.starts.map((s) => s.request)).toEqual([fittedToMain, fittedToMain]);
     expect(backup.starts).toEqual([{ request: fittedToBackup, authorization: 'Bearer sk-backup-key', upstreamModel: 'backup-model' }]);
     expect(done).toMatchObject({ status: 'succeeded', channel: 'backup', submitAttempts: 3, request: fittedToBackup, originalRequest: original });

@@ -62,6 +62,16 @@ describe(`Volcengine Ark adapter (${databaseLabel})`, () => {
     expect((await jobOf(gw, chat.id)).upstream.status_calls).toBeGreaterThanOrEqual(3);
   });
 
+  it('polls again after a status answer that is not a task (a proxy page answered 200), and submits only once', async () => {
+    const submitted = fake.count('POST', TASKS);
+    fake.injectFaults('GET', TASK, [{ status: 200, body: 'upstream busy' }, { status: 200, body: null }]);
+    const chat = await streamed(gw, 'sora-2', 'a paper lantern floating on a lake, duration: 5 seconds');
+    expect(chat.finish).toBe('stop');
+    expect(mp4Info(await download(firstLink(chat.text))).durationSeconds).toBeCloseTo(5, 0);
+    expect(fake.count('POST', TASKS) - submitted).toBe(1);
+    expect((await jobOf(gw, chat.id)).upstream.status_calls).toBeGreaterThanOrEqual(3);
+  });
+
   describe('images', () => {
     it('Seedream 4.0 with two references: an image array of data: URLs, the resolved WxH, b64 stored as our own copy', async () => {
       const red = await pngDataUrl(64, 64, '#ff0000');

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { adjustmentLines } from '../../src/intent/adjustment-text.js';
 import { FakeGemini, googleError } from '../fakes/gemini.js';
 import { FAST_RETRY_ENV } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
@@ -313,7 +314,8 @@ describe('Google Gemini adapter: Veo request rules', () => {
 
   it('snaps 1:1 and 10 s for Veo 3.1, drops an unknown resolution, and keeps Veo 2 at 5/6/8 s without a resolution', () => {
     const options = readGeminiOptions({});
-    expect(adaptVeoRequest({ ...video, resolution: '480p' }, 'veo-3.1-generate-preview', options)).toEqual({
+    const snapped = adaptVeoRequest({ ...video, resolution: '480p' }, 'veo-3.1-generate-preview', options);
+    expect({ ...snapped, adjustments: adjustmentLines(snapped) }).toEqual({
       ...video,
       aspectRatio: '16:9',
       width: 1280,
@@ -334,7 +336,7 @@ describe('Google Gemini adapter: Veo request rules', () => {
     const options = readGeminiOptions({ veoReferenceMode: 'asset' });
     const adapted = adaptVeoRequest({ ...video, aspectRatio: '16:9', seconds: 4, references: [reference] }, 'veo-3.1-generate-preview', options);
     expect(adapted.seconds).toBe(8);
-    expect(adapted.adjustments).toEqual(['veo-3.1-generate-preview makes reference-image videos of 8 s only; using 8 s.']);
+    expect(adjustmentLines(adapted)).toEqual(['veo-3.1-generate-preview makes reference-image videos of 8 s only; using 8 s.']);
     const image = { data: Buffer.from('png'), contentType: 'image/png' };
     expect(predictLongRunningBody(adapted, 'veo-3.1-generate-preview', [image, image, image, image], options)).toEqual({
       instances: [{ prompt: 'a fox', referenceImages: Array(3).fill({ image: { bytesBase64Encoded: 'cG5n', mimeType: 'image/png' }, referenceType: 'ASSET' }) }],

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { adjustmentLines } from '../../src/intent/adjustment-text.js';
 import { channelsConfig } from '../helpers/channels.js';
 import { databaseLabel } from '../helpers/database.js';
 import { download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
@@ -80,6 +81,15 @@ describe(`OpenAI Videos adapter (${databaseLabel})`, () => {
     expect(content[0].headers.authorization).toBe('Bearer sk-fake-videos');
     const row = await jobOf(gw, response.headers.get('x-mediagate-job-id')!);
     expect(row).toMatchObject({ status: 'succeeded', seconds: 8, size: '1280x720', results: [{ content_type: 'video/mp4', seconds: 8 }] });
+  });
+
+  it('polls again after a status answer that is not a video object (a proxy page answered 200), and creates the task once', async () => {
+    const accepted = sora.accepted;
+    sora.injectFaults('GET', /^\/v1\/videos\/[^/]+$/, [{ status: 200, body: 'upstream busy' }, { status: 200, body: [] }]);
+    const { finish, deltas } = await streamChat(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'a paper kite over a beach, duration: 4 seconds' }] });
+    expect(finish).toBe('stop');
+    expect(mp4Info(await download(firstLink(deltas.find((d) => d.startsWith('✅'))!))).durationSeconds).toBeCloseTo(4, 0);
+    expect(sora.accepted - accepted).toBe(1);
   });
 
   it('snaps 5 s to the 4 s Sora makes, says so, and crops the reference to the portrait output size', async () => {
@@ -208,10 +218,10 @@ describe('openai-videos answers and snapping', () => {
     const base: GenerationRequest = { model: 'sora-2', kind: 'video', prompt: 'p', references: [], aspectRatio: '1:1', width: 720, height: 720, seconds: 10, n: 1, format: 'mp4', language: 'en', adjustments: [] };
     const sora = adaptToVideos({ ...base, adjustments: [] }, 'sora-2', readVideosOptions({}));
     expect(sora).toMatchObject({ seconds: 8, width: 1280, height: 720, aspectRatio: '16:9' });
-    expect(sora.adjustments).toEqual(['sora-2 cannot make 10 s videos; using 8 s.', 'Aspect ratio 1:1 is not supported by sora-2; using 16:9.']);
+    expect(adjustmentLines(sora)).toEqual(['sora-2 cannot make 10 s videos; using 8 s.', 'Aspect ratio 1:1 is not supported by sora-2; using 16:9.']);
     const ranged = adaptToVideos({ ...base, aspectRatio: '16:9', width: 1920, height: 1080, seconds: 14, adjustments: [] }, 'wan', readVideosOptions({ allowedSeconds: { min: 3, max: 12 }, sizes: ['1280x720', '720x1280', '960x960'] }));
     expect(ranged).toMatchObject({ seconds: 12, width: 1280, height: 720, aspectRatio: '16:9' });
-    expect(ranged.adjustments).toEqual(['wan cannot make 14 s videos; using 12 s.', 'Size 1920x1080 is not offered by wan; using 1280x720.']);
+    expect(adjustmentLines(ranged)).toEqual(['wan cannot make 14 s videos; using 12 s.', 'Size 1920x1080 is not offered by wan; using 1280x720.']);
     expect(() => readVideosOptions({ sizeStyle: 'tier' })).toThrow(/sizeStyle/);
   });
 });

@@ -1,3 +1,4 @@
+import { adjustmentLines, adjustmentText } from '../../intent/adjustment-text.js';
 import type { GenerationRequest, Language } from '../../intent/types.js';
 import type { JobRecord } from '../../jobs/types.js';
 import type { NormalisedError } from '../../providers/types.js';
@@ -18,7 +19,6 @@ const TEXT = {
     imageDone: (url: string, i: number) => `![image${i > 0 ? ` ${i + 1}` : ''}](${url})`,
     failed: (message: string) => `❌ Generation failed: ${message}`,
     blocked: (message: string) => `🚫 Blocked by content review: ${message}`,
-    fewer: (made: number, asked: number, model: string) => `> ℹ️ ${model} made ${made} of the ${asked} images asked for.\n\n`,
   },
   zh: {
     starting: (r: GenerationRequest) =>
@@ -31,7 +31,6 @@ const TEXT = {
     imageDone: (url: string, i: number) => `![图片${i > 0 ? ` ${i + 1}` : ''}](${url})`,
     failed: (message: string) => `❌ 生成失败：${message}`,
     blocked: (message: string) => `🚫 未通过内容审核：${message}`,
-    fewer: (made: number, asked: number, model: string) => `> ℹ️ ${model} 只生成了 ${made} 张图片（请求 ${asked} 张）。\n\n`,
   },
 } satisfies Record<Language, unknown>;
 
@@ -40,7 +39,7 @@ export const renderQueuedLine = (language: Language) => TEXT[language].queued;
 export const renderProgressLine = (language: Language, progress: number) => TEXT[language].progress(progress);
 
 /** One short line per value that was snapped to what the model supports. */
-export const renderAdjustments = (r: GenerationRequest) => r.adjustments.map((line) => `> ℹ️ ${line}\n\n`).join('');
+export const renderAdjustments = (r: GenerationRequest) => adjustmentLines(r).map((line) => `> ℹ️ ${line}\n\n`).join('');
 
 /**
  * The success answer. Upstreams may make fewer images than asked (Gemini answers one image per call
@@ -51,7 +50,8 @@ export function renderResult(job: JobRecord, mediaUrl: (key: string) => string):
   const text = TEXT[job.request.language];
   if (job.kind === 'video') return text.videoDone(mediaUrl(job.results[0].key));
   const { n, model } = job.request;
-  const shortfall = job.results.length < n ? text.fewer(job.results.length, n, model) : '';
+  const shortfall =
+    job.results.length < n ? `> ℹ️ ${adjustmentText(job.request.language, { kind: 'fewer_images', model, made: job.results.length, asked: n })}\n\n` : '';
   return shortfall + job.results.map((result, i) => text.imageDone(mediaUrl(result.key), i)).join('\n\n');
 }
 

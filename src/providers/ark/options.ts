@@ -1,45 +1,27 @@
-import { ConfigError } from '../../config/load.js';
-import { optionChecks } from '../channel-options.js';
+import { z } from 'zod';
+import { flagOption, numberOption, oneOfOption, parseChannelOptions } from '../channel-options.js';
 
 /** The image API a model speaks; endpoint ids (`ep-…`) say nothing, so a channel may name it. */
 export type ImageFamily = 'seedream4' | 'seedream3' | 'seededit';
 
+const between = (min: number, max: number) => numberOption(min, max, `a number from ${min} to ${max}.`).optional();
+
 /** Channel `options` for the `ark` protocol, checked once when the channel is built (see index.ts). */
-export interface ArkOptions {
-  watermark: boolean;
-  responseFormat: 'b64_json' | 'url';
-  guidanceScale?: number;
-  imageFamily?: ImageFamily;
-  parameterStyle: 'fields' | 'text-flags';
-  firstFrameRatio: 'requested' | 'adaptive';
+const arkOptionsSchema = z.object({
+  watermark: flagOption(false),
+  responseFormat: oneOfOption(['b64_json', 'url'], 'b64_json'),
+  guidanceScale: between(1, 10),
+  imageFamily: z.enum(['seedream4', 'seedream3', 'seededit'], { error: 'must be one of seedream4, seedream3, seededit.' }).optional(),
+  parameterStyle: oneOfOption(['fields', 'text-flags'], 'fields'),
+  firstFrameRatio: oneOfOption(['requested', 'adaptive'], 'requested'),
   /** How long a Seedance task usually runs, for the progress estimate (Ark reports none). */
-  typicalRunSeconds?: number;
-}
+  typicalRunSeconds: between(0.1, 3600),
+});
 
-const { oneOf } = optionChecks('ark channel option');
-
-function numberIn(options: Readonly<Record<string, unknown>>, name: string, min: number, max: number): number | undefined {
-  const value = options[name];
-  if (value === undefined) return undefined;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max) return value;
-  throw new ConfigError(`ark channel option "${name}" must be a number from ${min} to ${max}.`);
-}
+export type ArkOptions = z.output<typeof arkOptionsSchema>;
 
 export function readArkOptions(options: Readonly<Record<string, unknown>>): ArkOptions {
-  const watermark = options.watermark ?? false;
-  if (typeof watermark !== 'boolean') throw new ConfigError('ark channel option "watermark" must be true or false.');
-  const guidanceScale = numberIn(options, 'guidanceScale', 1, 10);
-  const typicalRunSeconds = numberIn(options, 'typicalRunSeconds', 0.1, 3600);
-  const imageFamily = options.imageFamily === undefined ? undefined : oneOf<ImageFamily>(options, 'imageFamily', ['seedream4', 'seedream3', 'seededit'], 'seedream4');
-  return {
-    watermark,
-    responseFormat: oneOf(options, 'responseFormat', ['b64_json', 'url'], 'b64_json'),
-    ...(guidanceScale !== undefined && { guidanceScale }),
-    ...(imageFamily && { imageFamily }),
-    parameterStyle: oneOf(options, 'parameterStyle', ['fields', 'text-flags'], 'fields'),
-    firstFrameRatio: oneOf(options, 'firstFrameRatio', ['requested', 'adaptive'], 'requested'),
-    ...(typicalRunSeconds !== undefined && { typicalRunSeconds }),
-  };
+  return parseChannelOptions(arkOptionsSchema, options, 'ark channel option');
 }
 
 /** Which image API an upstream model speaks, from its name unless the channel says. */

@@ -1,19 +1,21 @@
 import { badRequest } from '../../errors/generation-error.js';
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedOperation, completedStatus } from '../completed-operation.js';
+import { completed, completedStatus, pending } from '../completed-operation.js';
+import { readOperation } from '../operation.js';
+import { statusAnswer, submissionAnswer } from '../upstream-answer.js';
 import { UpstreamError } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { referenceDataUrl } from '../reference-data.js';
-import { snapRatio, snapSeconds, withNote } from '../snap.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import { adjusted, snapRatio, snapSeconds } from '../snap.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { ARK_LABEL, describeArkError } from './errors.js';
 import { imageBody, upstreamImageCount, upstreamImageSize, validSeed } from './images-request.js';
 import { readArkImages, type ArkImagesResponse } from './images-response.js';
 import { imageFamilyOf, readArkOptions, type ArkOptions } from './options.js';
 import { SEEDANCE_SIZES, seedanceBody, seedanceDurations, seedanceParameters } from './seedance-request.js';
-import { fromOperationRef, readSeedanceTask, taskNotFound, toOperationRef, typicalRunMs, type SeedanceTask } from './seedance-task.js';
+import { readSeedanceTask, seedanceCreatedSchema, seedanceOperationSchema, seedanceTaskSchema, taskNotFound, typicalRunMs } from './seedance-task.js';
 
 const TASKS_PATH = 'contents/generations/tasks';
 
@@ -41,7 +43,7 @@ export class ArkProvider implements Provider {
   private adaptVideo(req: GenerationRequest, model: string): GenerationRequest {
     let out = snapSeconds(snapRatio(req, model, SEEDANCE_SIZES), model, seedanceDurations(model));
     if (out.seed !== undefined && !validSeed(out.seed, -1, 4_294_967_295)) {
-      out = withNote({ ...out, seed: undefined }, `${model} takes seeds from -1 to 4294967295; the seed was ignored.`, `${model} 的种子取值为 -1 到 4294967295，已忽略所给种子。`);
+      out = adjusted({ ...out, seed: undefined }, { kind: 'seed_ignored', model, min: -1, max: 4_294_967_295 });
     }
     return out;
   }
@@ -56,26 +58,26 @@ export class ArkProvider implements Provider {
     if (family !== 'seededit') {
       const { width, height } = upstreamImageSize(family, req.width, req.height);
       if (width !== req.width || height !== req.height) {
-        out = withNote({ ...out, width, height }, `${model} cannot make ${req.width}x${req.height}; using ${width}x${height}.`, `${model} 不支持 ${req.width}x${req.height}，已改为 ${width}x${height}。`);
+        out = adjusted({ ...out, width, height }, { kind: 'size_out_of_range', model, asked: `${req.width}x${req.height}`, used: `${width}x${height}` });
       }
     }
     const count = upstreamImageCount(family, req.n, req.references.length);
     if (count !== req.n) {
-      out = withNote({ ...out, n: count }, `${model} makes ${count} image${count > 1 ? 's' : ''} in this request; making ${count}.`, `${model} 本次最多生成 ${count} 张，已改为 ${count} 张。`);
+      out = adjusted({ ...out, n: count }, { kind: 'images_capped_here', model, used: count });
     }
     if (out.seed !== undefined && !validSeed(out.seed)) {
-      out = withNote({ ...out, seed: undefined }, `${model} takes seeds from -1 to 2147483647; the seed was ignored.`, `${model} 的种子取值为 -1 到 2147483647，已忽略所给种子。`);
+      out = adjusted({ ...out, seed: undefined }, { kind: 'seed_ignored', model, min: -1, max: 2_147_483_647 });
     }
     return out;
   }
 
-  async start(req: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     // Ark takes references as `data:` URLs, in `image` and in Seedance's `image_url`.
     const references = await Promise.all(req.references.map((r) => referenceDataUrl(ctx, r)));
     return req.kind === 'video' ? this.startVideo(req, ctx, references[0]) : this.startImages(req, ctx, references);
   }
 
-  private async startImages(req: GenerationRequest, ctx: ProviderContext, references: string[]): Promise<OperationRef> {
+  private async startImages(req: GenerationRequest, ctx: ProviderContext, references: string[]): Promise<StartResult> {
     const model = ctx.upstreamModel;
     const family = imageFamilyOf(model, this.options);
     if (family === 'seededit' && references.length !== 1) {
@@ -83,20 +85,17 @@ export class ArkProvider implements Provider {
       throw new UpstreamError('rejected', { code: 'reference_image_required', message: `${model} edits exactly one reference image; ${references.length} were given.` });
     }
     const reply = await ctx.http.json<ArkImagesResponse>({ path: 'images/generations', json: imageBody(req, model, family, references, this.options), signal: ctx.signal });
-    return completedOperation(await readArkImages(reply.body, req, ctx));
+    return completed(await readArkImages(reply.body, req, ctx));
   }
 
-  private async startVideo(req: GenerationRequest, ctx: ProviderContext, firstFrame: string | undefined): Promise<OperationRef> {
+  private async startVideo(req: GenerationRequest, ctx: ProviderContext, firstFrame: string | undefined): Promise<StartResult> {
     const model = ctx.upstreamModel;
     const submittedAt = Date.now();
-    const reply = await ctx.http.json<{ id?: unknown }>({ path: TASKS_PATH, json: seedanceBody(req, model, firstFrame, this.options), signal: ctx.signal });
-    const taskId = reply.body?.id;
-    if (typeof taskId !== 'string' || !taskId) {
-      // A 2xx without an id may still have created (and billed) a task: never submit it again.
-      throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${ARK_LABEL} accepted the video request but returned no task id.` });
-    }
+    const reply = await ctx.http.json<unknown>({ path: TASKS_PATH, json: seedanceBody(req, model, firstFrame, this.options), signal: ctx.signal });
+    // A 2xx without an id may still have created (and billed) a task: never submit it again.
+    const { id: taskId } = submissionAnswer(seedanceCreatedSchema, reply.body, `${ARK_LABEL} accepted the video request but returned no task id.`);
     const { duration } = seedanceParameters(req, model, this.options);
-    return toOperationRef({
+    return pending({
       taskId,
       submittedAt,
       typicalMs: typicalRunMs(duration, this.options.typicalRunSeconds),
@@ -107,19 +106,17 @@ export class ArkProvider implements Provider {
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const done = completedStatus(operation);
-    if (done) return done;
-    const op = fromOperationRef(operation);
+    const op = readOperation(seedanceOperationSchema, operation, ARK_LABEL);
     // Ark answers 404 (ResourceNotFound) for a task it does not know.
     return pollKnownTask(async () => {
-      const reply = await ctx.http.json<SeedanceTask>({ path: `${TASKS_PATH}/${encodeURIComponent(op.taskId)}`, signal: ctx.signal });
-      return readSeedanceTask(reply.body, op);
+      const reply = await ctx.http.json<unknown>({ path: `${TASKS_PATH}/${encodeURIComponent(op.taskId)}`, signal: ctx.signal });
+      return readSeedanceTask(statusAnswer(seedanceTaskSchema, reply.body, ARK_LABEL), op);
     }, () => taskNotFound(op.taskId));
   }
 
   async cancel(operation: OperationRef, ctx: ProviderContext): Promise<void> {
     if (completedStatus(operation)) return;
-    const { taskId } = fromOperationRef(operation);
+    const { taskId } = readOperation(seedanceOperationSchema, operation, ARK_LABEL);
     // Ark only cancels queued tasks; a running one finishes and is simply not collected.
     await ctx.http.json({ method: 'DELETE', path: `${TASKS_PATH}/${encodeURIComponent(taskId)}`, signal: ctx.signal });
   }

@@ -1,47 +1,46 @@
-import { UpstreamError, upstreamFailed } from '../errors.js';
+import { z } from 'zod';
+import { upstreamFailed } from '../errors.js';
 import { normaliseStatus } from '../status-words.js';
-import type { JsonValue, OperationRef, OperationStatus } from '../types.js';
+import type { OperationStatus } from '../types.js';
 import { ARK_LABEL, arkReportedError } from './errors.js';
 
-/** A Seedance task as `GET /contents/generations/tasks/{id}` reports it. */
-export interface SeedanceTask {
-  id?: string;
-  status?: string;
-  error?: { code?: string; message?: string } | null;
-  content?: { video_url?: string; last_frame_url?: string } | null;
-  duration?: number;
-  resolution?: string;
-  ratio?: string;
-}
+/** A field read when it has the documented type and ignored otherwise: one odd field must not lose a task. */
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+/** The answer to `POST /contents/generations/tasks`: the created task's id. */
+export const seedanceCreatedSchema = z.object({ id: z.string().min(1) });
+
+/** A Seedance task as `GET /contents/generations/tasks/{id}` reports it; anything but an object is not a task. */
+export const seedanceTaskSchema = z.object({
+  id: lenient(z.string()),
+  status: lenient(z.string()),
+  // Any error at all marks a task whose status word is unknown as failed; only its code and message are read.
+  error: z
+    .union([z.object({ code: lenient(z.string()), message: lenient(z.string()) }), z.unknown().refine(Boolean).transform(() => ({}))])
+    .nullish()
+    .catch(undefined),
+  content: lenient(z.object({ video_url: lenient(z.string()), last_frame_url: lenient(z.string()) }).nullable()),
+  duration: lenient(z.number()),
+  resolution: lenient(z.string()),
+  ratio: lenient(z.string()),
+});
+export type SeedanceTask = z.infer<typeof seedanceTaskSchema>;
+
+/** A number only the progress estimate and the result's description use: a missing one takes a default. */
+const described = (fallback: () => number) => z.number().finite().catch(fallback);
 
 /** What the gateway keeps about a Seedance task: its id and what progress and results need. No media, no key. */
-export interface SeedanceOperation {
-  taskId: string;
+export const seedanceOperationSchema = z.object({
+  taskId: z.string().min(1),
   /** When it was submitted (unix ms), for the progress estimate. */
-  submittedAt: number;
+  submittedAt: described(() => Date.now()),
   /** How long such a task usually runs, ms. */
-  typicalMs: number;
-  seconds: number;
-  width: number;
-  height: number;
-}
-
-export const toOperationRef = (op: SeedanceOperation): OperationRef => ({ ...op }) as { [key: string]: JsonValue };
-
-export function fromOperationRef(ref: OperationRef): SeedanceOperation {
-  if (typeof ref.taskId !== 'string' || !ref.taskId) {
-    throw new UpstreamError('rejected', { code: 'internal_error', message: `A ${ARK_LABEL} job has no stored task id.` });
-  }
-  const num = (v: JsonValue | undefined, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
-  return {
-    taskId: ref.taskId,
-    submittedAt: num(ref.submittedAt, Date.now()),
-    typicalMs: num(ref.typicalMs, 60_000),
-    seconds: num(ref.seconds, 5),
-    width: num(ref.width, 1280),
-    height: num(ref.height, 720),
-  };
-}
+  typicalMs: described(() => 60_000),
+  seconds: described(() => 5),
+  width: described(() => 1280),
+  height: described(() => 720),
+});
+export type SeedanceOperation = z.infer<typeof seedanceOperationSchema>;
 
 /**
  * Ark reports no progress; a running task's progress is estimated from its age against the usual

@@ -1,5 +1,5 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { ratioNote, sizeNote, withNote } from '../snap.js';
+import { adjusted } from '../snap.js';
 import { familyOf, KONTEXT_MAX_RATIO, SIZE_MAX, SIZE_MIN, SIZE_STEP } from './models.js';
 
 /** Scales to fit 256–1440 on both sides, keeping the ratio as well as multiples of 32 allow. */
@@ -16,10 +16,10 @@ export function fluxSize(width: number, height: number): { width: number; height
  */
 export function adaptToBfl(req: GenerationRequest, upstreamModel: string): GenerationRequest {
   let out = req;
-  if (out.n > 1) out = withNote({ ...out, n: 1 }, `${upstreamModel} makes one image per request; making 1.`, `${upstreamModel} 每次只生成 1 张，已改为 1 张。`);
+  if (out.n > 1) out = adjusted({ ...out, n: 1 }, { kind: 'single_image', model: upstreamModel });
   if (out.negativePrompt !== undefined) {
     const { negativePrompt: _dropped, ...rest } = out;
-    out = withNote(rest, `${upstreamModel} takes no negative prompt; it was left out.`, `${upstreamModel} 不支持反向提示词，已忽略。`);
+    out = adjusted(rest, { kind: 'negative_prompt_dropped', model: upstreamModel });
   }
   if (familyOf(upstreamModel) === 'kontext') {
     const [w, h] = out.aspectRatio.split(':').map(Number);
@@ -28,13 +28,13 @@ export function adaptToBfl(req: GenerationRequest, upstreamModel: string): Gener
       const wide = value > 1;
       const aspectRatio = wide ? '21:9' : '9:21';
       const size = wide ? { width: 1568, height: 672 } : { width: 672, height: 1568 };
-      out = withNote({ ...out, aspectRatio, ...size }, ...ratioNote(upstreamModel, out.aspectRatio, aspectRatio));
+      out = adjusted({ ...out, aspectRatio, ...size }, { kind: 'ratio_snapped', model: upstreamModel, asked: out.aspectRatio, used: aspectRatio });
     }
     return out;
   }
   const size = fluxSize(out.width, out.height);
   if (size.width !== out.width || size.height !== out.height) {
-    out = withNote({ ...out, ...size }, ...sizeNote(upstreamModel, `${out.width}x${out.height}`, `${size.width}x${size.height}`));
+    out = adjusted({ ...out, ...size }, { kind: 'size_snapped', model: upstreamModel, asked: `${out.width}x${out.height}`, used: `${size.width}x${size.height}` });
   }
   return out;
 }

@@ -1,16 +1,19 @@
 import type { GenerationRequest } from '../../intent/types.js';
+import { pending } from '../completed-operation.js';
+import { readOperation } from '../operation.js';
+import { statusAnswer } from '../upstream-answer.js';
 import { keyHeaderNamed } from '../key-headers.js';
 import { pollKnownTask } from '../known-task.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { readFirstReference } from '../reference-data.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { v1Path } from '../v1-path.js';
 import { adaptToBfl } from './adapt.js';
 import { describeBflError } from './errors.js';
 import { readBflOptions, type BflOptions } from './options.js';
 import { pollTarget } from './polling-url.js';
 import { submitBody } from './request.js';
-import { readResult, readSubmitAnswer, taskNotFound, type BflOperation, type BflResult, type BflSubmitAnswer } from './response.js';
+import { bflOperationSchema, bflResultSchema, readResult, readSubmitAnswer, taskNotFound, type BflOperation } from './response.js';
 
 /**
  * Black Forest Labs: `POST /v1/<model>` answers `{id, polling_url}`; the task is polled until
@@ -34,11 +37,10 @@ export class BflProvider implements Provider {
     return adaptToBfl(req, upstreamModel);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const model = ctx.upstreamModel;
-    const req = adaptToBfl(request, model);
     const reference = await readFirstReference(ctx, req.references);
-    const reply = await ctx.http.json<BflSubmitAnswer | null>({
+    const reply = await ctx.http.json<unknown>({
       // The model is the path.
       path: v1Path(ctx.http.baseUrl, model),
       json: submitBody(req, model, this.options, reference?.data),
@@ -53,15 +55,15 @@ export class BflProvider implements Provider {
       height: req.height,
       withReference: reference !== undefined,
     };
-    return operation;
+    return pending(operation);
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const op = operation as BflOperation;
+    const op = readOperation(bflOperationSchema, operation, this.label);
     // Some deployments answer an unknown id with HTTP 404 instead of the `Task not found` status.
     return pollKnownTask(async () => {
-      const reply = await ctx.http.json<BflResult | null>({ path: pollTarget(ctx.http.baseUrl, op), signal: ctx.signal });
-      return readResult(reply.body, op);
+      const reply = await ctx.http.json<unknown>({ path: pollTarget(ctx.http.baseUrl, op), signal: ctx.signal });
+      return readResult(statusAnswer(bflResultSchema, reply.body, this.label), op);
     }, () => taskNotFound(op.id));
   }
 

@@ -1,43 +1,45 @@
-import { upstreamFailed, upstreamModerated, UpstreamError } from '../errors.js';
+import { z } from 'zod';
+import { submissionAnswer } from '../upstream-answer.js';
+import { upstreamFailed, upstreamModerated } from '../errors.js';
 import { normaliseStatus } from '../status-words.js';
 import type { NormalisedError, OperationStatus } from '../types.js';
 
 /** What `start` keeps about a BFL task: enough to poll it and describe its result, nothing secret. */
-export interface BflOperation {
-  [key: string]: string | number | boolean;
-  id: string;
-  /** The `polling_url` BFL returned (absolute, regional), when it gave one. */
-  pollingUrl: string;
-  model: string;
-  format: string;
-  width: number;
-  height: number;
+export const bflOperationSchema = z.object({
+  id: z.string().min(1),
+  /** The `polling_url` BFL returned (absolute, regional), or '' when it gave none. */
+  pollingUrl: z.string(),
+  model: z.string(),
+  format: z.string(),
+  width: z.number(),
+  height: z.number(),
   /** A reference image was sent, which decides the stage of a `Request Moderated` block. */
-  withReference: boolean;
-}
+  withReference: z.boolean(),
+});
+export type BflOperation = z.infer<typeof bflOperationSchema>;
 
-export interface BflSubmitAnswer {
-  id?: unknown;
-  polling_url?: unknown;
-}
+/** A field read when it has the documented type and ignored otherwise: one odd field must not lose a task. */
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
 
-export interface BflResult {
-  id?: unknown;
-  status?: unknown;
-  result?: { sample?: unknown } | null;
-  progress?: unknown;
-  details?: Record<string, unknown> | null;
-}
+/** The answer to a submission: the task id, and where to poll it. */
+export const bflSubmittedSchema = z.object({ id: z.string().trim().min(1), polling_url: lenient(z.string()) });
+
+/** A `get_result` answer; anything but an object is not one. */
+export const bflResultSchema = z.object({
+  id: lenient(z.string()),
+  status: lenient(z.string()),
+  result: lenient(z.object({ sample: lenient(z.string()) }).nullable()),
+  progress: lenient(z.number().nullable()),
+  details: lenient(z.record(z.string(), z.unknown()).nullable()),
+});
+export type BflResult = z.infer<typeof bflResultSchema>;
 
 const LABEL = 'Black Forest Labs';
 
 /** The task id of a submit answer; a 2xx without one may still be a task BFL is running (and billing). */
-export function readSubmitAnswer(body: BflSubmitAnswer | null): { id: string; pollingUrl: string } {
-  const id = typeof body?.id === 'string' ? body.id.trim() : '';
-  if (!id) {
-    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${LABEL} accepted the request but returned no task id.` });
-  }
-  return { id, pollingUrl: typeof body?.polling_url === 'string' ? body.polling_url : '' };
+export function readSubmitAnswer(body: unknown): { id: string; pollingUrl: string } {
+  const { id, polling_url } = submissionAnswer(bflSubmittedSchema, body, `${LABEL} accepted the request but returned no task id.`);
+  return { id, pollingUrl: polling_url ?? '' };
 }
 
 /** `details["Moderation Reasons"]` (a list of strings) as text for the user. */

@@ -1,5 +1,5 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { snapSeconds, withNote } from '../snap.js';
+import { adjusted, snapSeconds } from '../snap.js';
 import type { RelayOptions } from './options.js';
 
 /**
@@ -9,7 +9,7 @@ import type { RelayOptions } from './options.js';
 export function adaptToRelay(req: GenerationRequest, upstreamModel: string, options: RelayOptions): GenerationRequest {
   let out = req;
   if (out.kind === 'image' && out.n > 1) {
-    out = withNote({ ...out, n: 1 }, `${upstreamModel} makes one image per request; making 1.`, `${upstreamModel} 每次只生成 1 张，已改为 1 张。`);
+    out = adjusted({ ...out, n: 1 }, { kind: 'single_image', model: upstreamModel });
   }
   if (options.allowedSeconds) out = snapSeconds(out, upstreamModel, { allowed: options.allowedSeconds });
   return out;

@@ -1,48 +1,35 @@
-import { ConfigError } from '../../config/load.js';
-import { optionChecks, textOption } from '../channel-options.js';
+import { z } from 'zod';
+import { flagOption, oneOfOption, parseChannelOptions, textOption } from '../channel-options.js';
+
+const milliseconds = (fallback: number) =>
+  z.number({ error: 'must be a positive number of milliseconds.' }).positive({ error: 'must be a positive number of milliseconds.' }).default(fallback);
 
 /** How one chat-format relay is spoken to, read from the channel's `options`. */
-export interface RelayOptions {
-  label: string;
+const relayOptionsSchema = z.object({
+  label: z.unknown().optional().transform((v) => textOption(v) ?? 'Chat relay'),
   /** Ask for `stream: true` (progress as it happens) or a single JSON answer. */
-  stream: boolean;
+  stream: flagOption(true),
   /** `Authorization: Bearer <key>` or the bare `Authorization: <key>` some relays document (seed 004). */
-  authScheme: 'bearer' | 'bare';
+  authScheme: oneOfOption(['bearer', 'bare'], 'bearer'),
   /** How the aspect ratio is written into the prompt: `横屏`/`竖屏` (seed 003), `16:9`, or not at all. */
-  ratioStyle: 'words' | 'ratio' | 'none';
+  ratioStyle: oneOfOption(['words', 'ratio', 'none'], 'words'),
   /** Whether `duration: N seconds` (seed 004) is written into the prompt. */
-  durationStyle: 'directive' | 'none';
+  durationStyle: oneOfOption(['directive', 'none'], 'directive'),
   /** Lengths the relay makes (e.g. [10, 15]); requests are snapped to them. Unset: any length. */
-  allowedSeconds?: number[];
+  allowedSeconds: z
+    .custom<number[]>((v) => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'number' && s > 0), {
+      error: 'must be a list of seconds such as [10, 15].',
+    })
+    .transform((seconds) => [...seconds].sort((a, b) => a - b))
+    .optional(),
   /** Longest the whole answer may take. */
-  streamTimeoutMs: number;
-  /** Longest silence (no byte at all) before the answer counts as cut off. */
-  idleTimeoutMs: number;
-}
+  streamTimeoutMs: milliseconds(30 * 60_000),
+  /** Longest silence (no byte at all) before the answer counts as cut off. Relays that answer in one piece are silent for the whole generation (several minutes for video). */
+  idleTimeoutMs: milliseconds(10 * 60_000),
+});
 
-const { oneOf, flag } = optionChecks('chat-relay option');
-
-function positive(options: Readonly<Record<string, unknown>>, name: string, fallback: number): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-  throw new ConfigError(`chat-relay option "${name}" must be a positive number of milliseconds.`);
-}
+export type RelayOptions = z.output<typeof relayOptionsSchema>;
 
 export function readRelayOptions(options: Readonly<Record<string, unknown>>): RelayOptions {
-  const allowed = options.allowedSeconds;
-  if (allowed !== undefined && !(Array.isArray(allowed) && allowed.length > 0 && allowed.every((v) => typeof v === 'number' && v > 0))) {
-    throw new ConfigError('chat-relay option "allowedSeconds" must be a list of seconds such as [10, 15].');
-  }
-  return {
-    label: textOption(options.label) ?? 'Chat relay',
-    stream: flag(options, 'stream', true),
-    authScheme: oneOf(options, 'authScheme', ['bearer', 'bare'], 'bearer'),
-    ratioStyle: oneOf(options, 'ratioStyle', ['words', 'ratio', 'none'], 'words'),
-    durationStyle: oneOf(options, 'durationStyle', ['directive', 'none'], 'directive'),
-    ...(allowed !== undefined && { allowedSeconds: [...(allowed as number[])].sort((a, b) => a - b) }),
-    streamTimeoutMs: positive(options, 'streamTimeoutMs', 30 * 60_000),
-    // Relays that answer in one piece are silent for the whole generation (several minutes for video).
-    idleTimeoutMs: positive(options, 'idleTimeoutMs', 10 * 60_000),
-  };
+  return parseChannelOptions(relayOptionsSchema, options, 'chat-relay option');
 }

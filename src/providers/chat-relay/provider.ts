@@ -1,8 +1,8 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedOperation, storedResultStatus } from '../completed-operation.js';
+import { completed } from '../completed-operation.js';
 import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js';
 import { readReferences } from '../reference-data.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput } from '../types.js';
+import type { Provider, ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { adaptToRelay } from './adapt.js';
 import { findFailure, findMedia, lastLine } from './answer.js';
 import { describeRelayError } from './errors.js';
@@ -41,13 +41,12 @@ export class ChatRelayProvider implements Provider {
     return adaptToRelay(req, upstreamModel, this.options);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
-    const req = adaptToRelay(request, ctx.upstreamModel, this.options);
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const references = await readReferences(ctx, req.references);
     const body = relayBody(ctx.upstreamModel, relayPrompt(req, this.options), references, this.options.stream);
     const answer = await this.converse(body, ctx);
     const outputs = await this.outputs(answer.answer, req, ctx, answer.progress);
-    return completedOperation(outputs);
+    return completed(outputs);
   }
 
   /** Sends the completion and reads its answer, reporting progress as it is printed. */
@@ -122,10 +121,6 @@ export class ChatRelayProvider implements Provider {
     // An inline image goes to storage now: the operation must not carry media.
     if (inline) return { ...base, source: await ctx.storeOutput(Buffer.from(inline[1], 'base64'), link.contentType) };
     return { ...base, source: { type: 'url', url: link.url } };
-  }
-
-  async status(operation: OperationRef): Promise<OperationStatus> {
-    return storedResultStatus(operation, 'A chat-relay job');
   }
 
   pollIntervalMs(): number {

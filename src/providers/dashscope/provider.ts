@@ -1,17 +1,20 @@
+import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedStatus } from '../completed-operation.js';
-import { UpstreamError } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
+import { readOperation } from '../operation.js';
 import { defaultPollIntervalMs } from '../polling.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { DASHSCOPE_LABEL, describeDashScopeError } from './errors.js';
 import type { DashScopeOptions } from './options.js';
 import { startQwenImageEdit } from './qwen-image-edit.js';
-import { adaptQwenImage, qwenImageStatus, startQwenImage, type QwenImageRef } from './qwen-image.js';
+import { adaptQwenImage, qwenImageRefSchema, qwenImageStatus, startQwenImage } from './qwen-image.js';
 import { cancelTask } from './task.js';
-import { adaptWan, startWan, wanStatus, type WanRef } from './wan-video.js';
+import { adaptWan, startWan, wanRefSchema, wanStatus } from './wan-video.js';
 
 type Flow = 'qwen-image' | 'qwen-image-edit' | 'wan-video';
+
+/** The operation of an asynchronous flow; qwen-image-edit finishes inside `start`. */
+const taskOperationSchema = z.discriminatedUnion('flow', [qwenImageRefSchema, wanRefSchema]);
 
 /** Videos go to Wan; references (or an edit model) to the synchronous multimodal endpoint; the rest to text2image. */
 function flowOf(req: GenerationRequest, upstreamModel: string): Flow {
@@ -42,7 +45,7 @@ export class DashScopeProvider implements Provider {
     }
   }
 
-  async start(req: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     switch (flowOf(req, ctx.upstreamModel)) {
       case 'wan-video':
         return startWan(req, ctx, this.options);
@@ -54,15 +57,14 @@ export class DashScopeProvider implements Provider {
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const done = completedStatus(operation);
-    if (done) return done;
-    if (operation.flow === 'qwen-image') return qwenImageStatus(operation as unknown as QwenImageRef, ctx);
-    if (operation.flow === 'wan-video') return wanStatus(operation as unknown as WanRef, ctx);
-    throw new UpstreamError('rejected', { code: 'internal_error', message: `A ${DASHSCOPE_LABEL} job has an operation this gateway cannot read.` });
+    const ref = readOperation(taskOperationSchema, operation, DASHSCOPE_LABEL);
+    return ref.flow === 'qwen-image' ? qwenImageStatus(ref, ctx) : wanStatus(ref, ctx);
   }
 
   async cancel(operation: OperationRef, ctx: ProviderContext): Promise<void> {
-    if (typeof operation.taskId === 'string') await cancelTask(ctx, operation.taskId);
+    // A finished qwen-image-edit has no task to cancel.
+    const ref = taskOperationSchema.safeParse(operation);
+    if (ref.success) await cancelTask(ctx, ref.data.taskId);
   }
 
   pollIntervalMs(attempt: number): number {

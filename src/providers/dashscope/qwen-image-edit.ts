@@ -1,8 +1,8 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedOperation } from '../completed-operation.js';
+import { completed } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
 import { referenceDataUrl } from '../reference-data.js';
-import type { OperationRef, ProviderContext, ProviderOutput } from '../types.js';
+import type { ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { DASHSCOPE_LABEL, dashScopeCall } from './errors.js';
 import { imageTypeOf } from './image-type.js';
 import { qwenImageSize } from './image-sizes.js';
@@ -40,14 +40,14 @@ export async function qwenImageEditBody(req: GenerationRequest, model: string, c
   };
 }
 
-export async function startQwenImageEdit(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<OperationRef> {
+export async function startQwenImageEdit(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<StartResult> {
   if (req.references.length === 0) {
     // The catalog refuses this before a job exists; a channel mapping a text-to-image name here must not call out.
     throw new UpstreamError('rejected', { code: 'reference_image_required', message: `${ctx.upstreamModel} needs a reference image.` });
   }
   const body = await qwenImageEditBody(req, ctx.upstreamModel, ctx, options);
   const reply = await dashScopeCall(() => ctx.http.json<MultimodalReply | null>({ path: apiUrl(ctx.http, PATH), json: body, signal: ctx.signal }));
-  return completedOperation(readImages(reply.body, req));
+  return completed(readImages(reply.body, req));
 }
 
 function readImages(body: MultimodalReply | null, req: GenerationRequest): ProviderOutput[] {

@@ -1,12 +1,14 @@
+import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
 import { upstreamFailed } from '../errors.js';
-import { withNote } from '../snap.js';
-import type { OperationRef, OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
+import { pending } from '../completed-operation.js';
+import { adjusted } from '../snap.js';
+import type { OperationStatus, ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { DASHSCOPE_LABEL, taskFailure } from './errors.js';
 import { adaptImageSize, qwenImageSize } from './image-sizes.js';
 import { imageTypeOf } from './image-type.js';
 import type { DashScopeOptions } from './options.js';
-import { fetchTask, submitTask, taskState, type TaskRef, type TaskReply } from './task.js';
+import { fetchTask, submitTask, taskRefFields, taskState, type TaskReply } from './task.js';
 
 /*
  * qwen-image: asynchronous text-to-image. `POST services/aigc/text2image/image-synthesis` with
@@ -18,13 +20,14 @@ const PATH = 'services/aigc/text2image/image-synthesis';
 /** How long a qwen-image task usually takes, for the progress estimate. */
 const EXPECTED_MS = 15_000;
 
-export type QwenImageRef = TaskRef & { width: number; height: number };
+export const qwenImageRefSchema = z.object({ flow: z.literal('qwen-image'), ...taskRefFields, width: z.number(), height: z.number() });
+export type QwenImageRef = z.infer<typeof qwenImageRefSchema>;
 
 /** One image per task: qwen-image takes only `n: 1`. */
 export function adaptQwenImage(req: GenerationRequest, upstreamModel: string): GenerationRequest {
   const sized = adaptImageSize(req, upstreamModel);
   if (sized.n <= 1) return sized;
-  return withNote({ ...sized, n: 1 }, `${upstreamModel} makes one image per request; making 1.`, `${upstreamModel} 每次只生成 1 张图片。`);
+  return adjusted({ ...sized, n: 1 }, { kind: 'single_image', model: upstreamModel });
 }
 
 export function qwenImageBody(req: GenerationRequest, model: string, options: DashScopeOptions) {
@@ -42,12 +45,12 @@ export function qwenImageBody(req: GenerationRequest, model: string, options: Da
   };
 }
 
-export async function startQwenImage(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<OperationRef> {
+export async function startQwenImage(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<StartResult> {
   const body = qwenImageBody(req, ctx.upstreamModel, options);
   const taskId = await submitTask(ctx, PATH, body);
   const { width, height } = qwenImageSize(req);
   const ref: QwenImageRef = { flow: 'qwen-image', taskId, submittedAt: Date.now(), model: ctx.upstreamModel, width, height };
-  return ref;
+  return pending(ref);
 }
 
 export async function qwenImageStatus(ref: QwenImageRef, ctx: ProviderContext): Promise<OperationStatus> {

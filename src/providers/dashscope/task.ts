@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { UpstreamError, upstreamFailed, upstreamModerated } from '../errors.js';
 import { approachingProgress } from '../estimated-progress.js';
 import type { UpstreamHttp } from '../http-client.js';
@@ -24,13 +25,13 @@ export interface TaskReply {
 }
 
 /** What the persisted operation of an asynchronous flow holds: the task and what we asked for. */
-export type TaskRef = {
-  flow: 'qwen-image' | 'wan-video';
-  taskId: string;
+export const taskRefFields = {
+  taskId: z.string().min(1),
   /** Unix ms of the submission, for an estimated progress (DashScope reports none). */
-  submittedAt: number;
-  model: string;
+  submittedAt: z.number(),
+  model: z.string(),
 };
+export type TaskRef = { flow: 'qwen-image' | 'wan-video'; taskId: string; submittedAt: number; model: string };
 
 export type TaskState =
   | { state: 'running'; progress?: number }

@@ -1,11 +1,13 @@
+import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
+import { pending } from '../completed-operation.js';
 import { upstreamFailed } from '../errors.js';
 import { referenceDataUrl } from '../reference-data.js';
 import { nearestRatio, reshaped, snapSeconds, upstreamSeconds } from '../snap.js';
-import type { OperationRef, OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
+import type { OperationStatus, ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { DASHSCOPE_LABEL } from './errors.js';
 import { wanResolution, type DashScopeOptions, type WanResolution } from './options.js';
-import { fetchTask, submitTask, taskState, type TaskRef } from './task.js';
+import { fetchTask, submitTask, taskRefFields, taskState } from './task.js';
 
 /*
  * Wan video synthesis: `POST services/aigc/video-generation/video-synthesis` with `X-DashScope-Async:
@@ -30,7 +32,8 @@ const TIER_PIXELS: Record<WanResolution, number> = { '480P': 832 * 480, '720P': 
 /** wan2.7 text-to-video ratios (media protocol). */
 const MEDIA_RATIOS = ['16:9', '9:16', '1:1', '4:3', '3:4'];
 
-export type WanRef = TaskRef & { seconds: number; width?: number; height?: number };
+export const wanRefSchema = z.object({ flow: z.literal('wan-video'), ...taskRefFields, seconds: z.number(), width: z.number().optional(), height: z.number().optional() });
+export type WanRef = z.infer<typeof wanRefSchema>;
 
 /** Durations each model family takes; unknown names are treated like wan2.5 (5 or 10 s). */
 export function wanDurations(model: string): { allowed?: number[]; min?: number; max?: number } {
@@ -110,13 +113,13 @@ export async function wanBody(req: GenerationRequest, model: string, ctx: Provid
   return { model, input, parameters: { size: t2vSize(req, model, options).size, ...common } };
 }
 
-export async function startWan(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<OperationRef> {
+export async function startWan(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<StartResult> {
   const model = wanModel(ctx.upstreamModel, req.references.length > 0, options);
   const body = await wanBody(req, model, ctx, options);
   const taskId = await submitTask(ctx, PATH, body);
   const size = 'size' in body.parameters ? body.parameters.size.split('*').map(Number) : undefined;
   const ref: WanRef = { flow: 'wan-video', taskId, submittedAt: Date.now(), model, seconds: body.parameters.duration, ...(size && { width: size[0], height: size[1] }) };
-  return ref;
+  return pending(ref);
 }
 
 export async function wanStatus(ref: WanRef, ctx: ProviderContext): Promise<OperationStatus> {

@@ -1,10 +1,10 @@
 import sharp from 'sharp';
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedOperation } from '../completed-operation.js';
+import { completed } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
 import { readReferences } from '../reference-data.js';
-import type { OperationRef, ProviderContext, ProviderOutput } from '../types.js';
-import { adaptImageRequest, generateContentBody } from './image-request.js';
+import type { ProviderContext, ProviderOutput, StartResult } from '../types.js';
+import { generateContentBody } from './image-request.js';
 import { modelPath } from './request-parts.js';
 import { pickImage, type GenerateContentResponse } from './image-response.js';
 import type { GeminiOptions } from './options.js';
@@ -19,15 +19,13 @@ import { sumUsage, type UsageMetadata } from './usage.js';
  * fail, the images made are returned: failing the job would throw away paid work, and repeating it
  * would pay for those images twice.
  */
-export async function generateImages(request: GenerationRequest, ctx: ProviderContext, options: GeminiOptions): Promise<OperationRef> {
+export async function generateImages(req: GenerationRequest, ctx: ProviderContext, options: GeminiOptions): Promise<StartResult> {
   const model = ctx.upstreamModel;
-  // Snapped again here: a failover may have landed the job on a channel whose model was not adapted.
-  const req = adaptImageRequest(request, model, options);
   const references = await readReferences(ctx, req.references);
   const body = generateContentBody(req, model, references, options);
   const calls = await Promise.allSettled(Array.from({ length: Math.max(1, req.n) }, () => oneImage(body, model, ctx)));
   const made = calls.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
-  if (made.length > 0) return completedOperation(made.map((m) => m.output), sumUsage(made.map((m) => m.usage)));
+  if (made.length > 0) return completed(made.map((m) => m.output), sumUsage(made.map((m) => m.usage)));
   throw mostFinal(calls.map((c) => (c as PromiseRejectedResult).reason));
 }
 

@@ -1,32 +1,21 @@
-import { ConfigError } from '../../config/load.js';
-import { optionChecks } from '../channel-options.js';
+import { z } from 'zod';
+import { oneOfOption, parseChannelOptions } from '../channel-options.js';
 
 /** Channel `options` this protocol reads (see index.ts for what each one does). */
-export interface GeminiOptions {
-  imageSize: '1K' | '2K' | '4K';
-  responseModalities: ('TEXT' | 'IMAGE')[];
-  veoReferenceMode: 'first-frame' | 'asset';
-  veoExpectedSeconds: number;
-}
+const geminiOptionsSchema = z.object({
+  imageSize: oneOfOption(['1K', '2K', '4K'], '2K'),
+  responseModalities: z
+    .custom<('TEXT' | 'IMAGE')[]>((v) => Array.isArray(v) && v.includes('IMAGE') && v.every((m) => m === 'TEXT' || m === 'IMAGE'), {
+      error: 'must be ["IMAGE"] or ["TEXT", "IMAGE"].',
+    })
+    .default(['IMAGE']),
+  veoReferenceMode: oneOfOption(['first-frame', 'asset'], 'first-frame'),
+  veoExpectedSeconds: z.number({ error: 'must be a positive number.' }).positive({ error: 'must be a positive number.' }).default(60),
+});
 
-const IMAGE_SIZES = ['1K', '2K', '4K'] as const;
-const MODALITIES = ['TEXT', 'IMAGE'] as const;
-const REFERENCE_MODES = ['first-frame', 'asset'] as const;
-
-const { oneOf } = optionChecks('gemini channel option');
+export type GeminiOptions = z.output<typeof geminiOptionsSchema>;
 
 /** Reads and checks the options once, when the channel is built, so a typo stops the start. */
 export function readGeminiOptions(options: Readonly<Record<string, unknown>>): GeminiOptions {
-  const modalities = options.responseModalities ?? ['IMAGE'];
-  if (!Array.isArray(modalities) || !modalities.includes('IMAGE') || modalities.some((m) => !(MODALITIES as readonly unknown[]).includes(m))) {
-    throw new ConfigError('gemini channel option "responseModalities" must be ["IMAGE"] or ["TEXT", "IMAGE"].');
-  }
-  const expected = options.veoExpectedSeconds ?? 60;
-  if (typeof expected !== 'number' || !(expected > 0)) throw new ConfigError('gemini channel option "veoExpectedSeconds" must be a positive number.');
-  return {
-    imageSize: oneOf(options, 'imageSize', IMAGE_SIZES, '2K'),
-    responseModalities: modalities as GeminiOptions['responseModalities'],
-    veoReferenceMode: oneOf(options, 'veoReferenceMode', REFERENCE_MODES, 'first-frame'),
-    veoExpectedSeconds: expected,
-  };
+  return parseChannelOptions(geminiOptionsSchema, options, 'gemini channel option');
 }

@@ -1,15 +1,14 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedStatus } from '../completed-operation.js';
-import { UpstreamError } from '../errors.js';
+import { readOperation } from '../operation.js';
 import { keyHeaderNamed } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { describeGeminiError } from './errors.js';
 import { generateImages } from './image-flow.js';
 import { adaptImageRequest } from './image-request.js';
 import type { GeminiOptions } from './options.js';
 import { pollVeo, startVeo } from './veo-flow.js';
-import type { VeoOperationRef } from './veo-operation.js';
+import { veoOperationSchema } from './veo-operation.js';
 import { adaptVeoRequest } from './veo-request.js';
 
 /**
@@ -31,15 +30,12 @@ export class GeminiProvider implements Provider {
     return request.kind === 'video' ? adaptVeoRequest(request, upstreamModel, this.options) : adaptImageRequest(request, upstreamModel, this.options);
   }
 
-  start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     return request.kind === 'video' ? startVeo(request, ctx, this.options) : generateImages(request, ctx, this.options);
   }
 
   async status(operation: OperationRef, _request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const done = completedStatus(operation);
-    if (done) return done;
-    if (operation.flow === 'veo' && typeof operation.operation === 'string') return pollVeo(operation as VeoOperationRef, ctx, this.options);
-    throw new UpstreamError('rejected', { code: 'internal_error', message: 'A Gemini job has an operation reference this gateway cannot read.' });
+    return pollVeo(readOperation(veoOperationSchema, operation, this.label), ctx, this.options);
   }
 
   /** Images finish inside `start`; Veo takes 11 s to minutes, so the default schedule is polite and prompt enough. */

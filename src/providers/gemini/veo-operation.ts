@@ -1,18 +1,19 @@
+import { z } from 'zod';
 import { upstreamFailed, upstreamModerated } from '../errors.js';
 import { approachingProgress } from '../estimated-progress.js';
 import type { OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
 
 /** What is persisted for a Veo job: the operation's name and what the video will be (no key, no media). */
-export interface VeoOperationRef {
-  [key: string]: string | number;
-  flow: 'veo';
+export const veoOperationSchema = z.object({
+  flow: z.literal('veo'),
   /** `models/{model}/operations/{id}`, polled as `GET {name}`. */
-  operation: string;
-  submittedAt: number;
-  seconds: number;
-  width: number;
-  height: number;
-}
+  operation: z.string().min(1),
+  submittedAt: z.number(),
+  seconds: z.number(),
+  width: z.number(),
+  height: z.number(),
+});
+export type VeoOperationRef = z.infer<typeof veoOperationSchema>;
 
 interface VeoVideo {
   uri?: string;
@@ -26,13 +27,31 @@ interface VeoResult {
   raiMediaFilteredCount?: number;
   raiMediaFilteredReasons?: string[];
 }
-/** A google.longrunning.Operation as the Gemini API returns it for Veo. */
-export interface VeoOperation {
-  name?: string;
-  done?: boolean;
-  error?: { code?: number; message?: string; status?: string };
-  response?: VeoResult & { generateVideoResponse?: VeoResult };
-}
+type VeoResponse = VeoResult & { generateVideoResponse?: VeoResult };
+
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+/** The answer to `predictLongRunning`: the operation's name, all that is needed to follow it. */
+export const veoCreatedSchema = z.object({ name: z.string().min(1) });
+
+/**
+ * A google.longrunning.Operation as the Gemini API returns it for Veo; anything but an object is not
+ * one. Its result is read defensively below, field by field, since Google has moved it before.
+ */
+export const veoPollSchema = z.object({
+  name: lenient(z.string()),
+  done: lenient(z.boolean()),
+  // Any error at all ends the operation as failed; its message, status and code describe it when present.
+  error: z
+    .union([
+      z.object({ code: lenient(z.number()), message: lenient(z.string()), status: lenient(z.string()) }),
+      z.unknown().refine(Boolean).transform(() => ({}) as { code?: number; message?: string; status?: string }),
+    ])
+    .optional()
+    .catch(undefined),
+  response: lenient(z.custom<VeoResponse>((v) => typeof v === 'object' && v !== null && !Array.isArray(v))),
+});
+export type VeoOperation = z.infer<typeof veoPollSchema>;
 
 const LABEL = 'Google Veo';
 

@@ -1,6 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import type { ReferenceImage } from '../reference-data.js';
-import { snapRatio, snapSeconds, withNote } from '../snap.js';
+import { adjusted, snapRatio, snapSeconds } from '../snap.js';
 import type { GeminiOptions } from './options.js';
 
 /** Pixel sizes per ratio at each Veo resolution (720p is the default and what is sent when none is asked). */
@@ -27,12 +27,11 @@ function resolutionFor(req: GenerationRequest, model: string): string | undefine
  * Veo requires it (1080p, 4k, asset reference images). Each change adds one line for the user.
  */
 export function adaptVeoRequest(request: GenerationRequest, model: string, options: GeminiOptions): GenerationRequest {
-  const zh = request.language === 'zh';
   let req = request;
   const resolution = resolutionFor(req, model);
   if (req.resolution !== undefined && resolution === undefined) {
     const { resolution: asked, ...rest } = req;
-    req = withNote(rest, `${model} cannot make ${asked} videos; using 720p.`, `${model} 不支持 ${asked} 分辨率，已使用 720p。`);
+    req = adjusted(rest, { kind: 'resolution_changed', model, asked, used: '720p' });
   } else if (resolution) req = { ...req, resolution };
   const sizes = SIZES[resolution ?? '720p'];
   req = snapRatio(req, model, sizes);
@@ -41,8 +40,8 @@ export function adaptVeoRequest(request: GenerationRequest, model: string, optio
 
   const needsEight = resolution === '1080p' || resolution === '4k' || (options.veoReferenceMode === 'asset' && req.references.length > 0);
   if (needsEight && req.seconds !== 8) {
-    const why = resolution === '1080p' || resolution === '4k' ? `${resolution}` : zh ? '参考图' : 'reference-image';
-    return withNote({ ...req, seconds: 8 }, `${model} makes ${why} videos of 8 s only; using 8 s.`, `${model} 的 ${why} 视频固定为 8 秒，已改为 8 秒。`);
+    const because = resolution === '1080p' || resolution === '4k' ? resolution : 'reference_images';
+    return adjusted({ ...req, seconds: 8 }, { kind: 'duration_fixed', model, used: 8, because });
   }
   return snapSeconds(req, model, { allowed: veoSeconds(model) });
 }

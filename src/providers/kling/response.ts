@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { UpstreamError, upstreamFailed, upstreamModerated } from '../errors.js';
 import { normaliseStatus } from '../status-words.js';
 import type { NormalisedError, OperationStatus } from '../types.js';
@@ -6,32 +7,37 @@ import type { KlingEndpoint } from './request.js';
 const LABEL = 'Kling';
 
 /** What `start` keeps about a Kling task: where to poll it and what was asked, nothing secret. */
-export interface KlingOperation {
-  [key: string]: string | number | boolean;
-  id: string;
+export const klingOperationSchema = z.object({
+  id: z.string().min(1),
   /** The poll path must match the create endpoint. */
-  endpoint: KlingEndpoint;
-  seconds: number;
-  withReference: boolean;
-}
+  endpoint: z.enum(['text2video', 'image2video'] satisfies KlingEndpoint[]),
+  seconds: z.number(),
+  withReference: z.boolean(),
+});
+export type KlingOperation = z.infer<typeof klingOperationSchema>;
 
-interface KlingVideo {
-  id?: unknown;
-  url?: unknown;
-  duration?: unknown;
-}
+/** A field read when it has the documented type and ignored otherwise: one odd field must not lose a task. */
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
 
-export interface KlingEnvelope {
-  code?: unknown;
-  message?: unknown;
-  data?: {
-    task_id?: unknown;
-    task_status?: unknown;
-    task_status_msg?: unknown;
-    task_info?: { external_task_id?: unknown } | null;
-    task_result?: { videos?: KlingVideo[] } | null;
-  } | null;
-}
+const klingVideoSchema = z.object({ id: z.unknown().optional(), url: z.unknown().optional(), duration: z.unknown().optional() }).catch({ id: undefined, url: undefined, duration: undefined });
+
+/** Kling's `{code, message, data}` envelope, for a create, a poll and a lookup alike; anything but an object is not one. */
+export const klingEnvelopeSchema = z.object({
+  code: z.unknown().optional(),
+  message: z.unknown().optional(),
+  data: lenient(
+    z
+      .object({
+        task_id: z.unknown().optional(),
+        task_status: z.unknown().optional(),
+        task_status_msg: z.unknown().optional(),
+        task_info: lenient(z.object({ external_task_id: z.unknown().optional() }).nullable()),
+        task_result: lenient(z.object({ videos: lenient(z.array(klingVideoSchema)) }).nullable()),
+      })
+      .nullable(),
+  ),
+});
+export type KlingEnvelope = z.infer<typeof klingEnvelopeSchema>;
 
 /** A 2xx envelope whose `code` is not 0 is an error all the same. */
 function envelopeError(body: KlingEnvelope | null): string | undefined {

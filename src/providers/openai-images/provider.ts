@@ -1,8 +1,8 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedOperation, storedResultStatus } from '../completed-operation.js';
+import { completed } from '../completed-operation.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { readReferences } from '../reference-data.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { Provider, ProviderContext, StartResult } from '../types.js';
 import { describeOpenAiError } from './errors.js';
 import { editForm, imageFields } from './request.js';
 import { readImages, readUsage } from './response.js';
@@ -19,18 +19,14 @@ export class OpenAiImagesProvider implements Provider {
 
   readonly authHeaders = bearerKeyHeaders;
 
-  async start(req: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const model = ctx.upstreamModel;
     const call =
       req.references.length > 0
         ? { path: 'images/edits', form: editForm(req, model, await readReferences(ctx, req.references)) }
         : { path: 'images/generations', json: imageFields(req, model) };
     const reply = await ctx.http.json<Parameters<typeof readImages>[0]>({ ...call, signal: ctx.signal });
-    return completedOperation(await readImages(reply.body, req, ctx), readUsage(reply.body));
-  }
-
-  async status(operation: OperationRef): Promise<OperationStatus> {
-    return storedResultStatus(operation, 'An OpenAI Images job');
+    return completed(await readImages(reply.body, req, ctx), readUsage(reply.body));
   }
 
   pollIntervalMs(): number {

@@ -1,5 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { ratioNote, sizeNote, snapSeconds, withNote } from '../snap.js';
+import type { Adjustment } from '../../intent/adjustments.js';
+import { adjusted, snapSeconds } from '../snap.js';
 import type { VideosOptions } from './options.js';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -23,7 +24,7 @@ export function nearestSize(width: number, height: number, sizes: VideosOptions[
 /**
  * Snaps a video request to what this upstream makes: seconds from its allowed set or range (Sora:
  * 4, 8 or 12 where the public `sora-2` promises 1–15), and the size to the nearest supported one.
- * Every change adds one line to `adjustments`, in the prompt's language.
+ * Every change is recorded in `adjustments`, for the user to be told.
  */
 export function adaptToVideos(req: GenerationRequest, upstreamModel: string, options: VideosOptions): GenerationRequest {
   if (req.kind !== 'video') return req;
@@ -33,7 +34,9 @@ export function adaptToVideos(req: GenerationRequest, upstreamModel: string, opt
   if (size.width === out.width && size.height === out.height) return out;
   const ratio = ratioOf(size.width, size.height);
   const askedRatio = ratioOf(out.width, out.height);
-  const note =
-    ratio !== askedRatio ? ratioNote(upstreamModel, out.aspectRatio, ratio) : sizeNote(upstreamModel, `${out.width}x${out.height}`, `${size.width}x${size.height}`);
-  return withNote({ ...out, width: size.width, height: size.height, aspectRatio: ratio === askedRatio ? out.aspectRatio : ratio }, ...note);
+  const change: Adjustment =
+    ratio !== askedRatio
+      ? { kind: 'ratio_snapped', model: upstreamModel, asked: out.aspectRatio, used: ratio }
+      : { kind: 'size_snapped', model: upstreamModel, asked: `${out.width}x${out.height}`, used: `${size.width}x${size.height}` };
+  return adjusted({ ...out, width: size.width, height: size.height, aspectRatio: ratio === askedRatio ? out.aspectRatio : ratio }, change);
 }

@@ -1,5 +1,5 @@
-import { ConfigError } from '../../config/load.js';
-import { optionChecks, textOption } from '../channel-options.js';
+import { z } from 'zod';
+import { oneOfOption, parseChannelOptions, textOption } from '../channel-options.js';
 
 /** How one `/v1/videos` upstream spells its request, read from the channel's `options`. */
 export interface VideosOptions {
@@ -27,40 +27,44 @@ export interface VideosOptions {
 
 const SIZE = /^(\d{2,5})x(\d{2,5})$/;
 
-const { oneOf } = optionChecks('openai-videos option');
+/** A value read by `read` (undefined when unusable), or the issue `message` for this option. */
+const checked = <T>(read: (value: unknown) => T | undefined, message: string) =>
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => read(value) ?? (ctx.addIssue({ code: 'custom', message }), z.NEVER));
 
-function secondsOption(value: unknown): VideosOptions['seconds'] {
+function secondsOption(value: unknown): VideosOptions['seconds'] | undefined {
   if (value === undefined) return { allowed: [4, 8, 12] };
   if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number' && v > 0)) return { allowed: [...value].sort((a, b) => a - b) };
   const range = value as { min?: unknown; max?: unknown } | null;
   if (range && typeof range.min === 'number' && typeof range.max === 'number' && range.min > 0 && range.max >= range.min) return { min: range.min, max: range.max };
-  throw new ConfigError('openai-videos option "allowedSeconds" must be a list of seconds such as [4, 8, 12] or a range such as {min: 3, max: 12}.');
+  return undefined;
 }
 
-function sizesOption(value: unknown): VideosOptions['sizes'] {
+function sizesOption(value: unknown): VideosOptions['sizes'] | undefined {
   if (value === undefined) return [{ width: 1280, height: 720 }, { width: 720, height: 1280 }];
-  if (Array.isArray(value) && value.length > 0) {
-    const sizes = value.map((v) => (typeof v === 'string' ? SIZE.exec(v.trim()) : null));
-    if (sizes.every(Boolean)) return sizes.map((m) => ({ width: Number(m![1]), height: Number(m![2]) }));
-  }
-  throw new ConfigError('openai-videos option "sizes" must be a list such as ["1280x720", "720x1280"].');
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const sizes = value.map((v) => (typeof v === 'string' ? SIZE.exec(v.trim()) : null));
+  return sizes.every(Boolean) ? sizes.map((m) => ({ width: Number(m![1]), height: Number(m![2]) })) : undefined;
 }
+
+const videosOptionsSchema = z
+  .object({
+    label: z.unknown().optional().transform((v) => textOption(v) ?? 'OpenAI Videos'),
+    durationField: oneOfOption(['seconds', 'duration'], 'seconds'),
+    secondsType: oneOfOption(['string', 'number'], 'string'),
+    sizeStyle: oneOfOption(['pixels', 'ratio'], 'pixels'),
+    allowedSeconds: checked(secondsOption, 'must be a list of seconds such as [4, 8, 12] or a range such as {min: 3, max: 12}.'),
+    sizes: checked(sizesOption, 'must be a list such as ["1280x720", "720x1280"].'),
+    requestFormat: oneOfOption(['multipart', 'json'], 'multipart'),
+    // Anything but an explicit `false` keeps the crop: Sora refuses a reference of another size.
+    fitReference: z.unknown().optional().transform((v) => v !== false),
+    resultFrom: oneOfOption(['auto', 'content'], 'auto'),
+    extraFields: z.record(z.string(), z.unknown(), { error: 'must be a mapping of field names to values.' }).default({}),
+  })
+  .transform(({ allowedSeconds, ...rest }) => ({ ...rest, seconds: allowedSeconds }));
 
 export function readVideosOptions(options: Readonly<Record<string, unknown>>): VideosOptions {
-  const extra = options.extraFields;
-  if (extra !== undefined && (typeof extra !== 'object' || extra === null || Array.isArray(extra))) {
-    throw new ConfigError('openai-videos option "extraFields" must be a mapping of field names to values.');
-  }
-  return {
-    label: textOption(options.label) ?? 'OpenAI Videos',
-    durationField: oneOf(options, 'durationField', ['seconds', 'duration'], 'seconds'),
-    secondsType: oneOf(options, 'secondsType', ['string', 'number'], 'string'),
-    sizeStyle: oneOf(options, 'sizeStyle', ['pixels', 'ratio'], 'pixels'),
-    seconds: secondsOption(options.allowedSeconds),
-    sizes: sizesOption(options.sizes),
-    requestFormat: oneOf(options, 'requestFormat', ['multipart', 'json'], 'multipart'),
-    fitReference: options.fitReference !== false,
-    resultFrom: oneOf(options, 'resultFrom', ['auto', 'content'], 'auto'),
-    extraFields: (extra as Record<string, unknown> | undefined) ?? {},
-  };
+  return parseChannelOptions(videosOptionsSchema, options, 'openai-videos option');
 }

@@ -1,9 +1,13 @@
+import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
+import { pending } from '../completed-operation.js';
+import { readOperation } from '../operation.js';
+import { statusAnswer } from '../upstream-answer.js';
 import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { readFirstReference, type ReferenceImage } from '../reference-data.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, SubmissionHint } from '../types.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, StartResult, SubmissionHint } from '../types.js';
 import { adaptToVideos } from './adapt.js';
 import { describeVideosError, taskFailure } from './errors.js';
 import { findInList, listPath, readListPage } from './find-submitted.js';
@@ -12,12 +16,14 @@ import { createFields, createForm, createJson, fitReference } from './request.js
 import { readVideoTask, type VideoTask } from './response.js';
 
 /** What is persisted for a created task: its id and what was asked for (no secrets, no media). */
-interface VideoOperation {
-  id: string;
-  seconds: number;
-  width: number;
-  height: number;
-}
+const videoOperationSchema = z.object({ id: z.string().min(1), seconds: z.number(), width: z.number(), height: z.number() });
+type VideoOperation = z.infer<typeof videoOperationSchema>;
+
+/**
+ * A status answer is an object, OpenAI's Video or a reseller's variant of it (read field by field in
+ * response.ts); anything else (a proxy page, an empty body) says nothing about the task.
+ */
+const videoAnswerSchema = z.record(z.string(), z.unknown());
 
 const sameOrigin = (a: string, b: string) => {
   try {
@@ -49,14 +55,12 @@ export class OpenAiVideosProvider implements Provider {
   }
 
   /** The create fields as `start` sends them; `findSubmitted` matches tasks against the same values. */
-  private planned(request: GenerationRequest, ctx: ProviderContext) {
-    // Snapped again: a failover may have brought the job here from a channel with other limits.
-    const req = adaptToVideos(request, ctx.upstreamModel, this.options);
+  private planned(req: GenerationRequest, ctx: ProviderContext) {
     const seconds = req.seconds ?? ('allowed' in this.options.seconds ? this.options.seconds.allowed[0] : this.options.seconds.min);
     return { req, seconds, fields: createFields(req, ctx.upstreamModel, seconds, this.options) };
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
+  async start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const { req, seconds, fields } = this.planned(request, ctx);
     const reference = await this.reference(req, ctx);
     const call =
@@ -76,7 +80,7 @@ export class OpenAiVideosProvider implements Provider {
       throw new UpstreamError('rejected', failure);
     }
     const operation: VideoOperation = { id: task.id, seconds, width: req.width, height: req.height };
-    return { ...operation };
+    return pending({ ...operation });
   }
 
   /** The task list, newest first, matched on what was sent (see find-submitted.ts). */
@@ -104,7 +108,7 @@ export class OpenAiVideosProvider implements Provider {
   }
 
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const op = operation as unknown as VideoOperation;
+    const op = readOperation(videoOperationSchema, operation, this.label);
     let body: unknown;
     try {
       body = (await ctx.http.json({ path: `videos/${encodeURIComponent(op.id)}`, signal: ctx.signal })).body;
@@ -114,7 +118,7 @@ export class OpenAiVideosProvider implements Provider {
       }
       throw err;
     }
-    return this.readStatus(readVideoTask(body), op, ctx);
+    return this.readStatus(readVideoTask(statusAnswer(videoAnswerSchema, body, this.label)), op, ctx);
   }
 
   private readStatus(task: VideoTask, op: VideoOperation, ctx: ProviderContext): OperationStatus {

@@ -1,14 +1,14 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { completedOperation, storedResultStatus } from '../completed-operation.js';
+import { completed } from '../completed-operation.js';
 import { bearerKeyHeaders } from '../key-headers.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext } from '../types.js';
+import type { Provider, ProviderContext, StartResult } from '../types.js';
 import { describeRecraftError } from './errors.js';
 import { readRecraftOptions, type RecraftOptions } from './options.js';
 import { generationBody } from './request.js';
 import { readImages, type RecraftImagesResponse } from './response.js';
 import { adaptToRecraft } from './sizes.js';
 
-/** Recraft: synchronous `POST /images/generations`, so `start` does the work and returns a completed operation. */
+/** Recraft: synchronous `POST /images/generations`, so `start` does the work and returns the outputs. */
 export class RecraftProvider implements Provider {
   readonly protocol = 'recraft';
   readonly label = 'Recraft';
@@ -26,18 +26,13 @@ export class RecraftProvider implements Provider {
     return adaptToRecraft(req, upstreamModel);
   }
 
-  async start(request: GenerationRequest, ctx: ProviderContext): Promise<OperationRef> {
-    const req = adaptToRecraft(request, ctx.upstreamModel);
+  async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const reply = await ctx.http.json<RecraftImagesResponse | null>({
       path: 'images/generations',
       json: generationBody(req, ctx.upstreamModel, this.options),
       signal: ctx.signal,
     });
-    return completedOperation(await readImages(reply.body, req, ctx));
-  }
-
-  async status(operation: OperationRef): Promise<OperationStatus> {
-    return storedResultStatus(operation, 'A Recraft job');
+    return completed(await readImages(reply.body, req, ctx));
   }
 
   pollIntervalMs(): number {

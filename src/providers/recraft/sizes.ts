@@ -1,5 +1,5 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { sizeNote, withNote } from '../snap.js';
+import { adjusted } from '../snap.js';
 
 /** The sizes Recraft V2/V3 accept (`size` as `WxH`). */
 export const RECRAFT_SIZES = [
@@ -39,11 +39,11 @@ export function adaptToRecraft(req: GenerationRequest, upstreamModel: string): G
   if (!RECRAFT_SIZES.includes(asked)) {
     const used = nearestRecraftSize(out.width, out.height);
     const [width, height] = used.split('x').map(Number);
-    out = withNote({ ...out, width, height }, ...sizeNote(upstreamModel, asked, used));
+    out = adjusted({ ...out, width, height }, { kind: 'size_snapped', model: upstreamModel, asked, used });
   }
-  if (out.n > MAX_N) out = withNote({ ...out, n: MAX_N }, `${upstreamModel} makes at most ${MAX_N} images per request; making ${MAX_N}.`, `${upstreamModel} 每次最多生成 ${MAX_N} 张，已改为 ${MAX_N} 张。`);
+  if (out.n > MAX_N) out = adjusted({ ...out, n: MAX_N }, { kind: 'images_capped', model: upstreamModel, used: MAX_N });
   if (out.format !== 'png' && out.format !== 'webp') {
-    out = withNote({ ...out, format: 'png' }, `${upstreamModel} makes PNG or WebP images; using PNG.`, `${upstreamModel} 只生成 PNG 或 WebP 图片，已改用 PNG。`);
+    out = adjusted({ ...out, format: 'png' }, { kind: 'format_changed', model: upstreamModel, offered: ['png', 'webp'], used: 'png' });
   }
   return out;
 }

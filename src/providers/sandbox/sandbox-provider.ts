@@ -2,7 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GenerationRequest } from '../../intent/types.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput } from '../types.js';
+import { z } from 'zod';
+import { pending } from '../completed-operation.js';
+import { readOperation } from '../operation.js';
+import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { resolveFfmpegPath } from './ffmpeg-path.js';
 import { RenderCache } from './render-cache.js';
 import { renderImage, type ImageFormat } from './render-image.js';
@@ -24,6 +27,9 @@ export interface SandboxOptions {
  */
 const FAIL_HOOK = '#sandbox-fail';
 const MODERATION_HOOK = '#sandbox-moderation';
+
+/** The sandbox's operation: when it started and how long it takes (the render happens on the last poll). */
+const sandboxOperationSchema = z.object({ operationId: z.string(), startedAt: z.number(), latencyMs: z.number() });
 
 const IMAGE_TYPES: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
@@ -56,30 +62,29 @@ export class SandboxProvider implements Provider {
     await this.cache.settle();
   }
 
-  async start(req: GenerationRequest): Promise<OperationRef> {
+  async start(req: GenerationRequest): Promise<StartResult> {
     if (req.kind === 'video' && !req.seconds) throw new Error('a video request reached the sandbox without a duration');
     const operationId = `sbx_${randomBytes(8).toString('hex')}`;
     const latencyMs = req.kind === 'video' ? this.options.videoLatencyMs : this.options.imageLatencyMs;
     // One line per accepted operation: the record tests use to prove nothing is submitted twice.
     await mkdir(join(this.options.dataDir, 'sandbox'), { recursive: true });
     await appendFile(this.operationsLog, `${JSON.stringify({ operationId, model: req.model, prompt: req.prompt, at: Date.now() })}\n`);
-    return { operationId, startedAt: Date.now(), latencyMs };
+    return pending({ operationId, startedAt: Date.now(), latencyMs });
   }
 
   async status(operation: OperationRef, req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
-    const startedAt = Number(operation.startedAt);
-    const latencyMs = Number(operation.latencyMs);
+    const { operationId, startedAt, latencyMs } = readOperation(sandboxOperationSchema, operation, this.label);
     const fraction = latencyMs <= 0 ? 1 : (Date.now() - startedAt) / latencyMs;
     if (req.prompt.includes(FAIL_HOOK) && fraction >= 0.5) {
       return { state: 'failed', error: { code: 'upstream_error', message: `The sandbox failed this job on request (${FAIL_HOOK} in the prompt).` } };
     }
-    if (req.prompt.includes(MODERATION_HOOK) && fraction >= 0.9 && !this.shownReview.has(String(operation.operationId))) {
+    if (req.prompt.includes(MODERATION_HOOK) && fraction >= 0.9 && !this.shownReview.has(operationId)) {
       // Always show progress past 90 % before the block, however the polls fall, as real services do.
-      this.shownReview.add(String(operation.operationId));
+      this.shownReview.add(operationId);
       return { state: 'running', progress: Math.max(95, Math.min(99, Math.floor(fraction * 100))) };
     }
     if (req.prompt.includes(MODERATION_HOOK) && fraction >= 0.9) {
-      this.shownReview.delete(String(operation.operationId));
+      this.shownReview.delete(operationId);
       return {
         state: 'failed',
         error: {
