@@ -100,7 +100,9 @@ describe('the generation pipeline, without HTTP', () => {
     expect(rejection).toBeUndefined();
     expect(handed).toMatchObject({ id: 'job_1', apiKeyId: 'key_1', model: 'gpt-image-1', kind: 'image', channel: 'sandbox', webhookUrl: 'https://example.com/hook' });
     // gpt-image-1 has no 16:9 size: the directive is read, then snapped to the model's nearest.
-    expect(handed.request).toMatchObject({ prompt: 'a red fox', aspectRatio: '3:2', kind: 'image', adjustments: [expect.stringContaining('16:9')] });
+    expect(handed.request).toMatchObject({ prompt: 'a red fox', aspectRatio: '3:2', kind: 'image', adjustments: [{ kind: 'ratio_snapped', model: 'gpt-image-1', asked: '16:9', used: '3:2' }] });
+    // The request before fitting goes with the job, for a failover to fit again.
+    expect(handed.originalRequest).toMatchObject({ prompt: 'a red fox', aspectRatio: '3:2' });
     expect(job.id).toBe('job_1');
   });
 

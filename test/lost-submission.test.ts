@@ -202,13 +202,14 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     // The list is answered only once the other tasks below exist.
     let othersCreated!: () => void;
     sora.injectFaults('GET', SORA_CREATE, [{ heldUntil: new Promise<void>((resolve) => (othersCreated = resolve)) }]);
+    const before = counts(sora, SORA_CREATE, SORA_CREATE);
     const answer = chatJob(gw, 'sora_video2', 'a clock tower at dusk, duration: 4 seconds');
     // 150 other tasks created on the account meanwhile: the lost one is on the second page, which
     // also reaches back past the submission.
-    while (sora.count('POST', SORA_CREATE) === 0 || sora.matching('POST', SORA_CREATE).at(-1)!.form?.get('prompt') !== 'a clock tower at dusk') {
+    // Waits for the task itself, not the request's arrival: the fake creates it once the form is read.
+    while (![...sora.tasks.values()].some((task) => task.prompt === 'a clock tower at dusk')) {
       await new Promise((r) => setTimeout(r, 5));
     }
-    const before = counts(sora, SORA_CREATE, SORA_CREATE);
     await createOthers(150, "someone else's video");
     othersCreated();
     const done = await answer;
@@ -220,7 +221,8 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     ]);
     // The second page ends among the old tasks: the third is never asked for.
     expect(sora.tasks.size).toBeGreaterThan(250);
-    expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toMatchObject({ creates: 150, lookups: 2, accepted: 150 });
+    // The lost create and the 150 others; two pages of lookups.
+    expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toMatchObject({ creates: 151, lookups: 2, accepted: 151 });
   });
 
   it('an upstream without a task list: the job fails at once, saying the gateway could not check, and nothing is resubmitted', async () => {

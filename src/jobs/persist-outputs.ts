@@ -117,6 +117,10 @@ async function requestKeepingHeadersOnOrigin(url: string, headers: Record<string
   for (let hop = 0; ; hop++) {
     const sameOrigin = new URL(current).origin === origin;
     const response = await request(current, { method: 'GET', headers: sameOrigin ? headers : undefined, signal });
+    // undici destroys the body with the connection's error even after its reader is done with it (a
+    // socket closed right after a cut-off answer); without a listener that error would be uncaught.
+    // Readers see errors through their own listeners all the same.
+    response.body.on('error', () => {});
     const location = response.headers.location;
     if (response.statusCode < 300 || response.statusCode >= 400 || typeof location !== 'string') return response;
     await discard(response);
