@@ -16,8 +16,8 @@
 //                                          settings, the typed refusals raised below HTTP
 //
 // Two deliberate exceptions, both kept narrow:
-// - `src/intent/types.ts` (the shape of a generation request) is a leaf: providers and everything else
-//   read it, and it imports only catalog types.
+// - `src/intent/types.ts` and `adjustments.ts` (the shape of a generation request and of the changes
+//   made to it) are leaves: providers and everything else read them; they import only catalog types.
 // - src/config/ composes every module's settings: it may import a module's `config-*.ts` file and any
 //   module's types (type-only); anything may import its types.
 
@@ -32,7 +32,7 @@ const LAYERS = [
   { name: 'api-objects', path: '^src/api-objects/' },
   { name: 'jobs', path: '^src/jobs/' },
   { name: 'moderation', path: '^src/moderation/' },
-  { name: 'intent', path: '^src/intent/(?!types\\.ts$)' },
+  { name: 'intent', path: '^src/intent/(?!(types|adjustments)\\.ts$)' },
   { name: 'providers', path: '^src/providers/' },
   { name: 'persistence', path: '^src/(db|storage)/' },
 ];
@@ -101,7 +101,7 @@ module.exports = {
           '^src/providers/',
           '^src/net/',
           '^src/catalog/',
-          '^src/intent/types\\.ts$',
+          '^src/intent/(types|adjustments)\\.ts$',
           '^src/errors/',
           // reported by their own rules: http-only-from-http and providers-config-types-only
           '^src/http/',
@@ -125,8 +125,8 @@ module.exports = {
         'catalog, net and intent/types are read by everyone, so they import nothing from src/ but each ' +
         'other: one import upwards and half the tree becomes a cycle.',
       severity: 'error',
-      from: { path: ['^src/catalog/', '^src/net/', '^src/errors/', '^src/intent/types\\.ts$'] },
-      to: { path: '^src/', pathNot: ['^src/catalog/', '^src/net/', '^src/intent/types\\.ts$'] },
+      from: { path: ['^src/catalog/', '^src/net/', '^src/errors/', '^src/intent/(types|adjustments)\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/catalog/', '^src/net/', '^src/intent/(types|adjustments)\\.ts$'] },
     },
     {
       name: 'config-composes-only',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/index.js';
-import { ConfigError } from '../src/config/load.js';
+import { ConfigError } from '../src/config/errors.js';
 import { buildChannels } from '../src/providers/build-channels.js';
 import type { Provider } from '../src/providers/types.js';
 

@@ -1,2 +1,3 @@
 export { configSchema, type Config } from './schema.js';
-export { loadConfig, publicBaseUrl, ConfigError } from './load.js';
+export { ConfigError } from './errors.js';
+export { loadConfig, publicBaseUrl } from './load.js';

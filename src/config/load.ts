@@ -1,3 +1,4 @@
+import { ConfigError } from './errors.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { channelsFromEnv } from './channels-from-env.js';
@@ -61,7 +62,6 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   node[path[path.length - 1]] = value;
 }
 
-export class ConfigError extends Error {}
 
 /** Embedded defaults, then the YAML file named by MEDIAGATE_CONFIG, then environment variables. */
 export function loadConfig(env: Env = process.env): Config {

@@ -1,6 +1,6 @@
 import { findModel, listModels } from '../catalog/index.js';
 import type { Config } from '../config/index.js';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
 import { Channel } from './channel.js';
 import { PROTOCOLS } from './protocols.js';
 import type { Provider } from './types.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
 
 type ChannelOptions = Readonly<Record<string, unknown>>;
 

@@ -47,3 +47,17 @@ export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
 const KNOWN = new Set<string>(JOB_ERROR_CODES);
 
 export const isJobErrorCode = (code: unknown): code is JobErrorCode => typeof code === 'string' && KNOWN.has(code);
+
+/** Why a job failed, in a form that does not depend on the upstream. */
+export interface NormalisedError {
+  /** Stable machine code, e.g. `content_policy_violation`, `upstream_timeout`, `upstream_error`. */
+  code: JobErrorCode;
+  message: string;
+  /** Moderation stage when the failure is a policy block. */
+  stage?: 'input_image' | 'prompt' | 'output';
+  category?: string;
+  /** What a moderation check measured (category → score 0–1), kept on the job row. */
+  scores?: Record<string, number>;
+  /** True when resubmitting could succeed (the upstream certainly did not do the work). */
+  retryable?: boolean;
+}

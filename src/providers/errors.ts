@@ -1,5 +1,4 @@
-import type { JobErrorCode } from './error-codes.js';
-import type { NormalisedError } from './types.js';
+import type { JobErrorCode, NormalisedError } from './error-codes.js';
 
 /**
  * What the job engine may do after a failed upstream call. The distinction that matters is whether

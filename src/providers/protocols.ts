@@ -7,13 +7,8 @@ import { klingProtocol } from './kling/index.js';
 import { arkProtocol } from './ark/index.js';
 import { dashScopeProtocol } from './dashscope/index.js';
 import { geminiProtocol } from './gemini/index.js';
-import type { Provider } from './types.js';
+import type { ProtocolEntry } from './types.js';
 
-/** How a channel's `type` becomes a provider: its factory and the public endpoint it defaults to. */
-export interface ProtocolEntry {
-  defaultBaseUrl: string;
-  create(options: Readonly<Record<string, unknown>>): Provider;
-}
 
 /**
  * Every upstream protocol the gateway speaks, by channel type. Each lives in its own folder under

@@ -1,6 +1,8 @@
 import type { GenerationRequest } from '../intent/types.js';
-import type { JobErrorCode } from './error-codes.js';
+import type { NormalisedError } from './error-codes.js';
 import type { ErrorDescriber, UpstreamHttp } from './http-client.js';
+
+export type { NormalisedError };
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -11,19 +13,6 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  */
 export type OperationRef = { [key: string]: JsonValue };
 
-/** Why a job failed, in a form that does not depend on the upstream. */
-export interface NormalisedError {
-  /** Stable machine code, e.g. `content_policy_violation`, `upstream_timeout`, `upstream_error`. */
-  code: JobErrorCode;
-  message: string;
-  /** Moderation stage when the failure is a policy block. */
-  stage?: 'input_image' | 'prompt' | 'output';
-  category?: string;
-  /** What a moderation check measured (category → score 0–1), kept on the job row. */
-  scores?: Record<string, number>;
-  /** True when resubmitting could succeed (the upstream certainly did not do the work). */
-  retryable?: boolean;
-}
 
 /** One finished artifact, in whichever form the provider has it. */
 export type OutputSource =
@@ -163,4 +152,10 @@ export interface Provider {
   adapt?(request: GenerationRequest, upstreamModel: string): GenerationRequest;
   /** Suggested delay before the first (attempt 0) and subsequent polls. */
   pollIntervalMs(attempt: number, request: GenerationRequest): number;
+}
+
+/** How a channel's `type` becomes a provider: its factory and the public endpoint it defaults to. */
+export interface ProtocolEntry {
+  defaultBaseUrl: string;
+  create(options: Readonly<Record<string, unknown>>): Provider;
 }

@@ -1,4 +1,4 @@
-import type { ProtocolEntry } from '../protocols.js';
+import type { ProtocolEntry } from '../types.js';
 import { KlingProvider } from './provider.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ProtocolEntry } from '../protocols.js';
+import type { ProtocolEntry } from '../types.js';
 import { OpenAiImagesProvider } from './provider.js';
 
 /**

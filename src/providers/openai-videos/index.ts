@@ -1,4 +1,4 @@
-import type { ProtocolEntry } from '../protocols.js';
+import type { ProtocolEntry } from '../types.js';
 import { readVideosOptions } from './options.js';
 import { OpenAiVideosProvider } from './provider.js';
 

@@ -1,0 +1,2 @@
+/** A setting that cannot be used: the message names the setting and what is wrong with it. */
+export class ConfigError extends Error {}
