@@ -26,6 +26,10 @@ app.post('/v1/chat/completions', async (req) => {
   await writeFile(temp, image);
   await rename(temp, join(DATA_DIR, `${sha}.png`));
   const link = `http://127.0.0.1:${PORT}/media/${sha}.png`;
-  return { id: 'chatcmpl-bare', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: `![image](${link})` }, finish_reason: 'stop' }] };
+  return {
+    id: 'chatcmpl-bare',
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', content: `![image](${link})` }, finish_reason: 'stop' }],
+  };
 });
 await app.listen({ port: Number(PORT), host: '127.0.0.1' });

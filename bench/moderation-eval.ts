@@ -52,9 +52,12 @@ const count = (pairs: { truth: boolean; flagged: boolean }[]): Counts => ({
 const summary = (c: Counts) =>
   `precision ${pct(c.tp / (c.tp + c.fp))}, recall ${pct(c.tp / (c.tp + c.fn))} (TP ${c.tp}, FP ${c.fp}, FN ${c.fn}, TN ${c.tn})`;
 
-const isRealPerson = (result: FacesResult, flatnessLimit = maxFlatness) => result.faces.some((f) => f.score >= minFaceScore && f.flatness <= flatnessLimit);
+const isRealPerson = (result: FacesResult, flatnessLimit = maxFlatness) =>
+  result.faces.some((f) => f.score >= minFaceScore && f.flatness <= flatnessLimit);
 const overThreshold = (scores: NsfwScores) =>
-  OUTPUT_CLASSES.some((c) => DEFAULT_OUTPUT_THRESHOLDS[c] !== null && scores[c] >= (DEFAULT_OUTPUT_THRESHOLDS[c] as number));
+  OUTPUT_CLASSES.some(
+    (c) => DEFAULT_OUTPUT_THRESHOLDS[c] !== null && scores[c] >= (DEFAULT_OUTPUT_THRESHOLDS[c] as number),
+  );
 
 /** Labelled images from MODERATION_EVAL_DIR, when given. */
 function operatorImages(): { stage1: LabelledImage[]; stage3: LabelledImage[] } {
@@ -64,29 +67,50 @@ function operatorImages(): { stage1: LabelledImage[]; stage3: LabelledImage[] } 
     if (!dir || !existsSync(path)) return [];
     return readdirSync(path)
       .filter((f) => /\.(png|jpe?g|webp|gif)$/i.test(f))
-      .map((f) => ({ name: f, group: `${sub} (yours)`, realPerson, explicit, source: 'synthetic' as const, bytes: readFileSync(join(path, f)) }));
+      .map((f) => ({
+        name: f,
+        group: `${sub} (yours)`,
+        realPerson,
+        explicit,
+        source: 'synthetic' as const,
+        bytes: readFileSync(join(path, f)),
+      }));
   };
-  return { stage1: [...read('person', true, false), ...read('no-person', false, false)], stage3: [...read('explicit', false, true), ...read('safe', false, false)] };
+  return {
+    stage1: [...read('person', true, false), ...read('no-person', false, false)],
+    stage3: [...read('explicit', false, true), ...read('safe', false, false)],
+  };
 }
 
 async function stage1(vision: VisionService, images: LabelledImage[]) {
   console.log('## Stage 1 — realistic person in a reference image\n');
   const load = await vision.load('faces');
   const results: { image: LabelledImage; result: FacesResult }[] = [];
-  for (const image of images) results.push({ image, result: await vision.findFaces(keyOf(image.bytes), async () => image.bytes) });
+  for (const image of images)
+    results.push({ image, result: await vision.findFaces(keyOf(image.bytes), async () => image.bytes) });
   const flagged = (r: FacesResult) => isRealPerson(r);
   const withFilter = count(results.map(({ image, result }) => ({ truth: image.realPerson, flagged: flagged(result) })));
-  const detectorOnly = count(results.map(({ image, result }) => ({ truth: image.realPerson, flagged: isRealPerson(result, 1) })));
-  console.log(`Rule: a face with detector score ≥ ${minFaceScore} and flatness ≤ ${maxFlatness} is a realistic person.\n`);
+  const detectorOnly = count(
+    results.map(({ image, result }) => ({ truth: image.realPerson, flagged: isRealPerson(result, 1) })),
+  );
+  console.log(
+    `Rule: a face with detector score ≥ ${minFaceScore} and flatness ≤ ${maxFlatness} is a realistic person.\n`,
+  );
   console.log(`- With the flatness rule (the default): ${summary(withFilter)}`);
   console.log(`- Face detector alone (no flatness rule): ${summary(detectorOnly)}`);
-  console.log(`- Model load: ${load.ms.toFixed(0)} ms in the worker; per image: ${ms(results.map((r) => r.result.ms))}\n`);
-  console.log('| group | truth | images | flagged as real person | faces found (any score) | flatness of best face (min–max) |');
+  console.log(
+    `- Model load: ${load.ms.toFixed(0)} ms in the worker; per image: ${ms(results.map((r) => r.result.ms))}\n`,
+  );
+  console.log(
+    '| group | truth | images | flagged as real person | faces found (any score) | flatness of best face (min–max) |',
+  );
   console.log('|---|---|---:|---:|---:|---|');
   const groups = [...new Set(results.map((r) => r.image.group))];
   for (const group of groups) {
     const members = results.filter((r) => r.image.group === group);
-    const flat = members.flatMap((r) => (r.result.faces.length ? [r.result.faces.reduce((a, b) => (b.score > a.score ? b : a)).flatness] : []));
+    const flat = members.flatMap((r) =>
+      r.result.faces.length ? [r.result.faces.reduce((a, b) => (b.score > a.score ? b : a)).flatness] : [],
+    );
     console.log(
       `| ${group} | ${members[0].image.realPerson ? 'person' : 'no person'} | ${members.length} | ${members.filter((r) => flagged(r.result)).length} | ${members.filter((r) => r.result.faces.some((f) => f.score >= minFaceScore)).length} | ${flat.length ? `${Math.min(...flat).toFixed(2)}–${Math.max(...flat).toFixed(2)}` : '–'} |`,
     );
@@ -94,7 +118,10 @@ async function stage1(vision: VisionService, images: LabelledImage[]) {
   const wrong = results.filter((r) => flagged(r.result) !== r.image.realPerson);
   if (wrong.length) {
     console.log('\nMisclassified:');
-    for (const { image, result } of wrong) console.log(`- ${image.name} (${image.group}): faces ${JSON.stringify(result.faces.map((f) => ({ score: f.score, flatness: f.flatness })))}`);
+    for (const { image, result } of wrong)
+      console.log(
+        `- ${image.name} (${image.group}): faces ${JSON.stringify(result.faces.map((f) => ({ score: f.score, flatness: f.flatness })))}`,
+      );
   }
   console.log();
 }
@@ -108,11 +135,15 @@ async function stage3(vision: VisionService, images: LabelledImage[]) {
     results.push({ image, scores: verdict.frames[0], ms: verdict.ms });
   }
   const counts = count(results.map((r) => ({ truth: r.image.explicit, flagged: overThreshold(r.scores) })));
-  const thresholds = OUTPUT_CLASSES.filter((c) => DEFAULT_OUTPUT_THRESHOLDS[c] !== null).map((c) => `${c} ≥ ${DEFAULT_OUTPUT_THRESHOLDS[c]}`);
+  const thresholds = OUTPUT_CLASSES.filter((c) => DEFAULT_OUTPUT_THRESHOLDS[c] !== null).map(
+    (c) => `${c} ≥ ${DEFAULT_OUTPUT_THRESHOLDS[c]}`,
+  );
   console.log(`Default thresholds: ${thresholds.join(', ')}.`);
   console.log(`- ${summary(counts)}`);
   if (counts.tp + counts.fn === 0) {
-    console.log('- No sexually explicit sample ships with any installed package, so recall cannot be measured here; the');
+    console.log(
+      '- No sexually explicit sample ships with any installed package, so recall cannot be measured here; the',
+    );
     console.log('  figure that can be measured is the false-positive rate on benign images (FP / all). Put your own');
     console.log('  labelled images in MODERATION_EVAL_DIR/explicit and /safe to measure recall.');
   }
@@ -120,10 +151,14 @@ async function stage3(vision: VisionService, images: LabelledImage[]) {
   console.log(`- Model load: ${load.ms.toFixed(0)} ms in the worker; per image: ${ms(results.map((r) => r.ms))}`);
   for (const c of ['porn', 'hentai', 'sexy', 'drawing'] as const) {
     const values = results.map((r) => r.scores[c]).sort((a, b) => a - b);
-    console.log(`- ${c} score over the benign set: p50 ${percentile(values, 50).toFixed(3)}, p95 ${percentile(values, 95).toFixed(3)}, max ${values[values.length - 1].toFixed(3)}`);
+    console.log(
+      `- ${c} score over the benign set: p50 ${percentile(values, 50).toFixed(3)}, p95 ${percentile(values, 95).toFixed(3)}, max ${values[values.length - 1].toFixed(3)}`,
+    );
   }
   const top = [...results].sort((a, b) => b.scores.sexy + b.scores.porn - (a.scores.sexy + a.scores.porn)).slice(0, 3);
-  console.log(`- Highest porn+sexy: ${top.map((r) => `${r.image.name} (porn ${r.scores.porn.toFixed(2)}, sexy ${r.scores.sexy.toFixed(2)})`).join('; ')}`);
+  console.log(
+    `- Highest porn+sexy: ${top.map((r) => `${r.image.name} (porn ${r.scores.porn.toFixed(2)}, sexy ${r.scores.sexy.toFixed(2)})`).join('; ')}`,
+  );
 
   // Videos: frames sampled with ffmpeg, each classified.
   const dir = mkdtempSync(join(tmpdir(), 'mediagate-eval-'));
@@ -131,12 +166,27 @@ async function stage3(vision: VisionService, images: LabelledImage[]) {
     const timings: number[] = [];
     for (const [i, seconds] of [3, 5, 8].entries()) {
       const path = join(dir, `v${i}.mp4`);
-      execFileSync(ffmpegPath, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=duration=${seconds}:size=1280x720:rate=24`, '-pix_fmt', 'yuv420p', '-g', '48', '-y', path]);
+      execFileSync(ffmpegPath, [
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=duration=${seconds}:size=1280x720:rate=24`,
+        '-pix_fmt',
+        'yuv420p',
+        '-g',
+        '48',
+        '-y',
+        path,
+      ]);
       const verdict = await vision.classifyVideo(`video-${i}`, async () => path, defaults.output.videoFrames, seconds);
       timings.push(verdict.ms);
       if (overThreshold(maxScores(verdict.frames))) console.log(`- test video ${i} was flagged (false positive)`);
     }
-    console.log(`- Per video (${defaults.output.videoFrames} frames sampled by ffmpeg from 1280x720 H.264 with a keyframe every 2 s, then classified): ${ms(timings)}\n`);
+    console.log(
+      `- Per video (${defaults.output.videoFrames} frames sampled by ffmpeg from 1280x720 H.264 with a keyframe every 2 s, then classified): ${ms(timings)}\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -145,33 +195,53 @@ async function stage3(vision: VisionService, images: LabelledImage[]) {
 function stage2() {
   console.log('## Stage 2 — prompt policy (default actions, built-in English and Chinese terms)\n');
   const policy = new PromptPolicy({ actions: {}, terms: loadTerms([], false) });
-  const rows = JSON.parse(readFileSync(new URL('../test/fixtures/moderation/prompts.json', import.meta.url), 'utf8')) as { prompt: string; expect: string; category?: string; note?: string }[];
+  const rows = JSON.parse(
+    readFileSync(new URL('../test/fixtures/moderation/prompts.json', import.meta.url), 'utf8'),
+  ) as { prompt: string; expect: string; category?: string; note?: string }[];
   console.log('| # | prompt | expected | decision | ok | note |');
   console.log('|---:|---|---|---|:-:|---|');
   let right = 0;
   const started = performance.now();
   for (const [i, row] of rows.entries()) {
     const d = policy.evaluateLocal(row.prompt);
-    const decision = d.block ? `block: ${d.block.category}` : d.warnings.length ? `warn: ${d.warnings[0].category}` : 'allow';
+    const decision = d.block
+      ? `block: ${d.block.category}`
+      : d.warnings.length
+        ? `warn: ${d.warnings[0].category}`
+        : 'allow';
     const expected = row.category ? `${row.expect}: ${row.category}` : row.expect;
     const ok = decision === expected;
     if (ok) right++;
-    console.log(`| ${i + 1} | ${row.prompt.replace(/\|/g, '\\|')} | ${expected} | ${decision} | ${ok ? '✓' : '✗'} | ${row.note ?? ''} |`);
+    console.log(
+      `| ${i + 1} | ${row.prompt.replace(/\|/g, '\\|')} | ${expected} | ${decision} | ${ok ? '✓' : '✗'} | ${row.note ?? ''} |`,
+    );
   }
   const elapsed = performance.now() - started;
   const long = 'a calm lake at sunrise with mountains and pine trees, '.repeat(40);
   const t = performance.now();
   for (let i = 0; i < 200; i++) policy.evaluateLocal(long);
-  console.log(`\n${right}/${rows.length} decisions as expected. Local check: ${((elapsed / rows.length) * 1000).toFixed(0)} µs per table prompt, ${(((performance.now() - t) / 200) * 1000).toFixed(0)} µs for a ${long.length}-character prompt.\n`);
+  console.log(
+    `\n${right}/${rows.length} decisions as expected. Local check: ${((elapsed / rows.length) * 1000).toFixed(0)} µs per table prompt, ${(((performance.now() - t) / 200) * 1000).toFixed(0)} µs for a ${long.length}-character prompt.\n`,
+  );
 }
 
-const vision = new VisionService({ threads: 1, timeoutMs: 120_000, cacheEntries: 0, maxPixels: defaults.maxPixels, ffmpegPath });
+const vision = new VisionService({
+  threads: 1,
+  timeoutMs: 120_000,
+  cacheEntries: 0,
+  maxPixels: defaults.maxPixels,
+  ffmpegPath,
+});
 try {
   const images = await labelledSet();
   const extra = operatorImages();
   const people = images.filter((i) => i.realPerson).length;
-  console.log(`# Moderation evaluation\n\nLabelled set: ${images.length} images (${people} with a photographed person, ${images.length - people} without), ${extra.stage1.length + extra.stage3.length} of your own.`);
-  console.log(`Machine: ${process.arch}, load average ${loadavg()[0].toFixed(1)} at the start (latencies are wall-clock; on a busy machine they include waiting for a core).\n`);
+  console.log(
+    `# Moderation evaluation\n\nLabelled set: ${images.length} images (${people} with a photographed person, ${images.length - people} without), ${extra.stage1.length + extra.stage3.length} of your own.`,
+  );
+  console.log(
+    `Machine: ${process.arch}, load average ${loadavg()[0].toFixed(1)} at the start (latencies are wall-clock; on a busy machine they include waiting for a core).\n`,
+  );
   stage2();
   await stage1(vision, [...images, ...extra.stage1]);
   await stage3(vision, [...images, ...extra.stage3]);

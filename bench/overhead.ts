@@ -35,7 +35,13 @@ try {
   const seq = await run({ url, ...request, connections: 1, amount: sequential });
   const load = await run({ url, ...request, connections, duration });
   const report = {
-    sequential: { requests: seq.requests.total, p50_ms: seq.latency.p50, p90_ms: seq.latency.p90, p99_ms: seq.latency.p99, errors: seq.errors + seq.non2xx },
+    sequential: {
+      requests: seq.requests.total,
+      p50_ms: seq.latency.p50,
+      p90_ms: seq.latency.p90,
+      p99_ms: seq.latency.p99,
+      errors: seq.errors + seq.non2xx,
+    },
     load: {
       connections,
       duration_s: duration,

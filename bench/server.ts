@@ -25,7 +25,15 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MEDIAGATE_DATA_DIR: dataDir, MEDIAGATE_API_KEYS: BENCH_KEY, LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MEDIAGATE_DATA_DIR: dataDir,
+      MEDIAGATE_API_KEYS: BENCH_KEY,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -37,7 +45,10 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${output}`);
     if (Date.now() > deadline) throw new Error(`server did not become healthy: ${output}`);
-    const healthy = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (healthy) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

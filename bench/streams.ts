@@ -33,7 +33,11 @@ const server = await startBenchServer({
 });
 const { hostname, port } = new URL(server.baseUrl);
 const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-const body = JSON.stringify({ model: 'sora-2', stream: true, messages: [{ role: 'user', content: 'a paper boat drifting, duration: 1 seconds' }] });
+const body = JSON.stringify({
+  model: 'sora-2',
+  stream: true,
+  messages: [{ role: 'user', content: 'a paper boat drifting, duration: 1 seconds' }],
+});
 const records: StreamRecord[] = [];
 let open = 0;
 let peakOpen = 0;
@@ -45,7 +49,14 @@ function openStream(): Promise<void> {
   records.push(record);
   return new Promise((resolve) => {
     const req = http.request(
-      { hostname, port, path: '/v1/chat/completions', method: 'POST', agent, headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' } },
+      {
+        hostname,
+        port,
+        path: '/v1/chat/completions',
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' },
+      },
       (res) => {
         if (res.statusCode !== 200) {
           record.failed = `HTTP ${res.statusCode}`;
@@ -104,7 +115,11 @@ console.log(
       failure_examples: [...new Set(failures.map((f) => f.failed ?? 'no [DONE]'))].slice(0, 3),
       progress_chunks: records.reduce((sum, r) => sum + r.progress.length, 0),
       timed_intervals_measured: lateness.length,
-      chunk_lateness_ms: { p50: +percentile(lateness, 50).toFixed(1), p99: +percentile(lateness, 99).toFixed(1), max: +(lateness.at(-1) ?? 0).toFixed(1) },
+      chunk_lateness_ms: {
+        p50: +percentile(lateness, 50).toFixed(1),
+        p99: +percentile(lateness, 99).toFixed(1),
+        max: +(lateness.at(-1) ?? 0).toFixed(1),
+      },
       server_peak_rss_mib: Math.round(peakRss / 2 ** 20),
     },
     null,

@@ -35,10 +35,17 @@ async function runJob(i: number): Promise<Outcome> {
   const response = await fetch(`${server.baseUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'sora-2', messages: [{ role: 'user', content: `harbour at night, shot ${i}, duration: 5 seconds` }] }),
+    body: JSON.stringify({
+      model: 'sora-2',
+      messages: [{ role: 'user', content: `harbour at night, shot ${i}, duration: 5 seconds` }],
+    }),
   });
   const body = await response.json();
-  return { jobId: response.headers.get('x-mediagate-job-id') ?? '', answeredAt: Date.now(), ok: response.ok && /✅/.test(body.choices?.[0]?.message?.content ?? '') };
+  return {
+    jobId: response.headers.get('x-mediagate-job-id') ?? '',
+    answeredAt: Date.now(),
+    ok: response.ok && /✅/.test(body.choices?.[0]?.message?.content ?? ''),
+  };
 }
 
 try {
@@ -47,7 +54,9 @@ try {
   const polls = fake.matching('GET', /\/contents\/generations\/tasks\/[^/]+$/);
   const rows = [];
   for (const outcome of outcomes) {
-    const job = await (await fetch(`${server.baseUrl}/v1/jobs/${outcome.jobId}`, { headers: { authorization: `Bearer ${BENCH_KEY}` } })).json();
+    const job = await (
+      await fetch(`${server.baseUrl}/v1/jobs/${outcome.jobId}`, { headers: { authorization: `Bearer ${BENCH_KEY}` } })
+    ).json();
     rows.push({ ...outcome, statusCalls: job.upstream?.status_calls as number, createdAt: job.created_at as number });
   }
   const pollsByTask = new Map<string, number[]>();
@@ -75,7 +84,12 @@ try {
   const stats = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
     const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
-    return { mean: Math.round(mean * 100) / 100, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) };
+    return {
+      mean: Math.round(mean * 100) / 100,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      max: sorted.at(-1),
+    };
   };
   console.log(
     JSON.stringify(

@@ -44,12 +44,21 @@ async function startBareProxy(upstreamUrl: string) {
   });
   const url = `http://127.0.0.1:${port}/v1/chat/completions`;
   for (let tries = 0; ; tries++) {
-    const up = await fetch(url, { method: 'OPTIONS' }).then(() => true, () => false);
+    const up = await fetch(url, { method: 'OPTIONS' }).then(
+      () => true,
+      () => false,
+    );
     if (up) break;
     if (tries > 100) throw new Error('bare proxy did not start');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url, stop: () => (child.kill(), rmSync(dataDir, { recursive: true, force: true })) };
+  return {
+    url,
+    stop: () => {
+      child.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 const fake = new FakeOpenAiImages(['sk-bench-upstream']);
@@ -61,7 +70,13 @@ try {
     url: `${fake.url}/v1/images/generations`,
     method: 'POST' as const,
     headers: { authorization: 'Bearer sk-bench-upstream', 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-image-1', prompt: 'a lighthouse at dawn', n: 1, size: '1024x1024', output_format: 'png' }),
+    body: JSON.stringify({
+      model: 'gpt-image-1',
+      prompt: 'a lighthouse at dawn',
+      n: 1,
+      size: '1024x1024',
+      output_format: 'png',
+    }),
   };
   const gateway = {
     url: `${server.baseUrl}/v1/chat/completions`,

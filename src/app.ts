@@ -88,7 +88,11 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     // These bound receiving a request, not answering it: a non-streaming generation still waits
     // for its job, while a client that sends its request slowly or never finishes it is cut off.
     requestTimeout: config.requestTimeoutMs,
-    http: { headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs), connectionsCheckingInterval: 1_000, requireHostHeader: false },
+    http: {
+      headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+      connectionsCheckingInterval: 1_000,
+      requireHostHeader: false,
+    },
     connectionTimeout: 0,
     keepAliveTimeout: 75_000,
     forceCloseConnections: true,
@@ -120,7 +124,15 @@ export async function buildGateway(config: Config): Promise<Gateway> {
       return job && !job.deletedAt ? job : null;
     },
     servedModels: () => listModels().filter((m) => channels.servesModel(m.id)),
-    generation: new GenerationPipeline({ channels, media, references: config.references, moderator, jobs: jobStore, engine: runner, newJobId }),
+    generation: new GenerationPipeline({
+      channels,
+      media,
+      references: config.references,
+      moderator,
+      jobs: jobStore,
+      engine: runner,
+      newJobId,
+    }),
     media,
     jobs: jobStore,
   };
@@ -153,9 +165,12 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   await app.register(async (scope) => jobRoutes(scope, services));
   await app.register(async (scope) => imageRoutes(scope, services, { references: config.references }));
   await app.register(async (scope) => videoRoutes(scope, services, { references: config.references, thumbnails }));
-  await app.register(async (scope) => webhookSettingsRoutes(scope, { keyDefaults: keyWebhookDefaults, allowlist: config.references.allowlist }));
+  await app.register(async (scope) =>
+    webhookSettingsRoutes(scope, { keyDefaults: keyWebhookDefaults, allowlist: config.references.allowlist }),
+  );
   await app.register(async (scope) => openApiRoutes(scope));
-  if (webhookSecret.createdFile) app.log.info({ file: webhookSecret.createdFile }, 'generated a webhook signing secret');
+  if (webhookSecret.createdFile)
+    app.log.info({ file: webhookSecret.createdFile }, 'generated a webhook signing secret');
 
   return {
     app,

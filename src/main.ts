@@ -9,7 +9,10 @@ import { SandboxProvider } from './providers/sandbox/index.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   if (process.argv.includes('--print-config')) {
-    const channels = buildChannels(config, () => new SandboxProvider({ dataDir: config.dataDir, imageLatencyMs: 0, videoLatencyMs: 0, pollMs: 1 }));
+    const channels = buildChannels(
+      config,
+      () => new SandboxProvider({ dataDir: config.dataDir, imageLatencyMs: 0, videoLatencyMs: 0, pollMs: 1 }),
+    );
     process.stdout.write(renderRoutingTable(config, channels));
     return;
   }
@@ -31,7 +34,10 @@ async function main(): Promise<void> {
         'It renders placeholder images and videos locally and never calls a real provider.',
     );
   }
-  log.info({ port, dataDir: config.dataDir, database: config.databaseUrl ? 'postgres' : 'sqlite' }, `mediagate listening on port ${port}`);
+  log.info(
+    { port, dataDir: config.dataDir, database: config.databaseUrl ? 'postgres' : 'sqlite' },
+    `mediagate listening on port ${port}`,
+  );
 
   let closing = false;
   const shutdown = (signal: string) => {

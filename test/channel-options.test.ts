@@ -6,7 +6,19 @@ import type { Provider } from '../src/providers/types.js';
 
 const configWith = (options: Record<string, unknown>) =>
   ({
-    channels: [{ name: 'google-main', type: 'gemini', keys: ['k'], models: ['sora-2'], priority: 0, weight: 1, concurrency: 1, timeoutMs: 1000, options }],
+    channels: [
+      {
+        name: 'google-main',
+        type: 'gemini',
+        keys: ['k'],
+        models: ['sora-2'],
+        priority: 0,
+        weight: 1,
+        concurrency: 1,
+        timeoutMs: 1000,
+        options,
+      },
+    ],
     sandbox: { mode: 'never' },
   }) as unknown as Config;
 const noSandbox = () => ({}) as Provider;
@@ -15,7 +27,9 @@ describe('channel options', () => {
   it('stops the start on a bad option with a message naming the channel and the option', () => {
     const build = () => buildChannels(configWith({ veoReferenceMode: 'assets' }), noSandbox);
     expect(build).toThrow(ConfigError);
-    expect(build).toThrow('Channel "google-main": gemini channel option "veoReferenceMode" must be one of first-frame, asset.');
+    expect(build).toThrow(
+      'Channel "google-main": gemini channel option "veoReferenceMode" must be one of first-frame, asset.',
+    );
   });
 
   it('builds the channel when its options are good', () => {

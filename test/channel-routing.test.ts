@@ -12,7 +12,17 @@ const stubProvider = { protocol: 'stub', label: 'Stub', authHeaders: () => ({}) 
 
 function channel(name: string, priority: number, weight = 1): Channel {
   return new Channel(
-    { name, type: 'stub', baseUrl: 'http://x.invalid', keys: ['k1'], models: new Map([['gpt-image-1', 'gpt-image-1']]), priority, weight, concurrency: 4, timeoutMs: 1000 },
+    {
+      name,
+      type: 'stub',
+      baseUrl: 'http://x.invalid',
+      keys: ['k1'],
+      models: new Map([['gpt-image-1', 'gpt-image-1']]),
+      priority,
+      weight,
+      concurrency: 4,
+      timeoutMs: 1000,
+    },
     stubProvider,
   );
 }
@@ -25,7 +35,10 @@ function sequence(count: number): () => number {
 
 describe('channel routing', () => {
   it('tries the highest priority first and spreads equal priorities by weight', () => {
-    const registry = new ChannelRegistry([channel('low', 0), channel('heavy', 5, 3), channel('light', 5, 1)], sequence(400));
+    const registry = new ChannelRegistry(
+      [channel('low', 0), channel('heavy', 5, 3), channel('light', 5, 1)],
+      sequence(400),
+    );
     const firsts: Record<string, number> = {};
     for (let i = 0; i < 400; i++) {
       const order = registry.candidates('gpt-image-1').map((r) => r.channel.name);
@@ -45,7 +58,11 @@ describe('channel routing', () => {
   });
 
   it('creates channels from well-known key variables, with their base-URL variables', () => {
-    const config = loadConfig({ OPENAI_API_KEY: 'sk-a,sk-b', OPENAI_BASE_URL: 'http://proxy.local/v1', BFL_API_KEY: 'bfl-key' });
+    const config = loadConfig({
+      OPENAI_API_KEY: 'sk-a,sk-b',
+      OPENAI_BASE_URL: 'http://proxy.local/v1',
+      BFL_API_KEY: 'bfl-key',
+    });
     expect(config.channels.map((c) => ({ name: c.name, type: c.type, baseUrl: c.baseUrl, keys: c.keys }))).toEqual([
       { name: 'openai', type: 'openai-images', baseUrl: 'http://proxy.local/v1', keys: ['sk-a', 'sk-b'] },
       { name: 'bfl', type: 'bfl', baseUrl: undefined, keys: ['bfl-key'] },
@@ -55,7 +72,11 @@ describe('channel routing', () => {
 
   it('--print-config shows the routing table with every key masked', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', '--print-config'], {
-      env: { ...process.env, OPENAI_API_KEY: 'sk-live-SECRETSECRET1234', MEDIAGATE_DATA_DIR: '/tmp/mediagate-print-config' },
+      env: {
+        ...process.env,
+        OPENAI_API_KEY: 'sk-live-SECRETSECRET1234',
+        MEDIAGATE_DATA_DIR: '/tmp/mediagate-print-config',
+      },
     });
     expect(stdout).not.toContain('SECRETSECRET');
     expect(stdout).not.toContain('1234');

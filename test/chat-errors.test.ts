@@ -22,7 +22,12 @@ describe(`errors and authentication (${databaseLabel})`, () => {
     const res = await post(simple, {});
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({
-      error: { message: 'Missing API key. Send it as "Authorization: Bearer <key>".', type: 'invalid_request_error', param: null, code: 'missing_api_key' },
+      error: {
+        message: 'Missing API key. Send it as "Authorization: Bearer <key>".',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'missing_api_key',
+      },
     });
   });
 
@@ -51,26 +56,38 @@ describe(`errors and authentication (${databaseLabel})`, () => {
     const res = await post({ model: 'sora-2' });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
-      error: { message: "Missing required parameter: 'messages'.", type: 'invalid_request_error', param: 'messages', code: 'missing_required_parameter' },
+      error: {
+        message: "Missing required parameter: 'messages'.",
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'missing_required_parameter',
+      },
     });
   });
 
   it('400 naming a malformed content part', async () => {
-    const res = await post({ model: 'sora-2', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'audio' }] }] });
+    const res = await post({
+      model: 'sora-2',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'audio' }] }],
+    });
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body.error.param).toBe('messages[0].content[1]');
   });
 
   it('404 model_not_found', async () => {
-    const err = await gw.client.chat.completions.create({ model: 'gpt-9-video', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'gpt-9-video', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect(err.code).toBe('model_not_found');
     expect(err.param).toBe('model');
   });
 
   it('400 reference_image_required for flux-kontext-dev without an image', async () => {
-    const err = await gw.client.chat.completions.create({ model: 'flux-kontext-dev', messages: [{ role: 'user', content: 'make it blue' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'flux-kontext-dev', messages: [{ role: 'user', content: 'make it blue' }] })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.code).toBe('reference_image_required');
     expect(err.message).toContain('flux-kontext-dev');
@@ -83,8 +100,24 @@ describe(`errors and authentication (${databaseLabel})`, () => {
   });
 
   it('refuses image URLs on loopback and private addresses', async () => {
-    for (const url of ['http://127.0.0.1:1/cat.png', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x.png', 'http://10.0.0.8/a.png']) {
-      const res = await post({ model: 'sora-2', messages: [{ role: 'user', content: [{ type: 'text', text: 'go' }, { type: 'image_url', image_url: { url } }] }] });
+    for (const url of [
+      'http://127.0.0.1:1/cat.png',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[::1]/x.png',
+      'http://10.0.0.8/a.png',
+    ]) {
+      const res = await post({
+        model: 'sora-2',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'go' },
+              { type: 'image_url', image_url: { url } },
+            ],
+          },
+        ],
+      });
       expect(res.status, url).toBe(400);
       const body = await res.json();
       expect(body.error.code, url).toBe('image_url_not_allowed');
@@ -93,7 +126,11 @@ describe(`errors and authentication (${databaseLabel})`, () => {
   });
 
   it('a failure after the stream started ends it with a final delta, finish_reason and [DONE]', async () => {
-    const res = await post({ model: 'sora-2', stream: true, messages: [{ role: 'user', content: 'a test #sandbox-fail' }] });
+    const res = await post({
+      model: 'sora-2',
+      stream: true,
+      messages: [{ role: 'user', content: 'a test #sandbox-fail' }],
+    });
     expect(res.status).toBe(200);
     const text = await res.text();
     const events = text.split('\n\n').filter((e) => e.startsWith('data: '));
@@ -105,14 +142,20 @@ describe(`errors and authentication (${databaseLabel})`, () => {
   });
 
   it('a non-streaming upstream failure is a 502 upstream_error', async () => {
-    const err = await gw.client.chat.completions.create({ model: 'gpt-image-1', messages: [{ role: 'user', content: 'x #sandbox-fail' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'gpt-image-1', messages: [{ role: 'user', content: 'x #sandbox-fail' }] })
+      .catch((e) => e);
     expect(err.status).toBe(502);
     expect(err.type).toBe('upstream_error');
     expect(err.code).toBe('upstream_error');
   });
 
   it('an output-review block ends a stream with finish_reason content_filter', async () => {
-    const stream = await gw.client.chat.completions.create({ model: 'sora-2', stream: true, messages: [{ role: 'user', content: 'x #sandbox-moderation' }] });
+    const stream = await gw.client.chat.completions.create({
+      model: 'sora-2',
+      stream: true,
+      messages: [{ role: 'user', content: 'x #sandbox-moderation' }],
+    });
     let text = '';
     let finish: string | null = null;
     for await (const chunk of stream) {

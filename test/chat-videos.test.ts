@@ -15,7 +15,9 @@ describe(`video generation through chat completions (${databaseLabel})`, () => {
     const response = await gw.client.chat.completions.create({
       model: 'sora-2',
       max_tokens: 1000,
-      messages: [{ role: 'user', content: 'an astronaut golden retriever floats in a space station, duration: 5 seconds 横屏' }],
+      messages: [
+        { role: 'user', content: 'an astronaut golden retriever floats in a space station, duration: 5 seconds 横屏' },
+      ],
     });
     const content = response.choices[0].message.content ?? '';
     expect(content).toMatch(/✅ 视频生成成功，\[点击这里\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[^)]+\.mp4\) 查看视频$/);

@@ -47,9 +47,25 @@ describe(`damaged reference images (${databaseLabel})`, () => {
 
   it('chat completions: 400 invalid_image at once', async () => {
     const url = `data:image/png;base64,${damaged.toString('base64')}`;
-    const body = { model: 'sora-2', stream: false, messages: [{ role: 'user', content: [{ type: 'text', text: 'dance' }, { type: 'image_url', image_url: { url } }] }] };
+    const body = {
+      model: 'sora-2',
+      stream: false,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'dance' },
+            { type: 'image_url', image_url: { url } },
+          ],
+        },
+      ],
+    };
     await expectRefused(
-      fetch(`${gw.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      fetch(`${gw.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
       'messages[0].content[1].image_url.url',
     );
   });
@@ -59,14 +75,20 @@ describe(`damaged reference images (${databaseLabel})`, () => {
     form.append('image', new Blob([new Uint8Array(damaged)], { type: 'image/png' }), 'photo.png');
     form.append('prompt', 'make it blue');
     form.append('model', 'gpt-image-1');
-    await expectRefused(fetch(`${gw.baseUrl}/v1/images/edits`, { method: 'POST', headers: auth, body: form }), 'image[0]');
+    await expectRefused(
+      fetch(`${gw.baseUrl}/v1/images/edits`, { method: 'POST', headers: auth, body: form }),
+      'image[0]',
+    );
   });
 
   it('videos (multipart): 400 invalid_image at once, not a moderation 503', async () => {
     const form = new FormData();
     form.append('input_reference', new Blob([new Uint8Array(damaged)], { type: 'image/png' }), 'frame.png');
     form.append('prompt', 'waves');
-    await expectRefused(fetch(`${gw.baseUrl}/v1/videos`, { method: 'POST', headers: auth, body: form }), 'input_reference');
+    await expectRefused(
+      fetch(`${gw.baseUrl}/v1/videos`, { method: 'POST', headers: auth, body: form }),
+      'input_reference',
+    );
   });
 
   it('twenty at once are all refused (a concurrent decode check must not let one through)', async () => {

@@ -15,7 +15,7 @@ describe.skipIf(databaseLabel === 'postgres')('one process per embedded database
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('refuses to start a second process on the same data dir, and takes over a dead one\'s lock', async () => {
+  it("refuses to start a second process on the same data dir, and takes over a dead one's lock", async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mediagate-lock-'));
     const env = { PORT: '0', HOST: '127.0.0.1', MEDIAGATE_DATA_DIR: dataDir, MEDIAGATE_API_KEYS: TEST_API_KEY };
     const first = await spawnServer(env);
@@ -23,7 +23,9 @@ describe.skipIf(databaseLabel === 'postgres')('one process per embedded database
     const second = await spawnServer(env).catch((err: Error) => err);
     expect(second).toBeInstanceOf(Error);
     expect((second as Error).message).toContain('server exited with 2');
-    expect((second as Error).message).toContain(`Another mediagate process (pid ${first.child.pid}) is using ${dataDir}.`);
+    expect((second as Error).message).toContain(
+      `Another mediagate process (pid ${first.child.pid}) is using ${dataDir}.`,
+    );
 
     await killHard(first);
     const third = await spawnServer(env);

@@ -12,7 +12,8 @@ const GENERATIONS = /^\/v1\/images\/generations$/;
 const drawCat = { model: 'gpt-image-1', messages: [{ role: 'user' as const, content: 'Draw a cat' }] };
 
 /** A second connection to the gateway's database: what another instance sharing it would do. */
-const otherInstanceDb = (gw: RunningGateway) => openDatabase({ url: gw.env.DATABASE_URL, dataDir: gw.dataDir, schema: gw.env.DATABASE_SCHEMA });
+const otherInstanceDb = (gw: RunningGateway) =>
+  openDatabase({ url: gw.env.DATABASE_URL, dataDir: gw.dataDir, schema: gw.env.DATABASE_SCHEMA });
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -47,7 +48,14 @@ describe(`job engine review: no duplicate or wasted upstream work (${databaseLab
     await relay.close();
   });
 
-  const imagesChannel = (extra: Record<string, unknown> = {}) => ({ name: 'images', type: 'openai-images', baseUrl: `${images.url}/v1`, keys: ['sk-images'], models: ['gpt-image-1'], ...extra });
+  const imagesChannel = (extra: Record<string, unknown> = {}) => ({
+    name: 'images',
+    type: 'openai-images',
+    baseUrl: `${images.url}/v1`,
+    keys: ['sk-images'],
+    models: ['gpt-image-1'],
+    ...extra,
+  });
 
   it('does not send a synchronous image request again after it timed out waiting for the answer', async () => {
     gw = await startGateway({ ...FAST_RETRY_ENV, ...(await channelsConfig([imagesChannel({ timeoutMs: 300 })])) });
@@ -56,15 +64,26 @@ describe(`job engine review: no duplicate or wasted upstream work (${databaseLab
     const err = await gw.client.chat.completions.create(drawCat).catch((e) => e);
     expect(err.status).toBe(504);
     expect(err.error.code).toBe('upstream_timeout');
-    expect(err.error.message).toBe('OpenAI did not answer within 0 s; it may still be doing the work, so the request was not repeated.');
+    expect(err.error.message).toBe(
+      'OpenAI did not answer within 0 s; it may still be doing the work, so the request was not repeated.',
+    );
     expect(images.count('POST', GENERATIONS) - before).toBe(1);
   });
 
   it('does not resubmit to a chat relay that went silent before answering', async () => {
-    const relayChannel = { name: 'relay', type: 'chat-relay', baseUrl: `${relay.url}/v1`, keys: ['sk-relay'], models: ['gpt-4o-image'], options: { stream: false, idleTimeoutMs: 200 } };
+    const relayChannel = {
+      name: 'relay',
+      type: 'chat-relay',
+      baseUrl: `${relay.url}/v1`,
+      keys: ['sk-relay'],
+      models: ['gpt-4o-image'],
+      options: { stream: false, idleTimeoutMs: 200 },
+    };
     gw = await startGateway({ ...FAST_RETRY_ENV, ...(await channelsConfig([relayChannel])) });
     const before = relay.accepted;
-    const err = await gw.client.chat.completions.create({ model: 'gpt-4o-image', messages: [{ role: 'user', content: 'Draw a cat' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'gpt-4o-image', messages: [{ role: 'user', content: 'Draw a cat' }] })
+      .catch((e) => e);
     expect(err.status).toBe(504);
     expect(err.error.code).toBe('upstream_timeout');
     expect(err.error.message).toMatch(/not resubmitted/);
@@ -75,18 +94,29 @@ describe(`job engine review: no duplicate or wasted upstream work (${databaseLab
     gw = await startGateway({ MEDIAGATE_JOB_TIMEOUT_MS: '1000', ...(await channelsConfig([imagesChannel()])) });
     images.latencyMs = 1_300;
     const answer = await gw.client.chat.completions.create(drawCat);
-    expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toMatchObject({ width: 1024, height: 1024 });
+    expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toMatchObject({
+      width: 1024,
+      height: 1024,
+    });
   });
 
   it('does not submit a job that waited for a channel slot past its deadline', async () => {
-    gw = await startGateway({ MEDIAGATE_JOB_TIMEOUT_MS: '1000', ...(await channelsConfig([imagesChannel({ concurrency: 1 })])) });
+    gw = await startGateway({
+      MEDIAGATE_JOB_TIMEOUT_MS: '1000',
+      ...(await channelsConfig([imagesChannel({ concurrency: 1 })])),
+    });
     images.latencyMs = 1_300;
     const before = images.count('POST', GENERATIONS);
     const outcomes = await Promise.all([0, 1].map(() => gw!.client.chat.completions.create(drawCat).catch((e) => e)));
     const failed: any[] = outcomes.filter((o) => o instanceof Error);
     expect(failed).toHaveLength(1);
     expect(failed[0].status).toBe(504);
-    expect(failed[0].error).toEqual({ message: 'The job could not be started upstream within 0 minutes.', type: 'upstream_error', param: null, code: 'job_timeout' });
+    expect(failed[0].error).toEqual({
+      message: 'The job could not be started upstream within 0 minutes.',
+      type: 'upstream_error',
+      param: null,
+      code: 'job_timeout',
+    });
     expect(images.count('POST', GENERATIONS) - before).toBe(1);
   });
 
@@ -99,7 +129,11 @@ describe(`job engine review: no duplicate or wasted upstream work (${databaseLab
     const first = gw.client.chat.completions.create(drawCat);
     await until(async () => (images.inFlight === 1 ? true : undefined), 'the first job to hold the slot');
     const second = gw.client.chat.completions.create(drawCat).catch((e) => e);
-    const queued = await until(async () => (await other!.db.selectFrom('jobs').select('id').where('status', '=', 'queued').executeTakeFirst())?.id, 'the second job');
+    const queued = await until(
+      async () =>
+        (await other!.db.selectFrom('jobs').select('id').where('status', '=', 'queued').executeTakeFirst())?.id,
+      'the second job',
+    );
     await store.cancel(queued, Date.now());
     expect((await first).choices[0].message.content).toMatch(/^!\[image\]/);
     const err = await second;
@@ -110,20 +144,44 @@ describe(`job engine review: no duplicate or wasted upstream work (${databaseLab
   });
 
   it('adopts orphaned jobs while this instance already holds 200 or more', async () => {
-    gw = await startGateway({ MEDIAGATE_ORPHAN_SCAN_INTERVAL_MS: '200', ...(await channelsConfig([imagesChannel({ concurrency: 1 })])) });
+    gw = await startGateway({
+      MEDIAGATE_ORPHAN_SCAN_INTERVAL_MS: '200',
+      ...(await channelsConfig([imagesChannel({ concurrency: 1 })])),
+    });
     other = await otherInstanceDb(gw);
     const store = new SqlJobStore(other.db);
     images.latencyMs = 5_000;
     // One job holds the channel's only slot, so every job claimed later stays in flight, waiting for it.
     const holder = gw.client.chat.completions.create(drawCat).catch(() => undefined);
     await until(async () => (images.inFlight === 1 ? true : undefined), 'the first job to hold the slot');
-    const running = (await other.db.selectFrom('jobs').selectAll().where('status', '=', 'running').executeTakeFirstOrThrow()) as { api_key_id: string; request: string };
+    const running = (await other.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('status', '=', 'running')
+      .executeTakeFirstOrThrow()) as { api_key_id: string; request: string };
     const now = Date.now();
     // Jobs a dead instance left behind (never claimed here): more than one scan's page.
     for (let i = 0; i < 250; i++) {
-      await store.create({ id: `job_orphan_${String(i).padStart(3, '0')}`, apiKeyId: running.api_key_id, model: 'gpt-image-1', kind: 'image', request: JSON.parse(running.request), channel: 'images', createdAt: now + i });
+      await store.create({
+        id: `job_orphan_${String(i).padStart(3, '0')}`,
+        apiKeyId: running.api_key_id,
+        model: 'gpt-image-1',
+        kind: 'image',
+        request: JSON.parse(running.request),
+        channel: 'images',
+        createdAt: now + i,
+      });
     }
-    const unclaimed = async () => Number((await other!.db.selectFrom('jobs').select((eb) => eb.fn.countAll().as('n')).where('lease_owner', 'is', null).executeTakeFirstOrThrow()).n);
+    const unclaimed = async () =>
+      Number(
+        (
+          await other!.db
+            .selectFrom('jobs')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('lease_owner', 'is', null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     await until(async () => ((await unclaimed()) === 0 ? true : undefined), 'every orphan to be claimed');
     expect(await unclaimed()).toBe(0);
     void holder;

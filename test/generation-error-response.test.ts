@@ -4,7 +4,9 @@ import { generationErrorToApiError } from '../src/http/generation-error-response
 
 describe('generation errors at the HTTP edge', () => {
   it('gives every code a 4xx, or a 503 for the review that may pass on a retry', () => {
-    const statuses = Object.fromEntries(GENERATION_ERROR_CODES.map((code) => [code, generationErrorToApiError(new GenerationError(code, 'm')).status]));
+    const statuses = Object.fromEntries(
+      GENERATION_ERROR_CODES.map((code) => [code, generationErrorToApiError(new GenerationError(code, 'm')).status]),
+    );
     const not400 = Object.fromEntries(Object.entries(statuses).filter(([, status]) => status !== 400));
     expect(not400).toEqual({ model_not_found: 404, idempotency_key_reused: 409, moderation_unavailable: 503 });
   });
@@ -12,10 +14,15 @@ describe('generation errors at the HTTP edge', () => {
   it('renders the envelope clients get today', () => {
     const cases: [GenerationError, unknown][] = [
       [
-        new GenerationError('model_not_found', "The model 'nope' does not exist or is not served by this gateway. GET /v1/models lists the models you can use.", 'model'),
+        new GenerationError(
+          'model_not_found',
+          "The model 'nope' does not exist or is not served by this gateway. GET /v1/models lists the models you can use.",
+          'model',
+        ),
         {
           error: {
-            message: "The model 'nope' does not exist or is not served by this gateway. GET /v1/models lists the models you can use.",
+            message:
+              "The model 'nope' does not exist or is not served by this gateway. GET /v1/models lists the models you can use.",
             type: 'invalid_request_error',
             param: 'model',
             code: 'model_not_found',
@@ -23,14 +30,34 @@ describe('generation errors at the HTTP edge', () => {
         },
       ],
       [
-        new GenerationError('moderation_unavailable', "The gateway's content review is unavailable (timeout); please retry shortly."),
-        { error: { message: "The gateway's content review is unavailable (timeout); please retry shortly.", type: 'server_error', param: null, code: 'moderation_unavailable' } },
+        new GenerationError(
+          'moderation_unavailable',
+          "The gateway's content review is unavailable (timeout); please retry shortly.",
+        ),
+        {
+          error: {
+            message: "The gateway's content review is unavailable (timeout); please retry shortly.",
+            type: 'server_error',
+            param: null,
+            code: 'moderation_unavailable',
+          },
+        },
       ],
       [
         new GenerationError('idempotency_key_reused', 'reused', 'Idempotency-Key'),
-        { error: { message: 'reused', type: 'invalid_request_error', param: 'Idempotency-Key', code: 'idempotency_key_reused' } },
+        {
+          error: {
+            message: 'reused',
+            type: 'invalid_request_error',
+            param: 'Idempotency-Key',
+            code: 'idempotency_key_reused',
+          },
+        },
       ],
-      [new GenerationError('invalid_image', 'bad', 'image[0]'), { error: { message: 'bad', type: 'invalid_request_error', param: 'image[0]', code: 'invalid_image' } }],
+      [
+        new GenerationError('invalid_image', 'bad', 'image[0]'),
+        { error: { message: 'bad', type: 'invalid_request_error', param: 'image[0]', code: 'invalid_image' } },
+      ],
     ];
     for (const [err, body] of cases) expect(generationErrorToApiError(err).toBody()).toEqual(body);
   });

@@ -76,7 +76,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   const config = loadConfig({ MEDIAGATE_DATA_DIR: dataDir });
-  const sandbox = () => new SandboxProvider({ dataDir, imageLatencyMs: 0, videoLatencyMs: 0, pollMs: 10, ffmpegPath: config.ffmpegPath });
+  const sandbox = () =>
+    new SandboxProvider({ dataDir, imageLatencyMs: 0, videoLatencyMs: 0, pollMs: 10, ffmpegPath: config.ffmpegPath });
   engine = new RecordingEngine();
   moderator = { ...allowEverything };
   let ids = 0;
@@ -84,8 +85,14 @@ beforeEach(() => {
     channels: new ChannelRegistry(buildChannels(config, sandbox)),
     media: new LocalMediaStore(join(dataDir, 'media')),
     references: config.references,
-    moderator: { checkRequest: (spec, request) => moderator.checkRequest(spec, request), reviewResults: async () => null },
-    jobs: { findByIdempotencyKey: async (apiKeyId, key) => engine.rows.find((r) => r.apiKeyId === apiKeyId && r.idempotencyKey === key) ?? null },
+    moderator: {
+      checkRequest: (spec, request) => moderator.checkRequest(spec, request),
+      reviewResults: async () => null,
+    },
+    jobs: {
+      findByIdempotencyKey: async (apiKeyId, key) =>
+        engine.rows.find((r) => r.apiKeyId === apiKeyId && r.idempotencyKey === key) ?? null,
+    },
     engine,
     newJobId: () => `job_${++ids}`,
   });
@@ -98,9 +105,21 @@ describe('the generation pipeline, without HTTP', () => {
     expect(engine.submitted).toHaveLength(1);
     const [{ job: handed, rejection }] = engine.submitted;
     expect(rejection).toBeUndefined();
-    expect(handed).toMatchObject({ id: 'job_1', apiKeyId: 'key_1', model: 'gpt-image-1', kind: 'image', channel: 'sandbox', webhookUrl: 'https://example.com/hook' });
+    expect(handed).toMatchObject({
+      id: 'job_1',
+      apiKeyId: 'key_1',
+      model: 'gpt-image-1',
+      kind: 'image',
+      channel: 'sandbox',
+      webhookUrl: 'https://example.com/hook',
+    });
     // gpt-image-1 has no 16:9 size: the directive is read, then snapped to the model's nearest.
-    expect(handed.request).toMatchObject({ prompt: 'a red fox', aspectRatio: '3:2', kind: 'image', adjustments: [{ kind: 'ratio_snapped', model: 'gpt-image-1', asked: '16:9', used: '3:2' }] });
+    expect(handed.request).toMatchObject({
+      prompt: 'a red fox',
+      aspectRatio: '3:2',
+      kind: 'image',
+      adjustments: [{ kind: 'ratio_snapped', model: 'gpt-image-1', asked: '16:9', used: '3:2' }],
+    });
     // The request before fitting goes with the job, for a failover to fit again.
     expect(handed.originalRequest).toMatchObject({ prompt: 'a red fox', aspectRatio: '3:2' });
     expect(job.id).toBe('job_1');
@@ -118,13 +137,20 @@ describe('the generation pipeline, without HTTP', () => {
   });
 
   it('refuses an unknown model, or a model of the other kind, before anything is submitted', async () => {
-    const unknown = await thrownBy(pipeline.create(order({ input: { model: 'nope-1', text: 'x', references: [], explicit: {} } })));
+    const unknown = await thrownBy(
+      pipeline.create(order({ input: { model: 'nope-1', text: 'x', references: [], explicit: {} } })),
+    );
     expect(unknown).toMatchObject({ code: 'model_not_found', param: 'model' });
-    const image = await thrownBy(pipeline.create(order({ input: { model: 'gpt-image-1', text: 'x', references: [], explicit: {}, kind: 'video' } })));
+    const image = await thrownBy(
+      pipeline.create(
+        order({ input: { model: 'gpt-image-1', text: 'x', references: [], explicit: {}, kind: 'video' } }),
+      ),
+    );
     expect(image).toMatchObject({
       code: 'model_not_video',
       param: 'model',
-      message: 'gpt-image-1 makes images, not videos: use POST /v1/images/generations, or a video model such as sora-2.',
+      message:
+        'gpt-image-1 makes images, not videos: use POST /v1/images/generations, or a video model such as sora-2.',
     });
     expect(engine.submitted).toHaveLength(0);
   });
@@ -132,22 +158,44 @@ describe('the generation pipeline, without HTTP', () => {
   it('records a request the gateway review refuses as a rejected job', async () => {
     moderator.checkRequest = async () => ({ stage: 'prompt', category: 'violence', message: 'Refused.' });
     const { job } = await pipeline.create(order());
-    expect(engine.submitted).toEqual([{ job: expect.objectContaining({ id: job.id }), rejection: { code: 'content_policy_violation', message: 'Refused.', stage: 'prompt', category: 'violence' } }]);
+    expect(engine.submitted).toEqual([
+      {
+        job: expect.objectContaining({ id: job.id }),
+        rejection: { code: 'content_policy_violation', message: 'Refused.', stage: 'prompt', category: 'violence' },
+      },
+    ]);
   });
 
   it('stores an edit mask the size of the first image, and refuses one that is not a PNG', async () => {
-    const png = await sharp({ create: { width: 32, height: 24, channels: 4, background: '#f00' } }).png().toBuffer();
-    const jpeg = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#0f0' } }).jpeg().toBuffer();
+    const png = await sharp({ create: { width: 32, height: 24, channels: 4, background: '#f00' } })
+      .png()
+      .toBuffer();
+    const jpeg = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#0f0' } })
+      .jpeg()
+      .toBuffer();
     const edit = (mask: Buffer) =>
       order({
-        input: { model: 'gpt-image-1', text: 'make it blue', references: [{ data: png, param: 'image[0]' }], explicit: {}, kind: 'image' },
+        input: {
+          model: 'gpt-image-1',
+          text: 'make it blue',
+          references: [{ data: png, param: 'image[0]' }],
+          explicit: {},
+          kind: 'image',
+        },
         mask: { data: mask, param: 'mask' },
         background: 'transparent',
       });
     const refused = await thrownBy(pipeline.create(edit(jpeg)));
-    expect(refused).toMatchObject({ code: 'invalid_image', param: 'mask', message: 'mask must be a PNG image (its transparent pixels mark the area to edit).' });
+    expect(refused).toMatchObject({
+      code: 'invalid_image',
+      param: 'mask',
+      message: 'mask must be a PNG image (its transparent pixels mark the area to edit).',
+    });
     expect(engine.submitted).toHaveLength(0);
     await pipeline.create(edit(png));
-    expect(engine.submitted[0].job.request).toMatchObject({ background: 'transparent', mask: { contentType: 'image/png', width: 32, height: 24 } });
+    expect(engine.submitted[0].job.request).toMatchObject({
+      background: 'transparent',
+      mask: { contentType: 'image/png', width: 32, height: 24 },
+    });
   });
 });

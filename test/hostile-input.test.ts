@@ -33,7 +33,8 @@ describe('hostile input', () => {
   const seen: Seen[] = [];
   let rssStart = 0;
 
-  const rssMiB = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${server.child.pid}/status`, 'utf8'))![1]) / 1024;
+  const rssMiB = async () =>
+    Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${server.child.pid}/status`, 'utf8'))![1]) / 1024;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mediagate-hostile-'));
@@ -64,7 +65,8 @@ describe('hostile input', () => {
   function judge(status: number, contentType: string, body: string): string | null {
     if (status >= 500) return `answered ${status}: ${body.slice(0, 300)}`;
     if (status < 400) return null;
-    if (!contentType.startsWith('application/json')) return `${status} with content-type ${contentType || '(none)'}: ${body.slice(0, 200)}`;
+    if (!contentType.startsWith('application/json'))
+      return `${status} with content-type ${contentType || '(none)'}: ${body.slice(0, 200)}`;
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
@@ -74,7 +76,8 @@ describe('hostile input', () => {
     const error = (parsed as { error?: Record<string, unknown> })?.error;
     const keys = error && typeof error === 'object' ? Object.keys(error).sort().join(',') : '';
     if (keys !== 'code,message,param,type') return `${status} not in the envelope: ${body.slice(0, 200)}`;
-    if (typeof error!.message !== 'string' || error!.message === '') return `${status} with an empty message: ${body.slice(0, 200)}`;
+    if (typeof error!.message !== 'string' || error!.message === '')
+      return `${status} with an empty message: ${body.slice(0, 200)}`;
     if (typeof error!.type !== 'string') return `${status} with a non-string type: ${body.slice(0, 200)}`;
     return null;
   }
@@ -92,13 +95,19 @@ describe('hostile input', () => {
       });
     } catch (err) {
       // fetch refuses some headers or URLs itself; those requests never reached the gateway.
-      if (err instanceof TypeError && !(err.cause && (err.cause as { code?: string }).code?.startsWith('UND_ERR_SOCKET'))) return null;
+      if (
+        err instanceof TypeError &&
+        !(err.cause && (err.cause as { code?: string }).code?.startsWith('UND_ERR_SOCKET'))
+      )
+        return null;
       return `${what}: no answer (${(err as Error).message}; ${(err as { cause?: Error }).cause?.message ?? ''})`;
     }
     const ms = Date.now() - started;
     const contentType = response.headers.get('content-type') ?? '';
     // A stream's answer has begun once its headers are here; its generation is not waited for.
-    const body = contentType.startsWith('text/event-stream') ? (await response.body?.cancel(), '') : await response.text();
+    let body = '';
+    if (contentType.startsWith('text/event-stream')) await response.body?.cancel();
+    else body = await response.text();
     seen.push({ status: response.status, ms, what });
     const problem = judge(response.status, contentType, body);
     if (problem) return `${what} (${JSON.stringify(request.headers).slice(0, 200)}): ${problem}`;
@@ -135,21 +144,54 @@ describe('hostile input', () => {
     ['NUL in a header value', 'GET /v1/models HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n'],
     ['space before colon', 'GET /v1/models HTTP/1.1\r\nHost : x\r\n\r\n'],
     ['bare LF line ends', 'GET /v1/models HTTP/1.1\nHost: x\n\n'],
-    ['Content-Length not a number', 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}'],
-    ['negative Content-Length', 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}'],
-    ['Content-Length overflowing', 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999999999999999999\r\n\r\n{}'],
-    ['two different Content-Lengths', 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}'],
-    ['Content-Length with chunked', 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}'],
+    [
+      'Content-Length not a number',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}',
+    ],
+    [
+      'negative Content-Length',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}',
+    ],
+    [
+      'Content-Length overflowing',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999999999999999999\r\n\r\n{}',
+    ],
+    [
+      'two different Content-Lengths',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+    ],
+    [
+      'Content-Length with chunked',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}',
+    ],
     ['unknown Transfer-Encoding', 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n{}'],
-    ['bad chunk size', 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'],
-    ['body longer than its Content-Length', `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}}}}}garbage`],
-    ['Content-Length larger than the body limit', `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 99999999\r\n\r\n{`],
+    [
+      'bad chunk size',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+    ],
+    [
+      'body longer than its Content-Length',
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}}}}}garbage`,
+    ],
+    [
+      'Content-Length larger than the body limit',
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 99999999\r\n\r\n{`,
+    ],
     ['header block over 16 KiB', `GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`],
-    ['two thousand headers', `GET /v1/models HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 2_000 }, (_, i) => `X-${i}: 1\r\n`).join('')}\r\n`],
+    [
+      'two thousand headers',
+      `GET /v1/models HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 2_000 }, (_, i) => `X-${i}: 1\r\n`).join('')}\r\n`,
+    ],
     ['URL of 100 KiB', `GET /v1/videos/${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`],
-    ['unknown Expect', `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\n{}`],
+    [
+      'unknown Expect',
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\n{}`,
+    ],
     ['websocket upgrade', 'GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'],
-    ['h2c upgrade', 'GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n'],
+    [
+      'h2c upgrade',
+      'GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+    ],
     ['HTTP/2 preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'],
     ['TLS client hello', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'],
     ['valid request then garbage', `GET /health HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n`],
@@ -164,7 +206,11 @@ describe('hostile input', () => {
       if (end === -1) break;
       const head = rest.slice(0, end);
       const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-      answers.push({ status: Number(head.split(' ')[1]), contentType: /\r\ncontent-type:\s*([^\r]+)/i.exec(head)?.[1] ?? '', body: rest.slice(end + 4, end + 4 + length) });
+      answers.push({
+        status: Number(head.split(' ')[1]),
+        contentType: /\r\ncontent-type:\s*([^\r]+)/i.exec(head)?.[1] ?? '',
+        body: rest.slice(end + 4, end + 4 + length),
+      });
       rest = rest.slice(end + 4 + length);
     }
     return answers;
@@ -182,8 +228,10 @@ describe('hostile input', () => {
           const problem = judge(one.status, one.contentType, one.body);
           if (problem) problems.push(`${name}: ${problem}`);
         }
-        if (!answer.closed && answers.length === 0) problems.push(`${name}: neither answered nor closed within ${MAX_ANSWER_MS} ms`);
-        if (answer.firstByteMs !== undefined && answer.firstByteMs > MAX_ANSWER_MS) problems.push(`${name}: answered after ${answer.firstByteMs} ms`);
+        if (!answer.closed && answers.length === 0)
+          problems.push(`${name}: neither answered nor closed within ${MAX_ANSWER_MS} ms`);
+        if (answer.firstByteMs !== undefined && answer.firstByteMs > MAX_ANSWER_MS)
+          problems.push(`${name}: answered after ${answer.firstByteMs} ms`);
       }),
     );
     expect(problems).toEqual([]);
@@ -198,7 +246,10 @@ describe('hostile input', () => {
         import('node:net').then(({ connect }) => {
           const socket = connect(Number(port), hostname);
           let i = 0;
-          const timer = setInterval(() => (i < parts.length && !socket.destroyed ? socket.write(parts[i++]) : undefined), everyMs);
+          const timer = setInterval(
+            () => (i < parts.length && !socket.destroyed ? socket.write(parts[i++]) : undefined),
+            everyMs,
+          );
           socket.on('data', (d) => (text += d.toString()));
           socket.on('error', () => {});
           socket.on('close', () => {
@@ -207,10 +258,18 @@ describe('hostile input', () => {
           });
         });
       });
-    const headerBytes = [...'GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Slow: '].concat(Array.from({ length: 400 }, () => 'a'));
+    const headerBytes = [...'GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Slow: '].concat(
+      Array.from({ length: 400 }, () => 'a'),
+    );
     const [headers, body] = await Promise.all([
       trickle(headerBytes, 200),
-      trickle([`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n`, ...Array.from({ length: 400 }, () => ' ')], 200),
+      trickle(
+        [
+          `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n`,
+          ...Array.from({ length: 400 }, () => ' '),
+        ],
+        200,
+      ),
     ]);
     for (const { closedAfterMs, text } of [headers, body]) {
       expect(closedAfterMs).toBeLessThan(8_000);
@@ -229,7 +288,11 @@ describe('hostile input', () => {
     const rssEnd = await rssMiB();
     const statuses: Record<string, number> = {};
     for (const { status } of seen) statuses[status] = (statuses[status] ?? 0) + 1;
-    const slowest = seen.reduce((a, b) => (b.ms > a.ms && b.what !== 'slowloris' ? b : a), { ms: 0, what: '', status: 0 });
+    const slowest = seen.reduce((a, b) => (b.ms > a.ms && b.what !== 'slowloris' ? b : a), {
+      ms: 0,
+      what: '',
+      status: 0,
+    });
     console.log(
       JSON.stringify({
         hostileInput: {

@@ -28,7 +28,10 @@ describe(`Idempotency-Key (${databaseLabel})`, { timeout: 180_000 }, () => {
   let gw: RunningGateway;
   let other: OpenAI;
   beforeAll(async () => {
-    gw = await startGateway({ MEDIAGATE_API_KEYS: `${TEST_API_KEY},${OTHER_KEY}`, MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '100' });
+    gw = await startGateway({
+      MEDIAGATE_API_KEYS: `${TEST_API_KEY},${OTHER_KEY}`,
+      MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '100',
+    });
     other = new OpenAI({ apiKey: OTHER_KEY, baseURL: `${gw.baseUrl}/v1`, maxRetries: 0 });
   });
   afterAll(async () => gw?.close());
@@ -66,7 +69,8 @@ describe(`Idempotency-Key (${databaseLabel})`, { timeout: 180_000 }, () => {
     await gw.client.videos.create({ prompt: 'first body 1s' }, idem('idem-conflict'));
     const expected = {
       error: {
-        message: 'This Idempotency-Key was already used with a different request (another endpoint or body). Send a new key for a new request.',
+        message:
+          'This Idempotency-Key was already used with a different request (another endpoint or body). Send a new key for a new request.',
         type: 'invalid_request_error',
         param: 'Idempotency-Key',
         code: 'idempotency_key_reused',
@@ -75,7 +79,11 @@ describe(`Idempotency-Key (${databaseLabel})`, { timeout: 180_000 }, () => {
     const changed = await gw.client.videos.create({ prompt: 'second body 1s' }, idem('idem-conflict')).catch((e) => e);
     expect(changed).toBeInstanceOf(OpenAI.ConflictError);
     expect(changed.error).toEqual(expected.error);
-    const elsewhere = await postJson('/v1/images/generations', { model: 'gpt-image-1', prompt: 'first body 1s' }, { 'idempotency-key': 'idem-conflict' });
+    const elsewhere = await postJson(
+      '/v1/images/generations',
+      { model: 'gpt-image-1', prompt: 'first body 1s' },
+      { 'idempotency-key': 'idem-conflict' },
+    );
     expect(elsewhere.status).toBe(409);
     expect(await elsewhere.json()).toEqual(expected);
     expect(await operationsFor(gw.dataDir, 'second body')).toBe(0);
@@ -88,10 +96,18 @@ describe(`Idempotency-Key (${databaseLabel})`, { timeout: 180_000 }, () => {
   });
 
   it('JSON key order and whitespace do not make a retry a conflict', async () => {
-    const a = await postJson('/v1/videos', { prompt: 'order test 1s', size: '720x720' }, { 'idempotency-key': 'idem-order' });
+    const a = await postJson(
+      '/v1/videos',
+      { prompt: 'order test 1s', size: '720x720' },
+      { 'idempotency-key': 'idem-order' },
+    );
     const b = await fetch(`${gw.baseUrl}/v1/videos`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json', 'idempotency-key': 'idem-order' },
+      headers: {
+        authorization: `Bearer ${TEST_API_KEY}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'idem-order',
+      },
       body: '{ "size": "720x720",   "prompt": "order test 1s" }',
     });
     expect(b.status).toBe(200);
@@ -110,7 +126,12 @@ describe(`Idempotency-Key (${databaseLabel})`, { timeout: 180_000 }, () => {
     expect(first.choices[0].message.content).toMatch(/^!\[image\]\(http/);
     expect(await operationsFor(gw.dataDir, prompt)).toBe(1);
 
-    const streamBody = { ...body, stream: true, messages: [{ role: 'user', content: 'a brass bell 1s' }], model: 'sora-2' };
+    const streamBody = {
+      ...body,
+      stream: true,
+      messages: [{ role: 'user', content: 'a brass bell 1s' }],
+      model: 'sora-2',
+    };
     const start = () => postJson('/v1/chat/completions', streamBody, { 'idempotency-key': 'idem-chat-stream' });
     const firstStream = await start();
     const jobId = firstStream.headers.get('x-mediagate-job-id');
@@ -150,7 +171,20 @@ describe(`the jobs table enforces one job per (API key, Idempotency-Key) (${data
     const database = await openDatabase(await testDatabaseOptions(dir));
     try {
       const store = new SqlJobStore(database.db);
-      const request = { model: 'sora-2', kind: 'video', prompt: 'x', references: [], aspectRatio: '1:1', width: 720, height: 720, seconds: 1, n: 1, format: 'mp4', language: 'en', adjustments: [] } as const;
+      const request = {
+        model: 'sora-2',
+        kind: 'video',
+        prompt: 'x',
+        references: [],
+        aspectRatio: '1:1',
+        width: 720,
+        height: 720,
+        seconds: 1,
+        n: 1,
+        format: 'mp4',
+        language: 'en',
+        adjustments: [],
+      } as const;
       const job = (id: string, apiKeyId: string, key?: string) => ({
         id,
         apiKeyId,

@@ -6,7 +6,10 @@ import { databaseLabel } from './helpers/database.js';
 import { download, startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
 import { imageInfo } from './helpers/media.js';
 
-const png = (width: number, height: number, background: string) => sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
+const png = (width: number, height: number, background: string) =>
+  sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
 const mediaPath = (data: Buffer, ext: string) => {
   const sha = createHash('sha256').update(data).digest('hex');
   return `/media/${sha.slice(0, 2)}/${sha}.${ext}`;
@@ -34,7 +37,13 @@ describe(`Images API with the OpenAI SDK (${databaseLabel})`, { timeout: 120_000
   });
 
   it('images.generate answers gpt-image-1 in b64_json by default, here as two WebP images', async () => {
-    const result = await gw.client.images.generate({ model: 'gpt-image-1', prompt: 'a lantern', size: '1536x1024', n: 2, output_format: 'webp' });
+    const result = await gw.client.images.generate({
+      model: 'gpt-image-1',
+      prompt: 'a lantern',
+      size: '1536x1024',
+      n: 2,
+      output_format: 'webp',
+    });
     expect(result.output_format).toBe('webp');
     expect(result.data).toHaveLength(2);
     const decoded = await Promise.all(result.data!.map((d) => imageInfo(Buffer.from(d.b64_json!, 'base64'))));
@@ -46,7 +55,11 @@ describe(`Images API with the OpenAI SDK (${databaseLabel})`, { timeout: 120_000
   });
 
   it('other models default to url; an unsupported size is snapped to the nearest ratio', async () => {
-    const result = await gw.client.images.generate({ model: 'dall-e-3', prompt: 'a wide valley', size: '1600x900' as never });
+    const result = await gw.client.images.generate({
+      model: 'dall-e-3',
+      prompt: 'a wide valley',
+      size: '1600x900' as never,
+    });
     expect(result.size).toBe('1792x1024');
     expect(await imageInfo(await download(result.data![0].url!))).toEqual({ format: 'png', width: 1792, height: 1024 });
   });
@@ -57,7 +70,10 @@ describe(`Images API with the OpenAI SDK (${databaseLabel})`, { timeout: 120_000
     const result = await gw.client.images.edit({
       model: 'gpt-image-1',
       prompt: 'put the blue square on the red card',
-      image: [await toFile(first, 'red.png', { type: 'image/png' }), await toFile(second, 'blue.png', { type: 'image/png' })],
+      image: [
+        await toFile(first, 'red.png', { type: 'image/png' }),
+        await toFile(second, 'blue.png', { type: 'image/png' }),
+      ],
       size: '1024x1024',
       response_format: 'url',
     });
@@ -68,7 +84,11 @@ describe(`Images API with the OpenAI SDK (${databaseLabel})`, { timeout: 120_000
 
   it('images.edit with one file and a matching mask; a mask of another size is a 400', async () => {
     const image = await png(80, 80, '#888888');
-    const mask = await sharp({ create: { width: 80, height: 80, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const mask = await sharp({
+      create: { width: 80, height: 80, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+    })
+      .png()
+      .toBuffer();
     const ok = await gw.client.images.edit({
       model: 'gpt-image-1',
       prompt: 'fill the hole',
@@ -86,7 +106,12 @@ describe(`Images API with the OpenAI SDK (${databaseLabel})`, { timeout: 120_000
       })
       .catch((e) => e);
     expect(wrong).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(wrong.error).toEqual({ message: 'mask is 40x40 but the first image is 80x80; they must match.', type: 'invalid_request_error', param: 'mask', code: 'invalid_image' });
+    expect(wrong.error).toEqual({
+      message: 'mask is 40x40 but the first image is 80x80; they must match.',
+      type: 'invalid_request_error',
+      param: 'mask',
+      code: 'invalid_image',
+    });
   });
 
   it('images.edit also accepts JSON images: [{image_url}] with data: URLs', async () => {
@@ -116,14 +141,20 @@ describe(`Images API with the OpenAI SDK (${databaseLabel})`, { timeout: 120_000
     expect(stream.status).toBe(400);
     expect(stream.error.param).toBe('stream');
 
-    const cannotEdit = await gw.client.images.edit({ model: 'dall-e-3', prompt: 'x', image: await toFile(await png(8, 8, '#000'), 'a.png') }).catch((e) => e);
+    const cannotEdit = await gw.client.images
+      .edit({ model: 'dall-e-3', prompt: 'x', image: await toFile(await png(8, 8, '#000'), 'a.png') })
+      .catch((e) => e);
     expect(cannotEdit.status).toBe(400);
     expect(cannotEdit.error.code).toBe('model_cannot_edit');
 
-    const transparentJpeg = await gw.client.images.generate({ model: 'gpt-image-1', prompt: 'x', background: 'transparent', output_format: 'jpeg' }).catch((e) => e);
+    const transparentJpeg = await gw.client.images
+      .generate({ model: 'gpt-image-1', prompt: 'x', background: 'transparent', output_format: 'jpeg' })
+      .catch((e) => e);
     expect(transparentJpeg.error).toMatchObject({ param: 'background', code: 'invalid_value' });
 
-    const notImage = await gw.client.images.edit({ model: 'gpt-image-1', prompt: 'x', image: await toFile(Buffer.from('not an image'), 'a.png') }).catch((e) => e);
+    const notImage = await gw.client.images
+      .edit({ model: 'gpt-image-1', prompt: 'x', image: await toFile(Buffer.from('not an image'), 'a.png') })
+      .catch((e) => e);
     expect(notImage.status).toBe(400);
     expect(notImage.error).toMatchObject({ param: 'image[0]', code: 'invalid_image' });
 
@@ -133,14 +164,21 @@ describe(`Images API with the OpenAI SDK (${databaseLabel})`, { timeout: 120_000
       body: JSON.stringify({ model: 'gpt-image-1' }),
     });
     expect(await missing.json()).toEqual({
-      error: { message: "Missing required parameter: 'prompt'.", type: 'invalid_request_error', param: 'prompt', code: 'missing_required_parameter' },
+      error: {
+        message: "Missing required parameter: 'prompt'.",
+        type: 'invalid_request_error',
+        param: 'prompt',
+        code: 'missing_required_parameter',
+      },
     });
 
     const unknown = await gw.client.images.generate({ model: 'no-such-model', prompt: 'x' }).catch((e) => e);
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
     expect(unknown.error.code).toBe('model_not_found');
 
-    const failed = await gw.client.images.generate({ model: 'gpt-image-1', prompt: 'a cat #sandbox-fail' }).catch((e) => e);
+    const failed = await gw.client.images
+      .generate({ model: 'gpt-image-1', prompt: 'a cat #sandbox-fail' })
+      .catch((e) => e);
     expect(failed.status).toBe(502);
     expect(failed.error.code).toBe('upstream_error');
   });

@@ -148,12 +148,19 @@ function spec(id: string): ModelSpec {
   return found;
 }
 
-const resolve = (model: string, prompt: string, referenceCount = 0) => resolveGeneration(spec(model), parsePrompt(prompt), {}, [], referenceCount);
+const resolve = (model: string, prompt: string, referenceCount = 0) =>
+  resolveGeneration(spec(model), parsePrompt(prompt), {}, [], referenceCount);
 
 describe('resolveGeneration: snapping to what the model supports', () => {
   it('20 s on sora-2 becomes 15 s with a one-line note', () => {
     const request = resolve('sora-2', 'waves crashing, duration: 20 seconds 16:9');
-    expect(request).toMatchObject({ prompt: 'waves crashing', seconds: 15, aspectRatio: '16:9', width: 1280, height: 720 });
+    expect(request).toMatchObject({
+      prompt: 'waves crashing',
+      seconds: 15,
+      aspectRatio: '16:9',
+      width: 1280,
+      height: 720,
+    });
     expect(adjustmentLines(request)).toEqual(['sora-2 supports up to 15 seconds; using 15.']);
   });
 
@@ -181,7 +188,12 @@ describe('resolveGeneration: snapping to what the model supports', () => {
   });
 
   it('a size the model offers is used as is; another size picks the nearest preset', () => {
-    expect(resolve('gpt-image-1', 'a cat 1536x1024')).toMatchObject({ width: 1536, height: 1024, aspectRatio: '3:2', adjustments: [] });
+    expect(resolve('gpt-image-1', 'a cat 1536x1024')).toMatchObject({
+      width: 1536,
+      height: 1024,
+      aspectRatio: '3:2',
+      adjustments: [],
+    });
     const snapped = resolve('dall-e-3', 'a cat --size 1280x720');
     expect(snapped).toMatchObject({ width: 1792, height: 1024, aspectRatio: '16:9' });
     expect(adjustmentLines(snapped)).toEqual(['Size 1280x720 is not offered by dall-e-3; using 1792x1024.']);
@@ -189,7 +201,13 @@ describe('resolveGeneration: snapping to what the model supports', () => {
 
   it('--n above the model limit is capped with a note; seed, quality and negative prompt carry through', () => {
     const request = resolve('gpt-image-1', 'a cat --n 12 --seed 42 --quality high --no blurry, text');
-    expect(request).toMatchObject({ prompt: 'a cat', n: 10, seed: 42, quality: 'high', negativePrompt: 'blurry, text' });
+    expect(request).toMatchObject({
+      prompt: 'a cat',
+      n: 10,
+      seed: 42,
+      quality: 'high',
+      negativePrompt: 'blurry, text',
+    });
     expect(adjustmentLines(request)).toEqual(['gpt-image-1 makes at most 10 images per request; making 10.']);
   });
 

@@ -16,7 +16,11 @@ describe(`cancelling a job (${databaseLabel})`, () => {
     const res = await fetch(`${gw.baseUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'sora-2', stream: true, messages: [{ role: 'user', content: 'a slow sunrise, 5s' }] }),
+      body: JSON.stringify({
+        model: 'sora-2',
+        stream: true,
+        messages: [{ role: 'user', content: 'a slow sunrise, 5s' }],
+      }),
     });
     const jobId = res.headers.get('x-mediagate-job-id')!;
     const body = res.text();

@@ -30,7 +30,14 @@ const resellerChannel = (fake: FakeOpenAiVideos) => ({
   baseUrl: `${fake.url}/v1`,
   keys: ['sk-fake-reseller'],
   models: { 'doubao-seedance-1-0-pro': 'seedance-1-0-pro' },
-  options: { requestFormat: 'json', durationField: 'duration', secondsType: 'number', sizeStyle: 'ratio', allowedSeconds: [5, 10], label: 'Reseller' },
+  options: {
+    requestFormat: 'json',
+    durationField: 'duration',
+    secondsType: 'number',
+    sizeStyle: 'ratio',
+    allowedSeconds: [5, 10],
+    label: 'Reseller',
+  },
 });
 
 /** Sends a chat request and returns the completion, or the client's error when the job failed. */
@@ -93,7 +100,12 @@ describe(`a submission whose answer was lost is looked for upstream before the j
   it('OpenAI videos: a create that never answers (timeout) is found too, after a list call that failed once', async () => {
     const before = counts(sora, SORA_CREATE, SORA_CREATE);
     sora.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'hang' }]);
-    sora.injectFaults('GET', SORA_CREATE, [{ status: 500, body: { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } } }]);
+    sora.injectFaults('GET', SORA_CREATE, [
+      {
+        status: 500,
+        body: { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } },
+      },
+    ]);
     const answer = await chatJob(gw, 'sora-2', 'a kite above dunes, duration: 4 seconds');
     expect(answer.choices?.[0].finish_reason).toBe('stop');
     expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toEqual({ creates: 1, lookups: 2, accepted: 1 });
@@ -102,9 +114,16 @@ describe(`a submission whose answer was lost is looked for upstream before the j
 
   it('OpenAI videos: when the list keeps failing the lookups stop after seven tries and the job fails saying the gateway could not check', async () => {
     const before = counts(sora, SORA_CREATE, SORA_CREATE);
-    const serverError = { status: 503, body: { error: { message: 'The engine is currently overloaded', type: 'server_error', param: null, code: null } } };
+    const serverError = {
+      status: 503,
+      body: { error: { message: 'The engine is currently overloaded', type: 'server_error', param: null, code: null } },
+    };
     sora.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'cutOff' }]);
-    sora.injectFaults('GET', SORA_CREATE, Array.from({ length: 7 }, () => serverError));
+    sora.injectFaults(
+      'GET',
+      SORA_CREATE,
+      Array.from({ length: 7 }, () => serverError),
+    );
     const err = await chatJob(gw, 'sora-2', 'a harbour at dawn, duration: 4 seconds');
     expect(err.status).toBe(502);
     expect(err.error.message).toBe(
@@ -115,10 +134,17 @@ describe(`a submission whose answer was lost is looked for upstream before the j
 
   it('OpenAI videos: a job cancelled while the gateway is still looking stops looking', async () => {
     const auth = { authorization: `Bearer ${TEST_API_KEY}` };
-    const serverError = { status: 503, body: { error: { message: 'The engine is currently overloaded', type: 'server_error', param: null, code: null } } };
+    const serverError = {
+      status: 503,
+      body: { error: { message: 'The engine is currently overloaded', type: 'server_error', param: null, code: null } },
+    };
     const before = counts(sora, SORA_CREATE, SORA_CREATE);
     sora.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'cutOff' }]);
-    sora.injectFaults('GET', SORA_CREATE, Array.from({ length: 7 }, () => serverError));
+    sora.injectFaults(
+      'GET',
+      SORA_CREATE,
+      Array.from({ length: 7 }, () => serverError),
+    );
     const created = await fetch(`${gw.baseUrl}/v1/videos`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -135,7 +161,10 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toMatchObject({ creates: 1, accepted: 1 });
     expect((await jobOf(gw, jobId)).status).toBe('cancelled');
     // The faults the cancelled lookups did not use are not left for the next test.
-    while ((await fetch(`${sora.url}/v1/videos?limit=1`, { headers: { authorization: 'Bearer sk-fake-videos' } })).status !== 200);
+    while (
+      (await fetch(`${sora.url}/v1/videos?limit=1`, { headers: { authorization: 'Bearer sk-fake-videos' } })).status !==
+      200
+    );
   });
 
   it('OpenAI videos: when the list has no such task the job fails as before, saying the gateway looked', async () => {
@@ -176,10 +205,15 @@ describe(`a submission whose answer was lost is looked for upstream before the j
       while (sora.accepted - before.accepted < 2) await new Promise((r) => setTimeout(r, 5));
     })();
     sora.injectFaults('GET', SORA_CREATE, [{ heldUntil: bothCreated }, { heldUntil: bothCreated }]);
-    const errs = await Promise.all([chatJob(gw, 'sora-2', 'twin comets, duration: 4 seconds'), chatJob(gw, 'sora-2', 'twin comets, duration: 4 seconds')]);
+    const errs = await Promise.all([
+      chatJob(gw, 'sora-2', 'twin comets, duration: 4 seconds'),
+      chatJob(gw, 'sora-2', 'twin comets, duration: 4 seconds'),
+    ]);
     for (const err of errs) {
       expect(err.status).toBe(502);
-      expect(err.error.message).toMatch(/The gateway found 2 tasks at OpenAI Videos that match this submission and could not tell which one is this job's\.$/);
+      expect(err.error.message).toMatch(
+        /The gateway found 2 tasks at OpenAI Videos that match this submission and could not tell which one is this job's\.$/,
+      );
     }
     expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toEqual({ creates: 2, lookups: 2, accepted: 2 });
   });
@@ -222,7 +256,11 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     // The second page ends among the old tasks: the third is never asked for.
     expect(sora.tasks.size).toBeGreaterThan(250);
     // The lost create and the 150 others; two pages of lookups.
-    expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toMatchObject({ creates: 151, lookups: 2, accepted: 151 });
+    expect(since(before, counts(sora, SORA_CREATE, SORA_CREATE))).toMatchObject({
+      creates: 151,
+      lookups: 2,
+      accepted: 151,
+    });
   });
 
   it('an upstream without a task list: the job fails at once, saying the gateway could not check, and nothing is resubmitted', async () => {
@@ -248,7 +286,11 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     expect(answer.choices?.[0].finish_reason).toBe('stop');
     const video = mp4Info(await download(firstLink(answer.choices[0].message.content)));
     expect(video.durationSeconds).toBeCloseTo(5, 1);
-    expect(since(before, counts(kling, KLING_CREATE, KLING_BY_REFERENCE))).toEqual({ creates: 1, lookups: 1, accepted: 1 });
+    expect(since(before, counts(kling, KLING_CREATE, KLING_BY_REFERENCE))).toEqual({
+      creates: 1,
+      lookups: 1,
+      accepted: 1,
+    });
     const task = [...kling.tasks.values()].at(-1)!;
     const jobId = answer.id.replace(/^chatcmpl-/, '');
     expect(task.externalTaskId).toBe(`mediagate-${jobId}`);
@@ -263,7 +305,15 @@ describe(`a submission whose answer was lost is looked for upstream before the j
     const answer = await gw.client.chat.completions
       .create({
         model: 'kling-v2-1',
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'the petals fall' }, { type: 'image_url', image_url: { url: await pngDataUrl(320, 320, '#aa2266') } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'the petals fall' },
+              { type: 'image_url', image_url: { url: await pngDataUrl(320, 320, '#aa2266') } },
+            ],
+          },
+        ],
       })
       .catch((err) => err);
     expect(answer.choices?.[0].finish_reason).toBe('stop');
@@ -285,7 +335,11 @@ describe(`a submission whose answer was lost is looked for upstream before the j
       param: null,
       code: 'upstream_bad_response',
     });
-    expect(since(before, counts(kling, KLING_CREATE, KLING_BY_REFERENCE))).toEqual({ creates: 1, lookups: 1, accepted: 0 });
+    expect(since(before, counts(kling, KLING_CREATE, KLING_BY_REFERENCE))).toEqual({
+      creates: 1,
+      lookups: 1,
+      accepted: 0,
+    });
   });
 });
 
@@ -315,13 +369,24 @@ describe(`a job whose gateway stopped between submitting and recording the answe
    * gateway on the same data and returns the job as it ends there.
    */
   async function interruptAndResume(fake: FakeOpenAiVideos, channel: Record<string, unknown>, model: string) {
-    first = await startGateway({ ...(await channelsConfig([channel])), ...QUICK_POLL_ENV, ...NO_REVIEW_ENV, ...FAST_RETRY_ENV, MEDIAGATE_ORPHAN_SCAN_INTERVAL_MS: '200' });
+    first = await startGateway({
+      ...(await channelsConfig([channel])),
+      ...QUICK_POLL_ENV,
+      ...NO_REVIEW_ENV,
+      ...FAST_RETRY_ENV,
+      MEDIAGATE_ORPHAN_SCAN_INTERVAL_MS: '200',
+    });
     const accepted = fake.accepted;
     fake.injectFaults('POST', SORA_CREATE, [{ afterAccept: 'hang' }]);
     const res = await fetch(`${first.baseUrl}/v1/videos`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model, prompt: 'a windmill turning slowly', seconds: model === 'sora-2' ? '4' : '5', size: '1280x720' }),
+      body: JSON.stringify({
+        model,
+        prompt: 'a windmill turning slowly',
+        seconds: model === 'sora-2' ? '4' : '5',
+        size: '1280x720',
+      }),
     });
     expect(res.status).toBe(200);
     const jobId = ((await res.json()) as { id: string }).id.replace(/^video_/, 'job_');
@@ -334,7 +399,11 @@ describe(`a job whose gateway stopped between submitting and recording the answe
     let job: { status: string; error?: unknown; results?: { url: string }[] } = { status: 'running' };
     while (Date.now() < deadline && (job.status === 'running' || job.status === 'queued')) {
       await new Promise((r) => setTimeout(r, 100));
-      job = await (await fetch(`http://127.0.0.1:${port}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json();
+      job = await (
+        await fetch(`http://127.0.0.1:${port}/v1/jobs/${jobId}`, {
+          headers: { authorization: `Bearer ${TEST_API_KEY}` },
+        })
+      ).json();
     }
     return { job, jobId };
   }

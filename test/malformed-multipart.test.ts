@@ -4,9 +4,13 @@ import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gatew
 import { pngBuffer } from './helpers/images.js';
 
 const auth = { authorization: `Bearer ${TEST_API_KEY}` };
-const envelope = (message: string, code: string) => ({ error: { message, type: 'invalid_request_error', param: null, code } });
-const NO_BOUNDARY = 'The multipart form is malformed: the Content-Type header has no boundary (multipart/form-data; boundary=…).';
-const CUT_SHORT = 'The multipart form is malformed: the body ends before the closing boundary (--boundary--); a part was cut short or the boundary is wrong.';
+const envelope = (message: string, code: string) => ({
+  error: { message, type: 'invalid_request_error', param: null, code },
+});
+const NO_BOUNDARY =
+  'The multipart form is malformed: the Content-Type header has no boundary (multipart/form-data; boundary=…).';
+const CUT_SHORT =
+  'The multipart form is malformed: the body ends before the closing boundary (--boundary--); a part was cut short or the boundary is wrong.';
 
 /** A form the parser cannot read is a 400 naming the problem, on both endpoints that take forms. */
 describe(`malformed multipart forms (${databaseLabel})`, () => {
@@ -19,9 +23,18 @@ describe(`malformed multipart forms (${databaseLabel})`, () => {
   afterAll(async () => gw?.close());
 
   const post = (path: string, contentType: string, body: string | Buffer) =>
-    fetch(`${gw.baseUrl}${path}`, { method: 'POST', headers: { ...auth, 'content-type': contentType }, body: new Uint8Array(Buffer.from(body)) });
+    fetch(`${gw.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': contentType },
+      body: new Uint8Array(Buffer.from(body)),
+    });
   const filePart = (name: string, data: Buffer) =>
-    Buffer.concat([Buffer.from(`--XX\r\nContent-Disposition: form-data; name="${name}"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`), data]);
+    Buffer.concat([
+      Buffer.from(
+        `--XX\r\nContent-Disposition: form-data; name="${name}"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
+      ),
+      data,
+    ]);
 
   for (const path of ['/v1/images/edits', '/v1/videos']) {
     it(`${path}: no boundary in the Content-Type`, async () => {
@@ -31,13 +44,21 @@ describe(`malformed multipart forms (${databaseLabel})`, () => {
     });
 
     it(`${path}: no closing boundary`, async () => {
-      const res = await post(path, 'multipart/form-data; boundary=XX', '--XX\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nhello\r\n');
+      const res = await post(
+        path,
+        'multipart/form-data; boundary=XX',
+        '--XX\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nhello\r\n',
+      );
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual(envelope(CUT_SHORT, 'invalid_multipart'));
     });
 
     it(`${path}: a file part cut short`, async () => {
-      const res = await post(path, 'multipart/form-data; boundary=XX', filePart(path === '/v1/videos' ? 'input_reference' : 'image', png.subarray(0, 40)));
+      const res = await post(
+        path,
+        'multipart/form-data; boundary=XX',
+        filePart(path === '/v1/videos' ? 'input_reference' : 'image', png.subarray(0, 40)),
+      );
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual(envelope(CUT_SHORT, 'invalid_multipart'));
     });

@@ -4,9 +4,22 @@ import { databaseLabel } from './helpers/database.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 
 const SEED_MODELS = [
-  'sora-2', 'sora_video2', 'gpt-image-1', 'gpt-4o-image', 'sora_image', 'flux-kontext-pro', 'flux-kontext-dev', 'flux',
-  'nano-banana', 'nano-banana-hd', 'dall-e-3', 'recraftv3', 'qwen-image', 'doubao-seedream-4-0-250828',
-  'doubao-seededit-3-0-i2i-250628', 'doubao-seedream-3-0-t2i-250415',
+  'sora-2',
+  'sora_video2',
+  'gpt-image-1',
+  'gpt-4o-image',
+  'sora_image',
+  'flux-kontext-pro',
+  'flux-kontext-dev',
+  'flux',
+  'nano-banana',
+  'nano-banana-hd',
+  'dall-e-3',
+  'recraftv3',
+  'qwen-image',
+  'doubao-seedream-4-0-250828',
+  'doubao-seededit-3-0-i2i-250628',
+  'doubao-seedream-3-0-t2i-250415',
 ];
 
 describe(`models endpoints (${databaseLabel})`, () => {
@@ -28,7 +41,10 @@ describe(`models endpoints (${databaseLabel})`, () => {
   });
 
   it('retrieves one model with its capabilities', async () => {
-    const model = (await gw.client.models.retrieve('sora-2')) as unknown as { id: string; mediagate: { kind: string; durations: { max: number } } };
+    const model = (await gw.client.models.retrieve('sora-2')) as unknown as {
+      id: string;
+      mediagate: { kind: string; durations: { max: number } };
+    };
     expect(model.id).toBe('sora-2');
     expect(model.mediagate.kind).toBe('video');
     expect(model.mediagate.durations.max).toBe(15);

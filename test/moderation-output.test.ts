@@ -11,7 +11,10 @@ import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } 
 /** Every file under a directory, as paths relative to it. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1))
+    .sort();
 }
 
 const WITHHELD = (kind: 'image' | 'video') =>
@@ -32,13 +35,19 @@ describe(`moderation of generated results (stage 3) (${databaseLabel})`, () => {
 
   beforeAll(async () => {
     lenient = await startGateway();
-    const completion = await lenient.client.chat.completions.create({ model: 'gpt-image-1', messages: [{ role: 'user', content: sharedPrompt }] });
+    const completion = await lenient.client.chat.completions.create({
+      model: 'gpt-image-1',
+      messages: [{ role: 'user', content: sharedPrompt }],
+    });
     keptLink = firstLink(completion.choices[0].message.content!);
     // Stopped, not removed: the strict gateway takes over its data directory and database.
     await lenient.gateway.close();
     strict = await startGateway({
       MEDIAGATE_DATA_DIR: lenient.dataDir,
-      ...(lenient.env.DATABASE_URL && { DATABASE_URL: lenient.env.DATABASE_URL, DATABASE_SCHEMA: lenient.env.DATABASE_SCHEMA }),
+      ...(lenient.env.DATABASE_URL && {
+        DATABASE_URL: lenient.env.DATABASE_URL,
+        DATABASE_SCHEMA: lenient.env.DATABASE_SCHEMA,
+      }),
       MEDIAGATE_MODERATION_OUTPUT_THRESHOLDS: 'neutral=0',
     });
   });
@@ -55,7 +64,11 @@ describe(`moderation of generated results (stage 3) (${databaseLabel})`, () => {
     });
 
   async function jobRow(id: string): Promise<JobRecord> {
-    const database = await openDatabase({ url: strict.env.DATABASE_URL, dataDir: strict.env.MEDIAGATE_DATA_DIR, schema: strict.env.DATABASE_SCHEMA });
+    const database = await openDatabase({
+      url: strict.env.DATABASE_URL,
+      dataDir: strict.env.MEDIAGATE_DATA_DIR,
+      schema: strict.env.DATABASE_SCHEMA,
+    });
     try {
       const job = await new SqlJobStore(database.db).get(id);
       if (!job) throw new Error(`no job ${id}`);
@@ -76,16 +89,31 @@ describe(`moderation of generated results (stage 3) (${databaseLabel})`, () => {
     const cacheDir = join(strict.env.MEDIAGATE_DATA_DIR, 'sandbox', 'cache');
     const mediaBefore = await filesUnder(mediaDir);
     const rendersBefore = await filesUnder(cacheDir);
-    const res = await post({ model: 'gpt-image-1', messages: [{ role: 'user', content: 'a red bicycle leaning on a wall' }] });
+    const res = await post({
+      model: 'gpt-image-1',
+      messages: [{ role: 'user', content: 'a red bicycle leaning on a wall' }],
+    });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { message: WITHHELD('image'), type: 'invalid_request_error', param: 'output', code: 'content_policy_violation' } });
+    expect(await res.json()).toEqual({
+      error: {
+        message: WITHHELD('image'),
+        type: 'invalid_request_error',
+        param: 'output',
+        code: 'content_policy_violation',
+      },
+    });
     // The sandbox did render it (its cache holds one more file), but storage holds nothing new.
     expect((await filesUnder(cacheDir)).length).toBe(rendersBefore.length + 1);
     expect(await filesUnder(mediaDir)).toEqual(mediaBefore);
     const job = await jobRow(res.headers.get('x-mediagate-job-id')!);
     expect(job.status).toBe('failed');
     expect(job.results).toEqual([]);
-    expect(job.error).toMatchObject({ code: 'content_policy_violation', stage: 'output', category: 'neutral', message: WITHHELD('image') });
+    expect(job.error).toMatchObject({
+      code: 'content_policy_violation',
+      stage: 'output',
+      category: 'neutral',
+      message: WITHHELD('image'),
+    });
     expect(Object.keys(job.error!.scores!).sort()).toEqual(['drawing', 'hentai', 'neutral', 'porn', 'sexy']);
     const sum = Object.values(job.error!.scores!).reduce((a, b) => a + b, 0);
     expect(sum).toBeCloseTo(1, 2);
@@ -93,7 +121,11 @@ describe(`moderation of generated results (stage 3) (${databaseLabel})`, () => {
 
   it('streaming video: progress passes 90 %, then the stream ends with the block and finish_reason content_filter', async () => {
     const mediaDir = join(strict.env.MEDIAGATE_DATA_DIR, 'media');
-    const stream = await strict.client.chat.completions.create({ model: 'sora-2', stream: true, messages: [{ role: 'user', content: 'waves rolling onto a beach, 2 seconds' }] });
+    const stream = await strict.client.chat.completions.create({
+      model: 'sora-2',
+      stream: true,
+      messages: [{ role: 'user', content: 'waves rolling onto a beach, 2 seconds' }],
+    });
     const contents: string[] = [];
     let finish: string | null = null;
     let jobId = '';
@@ -103,7 +135,10 @@ describe(`moderation of generated results (stage 3) (${databaseLabel})`, () => {
       if (choice?.delta?.content) contents.push(choice.delta.content);
       if (choice?.finish_reason) finish = choice.finish_reason;
     }
-    const progress = contents.map((c) => /Progress (\d+)%/.exec(c)?.[1]).filter(Boolean).map(Number);
+    const progress = contents
+      .map((c) => /Progress (\d+)%/.exec(c)?.[1])
+      .filter(Boolean)
+      .map(Number);
     expect(Math.max(...progress)).toBeGreaterThanOrEqual(90);
     expect(contents[contents.length - 1]).toBe(`🚫 Blocked by content review: ${WITHHELD('video')}`);
     expect(finish).toBe('content_filter');

@@ -16,7 +16,11 @@ describe(`streams keep flowing while moderation models work (${databaseLabel})`,
   let references: string[];
 
   beforeAll(async () => {
-    gw = await startGateway({ MEDIAGATE_SANDBOX_VIDEO_LATENCY_MS: '120000', MEDIAGATE_SANDBOX_POLL_MS: '100', MEDIAGATE_KEEPALIVE_MS: '150' });
+    gw = await startGateway({
+      MEDIAGATE_SANDBOX_VIDEO_LATENCY_MS: '120000',
+      MEDIAGATE_SANDBOX_POLL_MS: '100',
+      MEDIAGATE_KEEPALIVE_MS: '150',
+    });
     // Distinct photographs, so no check is answered from the verdict cache.
     const photos = (await personPhotos()).filter((p) => p.group === 'face close-up (small)').slice(0, 10);
     references = photos.map((p) => `data:image/jpeg;base64,${p.bytes.toString('base64')}`);
@@ -31,7 +35,11 @@ describe(`streams keep flowing while moderation models work (${databaseLabel})`,
     });
 
   it('no gap over 1 s between the events of a streamed video while 10 reference checks and 6 result reviews run', async () => {
-    const res = await post({ model: 'sora-2', stream: true, messages: [{ role: 'user', content: 'a calm river under willows, 4 seconds' }] });
+    const res = await post({
+      model: 'sora-2',
+      stream: true,
+      messages: [{ role: 'user', content: 'a calm river under willows, 4 seconds' }],
+    });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
@@ -51,8 +59,25 @@ describe(`streams keep flowing while moderation models work (${databaseLabel})`,
     const started = performance.now();
     let burstDone = false;
     const burst = Promise.all([
-      ...references.map((url) => post({ model: 'sora-2', messages: [{ role: 'user', content: [{ type: 'text', text: 'make a video of this' }, { type: 'image_url', image_url: { url } }] }] }).then(async (r) => (await r.json()).error?.param ?? r.status)),
-      ...Array.from({ length: 6 }, (_, i) => post({ model: 'gpt-image-1', messages: [{ role: 'user', content: `a watercolour of boat number ${i}` }] }).then((r) => r.status)),
+      ...references.map((url) =>
+        post({
+          model: 'sora-2',
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'make a video of this' },
+                { type: 'image_url', image_url: { url } },
+              ],
+            },
+          ],
+        }).then(async (r) => (await r.json()).error?.param ?? r.status),
+      ),
+      ...Array.from({ length: 6 }, (_, i) =>
+        post({ model: 'gpt-image-1', messages: [{ role: 'user', content: `a watercolour of boat number ${i}` }] }).then(
+          (r) => r.status,
+        ),
+      ),
     ]).finally(() => (burstDone = true));
     // The video takes two minutes, so the stream stays open for as long as the burst lasts.
     while (!burstDone) await readMore();

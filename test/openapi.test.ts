@@ -22,10 +22,18 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
   const samples: Sample[] = [];
 
   /** Calls the API as a client would and keeps the JSON answer with the path template it belongs to. */
-  async function call(method: string, template: string, path: string, init: { body?: unknown; form?: FormData } = {}): Promise<Json> {
+  async function call(
+    method: string,
+    template: string,
+    path: string,
+    init: { body?: unknown; form?: FormData } = {},
+  ): Promise<Json> {
     const res = await fetch(`${gw.baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, ...(init.body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${TEST_API_KEY}`,
+        ...(init.body !== undefined && { 'content-type': 'application/json' }),
+      },
       body: init.form ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
     });
     const body = await res.json();
@@ -46,15 +54,31 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
     expect(result.valid).toBe(true);
     expect(validator.version).toBe('3.1');
     expect(document.openapi).toBe('3.1.0');
-    for (const path of ['/v1/chat/completions', '/v1/images/generations', '/v1/images/edits', '/v1/videos', '/v1/videos/{video_id}', '/v1/videos/{video_id}/content', '/v1/videos/{video_id}/remix', '/v1/jobs/{job_id}', '/v1/models', '/openapi.json']) {
+    for (const path of [
+      '/v1/chat/completions',
+      '/v1/images/generations',
+      '/v1/images/edits',
+      '/v1/videos',
+      '/v1/videos/{video_id}',
+      '/v1/videos/{video_id}/content',
+      '/v1/videos/{video_id}/remix',
+      '/v1/jobs/{job_id}',
+      '/v1/models',
+      '/openapi.json',
+    ]) {
       expect(document.paths[path], path).toBeDefined();
     }
-    expect(Object.keys(document.webhooks)).toEqual(['video.completed', 'video.failed', 'image.completed', 'image.failed']);
+    expect(Object.keys(document.webhooks)).toEqual([
+      'video.completed',
+      'video.failed',
+      'image.completed',
+      'image.failed',
+    ]);
   });
 
   it('has every route Fastify serves, each described by its own schema', () => {
-    const operations = Object.entries(document.paths as Record<string, Record<string, Json>>).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+    const operations = Object.entries(document.paths as Record<string, Record<string, Json>>).flatMap(
+      ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })),
     );
     const tags = document.tags.map((t: Json) => t.name);
     const ids = new Set<string>();
@@ -73,7 +97,8 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
       }
       // Only the key and the body/query checks can refuse a request before its handler runs.
       if (path.startsWith('/v1/')) expect(op.responses['401'], where).toBeDefined();
-      if (op.requestBody || op.parameters?.some((p: Json) => p.in === 'query')) expect(op.responses['400'], where).toBeDefined();
+      if (op.requestBody || op.parameters?.some((p: Json) => p.in === 'query'))
+        expect(op.responses['400'], where).toBeDefined();
       const url = path.replace(/\{key\}$/, '*').replace(/\{(\w+)\}/g, ':$1');
       expect(gw.gateway.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${where} is served`).toBe(true);
     }
@@ -84,7 +109,12 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
     const schemas = document.components.schemas;
     const edit = document.paths['/v1/images/edits'].post.requestBody.content;
     expect(edit['multipart/form-data'].schema).toEqual({ $ref: '#/components/schemas/ImageEditForm' });
-    expect(schemas.ImageEditForm.properties.image).toMatchObject({ type: 'array', items: { type: 'string', format: 'binary' }, minItems: 1, maxItems: 16 });
+    expect(schemas.ImageEditForm.properties.image).toMatchObject({
+      type: 'array',
+      items: { type: 'string', format: 'binary' },
+      minItems: 1,
+      maxItems: 16,
+    });
     expect(schemas.ImageEditForm.required).toEqual(expect.arrayContaining(['prompt', 'image']));
     expect(schemas.VideoCreateRequest.properties.seconds.anyOf.map((s: Json) => s.type)).toEqual(['string', 'number']);
     expect(schemas.ImageGenerationRequest.properties.response_format.anyOf[0].enum).toEqual(['url', 'b64_json']);
@@ -106,14 +136,23 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
     for (const [path, method] of starts) {
       const headers = document.paths[path][method].responses['200'].headers;
       expect(Object.keys(headers), path).toEqual(['x-mediagate-job-id', 'x-mediagate-channel', 'idempotent-replayed']);
-      expect(headers['x-mediagate-job-id']).toMatchObject({ schema: { type: 'string' }, description: expect.stringContaining('/v1/jobs/{job_id}') });
+      expect(headers['x-mediagate-job-id']).toMatchObject({
+        schema: { type: 'string' },
+        description: expect.stringContaining('/v1/jobs/{job_id}'),
+      });
     }
   });
 
-  it("accepts, by its response schemas, every response the API gives here", async () => {
-    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#123456' } }).png().toBuffer();
-    await call('POST', '/v1/images/generations', '/v1/images/generations', { body: { model: 'gpt-image-1', prompt: 'a pear', response_format: 'url' } });
-    await call('POST', '/v1/images/generations', '/v1/images/generations', { body: { model: 'gpt-image-1', prompt: 'a plum', output_format: 'webp' } });
+  it('accepts, by its response schemas, every response the API gives here', async () => {
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer();
+    await call('POST', '/v1/images/generations', '/v1/images/generations', {
+      body: { model: 'gpt-image-1', prompt: 'a pear', response_format: 'url' },
+    });
+    await call('POST', '/v1/images/generations', '/v1/images/generations', {
+      body: { model: 'gpt-image-1', prompt: 'a plum', output_format: 'webp' },
+    });
     const form = new FormData();
     form.append('model', 'gpt-image-1');
     form.append('prompt', 'merge');
@@ -128,8 +167,15 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
       current = await call('GET', '/v1/videos/{video_id}', `/v1/videos/${video.id}`);
     }
     const failed = await call('POST', '/v1/videos', '/v1/videos', { body: { prompt: 'a bell #sandbox-fail 1s' } });
-    for (let i = 0; i < 1000 && (await call('GET', '/v1/videos/{video_id}', `/v1/videos/${failed.id}`)).status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));
-    await call('POST', '/v1/videos/{video_id}/remix', `/v1/videos/${video.id}/remix`, { body: { prompt: 'a louder drum' } });
+    for (
+      let i = 0;
+      i < 1000 && (await call('GET', '/v1/videos/{video_id}', `/v1/videos/${failed.id}`)).status !== 'failed';
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    await call('POST', '/v1/videos/{video_id}/remix', `/v1/videos/${video.id}/remix`, {
+      body: { prompt: 'a louder drum' },
+    });
     await call('GET', '/v1/videos', '/v1/videos?limit=2');
     await call('GET', '/v1/jobs/{job_id}', `/v1/jobs/${video.id.replace('video_', 'job_')}`);
     await call('GET', '/v1/videos/{video_id}/content', `/v1/videos/${failed.id}/content`);
@@ -140,7 +186,9 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
     await call('GET', '/v1/videos/{video_id}', `/v1/videos/${video.id}`);
     await call('GET', '/v1/models', '/v1/models');
     await call('GET', '/v1/models/{model}', '/v1/models/sora-2');
-    await call('POST', '/v1/chat/completions', '/v1/chat/completions', { body: { model: 'gpt-image-1', messages: [{ role: 'user', content: 'a fig' }] } });
+    await call('POST', '/v1/chat/completions', '/v1/chat/completions', {
+      body: { model: 'gpt-image-1', messages: [{ role: 'user', content: 'a fig' }] },
+    });
     await call('POST', '/v1/chat/completions', '/v1/chat/completions', { body: { model: 'sora-2' } });
     await call('GET', '/v1/webhooks/default', '/v1/webhooks/default');
     await call('PUT', '/v1/webhooks/default', '/v1/webhooks/default', { body: { url: null } });
@@ -155,7 +203,10 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
       const pointer = response.content['application/json'].schema.$ref.replace(/^#/, 'openapi.json#');
       const validate = ajv.getSchema(pointer)!;
       const valid = validate(sample.body);
-      expect(valid, `${sample.method} ${sample.path} ${sample.status}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(sample.body).slice(0, 400)}`).toBe(true);
+      expect(
+        valid,
+        `${sample.method} ${sample.path} ${sample.status}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(sample.body).slice(0, 400)}`,
+      ).toBe(true);
     }
     // And the schemas are not vacuous: a Video missing its status is refused.
     const { status: _status, ...broken } = current;

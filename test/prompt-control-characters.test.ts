@@ -17,7 +17,10 @@ describe(`control characters in prompts (${databaseLabel})`, () => {
   let upstream: RunningGateway;
   beforeAll(async () => {
     await fake.start();
-    [sandbox, upstream] = await Promise.all([startGateway(), startGateway({ OPENAI_API_KEY: 'sk-fake-openai', OPENAI_BASE_URL: `${fake.url}/v1` })]);
+    [sandbox, upstream] = await Promise.all([
+      startGateway(),
+      startGateway({ OPENAI_API_KEY: 'sk-fake-openai', OPENAI_BASE_URL: `${fake.url}/v1` }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([sandbox?.close(), upstream?.close()]);
@@ -34,7 +37,10 @@ describe(`control characters in prompts (${databaseLabel})`, () => {
     expect(res.status).toBe(200);
     expect((await res.json()).data).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(10_000);
-    const operations = (await readFile(join(sandbox.dataDir, 'sandbox', 'operations.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const operations = (await readFile(join(sandbox.dataDir, 'sandbox', 'operations.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(operations.map((op) => op.prompt)).toEqual([CLEAN]);
   });
 
@@ -58,7 +64,12 @@ describe(`control characters in prompts (${databaseLabel})`, () => {
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
-      error: { message: 'The prompt is 32001 characters long; the limit is 32000.', type: 'invalid_request_error', param: 'messages[0].content', code: 'prompt_too_long' },
+      error: {
+        message: 'The prompt is 32001 characters long; the limit is 32000.',
+        type: 'invalid_request_error',
+        param: 'messages[0].content',
+        code: 'prompt_too_long',
+      },
     });
   });
 });

@@ -30,7 +30,12 @@ function pngBomb(): Buffer {
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // truecolour
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.alloc(1024))), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A fake image host on a loopback address that counts the requests it gets. */
@@ -40,7 +45,10 @@ interface FakeHost {
   close(): Promise<void>;
 }
 
-async function startHost(address: string, routes: (origin: string) => Record<string, (res: import('node:http').ServerResponse) => void>): Promise<FakeHost> {
+async function startHost(
+  address: string,
+  routes: (origin: string) => Record<string, (res: import('node:http').ServerResponse) => void>,
+): Promise<FakeHost> {
   const hits: string[] = [];
   let table: ReturnType<typeof routes> = {};
   const server: Server = createServer((req, res) => {
@@ -72,15 +80,19 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
   let referencePng: Buffer;
 
   beforeAll(async () => {
-    referencePng = await sharp({ create: { width: 64, height: 64, channels: 3, background: REFERENCE_COLOR } }).png().toBuffer();
-    const serve = (type: string, data: Buffer) => (res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': type, 'content-length': data.length }).end(data);
+    referencePng = await sharp({ create: { width: 64, height: 64, channels: 3, background: REFERENCE_COLOR } })
+      .png()
+      .toBuffer();
+    const serve = (type: string, data: Buffer) => (res: import('node:http').ServerResponse) =>
+      res.writeHead(200, { 'content-type': type, 'content-length': data.length }).end(data);
     hidden = await startHost('127.0.0.2', () => ({ '/ref.png': serve('image/png', referencePng) }));
     host = await startHost('127.0.0.1', () => ({
       '/ref.png': serve('image/png', referencePng),
       '/redirect-ok': (res) => res.writeHead(302, { location: '/ref.png' }).end(),
       '/redirect-private': (res) => res.writeHead(302, { location: `${hidden.origin}/ref.png` }).end(),
       '/redirect-metadata': (res) => res.writeHead(301, { location: 'http://169.254.169.254/latest/meta-data/' }).end(),
-      '/redirect-mapped': (res) => res.writeHead(307, { location: `http://[::ffff:127.0.0.2]:${new URL(hidden.origin).port}/ref.png` }).end(),
+      '/redirect-mapped': (res) =>
+        res.writeHead(307, { location: `http://[::ffff:127.0.0.2]:${new URL(hidden.origin).port}/ref.png` }).end(),
       '/redirect-file': (res) => res.writeHead(302, { location: 'file:///etc/passwd' }).end(),
       '/big': serve('image/png', Buffer.alloc(MAX_BYTES + 1)),
       '/big-chunked': (res) => {
@@ -101,7 +113,15 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
 
   const body = (url: string, model = 'gpt-image-1') => ({
     model,
-    messages: [{ role: 'user', content: [{ type: 'text', text: 'turn this into a poster' }, { type: 'image_url', image_url: { url } }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'turn this into a poster' },
+          { type: 'image_url', image_url: { url } },
+        ],
+      },
+    ],
   });
 
   async function post(gw: RunningGateway, payload: unknown): Promise<{ status: number; json: unknown }> {
@@ -120,12 +140,32 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
   describe('private, loopback and link-local addresses are refused before any connection', () => {
     it.each([
       ['127.0.0.1', () => `${host.origin}/ref.png`, (url: string) => `${new URL(url).origin}: 127.0.0.1 is`],
-      ['[::1]', () => `http://[::1]:${new URL(host.origin).port}/ref.png`, (url: string) => `${new URL(url).origin}: ::1 is`],
-      ['169.254.169.254 (cloud metadata)', () => 'http://169.254.169.254/latest/meta-data/', () => 'http://169.254.169.254: 169.254.169.254 is'],
+      [
+        '[::1]',
+        () => `http://[::1]:${new URL(host.origin).port}/ref.png`,
+        (url: string) => `${new URL(url).origin}: ::1 is`,
+      ],
+      [
+        '169.254.169.254 (cloud metadata)',
+        () => 'http://169.254.169.254/latest/meta-data/',
+        () => 'http://169.254.169.254: 169.254.169.254 is',
+      ],
       ['10.0.0.1', () => 'http://10.0.0.1/cat.png', () => 'http://10.0.0.1: 10.0.0.1 is'],
-      ['[::ffff:127.0.0.1] (IPv4-mapped)', () => `http://[::ffff:127.0.0.1]:${new URL(host.origin).port}/ref.png`, (url: string) => `${new URL(url).origin}: ::ffff:7f00:1 is`],
-      ['0x7f.1 (hex shorthand for 127.0.0.1)', () => `http://0x7f.1:${new URL(host.origin).port}/ref.png`, (url: string) => `${new URL(url).origin}: 127.0.0.1 is`],
-      ['[64:ff9b::7f00:1] (NAT64)', () => 'http://[64:ff9b::7f00:1]/x.png', () => 'http://[64:ff9b::7f00:1]: 64:ff9b::7f00:1 is'],
+      [
+        '[::ffff:127.0.0.1] (IPv4-mapped)',
+        () => `http://[::ffff:127.0.0.1]:${new URL(host.origin).port}/ref.png`,
+        (url: string) => `${new URL(url).origin}: ::ffff:7f00:1 is`,
+      ],
+      [
+        '0x7f.1 (hex shorthand for 127.0.0.1)',
+        () => `http://0x7f.1:${new URL(host.origin).port}/ref.png`,
+        (url: string) => `${new URL(url).origin}: 127.0.0.1 is`,
+      ],
+      [
+        '[64:ff9b::7f00:1] (NAT64)',
+        () => 'http://[64:ff9b::7f00:1]/x.png',
+        () => 'http://[64:ff9b::7f00:1]: 64:ff9b::7f00:1 is',
+      ],
     ])('%s → 400 image_url_not_allowed', async (_label, urlOf, refused) => {
       const url = urlOf();
       const before = host.hits.length;
@@ -146,7 +186,9 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
       expect(status).toBe(400);
       expect(json).toEqual(
         envelope(
-          expect.stringMatching(/^Could not use the image in .+: Refused to fetch http:\/\/localhost:\d+: it resolves to (127\.0\.0\.1|::1), a private, loopback or link-local address\./),
+          expect.stringMatching(
+            /^Could not use the image in .+: Refused to fetch http:\/\/localhost:\d+: it resolves to (127\.0\.0\.1|::1), a private, loopback or link-local address\./,
+          ),
           'image_url_not_allowed',
         ),
       );
@@ -157,7 +199,15 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
       const err = await strict.client.chat.completions
         .create({
           model: 'gpt-image-1',
-          messages: [{ role: 'user', content: [{ type: 'text', text: 'a poster' }, { type: 'image_url', image_url: { url: 'http://169.254.169.254/latest/meta-data/' } }] }],
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'a poster' },
+                { type: 'image_url', image_url: { url: 'http://169.254.169.254/latest/meta-data/' } },
+              ],
+            },
+          ],
         })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);
@@ -170,7 +220,15 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
     it('serving a valid PNG works end to end: the sandbox image shows the reference', async () => {
       const completion = await allowing.client.chat.completions.create({
         model: 'gpt-image-1',
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'turn this into a poster' }, { type: 'image_url', image_url: { url: `${host.origin}/redirect-ok` } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'turn this into a poster' },
+              { type: 'image_url', image_url: { url: `${host.origin}/redirect-ok` } },
+            ],
+          },
+        ],
       });
       const content = completion.choices[0].message.content ?? '';
       expect(content).toMatch(/^!\[image\]\(http:\/\/.+\)$/m);
@@ -190,7 +248,11 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
 
     it.each([
       ['a non-allow-listed loopback address', '/redirect-private', () => hidden.origin],
-      ['the IPv4-mapped form of that address', '/redirect-mapped', () => `http://[::ffff:7f00:2]:${new URL(hidden.origin).port}`],
+      [
+        'the IPv4-mapped form of that address',
+        '/redirect-mapped',
+        () => `http://[::ffff:7f00:2]:${new URL(hidden.origin).port}`,
+      ],
       ['the cloud metadata address', '/redirect-metadata', () => 'http://169.254.169.254'],
     ])('redirecting to %s is refused after the redirect', async (_label, path, refusedOrigin) => {
       const { status, json } = await post(allowing, body(`${host.origin}${path}`));
@@ -209,39 +271,60 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
     it('a redirect to another scheme is refused', async () => {
       const { status, json } = await post(allowing, body(`${host.origin}/redirect-file`));
       expect(status).toBe(400);
-      expect(json).toEqual(envelope(`Could not use the image in ${REF_PARAM}: Only http and https URLs can be fetched, not file:.`, 'image_url_not_allowed'));
+      expect(json).toEqual(
+        envelope(
+          `Could not use the image in ${REF_PARAM}: Only http and https URLs can be fetched, not file:.`,
+          'image_url_not_allowed',
+        ),
+      );
     });
 
     it('more than 3 redirects are refused', async () => {
       const url = `${host.origin}/loop/0`;
       const { status, json } = await post(allowing, body(url));
       expect(status).toBe(400);
-      expect(json).toEqual(envelope(`Could not use the image in ${REF_PARAM}: ${url} redirected more than 3 times.`, 'image_fetch_failed'));
+      expect(json).toEqual(
+        envelope(`Could not use the image in ${REF_PARAM}: ${url} redirected more than 3 times.`, 'image_fetch_failed'),
+      );
       expect(host.hits.filter((p) => p.startsWith('/loop/'))).toEqual(['/loop/0', '/loop/1', '/loop/2', '/loop/3']);
     });
 
     it('a response over MEDIAGATE_REFERENCE_MAX_BYTES is refused from its Content-Length', async () => {
       const { status, json } = await post(allowing, body(`${host.origin}/big`));
       expect(status).toBe(400);
-      expect(json).toEqual(envelope(`Could not use the image in ${REF_PARAM}: ${host.origin} sent ${MAX_BYTES + 1} bytes; the limit is ${MAX_BYTES}.`, 'image_too_large'));
+      expect(json).toEqual(
+        envelope(
+          `Could not use the image in ${REF_PARAM}: ${host.origin} sent ${MAX_BYTES + 1} bytes; the limit is ${MAX_BYTES}.`,
+          'image_too_large',
+        ),
+      );
     });
 
     it('a chunked response is cut off once it passes the limit', async () => {
       const { status, json } = await post(allowing, body(`${host.origin}/big-chunked`));
       expect(status).toBe(400);
-      expect(json).toEqual(envelope(`Could not use the image in ${REF_PARAM}: ${host.origin} sent more than the ${MAX_BYTES}-byte limit.`, 'image_too_large'));
+      expect(json).toEqual(
+        envelope(
+          `Could not use the image in ${REF_PARAM}: ${host.origin} sent more than the ${MAX_BYTES}-byte limit.`,
+          'image_too_large',
+        ),
+      );
     });
 
     it('a PNG whose header claims 30000x30000 is refused before decoding', async () => {
       const { status, json } = await post(allowing, body(`${host.origin}/bomb.png`));
       expect(status).toBe(400);
-      expect(json).toEqual(envelope(`The image in ${REF_PARAM} is 30000x30000; the limit is 40000000 pixels.`, 'image_too_large'));
+      expect(json).toEqual(
+        envelope(`The image in ${REF_PARAM} is 30000x30000; the limit is 40000000 pixels.`, 'image_too_large'),
+      );
     });
 
     it('bytes that are not an image are refused', async () => {
       const { status, json } = await post(allowing, body(`${host.origin}/not-an-image.png`));
       expect(status).toBe(400);
-      expect(json).toEqual(envelope(`The file in ${REF_PARAM} is not an image we can read (PNG, JPEG, WebP or GIF).`, 'invalid_image'));
+      expect(json).toEqual(
+        envelope(`The file in ${REF_PARAM} is not an image we can read (PNG, JPEG, WebP or GIF).`, 'invalid_image'),
+      );
     });
   });
 
@@ -256,13 +339,20 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
     it('a decompression bomb → image_too_large', async () => {
       const { status, json } = await post(strict, body(`data:image/png;base64,${pngBomb().toString('base64')}`));
       expect(status).toBe(400);
-      expect(json).toEqual(envelope(`The image in ${REF_PARAM} is 30000x30000; the limit is 40000000 pixels.`, 'image_too_large'));
+      expect(json).toEqual(
+        envelope(`The image in ${REF_PARAM} is 30000x30000; the limit is 40000000 pixels.`, 'image_too_large'),
+      );
     });
 
     it('non-image bytes → invalid_image', async () => {
-      const { status, json } = await post(strict, body(`data:image/png;base64,${Buffer.from('GIF? no, plain text').toString('base64')}`));
+      const { status, json } = await post(
+        strict,
+        body(`data:image/png;base64,${Buffer.from('GIF? no, plain text').toString('base64')}`),
+      );
       expect(status).toBe(400);
-      expect(json).toEqual(envelope(`The file in ${REF_PARAM} is not an image we can read (PNG, JPEG, WebP or GIF).`, 'invalid_image'));
+      expect(json).toEqual(
+        envelope(`The file in ${REF_PARAM} is not an image we can read (PNG, JPEG, WebP or GIF).`, 'invalid_image'),
+      );
     });
 
     it('broken %-encoding → invalid_image, not a server error', async () => {
@@ -277,7 +367,12 @@ describe(`reference images are fetched safely (${databaseLabel})`, () => {
     const { status, json } = await post(strict, body(url));
     expect(status).toBe(413);
     expect(json).toEqual({
-      error: { message: 'The request body is too large. Send images as URLs, or smaller data: URLs.', type: 'invalid_request_error', param: null, code: 'request_too_large' },
+      error: {
+        message: 'The request body is too large. Send images as URLs, or smaller data: URLs.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'request_too_large',
+      },
     });
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { databaseLabel, testDatabaseOptions } from './helpers/database.js';
-import { download, firstLink, TEST_API_KEY } from './helpers/gateway.js';
+import { download, TEST_API_KEY } from './helpers/gateway.js';
 import { mp4Info } from './helpers/media.js';
 import { killHard, spawnServer, type ServerProcess } from './helpers/server-process.js';
 
@@ -36,7 +36,11 @@ describe(`a job survives a crash of the server (${databaseLabel})`, () => {
     const response = await fetch(`${first.baseUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'sora-2', stream: true, messages: [{ role: 'user', content: 'a kite over hills, duration: 2 seconds' }] }),
+      body: JSON.stringify({
+        model: 'sora-2',
+        stream: true,
+        messages: [{ role: 'user', content: 'a kite over hills, duration: 2 seconds' }],
+      }),
     });
     const jobId = response.headers.get('x-mediagate-job-id')!;
     expect(jobId).toMatch(/^job_/);

@@ -17,25 +17,45 @@ describe(`finished results are not abandoned for transient download failures (${
 
   beforeAll(async () => {
     await sora.start();
-    gw = await startGateway({ OPENAI_VIDEOS_API_KEY: 'sk-fake-videos', OPENAI_VIDEOS_BASE_URL: `${sora.url}/v1`, ...QUICK_POLL_ENV, ...NO_REVIEW_ENV });
+    gw = await startGateway({
+      OPENAI_VIDEOS_API_KEY: 'sk-fake-videos',
+      OPENAI_VIDEOS_BASE_URL: `${sora.url}/v1`,
+      ...QUICK_POLL_ENV,
+      ...NO_REVIEW_ENV,
+    });
   });
   afterAll(async () => {
     await gw?.close();
     await sora.close();
   });
 
-  it('delivers a video whose downloads fail for 30 s (5xx, 429, resets, truncated bodies), submitted once', { timeout: 90_000 }, async () => {
-    const before = { accepted: sora.accepted, posts: sora.count('POST', CREATE), downloads: sora.count('GET', CONTENT) };
+  it('delivers a video whose downloads fail for 30 s (5xx, 429, resets, truncated bodies), submitted once', {
+    timeout: 90_000,
+  }, async () => {
+    const before = {
+      accepted: sora.accepted,
+      posts: sora.count('POST', CREATE),
+      downloads: sora.count('GET', CONTENT),
+    };
     const start = Date.now();
     sora.injectFaultWindow('GET', CONTENT, OUTAGE_MS, [
-      { status: 500, body: { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } } },
-      { status: 429, body: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } } },
+      {
+        status: 500,
+        body: { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } },
+      },
+      {
+        status: 429,
+        body: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+      },
       { reset: true },
       { cutOff: true },
       { status: 503, body: 'Service Unavailable' },
     ]);
     const { data, response } = await gw.client.chat.completions
-      .create({ model: 'sora-2', messages: [{ role: 'user', content: 'a paper boat drifting on a pond 4s' }] }, { timeout: 85_000 })
+      .create(
+        { model: 'sora-2', messages: [{ role: 'user', content: 'a paper boat drifting on a pond 4s' }] },
+        { timeout: 85_000 },
+      )
       .withResponse();
 
     expect(Date.now() - start).toBeGreaterThanOrEqual(OUTAGE_MS);

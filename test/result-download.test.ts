@@ -19,14 +19,25 @@ describe('downloading upstream results', () => {
     await api.start();
     await storage.start();
     const video = await fakeVideo(2, 160, 90);
-    api.route('GET', '/files/abc:download', () => ({ status: 302, headers: { location: `${storage.url}/signed/abc.mp4?sig=1` } }));
+    api.route('GET', '/files/abc:download', () => ({
+      status: 302,
+      headers: { location: `${storage.url}/signed/abc.mp4?sig=1` },
+    }));
     api.route('GET', '/files/same', () => ({ status: 302, headers: { location: '/files/same-bytes' } }));
-    api.route('GET', '/files/same-bytes', () => ({ status: 200, body: video, headers: { 'content-type': 'video/mp4' } }));
+    api.route('GET', '/files/same-bytes', () => ({
+      status: 200,
+      body: video,
+      headers: { 'content-type': 'video/mp4' },
+    }));
     api.route('GET', '/files/gone', () => ({ status: 410, body: 'gone' }));
     api.route('GET', '/files/not-yet', () => ({ status: 404, body: 'not found' }));
     api.route('GET', '/files/busy', () => ({ status: 503, body: 'busy' }));
     api.route('GET', '/files/bad', () => ({ status: 400, body: 'bad request' }));
-    storage.route('GET', '/signed/abc.mp4', () => ({ status: 200, body: video, headers: { 'content-type': 'video/mp4' } }));
+    storage.route('GET', '/signed/abc.mp4', () => ({
+      status: 200,
+      body: video,
+      headers: { 'content-type': 'video/mp4' },
+    }));
     dir = await mkdtemp(join(tmpdir(), 'mediagate-download-'));
     media = new LocalMediaStore(dir);
   });
@@ -36,7 +47,12 @@ describe('downloading upstream results', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const output = (url: string) => ({ kind: 'video' as const, contentType: 'video/mp4', source: { type: 'url' as const, url, headers: { 'x-goog-api-key': 'AIza-secret' } }, seconds: 2 });
+  const output = (url: string) => ({
+    kind: 'video' as const,
+    contentType: 'video/mp4',
+    source: { type: 'url' as const, url, headers: { 'x-goog-api-key': 'AIza-secret' } },
+    seconds: 2,
+  });
 
   it('sends the channel key to the upstream origin but not to the host it redirects to', async () => {
     const [result] = await persistOutputs([output(`${api.url}/files/abc:download`)], media, limits);
@@ -53,7 +69,10 @@ describe('downloading upstream results', () => {
   it('reports a link that no longer serves the result as expired', async () => {
     await expect(persistOutputs([output(`${api.url}/files/gone`)], media, limits)).rejects.toMatchObject({
       failure: 'rejected',
-      normalised: { code: 'result_expired', message: "The upstream's result link no longer works (HTTP 410); it has probably expired." },
+      normalised: {
+        code: 'result_expired',
+        message: "The upstream's result link no longer works (HTTP 410); it has probably expired.",
+      },
     });
   });
 
@@ -63,7 +82,10 @@ describe('downloading upstream results', () => {
       failure: 'not_accepted',
       normalised: { code: 'result_download_failed', message: 'The result download failed with HTTP 404.' },
     });
-    await expect(persistOutputs([at(Date.now() - 1)], media, limits)).rejects.toMatchObject({ failure: 'rejected', normalised: { code: 'result_expired' } });
+    await expect(persistOutputs([at(Date.now() - 1)], media, limits)).rejects.toMatchObject({
+      failure: 'rejected',
+      normalised: { code: 'result_expired' },
+    });
   });
 
   it('reads the expiry of a signed link from its query string', async () => {
@@ -71,11 +93,17 @@ describe('downloading upstream results', () => {
     const valid = `${api.url}/files/not-yet?X-Amz-Date=${signedAt}&X-Amz-Expires=3600&X-Amz-Signature=abc`;
     const expired = `${api.url}/files/not-yet?Expires=${Math.floor(Date.now() / 1000) - 10}&Signature=abc`;
     await expect(persistOutputs([output(valid)], media, limits)).rejects.toMatchObject({ failure: 'not_accepted' });
-    await expect(persistOutputs([output(expired)], media, limits)).rejects.toMatchObject({ failure: 'rejected', normalised: { code: 'result_expired' } });
+    await expect(persistOutputs([output(expired)], media, limits)).rejects.toMatchObject({
+      failure: 'rejected',
+      normalised: { code: 'result_expired' },
+    });
   });
 
   it('retries a 5xx and fails at once on any other 4xx', async () => {
-    await expect(persistOutputs([output(`${api.url}/files/busy`)], media, limits)).rejects.toMatchObject({ failure: 'not_accepted', details: { status: 503 } });
+    await expect(persistOutputs([output(`${api.url}/files/busy`)], media, limits)).rejects.toMatchObject({
+      failure: 'not_accepted',
+      details: { status: 503 },
+    });
     await expect(persistOutputs([output(`${api.url}/files/bad`)], media, limits)).rejects.toMatchObject({
       failure: 'rejected',
       normalised: { code: 'result_download_failed', message: 'The result download failed with HTTP 400.' },
@@ -83,7 +111,9 @@ describe('downloading upstream results', () => {
   });
 
   it('refuses a result over the size limit without keeping any of it', async () => {
-    await expect(persistOutputs([output(`${api.url}/files/same`)], media, { ...limits, maxBytes: 1000 })).rejects.toMatchObject({
+    await expect(
+      persistOutputs([output(`${api.url}/files/same`)], media, { ...limits, maxBytes: 1000 }),
+    ).rejects.toMatchObject({
       normalised: { code: 'result_too_large' },
     });
   });

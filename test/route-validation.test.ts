@@ -11,15 +11,26 @@ import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gatew
 
 const auth = { authorization: `Bearer ${TEST_API_KEY}` };
 const notAnObject = {
-  error: { message: 'The request body must be a JSON object.', type: 'invalid_request_error', param: null, code: 'invalid_json' },
+  error: {
+    message: 'The request body must be a JSON object.',
+    type: 'invalid_request_error',
+    param: null,
+    code: 'invalid_json',
+  },
 };
-const invalid = (param: string, message: string) => ({ error: { message, type: 'invalid_request_error', param, code: 'invalid_value' } });
+const invalid = (param: string, message: string) => ({
+  error: { message, type: 'invalid_request_error', param, code: 'invalid_value' },
+});
 
 describe(`request validation at the route (${databaseLabel})`, { timeout: 120_000 }, () => {
   let gw: RunningGateway;
   let videoId: string;
 
-  async function send(method: string, path: string, init: { json?: string; body?: BodyInit; headers?: Record<string, string> } = {}) {
+  async function send(
+    method: string,
+    path: string,
+    init: { json?: string; body?: BodyInit; headers?: Record<string, string> } = {},
+  ) {
     const res = await fetch(`${gw.baseUrl}${path}`, {
       method,
       headers: { ...auth, ...(init.json !== undefined && { 'content-type': 'application/json' }), ...init.headers },
@@ -45,7 +56,10 @@ describe(`request validation at the route (${databaseLabel})`, { timeout: 120_00
     ];
     for (const [method, path] of routes) {
       for (const json of ['null', '[]', '"a prompt"', '7']) {
-        expect({ route: `${method} ${path} ${json}`, ...(await send(method, path, { json })) }).toMatchObject({ status: 400, body: notAnObject });
+        expect({ route: `${method} ${path} ${json}`, ...(await send(method, path, { json })) }).toMatchObject({
+          status: 400,
+          body: notAnObject,
+        });
       }
     }
   });
@@ -60,37 +74,64 @@ describe(`request validation at the route (${databaseLabel})`, { timeout: 120_00
   });
 
   it('names the field, nested ones by path, with the message the handlers gave', async () => {
-    expect(await send('POST', '/v1/chat/completions', { json: JSON.stringify({ model: '', messages: [{ role: 'user', content: 'x' }] }) })).toMatchObject({
+    expect(
+      await send('POST', '/v1/chat/completions', {
+        json: JSON.stringify({ model: '', messages: [{ role: 'user', content: 'x' }] }),
+      }),
+    ).toMatchObject({
       status: 400,
       body: invalid('model', 'Invalid value for \'model\': must be a model name such as "sora-2".'),
     });
-    expect(await send('POST', '/v1/images/generations', { json: JSON.stringify({ prompt: 'x', n: 11 }) })).toMatchObject({
+    expect(
+      await send('POST', '/v1/images/generations', { json: JSON.stringify({ prompt: 'x', n: 11 }) }),
+    ).toMatchObject({
       status: 400,
       body: invalid('n', "Invalid value for 'n': Too big: expected number to be <=10."),
     });
-    expect(await send('POST', '/v1/images/edits', { json: JSON.stringify({ prompt: 'x', images: [{ image_url: 'https://example.com/a.png' }, { image_url: 7 }] }) })).toMatchObject({
+    expect(
+      await send('POST', '/v1/images/edits', {
+        json: JSON.stringify({ prompt: 'x', images: [{ image_url: 'https://example.com/a.png' }, { image_url: 7 }] }),
+      }),
+    ).toMatchObject({
       status: 400,
       body: { error: { param: 'images[1]', code: 'invalid_value' } },
     });
-    expect(await send('PUT', '/v1/webhooks/default', { json: JSON.stringify({ url: 'ftp://example.com/hook' }) })).toMatchObject({
+    expect(
+      await send('PUT', '/v1/webhooks/default', { json: JSON.stringify({ url: 'ftp://example.com/hook' }) }),
+    ).toMatchObject({
       status: 400,
       body: invalid('url', "Invalid value for 'url': must be an http(s) URL."),
     });
   });
 
   it('validates the query string and leaves path parameters to the handler', async () => {
-    expect(await send('GET', '/v1/videos?limit=0')).toMatchObject({ status: 400, body: invalid('limit', "Invalid value for 'limit': Too small: expected number to be >=1.") });
+    expect(await send('GET', '/v1/videos?limit=0')).toMatchObject({
+      status: 400,
+      body: invalid('limit', "Invalid value for 'limit': Too small: expected number to be >=1."),
+    });
     expect(await send('GET', '/v1/videos?order=sideways')).toMatchObject({
       status: 400,
       body: invalid('order', 'Invalid value for \'order\': Invalid option: expected one of "asc"|"desc".'),
     });
-    expect((await send('GET', '/v1/videos?limit=1&order=asc')).body).toMatchObject({ object: 'list', data: [{ id: videoId }] });
+    expect((await send('GET', '/v1/videos?limit=1&order=asc')).body).toMatchObject({
+      object: 'list',
+      data: [{ id: videoId }],
+    });
     expect(await send('GET', `/v1/videos/${videoId}/content?variant=poster`)).toMatchObject({
       status: 400,
-      body: invalid('variant', 'Invalid value for \'variant\': Invalid option: expected one of "video"|"thumbnail"|"spritesheet".'),
+      body: invalid(
+        'variant',
+        'Invalid value for \'variant\': Invalid option: expected one of "video"|"thumbnail"|"spritesheet".',
+      ),
     });
-    expect(await send('GET', '/v1/jobs/job_doesnotexist')).toMatchObject({ status: 404, body: { error: { param: 'id', code: 'job_not_found' } } });
-    expect(await send('GET', '/v1/models/no-such-model')).toMatchObject({ status: 404, body: { error: { param: 'model', code: 'model_not_found' } } });
+    expect(await send('GET', '/v1/jobs/job_doesnotexist')).toMatchObject({
+      status: 404,
+      body: { error: { param: 'id', code: 'job_not_found' } },
+    });
+    expect(await send('GET', '/v1/models/no-such-model')).toMatchObject({
+      status: 404,
+      body: { error: { param: 'model', code: 'model_not_found' } },
+    });
   });
 
   it('a multipart form answers as its JSON twin: the same schema validates both', async () => {
@@ -100,7 +141,17 @@ describe(`request validation at the route (${databaseLabel})`, { timeout: 120_00
       return data;
     };
     const cases: [Record<string, string>, unknown][] = [
-      [{ seconds: '4' }, { error: { message: "Missing required parameter: 'prompt'.", type: 'invalid_request_error', param: 'prompt', code: 'missing_required_parameter' } }],
+      [
+        { seconds: '4' },
+        {
+          error: {
+            message: "Missing required parameter: 'prompt'.",
+            type: 'invalid_request_error',
+            param: 'prompt',
+            code: 'missing_required_parameter',
+          },
+        },
+      ],
       [{ prompt: 'x', seconds: 'four' }, undefined],
       [{ prompt: 'x', size: 'big' }, invalid('size', 'Invalid value for \'size\': must look like "1280x720".')],
     ];
@@ -111,18 +162,41 @@ describe(`request validation at the route (${databaseLabel})`, { timeout: 120_00
       expect(multipart.body).toEqual(json.body);
       if (expected) expect(multipart.body).toEqual(expected);
     }
-    const remix = await send('POST', `/v1/videos/${videoId}/remix`, { body: form({ webhook_url: 'https://example.com/hook' }) });
-    expect(remix).toMatchObject({ status: 400, body: { error: { message: "Missing required parameter: 'prompt'.", param: 'prompt', code: 'missing_required_parameter' } } });
+    const remix = await send('POST', `/v1/videos/${videoId}/remix`, {
+      body: form({ webhook_url: 'https://example.com/hook' }),
+    });
+    expect(remix).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          message: "Missing required parameter: 'prompt'.",
+          param: 'prompt',
+          code: 'missing_required_parameter',
+        },
+      },
+    });
   });
 
   it('an Idempotency-Key fingerprint is over the body as sent, not as the schema coerced it', async () => {
     const key = { 'idempotency-key': `route-validation-${Date.now()}` };
-    const first = await send('POST', '/v1/videos', { json: JSON.stringify({ prompt: 'a lantern 1s', seed: '7' }), headers: key });
+    const first = await send('POST', '/v1/videos', {
+      json: JSON.stringify({ prompt: 'a lantern 1s', seed: '7' }),
+      headers: key,
+    });
     expect(first.status).toBe(200);
-    const again = await send('POST', '/v1/videos', { json: JSON.stringify({ seed: '7', prompt: 'a lantern 1s' }), headers: key });
+    const again = await send('POST', '/v1/videos', {
+      json: JSON.stringify({ seed: '7', prompt: 'a lantern 1s' }),
+      headers: key,
+    });
     expect(again).toMatchObject({ status: 200, body: { id: first.body.id } });
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    const coerced = await send('POST', '/v1/videos', { json: JSON.stringify({ prompt: 'a lantern 1s', seed: 7 }), headers: key });
-    expect(coerced).toMatchObject({ status: 409, body: { error: { param: 'Idempotency-Key', code: 'idempotency_key_reused' } } });
+    const coerced = await send('POST', '/v1/videos', {
+      json: JSON.stringify({ prompt: 'a lantern 1s', seed: 7 }),
+      headers: key,
+    });
+    expect(coerced).toMatchObject({
+      status: 409,
+      body: { error: { param: 'Idempotency-Key', code: 'idempotency_key_reused' } },
+    });
   });
 });

@@ -31,7 +31,11 @@ describe(`the seed documents' examples (${databaseLabel})`, () => {
       object: 'chat.completion',
       created: expect.any(Number),
       choices: [{ index: 0, message: { role: 'assistant', content: expect.any(String) }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) },
+      usage: {
+        prompt_tokens: expect.any(Number),
+        completion_tokens: expect.any(Number),
+        total_tokens: expect.any(Number),
+      },
     });
   };
 
@@ -40,7 +44,8 @@ describe(`the seed documents' examples (${databaseLabel})`, () => {
     const { data } = parseSse(await res.text());
     expect(data[data.length - 1]).toBe('[DONE]');
     const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
-    for (const chunk of chunks) expect(chunk).toMatchObject({ object: 'chat.completion.chunk', id: chunks[0].id, model: 'sora-2' });
+    for (const chunk of chunks)
+      expect(chunk).toMatchObject({ object: 'chat.completion.chunk', id: chunks[0].id, model: 'sora-2' });
     expect(chunks[0].choices[0].delta.role).toBe('assistant');
     return chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
   };
@@ -49,12 +54,22 @@ describe(`the seed documents' examples (${databaseLabel})`, () => {
     const res = await send({
       model: 'sora_video2',
       stream: false,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'the cat logo comes alive and waves, duration: 2 seconds' }, { type: 'image_url', image_url: { url: reference } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'the cat logo comes alive and waves, duration: 2 seconds' },
+            { type: 'image_url', image_url: { url: reference } },
+          ],
+        },
+      ],
     });
     expect(res.status).toBe(200);
     const body = await res.json();
     expectCompletionShape(body);
-    expect(body.choices[0].message.content).toMatch(/^✅ Video generated successfully, \[click here\]\(http[^)]+\.mp4\) to view video$/);
+    expect(body.choices[0].message.content).toMatch(
+      /^✅ Video generated successfully, \[click here\]\(http[^)]+\.mp4\) to view video$/,
+    );
     const video = mp4Info(await download(firstLink(body.choices[0].message.content)));
     expect(Math.abs(video.durationSeconds - 2)).toBeLessThanOrEqual(0.1);
   });
@@ -63,7 +78,13 @@ describe(`the seed documents' examples (${databaseLabel})`, () => {
     const res = await send({
       model: 'sora-2',
       max_tokens: 1000,
-      messages: [{ role: 'user', content: "an astronaut golden retriever named Sora levitates around an intergalactic pup-themed space station. 35mm film, the light of the comets shimmers off the dog's fur. duration: 2 seconds" }],
+      messages: [
+        {
+          role: 'user',
+          content:
+            "an astronaut golden retriever named Sora levitates around an intergalactic pup-themed space station. 35mm film, the light of the comets shimmers off the dog's fur. duration: 2 seconds",
+        },
+      ],
       stream: true,
     });
     const content = await streamedContent(res);
@@ -73,7 +94,11 @@ describe(`the seed documents' examples (${databaseLabel})`, () => {
   });
 
   it('002: gpt-4o-image "Draw a cat", non-streaming', async () => {
-    const res = await send({ model: 'gpt-4o-image', stream: false, messages: [{ role: 'user', content: 'Draw a cat' }] });
+    const res = await send({
+      model: 'gpt-4o-image',
+      stream: false,
+      messages: [{ role: 'user', content: 'Draw a cat' }],
+    });
     const body = await res.json();
     expectCompletionShape(body);
     const info = await imageInfo(await download(firstLink(body.choices[0].message.content)));
@@ -85,7 +110,15 @@ describe(`the seed documents' examples (${databaseLabel})`, () => {
       {
         model: 'sora-2',
         stream: true,
-        messages: [{ role: 'user', content: [{ text: '一只狗在图片出场景中跑步 竖屏 2秒', type: 'text' }, { image_url: { url: reference }, type: 'image_url' }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { text: '一只狗在图片出场景中跑步 竖屏 2秒', type: 'text' },
+              { image_url: { url: reference }, type: 'image_url' },
+            ],
+          },
+        ],
       },
       TEST_API_KEY,
     );
@@ -99,7 +132,15 @@ describe(`the seed documents' examples (${databaseLabel})`, () => {
     const res = await send(
       {
         model: 'sora-2',
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'video of a girl dancing 2s' }, { type: 'image_url', image_url: { url: reference } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'video of a girl dancing 2s' },
+              { type: 'image_url', image_url: { url: reference } },
+            ],
+          },
+        ],
         stream: true,
       },
       TEST_API_KEY,

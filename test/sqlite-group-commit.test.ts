@@ -17,12 +17,15 @@ describe('SQLite group commit', () => {
   let database: Database;
   /** Another connection to the same file: sees only what is committed. */
   let observer: BetterSqlite3.Database;
-  const committedCount = () => (observer.prepare('SELECT count(*) AS n FROM group_commit_probe').get() as { n: number }).n;
+  const committedCount = () =>
+    (observer.prepare('SELECT count(*) AS n FROM group_commit_probe').get() as { n: number }).n;
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mediagate-group-commit-'));
     database = await openDatabase({ dataDir });
-    await sql`CREATE TABLE group_commit_probe (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE)`.execute(database.db);
+    await sql`CREATE TABLE group_commit_probe (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE)`.execute(
+      database.db,
+    );
     observer = new BetterSqlite3(join(dataDir, 'mediagate.sqlite'), { readonly: true });
   });
   afterEach(async () => {
@@ -31,7 +34,11 @@ describe('SQLite group commit', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const insert = (label: string) => database.db.insertInto('group_commit_probe' as never).values({ label } as never).execute();
+  const insert = (label: string) =>
+    database.db
+      .insertInto('group_commit_probe' as never)
+      .values({ label } as never)
+      .execute();
 
   it('answers a write only after it is committed, and commits one turn’s writes together', async () => {
     const writes = Array.from({ length: 50 }, (_, i) => insert(`row ${i}`));
@@ -44,7 +51,9 @@ describe('SQLite group commit', () => {
 
   it('lets a read in the same turn see the writes before it', async () => {
     const write = insert('seen');
-    const read = sql<{ n: number }>`SELECT count(*) AS n FROM group_commit_probe WHERE label = 'seen'`.execute(database.db);
+    const read = sql<{ n: number }>`SELECT count(*) AS n FROM group_commit_probe WHERE label = 'seen'`.execute(
+      database.db,
+    );
     await write;
     expect((await read).rows[0].n).toBe(1);
   });
@@ -54,7 +63,11 @@ describe('SQLite group commit', () => {
     const results = await Promise.allSettled([insert('first'), insert('taken'), insert('second')]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE constraint failed/);
-    expect(observer.prepare('SELECT label FROM group_commit_probe ORDER BY id').all()).toEqual([{ label: 'taken' }, { label: 'first' }, { label: 'second' }]);
+    expect(observer.prepare('SELECT label FROM group_commit_probe ORDER BY id').all()).toEqual([
+      { label: 'taken' },
+      { label: 'first' },
+      { label: 'second' },
+    ]);
   });
 
   it('lets a second connection in the same process write while a group is open', async () => {
@@ -63,7 +76,10 @@ describe('SQLite group commit', () => {
       const mine = insert('from the first');
       // Without committing the first connection's group, this would wait on its lock until the busy timeout.
       const started = Date.now();
-      await second.db.insertInto('group_commit_probe' as never).values({ label: 'from the second' } as never).execute();
+      await second.db
+        .insertInto('group_commit_probe' as never)
+        .values({ label: 'from the second' } as never)
+        .execute();
       await mine;
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(committedCount()).toBe(2);

@@ -4,9 +4,25 @@ import { UpstreamError } from '../src/providers/errors.js';
 import type { GenerationRequest } from '../src/intent/types.js';
 import type { Provider, ProviderContext, ProviderOutput } from '../src/providers/types.js';
 
-const request = { model: 'm', kind: 'image', prompt: 'p', references: [], aspectRatio: '1:1', width: 8, height: 8, n: 1, format: 'png', language: 'en', adjustments: [] } as GenerationRequest;
+const request = {
+  model: 'm',
+  kind: 'image',
+  prompt: 'p',
+  references: [],
+  aspectRatio: '1:1',
+  width: 8,
+  height: 8,
+  n: 1,
+  format: 'png',
+  language: 'en',
+  adjustments: [],
+} as GenerationRequest;
 const ctx = {} as ProviderContext;
-const output: ProviderOutput = { kind: 'image', contentType: 'image/png', source: { type: 'stored', key: 'ab/c.png', bytes: 3 } };
+const output: ProviderOutput = {
+  kind: 'image',
+  contentType: 'image/png',
+  source: { type: 'stored', key: 'ab/c.png', bytes: 3 },
+};
 const usage = { input_tokens: 1, output_tokens: 2, total_tokens: 3 };
 
 describe('start results', () => {
@@ -17,7 +33,11 @@ describe('start results', () => {
     const resumed = JSON.parse(JSON.stringify(stored));
     const status = vi.fn();
     const provider = { label: 'Sync', status } as unknown as Provider;
-    expect(await operationStatus(provider, resumed, request, ctx)).toEqual({ state: 'succeeded', outputs: [output], usage });
+    expect(await operationStatus(provider, resumed, request, ctx)).toEqual({
+      state: 'succeeded',
+      outputs: [output],
+      usage,
+    });
     expect(status).not.toHaveBeenCalled();
   });
 
@@ -34,7 +54,10 @@ describe('start results', () => {
     const provider = { label: 'Recraft' } as unknown as Provider;
     const failure = await operationStatus(provider, { id: 'x' }, request, ctx).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(UpstreamError);
-    expect(failure).toMatchObject({ failure: 'rejected', normalised: { code: 'internal_error', message: 'A Recraft job has no stored result.' } });
+    expect(failure).toMatchObject({
+      failure: 'rejected',
+      normalised: { code: 'internal_error', message: 'A Recraft job has no stored result.' },
+    });
   });
 });
 
@@ -46,26 +69,46 @@ describe('stored operations', () => {
     expect(readOperation(klingOperationSchema, JSON.parse(JSON.stringify(stored)), 'Kling')).toEqual(stored);
     const failure = (() => {
       try {
-        return readOperation(klingOperationSchema, { id: 'task_1', endpoint: 'video', seconds: 5, withReference: true }, 'Kling');
+        return readOperation(
+          klingOperationSchema,
+          { id: 'task_1', endpoint: 'video', seconds: 5, withReference: true },
+          'Kling',
+        );
       } catch (err) {
         return err;
       }
     })();
     expect(failure).toBeInstanceOf(UpstreamError);
     expect(failure).toMatchObject({ failure: 'rejected', normalised: { code: 'internal_error' } });
-    expect((failure as UpstreamError).normalised.message).toMatch(/^A Kling job has an operation this gateway cannot read \(endpoint: .+\)\.$/);
+    expect((failure as UpstreamError).normalised.message).toMatch(
+      /^A Kling job has an operation this gateway cannot read \(endpoint: .+\)\.$/,
+    );
   });
 
   it('keeps the defaults an older Seedance operation relied on, but not a missing task id', async () => {
     const { readOperation } = await import('../src/providers/operation.js');
     const { seedanceOperationSchema } = await import('../src/providers/ark/seedance-task.js');
-    expect(readOperation(seedanceOperationSchema, { taskId: 'cgt-1', submittedAt: 5 }, 'Volcengine Ark')).toEqual({ taskId: 'cgt-1', submittedAt: 5, typicalMs: 60_000, seconds: 5, width: 1280, height: 720 });
-    expect(() => readOperation(seedanceOperationSchema, { submittedAt: 5 }, 'Volcengine Ark')).toThrow(/^A Volcengine Ark job has an operation this gateway cannot read \(taskId: /);
+    expect(readOperation(seedanceOperationSchema, { taskId: 'cgt-1', submittedAt: 5 }, 'Volcengine Ark')).toEqual({
+      taskId: 'cgt-1',
+      submittedAt: 5,
+      typicalMs: 60_000,
+      seconds: 5,
+      width: 1280,
+      height: 720,
+    });
+    expect(() => readOperation(seedanceOperationSchema, { submittedAt: 5 }, 'Volcengine Ark')).toThrow(
+      /^A Volcengine Ark job has an operation this gateway cannot read \(taskId: /,
+    );
   });
 
   it('refuses a stored completed start whose outputs are not outputs', async () => {
     const provider = { label: 'Recraft' } as unknown as Provider;
-    const failure = await operationStatus(provider, { completed: true, outputs: [{ kind: 'image' }] }, request, ctx).catch((err: unknown) => err);
+    const failure = await operationStatus(
+      provider,
+      { completed: true, outputs: [{ kind: 'image' }] },
+      request,
+      ctx,
+    ).catch((err: unknown) => err);
     expect(failure).toMatchObject({ failure: 'rejected', normalised: { code: 'internal_error' } });
   });
 });

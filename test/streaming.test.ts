@@ -9,7 +9,11 @@ const OTHER_KEY = 'sk-other-key-abcdefghijkl';
 describe(`stream lifecycle (${databaseLabel})`, () => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    gw = await startGateway({ MEDIAGATE_API_KEYS: `${TEST_API_KEY},${OTHER_KEY}`, MEDIAGATE_KEEPALIVE_MS: '200', MEDIAGATE_SANDBOX_POLL_MS: '700' });
+    gw = await startGateway({
+      MEDIAGATE_API_KEYS: `${TEST_API_KEY},${OTHER_KEY}`,
+      MEDIAGATE_KEEPALIVE_MS: '200',
+      MEDIAGATE_SANDBOX_POLL_MS: '700',
+    });
   });
   afterAll(async () => gw?.close());
 
@@ -19,7 +23,8 @@ describe(`stream lifecycle (${databaseLabel})`, () => {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'sora-2', stream: true, messages: [{ role: 'user', content }] }),
     });
-  const getJob = async (id: string, key = TEST_API_KEY) => fetch(`${gw.baseUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } });
+  const getJob = async (id: string, key = TEST_API_KEY) =>
+    fetch(`${gw.baseUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } });
 
   it('sends keep-alive comments while the job is silent', async () => {
     const res = await start(TEST_API_KEY, 'a quiet lake 1s');
@@ -35,7 +40,11 @@ describe(`stream lifecycle (${databaseLabel})`, () => {
       method: 'POST',
       signal: controller.signal,
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'sora-2', stream: true, messages: [{ role: 'user', content: 'a windmill, duration: 2 seconds' }] }),
+      body: JSON.stringify({
+        model: 'sora-2',
+        stream: true,
+        messages: [{ role: 'user', content: 'a windmill, duration: 2 seconds' }],
+      }),
     });
     const jobId = res.headers.get('x-mediagate-job-id')!;
     const reader = res.body!.getReader();

@@ -7,7 +7,10 @@ describe('upstream answers', () => {
     expect(submissionAnswer(seedanceCreatedSchema, { id: 'cgt-1', extra: 1 }, 'no id')).toEqual({ id: 'cgt-1' });
     for (const body of [{}, { id: '' }, { id: 7 }, null, 'ok']) {
       expect(() => submissionAnswer(seedanceCreatedSchema, body, 'Ark returned no task id.')).toThrow(
-        expect.objectContaining({ failure: 'ambiguous', normalised: { code: 'upstream_bad_response', message: 'Ark returned no task id.' } }),
+        expect.objectContaining({
+          failure: 'ambiguous',
+          normalised: { code: 'upstream_bad_response', message: 'Ark returned no task id.' },
+        }),
       );
     }
   });
@@ -17,11 +20,20 @@ describe('upstream answers', () => {
       expect(() => statusAnswer(seedanceTaskSchema, body, 'Volcengine Ark')).toThrow(
         expect.objectContaining({
           failure: 'not_accepted',
-          normalised: { code: 'upstream_bad_response', message: 'Volcengine Ark answered a status check with something that is not a task.' },
+          normalised: {
+            code: 'upstream_bad_response',
+            message: 'Volcengine Ark answered a status check with something that is not a task.',
+          },
         }),
       );
     }
-    expect(statusAnswer(seedanceTaskSchema, { status: 'succeeded', duration: 'five', content: { video_url: 'https://x/v.mp4' } }, 'Ark')).toEqual({
+    expect(
+      statusAnswer(
+        seedanceTaskSchema,
+        { status: 'succeeded', duration: 'five', content: { video_url: 'https://x/v.mp4' } },
+        'Ark',
+      ),
+    ).toEqual({
       status: 'succeeded',
       content: { video_url: 'https://x/v.mp4' },
     });
@@ -33,9 +45,16 @@ describe('upstream answers', () => {
 describe('Veo answers', () => {
   it('needs an operation name from a create, an object from a poll, and keeps any error as a failure', async () => {
     const { veoCreatedSchema, veoPollSchema } = await import('../src/providers/gemini/veo-operation.js');
-    expect(() => submissionAnswer(veoCreatedSchema, { done: false }, 'no name')).toThrow(expect.objectContaining({ failure: 'ambiguous' }));
-    expect(() => statusAnswer(veoPollSchema, '<html>', 'Google Veo')).toThrow(expect.objectContaining({ failure: 'not_accepted' }));
-    expect(statusAnswer(veoPollSchema, { done: true, error: 'quota' }, 'Google Veo')).toMatchObject({ done: true, error: {} });
+    expect(() => submissionAnswer(veoCreatedSchema, { done: false }, 'no name')).toThrow(
+      expect.objectContaining({ failure: 'ambiguous' }),
+    );
+    expect(() => statusAnswer(veoPollSchema, '<html>', 'Google Veo')).toThrow(
+      expect.objectContaining({ failure: 'not_accepted' }),
+    );
+    expect(statusAnswer(veoPollSchema, { done: true, error: 'quota' }, 'Google Veo')).toMatchObject({
+      done: true,
+      error: {},
+    });
     expect(statusAnswer(veoPollSchema, { done: 'yes', response: [] }, 'Google Veo')).toEqual({});
   });
 });
@@ -43,25 +62,51 @@ describe('Veo answers', () => {
 describe('BFL answers', () => {
   it('needs a task id from a submission (ambiguous without one) and an object from a poll (transient otherwise)', async () => {
     const { bflResultSchema, readSubmitAnswer } = await import('../src/providers/bfl/response.js');
-    expect(readSubmitAnswer({ id: ' t-1 ', polling_url: 'https://api.eu.bfl.ai/v1/get_result?id=t-1' })).toEqual({ id: 't-1', pollingUrl: 'https://api.eu.bfl.ai/v1/get_result?id=t-1' });
+    expect(readSubmitAnswer({ id: ' t-1 ', polling_url: 'https://api.eu.bfl.ai/v1/get_result?id=t-1' })).toEqual({
+      id: 't-1',
+      pollingUrl: 'https://api.eu.bfl.ai/v1/get_result?id=t-1',
+    });
     expect(readSubmitAnswer({ id: 't-2', polling_url: 5 })).toEqual({ id: 't-2', pollingUrl: '' });
     for (const body of [{ id: '  ' }, null, 'queued']) {
       expect(() => readSubmitAnswer(body)).toThrow(
-        expect.objectContaining({ failure: 'ambiguous', normalised: { code: 'upstream_bad_response', message: 'Black Forest Labs accepted the request but returned no task id.' } }),
+        expect.objectContaining({
+          failure: 'ambiguous',
+          normalised: {
+            code: 'upstream_bad_response',
+            message: 'Black Forest Labs accepted the request but returned no task id.',
+          },
+        }),
       );
     }
-    expect(() => statusAnswer(bflResultSchema, null, 'Black Forest Labs')).toThrow(expect.objectContaining({ failure: 'not_accepted' }));
-    expect(statusAnswer(bflResultSchema, { status: 'Pending', progress: '40%' }, 'Black Forest Labs')).toEqual({ status: 'Pending' });
+    expect(() => statusAnswer(bflResultSchema, null, 'Black Forest Labs')).toThrow(
+      expect.objectContaining({ failure: 'not_accepted' }),
+    );
+    expect(statusAnswer(bflResultSchema, { status: 'Pending', progress: '40%' }, 'Black Forest Labs')).toEqual({
+      status: 'Pending',
+    });
   });
 });
 
 describe('Kling answers', () => {
   it('reads the envelope leniently, and needs an object from a create (ambiguous) and a poll (transient)', async () => {
     const { klingEnvelopeSchema, readCreateAnswer } = await import('../src/providers/kling/response.js');
-    expect(readCreateAnswer(submissionAnswer(klingEnvelopeSchema, { code: 0, data: { task_id: 42 } }, 'no id'))).toBe('42');
-    expect(() => submissionAnswer(klingEnvelopeSchema, '<html>', 'Kling accepted the request but returned no task id.')).toThrow(expect.objectContaining({ failure: 'ambiguous' }));
-    expect(() => statusAnswer(klingEnvelopeSchema, null, 'Kling')).toThrow(expect.objectContaining({ failure: 'not_accepted' }));
-    const odd = statusAnswer(klingEnvelopeSchema, { code: 0, data: { task_status: 'succeed', task_result: { videos: [7, { url: 'https://x/v.mp4', duration: '5' }] } } }, 'Kling');
+    expect(readCreateAnswer(submissionAnswer(klingEnvelopeSchema, { code: 0, data: { task_id: 42 } }, 'no id'))).toBe(
+      '42',
+    );
+    expect(() =>
+      submissionAnswer(klingEnvelopeSchema, '<html>', 'Kling accepted the request but returned no task id.'),
+    ).toThrow(expect.objectContaining({ failure: 'ambiguous' }));
+    expect(() => statusAnswer(klingEnvelopeSchema, null, 'Kling')).toThrow(
+      expect.objectContaining({ failure: 'not_accepted' }),
+    );
+    const odd = statusAnswer(
+      klingEnvelopeSchema,
+      {
+        code: 0,
+        data: { task_status: 'succeed', task_result: { videos: [7, { url: 'https://x/v.mp4', duration: '5' }] } },
+      },
+      'Kling',
+    );
     expect(odd.data?.task_result?.videos?.map((v) => v.url)).toEqual([undefined, 'https://x/v.mp4']);
   });
 });

@@ -22,7 +22,10 @@ async function untilDone(client: OpenAI, id: string): Promise<Video> {
   }
 }
 
-const png = (width: number, height: number, background: string) => sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
+const png = (width: number, height: number, background: string) =>
+  sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
 
 describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000 }, () => {
   let gw: RunningGateway;
@@ -42,8 +45,21 @@ describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000
   });
 
   it('creates a text-only video, polls it to completion and downloads a 2 s 1280x720 MP4 and a WebP thumbnail', async () => {
-    const created = await gw.client.videos.create({ model: 'sora-2', prompt: 'a lighthouse at dawn', seconds: '2' as never, size: '1280x720' });
-    expect(created).toMatchObject({ object: 'video', model: 'sora-2', status: 'queued', progress: 0, seconds: '2', size: '1280x720', prompt: 'a lighthouse at dawn' });
+    const created = await gw.client.videos.create({
+      model: 'sora-2',
+      prompt: 'a lighthouse at dawn',
+      seconds: '2' as never,
+      size: '1280x720',
+    });
+    expect(created).toMatchObject({
+      object: 'video',
+      model: 'sora-2',
+      status: 'queued',
+      progress: 0,
+      seconds: '2',
+      size: '1280x720',
+      prompt: 'a lighthouse at dawn',
+    });
     expect(created.id).toMatch(/^video_[0-9a-z]+$/);
     expect(created.completed_at).toBeNull();
     expect(created.remixed_from_video_id).toBeNull();
@@ -60,7 +76,11 @@ describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000
 
     const thumbnail = await gw.client.videos.downloadContent(created.id, { variant: 'thumbnail' });
     expect(thumbnail.headers.get('content-type')).toBe('image/webp');
-    expect(await imageInfo(Buffer.from(await thumbnail.arrayBuffer()))).toEqual({ format: 'webp', width: 1280, height: 720 });
+    expect(await imageInfo(Buffer.from(await thumbnail.arrayBuffer()))).toEqual({
+      format: 'webp',
+      width: 1280,
+      height: 720,
+    });
     // Served again from storage, identical.
     const again = await gw.client.videos.downloadContent(created.id, { variant: 'thumbnail' });
     expect((await again.arrayBuffer()).byteLength).toBe(Number(thumbnail.headers.get('content-length')));
@@ -90,7 +110,12 @@ describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000
     const res = await fetch(`${gw.baseUrl}/v1/videos`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: 'a blue square drifts', seconds: 1, size: '720x720', input_reference: { image_url: dataUrl } }),
+      body: JSON.stringify({
+        prompt: 'a blue square drifts',
+        seconds: 1,
+        size: '720x720',
+        input_reference: { image_url: dataUrl },
+      }),
     });
     expect(res.status).toBe(200);
     const created = (await res.json()) as Video;
@@ -100,7 +125,8 @@ describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000
 
   it('pages through videos.list with after/limit/order, and only the caller sees its videos', async () => {
     const ids: string[] = [];
-    for (const prompt of ['page one 1s', 'page two 1s', 'page three 1s']) ids.push((await paging.videos.create({ prompt })).id);
+    for (const prompt of ['page one 1s', 'page two 1s', 'page three 1s'])
+      ids.push((await paging.videos.create({ prompt })).id);
 
     const first = await paging.videos.list({ limit: 2 });
     expect(first.data.map((v) => v.id)).toEqual([ids[2], ids[1]]);
@@ -116,7 +142,12 @@ describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000
     expect((await other.videos.list()).data).toEqual([]);
     const err = await other.videos.retrieve(ids[0]).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
-    expect(err.error).toEqual({ message: `No video found with id '${ids[0]}'.`, type: 'invalid_request_error', param: 'video_id', code: 'video_not_found' });
+    expect(err.error).toEqual({
+      message: `No video found with id '${ids[0]}'.`,
+      type: 'invalid_request_error',
+      param: 'video_id',
+      code: 'video_not_found',
+    });
   });
 
   it('delete removes the video and its media; a file another video shares stays', async () => {
@@ -126,7 +157,11 @@ describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000
     await untilDone(gw.client, keep.id);
     await untilDone(gw.client, gone.id);
     const jobOf = async (id: string) =>
-      (await (await fetch(`${gw.baseUrl}/v1/jobs/${id.replace(/^video_/, 'job_')}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json()) as { results: { url: string }[] };
+      (await (
+        await fetch(`${gw.baseUrl}/v1/jobs/${id.replace(/^video_/, 'job_')}`, {
+          headers: { authorization: `Bearer ${TEST_API_KEY}` },
+        })
+      ).json()) as { results: { url: string }[] };
     const url = (await jobOf(gone.id)).results[0].url;
     expect((await jobOf(keep.id)).results[0].url).toBe(url); // identical renders share one stored file
     await gw.client.videos.downloadContent(gone.id, { variant: 'thumbnail' });
@@ -145,7 +180,12 @@ describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000
     const original = await gw.client.videos.create({ prompt: 'a red kite', seconds: '1' as never, size: '1280x720' });
     await untilDone(gw.client, original.id);
     const remix = await gw.client.videos.remix(original.id, { prompt: 'the kite turns blue' });
-    expect(remix).toMatchObject({ remixed_from_video_id: original.id, seconds: '1', size: '1280x720', prompt: 'the kite turns blue' });
+    expect(remix).toMatchObject({
+      remixed_from_video_id: original.id,
+      seconds: '1',
+      size: '1280x720',
+      prompt: 'the kite turns blue',
+    });
     expect(remix.id).not.toBe(original.id);
     expect((await untilDone(gw.client, remix.id)).status).toBe('completed');
     const mp4 = mp4Info(Buffer.from(await (await gw.client.videos.downloadContent(remix.id)).arrayBuffer()));
@@ -155,7 +195,11 @@ describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000
   it('a chat stream dropped after its first progress chunk is later fetched complete via GET /v1/videos/{id}', async () => {
     const controller = new AbortController();
     const stream = await gw.client.chat.completions.create(
-      { model: 'sora-2', stream: true, messages: [{ role: 'user', content: 'a sailing boat, duration: 2 seconds 横屏' }] },
+      {
+        model: 'sora-2',
+        stream: true,
+        messages: [{ role: 'user', content: 'a sailing boat, duration: 2 seconds 横屏' }],
+      },
       { signal: controller.signal },
     );
     let chatId = '';
@@ -167,7 +211,12 @@ describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000
     expect(chatId).toMatch(/^chatcmpl-job_/);
 
     const video = await untilDone(gw.client, chatId);
-    expect(video).toMatchObject({ id: chatId.replace('chatcmpl-job_', 'video_'), status: 'completed', seconds: '2', size: '1280x720' });
+    expect(video).toMatchObject({
+      id: chatId.replace('chatcmpl-job_', 'video_'),
+      status: 'completed',
+      seconds: '2',
+      size: '1280x720',
+    });
     const mp4 = mp4Info(Buffer.from(await (await gw.client.videos.downloadContent(video.id)).arrayBuffer()));
     expect(Math.abs(mp4.durationSeconds - 2)).toBeLessThanOrEqual(0.1);
   });
@@ -185,10 +234,17 @@ describe(`Videos API with the OpenAI SDK (${databaseLabel})`, { timeout: 180_000
     });
     expect(missing.status).toBe(400);
     expect(await missing.json()).toEqual({
-      error: { message: "Missing required parameter: 'prompt'.", type: 'invalid_request_error', param: 'prompt', code: 'missing_required_parameter' },
+      error: {
+        message: "Missing required parameter: 'prompt'.",
+        type: 'invalid_request_error',
+        param: 'prompt',
+        code: 'missing_required_parameter',
+      },
     });
 
-    const fileId = await gw.client.videos.create({ prompt: 'x', input_reference: { file_id: 'file_1' } }).catch((e) => e);
+    const fileId = await gw.client.videos
+      .create({ prompt: 'x', input_reference: { file_id: 'file_1' } })
+      .catch((e) => e);
     expect(fileId.status).toBe(400);
     expect(fileId.error.param).toBe('input_reference.file_id');
 

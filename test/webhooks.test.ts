@@ -100,7 +100,7 @@ describe(`webhooks (${databaseLabel})`, { timeout: 180_000 }, () => {
     await receiver.close();
   });
 
-  it('POSTs a signed video.completed event with the Video object to the request\'s webhook_url', async () => {
+  it("POSTs a signed video.completed event with the Video object to the request's webhook_url", async () => {
     const created = await fetch(`${gw.baseUrl}/v1/videos`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
@@ -109,7 +109,11 @@ describe(`webhooks (${databaseLabel})`, { timeout: 180_000 }, () => {
     const [delivery] = await receiver.waitFor('/video-done?token=abc', 1);
     expectSigned(delivery);
     const event = JSON.parse(delivery.body);
-    expect(event).toMatchObject({ object: 'event', type: 'video.completed', data: { id: created.id, object: 'video', status: 'completed', progress: 100, seconds: '1' } });
+    expect(event).toMatchObject({
+      object: 'event',
+      type: 'video.completed',
+      data: { id: created.id, object: 'video', status: 'completed', progress: 100, seconds: '1' },
+    });
     expect(event.id).toMatch(/^evt_[0-9a-f]{32}$/);
     expect(delivery.headers['webhook-id']).toBe(event.id);
     expect(delivery.headers['content-type']).toBe('application/json');
@@ -117,7 +121,11 @@ describe(`webhooks (${databaseLabel})`, { timeout: 180_000 }, () => {
 
   it('retries a failing receiver with backoff: it gets the same event on the third try', async () => {
     receiver.plan('/flaky', [500, 503]);
-    await gw.client.images.generate({ model: 'gpt-image-1', prompt: 'a teacup', webhook_url: `${receiver.url}/flaky` } as never);
+    await gw.client.images.generate({
+      model: 'gpt-image-1',
+      prompt: 'a teacup',
+      webhook_url: `${receiver.url}/flaky`,
+    } as never);
     const deliveries = await receiver.waitFor('/flaky', 3);
     expect(deliveries).toHaveLength(3);
     expect(new Set(deliveries.map((d) => d.body)).size).toBe(1);
@@ -131,7 +139,7 @@ describe(`webhooks (${databaseLabel})`, { timeout: 180_000 }, () => {
     expect(receiver.received.filter((r) => r.path === '/flaky')).toHaveLength(3);
   });
 
-  it('a key\'s default webhook (PUT /v1/webhooks/default) receives image.failed for requests that name none, chat included', async () => {
+  it("a key's default webhook (PUT /v1/webhooks/default) receives image.failed for requests that name none, chat included", async () => {
     const put = await fetch(`${gw.baseUrl}/v1/webhooks/default`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
@@ -139,11 +147,16 @@ describe(`webhooks (${databaseLabel})`, { timeout: 180_000 }, () => {
     });
     expect(await put.json()).toEqual({ object: 'webhook.default', url: `${receiver.url}/key-default` });
     try {
-      await gw.client.chat.completions.create({ model: 'gpt-image-1', messages: [{ role: 'user', content: 'a vase #sandbox-fail' }] }).catch(() => null);
+      await gw.client.chat.completions
+        .create({ model: 'gpt-image-1', messages: [{ role: 'user', content: 'a vase #sandbox-fail' }] })
+        .catch(() => null);
       const [delivery] = await receiver.waitFor('/key-default', 1);
       expectSigned(delivery);
       const event = JSON.parse(delivery.body);
-      expect(event).toMatchObject({ type: 'image.failed', data: { status: 'failed', error: { code: 'upstream_error' } } });
+      expect(event).toMatchObject({
+        type: 'image.failed',
+        data: { status: 'failed', error: { code: 'upstream_error' } },
+      });
     } finally {
       await fetch(`${gw.baseUrl}/v1/webhooks/default`, {
         method: 'PUT',
@@ -154,7 +167,12 @@ describe(`webhooks (${databaseLabel})`, { timeout: 180_000 }, () => {
   });
 
   it('refuses webhook URLs that reference fetching could not reach', async () => {
-    for (const url of ['http://10.0.0.7/hook', 'http://169.254.169.254/latest', 'http://[::1]:9/x', 'ftp://example.com/x']) {
+    for (const url of [
+      'http://10.0.0.7/hook',
+      'http://169.254.169.254/latest',
+      'http://[::1]:9/x',
+      'ftp://example.com/x',
+    ]) {
       const res = await fetch(`${gw.baseUrl}/v1/videos`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
@@ -175,7 +193,11 @@ describe(`webhook deliveries survive a restart (${databaseLabel})`, { timeout: 1
     // Long enough that the retry cannot happen before the first process is gone.
     const first = await startGateway({ ...WEBHOOK_ENV, MEDIAGATE_WEBHOOK_BACKOFF_MS: '5000' });
     try {
-      await first.client.images.generate({ model: 'gpt-image-1', prompt: 'a lamp', webhook_url: `${receiver.url}/after-restart` } as never);
+      await first.client.images.generate({
+        model: 'gpt-image-1',
+        prompt: 'a lamp',
+        webhook_url: `${receiver.url}/after-restart`,
+      } as never);
       await receiver.waitFor('/after-restart', 1);
       await first.gateway.close();
       const closedAt = Date.now();

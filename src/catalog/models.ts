@@ -45,7 +45,15 @@ const KONTEXT_SIZES = {
   '21:9': '1568x672',
   '9:21': '672x1568',
 };
-const FLUX_SIZES = { '1:1': '1024x1024', '16:9': '1344x768', '9:16': '768x1344', '4:3': '1152x864', '3:4': '864x1152', '3:2': '1216x832', '2:3': '832x1216' };
+const FLUX_SIZES = {
+  '1:1': '1024x1024',
+  '16:9': '1344x768',
+  '9:16': '768x1344',
+  '4:3': '1152x864',
+  '3:4': '864x1152',
+  '3:2': '1216x832',
+  '2:3': '832x1216',
+};
 const SEEDREAM4_SIZES = {
   '1:1': '2048x2048',
   '4:3': '2304x1728',
@@ -66,7 +74,13 @@ const SEEDREAM3_SIZES = {
   '2:3': '832x1248',
   '21:9': '1512x648',
 };
-const QWEN_SIZES = { '1:1': '1328x1328', '16:9': '1664x928', '9:16': '928x1664', '4:3': '1472x1104', '3:4': '1104x1472' };
+const QWEN_SIZES = {
+  '1:1': '1328x1328',
+  '16:9': '1664x928',
+  '9:16': '928x1664',
+  '4:3': '1472x1104',
+  '3:4': '1104x1472',
+};
 const RECRAFT_SIZES = {
   '1:1': '1024x1024',
   '2:1': '2048x1024',
@@ -94,7 +108,12 @@ function image(
     kind: 'image',
     ownedBy,
     description,
-    capabilities: references === 'none' ? ['text-to-image'] : references === 'required' ? ['image-edit'] : ['text-to-image', 'image-edit'],
+    capabilities:
+      references === 'none'
+        ? ['text-to-image']
+        : references === 'required'
+          ? ['image-edit']
+          : ['text-to-image', 'image-edit'],
     references,
     maxReferences: references === 'none' ? 0 : 4,
     aspectRatios: Object.keys(sizes),
@@ -161,41 +180,102 @@ export const CATALOG: readonly ModelSpec[] = [
     price: { perSecond: 0.07 },
   }),
 
-  image('gpt-image-1', 'openai', 'OpenAI GPT Image: generation and multi-image edits', GPT_IMAGE_SIZES, { maxN: 10, maxReferences: 16, price: { perImage: 0.042 } }),
+  image('gpt-image-1', 'openai', 'OpenAI GPT Image: generation and multi-image edits', GPT_IMAGE_SIZES, {
+    maxN: 10,
+    maxReferences: 16,
+    price: { perImage: 0.042 },
+  }),
   image('gpt-4o-image', 'openai', 'GPT-4o image generation (chat-format)', GPT_IMAGE_SIZES, { maxReferences: 16 }),
   image('sora_image', 'openai', 'Sora image generation (chat-format)', GPT_IMAGE_SIZES, { maxReferences: 16 }),
-  image('dall-e-3', 'openai', 'DALL·E 3 text-to-image', DALLE3_SIZES, { references: 'none', maxN: 1, price: { perImage: 0.04 } }),
+  image('dall-e-3', 'openai', 'DALL·E 3 text-to-image', DALLE3_SIZES, {
+    references: 'none',
+    maxN: 1,
+    price: { perImage: 0.04 },
+  }),
 
-  image('flux-kontext-pro', 'black-forest-labs', 'FLUX.1 Kontext [pro]: text-to-image and in-context editing', KONTEXT_SIZES, { maxReferences: 1, maxN: 1 }),
-  image('flux-kontext-max', 'black-forest-labs', 'FLUX.1 Kontext [max]: highest-quality Kontext', KONTEXT_SIZES, { maxReferences: 1, maxN: 1, price: { perImage: 0.08 } }),
-  image('flux-kontext-dev', 'black-forest-labs', 'FLUX.1 Kontext [dev]: image editing; needs a reference image', KONTEXT_SIZES, {
-    references: 'required',
+  image(
+    'flux-kontext-pro',
+    'black-forest-labs',
+    'FLUX.1 Kontext [pro]: text-to-image and in-context editing',
+    KONTEXT_SIZES,
+    { maxReferences: 1, maxN: 1 },
+  ),
+  image('flux-kontext-max', 'black-forest-labs', 'FLUX.1 Kontext [max]: highest-quality Kontext', KONTEXT_SIZES, {
     maxReferences: 1,
+    maxN: 1,
+    price: { perImage: 0.08 },
+  }),
+  image(
+    'flux-kontext-dev',
+    'black-forest-labs',
+    'FLUX.1 Kontext [dev]: image editing; needs a reference image',
+    KONTEXT_SIZES,
+    {
+      references: 'required',
+      maxReferences: 1,
+      maxN: 1,
+      price: { perImage: 0.025 },
+    },
+  ),
+  image('flux', 'black-forest-labs', 'FLUX family alias (FLUX 1.1 [pro])', FLUX_SIZES, { references: 'none', maxN: 1 }),
+  image('flux-pro-1.1', 'black-forest-labs', 'FLUX 1.1 [pro] text-to-image', FLUX_SIZES, {
+    references: 'none',
+    maxN: 1,
+  }),
+  image('flux-dev', 'black-forest-labs', 'FLUX.1 [dev] text-to-image', FLUX_SIZES, {
+    references: 'none',
     maxN: 1,
     price: { perImage: 0.025 },
   }),
-  image('flux', 'black-forest-labs', 'FLUX family alias (FLUX 1.1 [pro])', FLUX_SIZES, { references: 'none', maxN: 1 }),
-  image('flux-pro-1.1', 'black-forest-labs', 'FLUX 1.1 [pro] text-to-image', FLUX_SIZES, { references: 'none', maxN: 1 }),
-  image('flux-dev', 'black-forest-labs', 'FLUX.1 [dev] text-to-image', FLUX_SIZES, { references: 'none', maxN: 1, price: { perImage: 0.025 } }),
 
-  image('nano-banana', 'google', 'Gemini 2.5 Flash Image: generation and editing', GEMINI_SIZES, { maxReferences: 3, price: { perImage: 0.039 } }),
-  image('nano-banana-hd', 'google', 'Gemini image model at 2K', GEMINI_HD_SIZES, { maxReferences: 3, price: { perImage: 0.134 } }),
+  image('nano-banana', 'google', 'Gemini 2.5 Flash Image: generation and editing', GEMINI_SIZES, {
+    maxReferences: 3,
+    price: { perImage: 0.039 },
+  }),
+  image('nano-banana-hd', 'google', 'Gemini image model at 2K', GEMINI_HD_SIZES, {
+    maxReferences: 3,
+    price: { perImage: 0.134 },
+  }),
 
   image('recraftv3', 'recraft', 'Recraft V3 text-to-image', RECRAFT_SIZES, { references: 'none', maxN: 6 }),
-  image('qwen-image', 'alibaba', 'Qwen-Image text-to-image', QWEN_SIZES, { references: 'none', maxN: 4, price: { perImage: 0.035 } }),
-  image('qwen-image-edit', 'alibaba', 'Qwen-Image-Edit; needs a reference image', QWEN_SIZES, { references: 'required', maxReferences: 1, maxN: 1 }),
-
-  image('doubao-seedream-4-0-250828', 'bytedance', 'Seedream 4.0: generation and multi-reference editing', SEEDREAM4_SIZES, {
-    maxReferences: 10,
-    maxN: 15,
-    price: { perImage: 0.03 },
+  image('qwen-image', 'alibaba', 'Qwen-Image text-to-image', QWEN_SIZES, {
+    references: 'none',
+    maxN: 4,
+    price: { perImage: 0.035 },
   }),
-  image('doubao-seededit-3-0-i2i-250628', 'bytedance', 'SeedEdit 3.0 image-to-image; needs a reference image', { '1:1': '1024x1024' }, {
+  image('qwen-image-edit', 'alibaba', 'Qwen-Image-Edit; needs a reference image', QWEN_SIZES, {
     references: 'required',
     maxReferences: 1,
     maxN: 1,
-    extraSizes: [],
+  }),
+
+  image(
+    'doubao-seedream-4-0-250828',
+    'bytedance',
+    'Seedream 4.0: generation and multi-reference editing',
+    SEEDREAM4_SIZES,
+    {
+      maxReferences: 10,
+      maxN: 15,
+      price: { perImage: 0.03 },
+    },
+  ),
+  image(
+    'doubao-seededit-3-0-i2i-250628',
+    'bytedance',
+    'SeedEdit 3.0 image-to-image; needs a reference image',
+    { '1:1': '1024x1024' },
+    {
+      references: 'required',
+      maxReferences: 1,
+      maxN: 1,
+      extraSizes: [],
+      price: { perImage: 0.03 },
+    },
+  ),
+  image('doubao-seedream-3-0-t2i-250415', 'bytedance', 'Seedream 3.0 text-to-image', SEEDREAM3_SIZES, {
+    references: 'none',
+    maxN: 1,
     price: { perImage: 0.03 },
   }),
-  image('doubao-seedream-3-0-t2i-250415', 'bytedance', 'Seedream 3.0 text-to-image', SEEDREAM3_SIZES, { references: 'none', maxN: 1, price: { perImage: 0.03 } }),
 ];

@@ -35,7 +35,12 @@ const SHORTCUTS: Shortcut[] = [
     type: 'openai-images',
     keyVar: 'OPENAI_API_KEY',
     baseUrlVar: 'OPENAI_BASE_URL',
-    models: () => ({ 'gpt-image-1': 'gpt-image-1', 'gpt-4o-image': 'gpt-image-1', sora_image: 'gpt-image-1', 'dall-e-3': 'dall-e-3' }),
+    models: () => ({
+      'gpt-image-1': 'gpt-image-1',
+      'gpt-4o-image': 'gpt-image-1',
+      sora_image: 'gpt-image-1',
+      'dall-e-3': 'dall-e-3',
+    }),
   },
   {
     name: 'openai-videos',
@@ -90,7 +95,12 @@ const SHORTCUTS: Shortcut[] = [
     type: 'dashscope',
     keyVar: 'DASHSCOPE_API_KEY',
     baseUrlVar: 'DASHSCOPE_BASE_URL',
-    models: () => ({ 'qwen-image': 'qwen-image', 'qwen-image-edit': 'qwen-image-edit', 'wan2.5': 'wan2.5-t2v-preview', ...soraVia('wan2.5-t2v-preview') }),
+    models: () => ({
+      'qwen-image': 'qwen-image',
+      'qwen-image-edit': 'qwen-image-edit',
+      'wan2.5': 'wan2.5-t2v-preview',
+      ...soraVia('wan2.5-t2v-preview'),
+    }),
   },
   {
     name: 'recraft',
@@ -114,13 +124,20 @@ const SHORTCUTS: Shortcut[] = [
     baseUrlVar: 'CHAT_RELAY_BASE_URL',
     // A reseller that speaks the seeds' own protocol serves the seeds' model names as they are.
     models: (env) => {
-      const names = (env.CHAT_RELAY_MODELS ?? 'sora-2,sora_video2,gpt-4o-image,sora_image').split(',').map((s) => s.trim()).filter(Boolean);
+      const names = (env.CHAT_RELAY_MODELS ?? 'sora-2,sora_video2,gpt-4o-image,sora_image')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       return Object.fromEntries(names.map((name) => [name, name]));
     },
   },
 ];
 
-const keyList = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const keyList = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /**
  * Channels created from well-known variables (OPENAI_API_KEY, GEMINI_API_KEY, …), each with its

@@ -7,7 +7,11 @@ import { MODERATION_ENV_BINDINGS } from '../moderation/config-env.js';
 
 type Env = Record<string, string | undefined>;
 
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const int = (value: string) => Number.parseInt(value, 10);
 
 /** Environment variable → where it lands in the config, and how its text is read. */
@@ -62,7 +66,6 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   node[path[path.length - 1]] = value;
 }
 
-
 /** Embedded defaults, then the YAML file named by MEDIAGATE_CONFIG, then environment variables. */
 export function loadConfig(env: Env = process.env): Config {
   const raw: Record<string, unknown> = {};
@@ -93,8 +96,11 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** Links use PUBLIC_BASE_URL, else the bound host (localhost when bound to every interface). */
 export function publicBaseUrl(config: Config, boundPort?: number): string {
-  const host = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const host = ['0.0.0.0', '::', ''].includes(config.host)
+    ? 'localhost'
+    : config.host.includes(':')
+      ? `[${config.host}]`
+      : config.host;
   const base = config.publicBaseUrl ?? `http://${host}:${boundPort ?? config.port}`;
   return base.replace(/\/+$/, '');
 }
-

@@ -75,7 +75,11 @@ export const configSchema = z.object({
       /** How often to look for jobs abandoned by a dead instance. */
       orphanScanIntervalMs: z.number().int().min(100).default(10_000),
       /** A job still unfinished after this long fails with `job_timeout`. */
-      timeoutMs: z.number().int().positive().default(30 * 60_000),
+      timeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .default(30 * 60_000),
       /** Submissions per channel when the upstream certainly did not accept the work (before failing over). */
       submitAttempts: z.number().int().min(1).max(10).default(3),
       /** First retry delay; doubles per attempt (Retry-After wins when the upstream sends one). */
@@ -87,12 +91,20 @@ export const configSchema = z.object({
       /** Largest result downloaded from an upstream. */
       resultMaxBytes: byteSize.default(1024 * 1024 * 1024),
       /** Time allowed for downloading one result. */
-      resultTimeoutMs: z.number().int().positive().default(10 * 60_000),
+      resultTimeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .default(10 * 60_000),
       /**
        * How long a finished result's downloads keep being retried while they fail transiently (5xx,
        * 429, resets, truncated bodies), counted from the first failure in a row.
        */
-      resultRetryMs: z.number().int().min(0).default(10 * 60_000),
+      resultRetryMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(10 * 60_000),
       /** Wait after the first failed result download; doubles per failure in a row, up to 30 s. */
       resultRetryBackoffMs: z.number().int().min(1).default(1_000),
     })
@@ -115,7 +127,11 @@ export const configSchema = z.object({
       maxAttempts: z.number().int().min(1).max(50).default(8),
       /** Wait after the first failed attempt; doubles per attempt up to `maxBackoffMs`. */
       initialBackoffMs: z.number().int().min(0).default(10_000),
-      maxBackoffMs: z.number().int().min(0).default(60 * 60_000),
+      maxBackoffMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(60 * 60_000),
       /** How often due retries are looked for. */
       pollMs: z.number().int().min(10).default(1_000),
     })

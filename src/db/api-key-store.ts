@@ -31,14 +31,26 @@ export class SqlApiKeyStore implements ApiKeyStore {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
   async findActiveByHash(hash: string): Promise<ApiKeyRecord | null> {
-    const row = await this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('key_hash', '=', hash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return row ? toRecord(row) : null;
   }
 
   async ensure(hash: string, name: string, prefix: string, now: number): Promise<ApiKeyRecord> {
     await this.db
       .insertInto('api_keys')
-      .values({ id: `key_${randomBytes(8).toString('hex')}`, name, key_hash: hash, prefix, created_at: now, revoked_at: null })
+      .values({
+        id: `key_${randomBytes(8).toString('hex')}`,
+        name,
+        key_hash: hash,
+        prefix,
+        created_at: now,
+        revoked_at: null,
+      })
       .onConflict((oc) => oc.column('key_hash').doNothing())
       .execute();
     const row = await this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirstOrThrow();
@@ -46,7 +58,10 @@ export class SqlApiKeyStore implements ApiKeyStore {
   }
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 }

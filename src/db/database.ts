@@ -80,7 +80,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let database: Database;
   if (!options.url) database = openSqlite(options.dataDir);
   else if (/^postgres(ql)?:\/\//.test(options.url)) database = await openPostgres(options.url, options.schema);
-  else throw new Error(`Unsupported DATABASE_URL scheme in "${options.url.split(':')[0]}:…": use postgres:// or leave it unset for SQLite.`);
+  else
+    throw new Error(
+      `Unsupported DATABASE_URL scheme in "${options.url.split(':')[0]}:…": use postgres:// or leave it unset for SQLite.`,
+    );
 
   const migrator = new Migrator({
     db: database.db,
@@ -96,4 +99,3 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   return database;
 }
-

@@ -49,7 +49,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('jobs').addColumn('deleted_at', 'bigint').execute();
       // The guarantee behind Idempotency-Key: of two concurrent inserts with one key, one fails.
       // Rows without a key hold NULL, which both databases leave out of uniqueness.
-      await db.schema.createIndex('jobs_idempotency').unique().on('jobs').columns(['api_key_id', 'idempotency_key']).execute();
+      await db.schema
+        .createIndex('jobs_idempotency')
+        .unique()
+        .on('jobs')
+        .columns(['api_key_id', 'idempotency_key'])
+        .execute();
       await db.schema.createIndex('jobs_key_kind_id').on('jobs').columns(['api_key_id', 'kind', 'id']).execute();
 
       await db.schema.alterTable('api_keys').addColumn('webhook_url', 'text').execute();
@@ -70,8 +75,17 @@ const migrations: Record<string, Migration> = {
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addColumn('delivered_at', 'bigint')
         .execute();
-      await db.schema.createIndex('webhook_deliveries_job_event').unique().on('webhook_deliveries').columns(['job_id', 'event_type']).execute();
-      await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+      await db.schema
+        .createIndex('webhook_deliveries_job_event')
+        .unique()
+        .on('webhook_deliveries')
+        .columns(['job_id', 'event_type'])
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_due')
+        .on('webhook_deliveries')
+        .columns(['status', 'next_attempt_at'])
+        .execute();
 
       await db.schema
         .createTable('media_thumbnails')
@@ -84,7 +98,10 @@ const migrations: Record<string, Migration> = {
   '0003_channel_routing': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('jobs').addColumn('channel_key', 'text').execute();
-      await db.schema.alterTable('jobs').addColumn('submit_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('jobs')
+        .addColumn('submit_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
     },
   },
   '0004_upstream_usage': {

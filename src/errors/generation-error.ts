@@ -52,4 +52,5 @@ export class GenerationError extends Error {
  * The request cannot be served as sent: the most common refusal, hence the short form. It keeps
  * the name (and arguments) of the HTTP helper it replaced, so callers did not change.
  */
-export const badRequest = (message: string, param: string | null = null, code: GenerationErrorCode = 'invalid_value') => new GenerationError(code, message, param);
+export const badRequest = (message: string, param: string | null = null, code: GenerationErrorCode = 'invalid_value') =>
+  new GenerationError(code, message, param);

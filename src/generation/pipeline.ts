@@ -30,9 +30,18 @@ export interface PipelineDeps extends PrepareDeps, JobCreationDeps {
 
 /** OpenAI: the mask is a PNG with the first image's dimensions. */
 function checkMask(mask: StoredReference, first: StoredReference | undefined): void {
-  if (mask.contentType !== 'image/png') throw badRequest('mask must be a PNG image (its transparent pixels mark the area to edit).', 'mask', 'invalid_image');
+  if (mask.contentType !== 'image/png')
+    throw badRequest(
+      'mask must be a PNG image (its transparent pixels mark the area to edit).',
+      'mask',
+      'invalid_image',
+    );
   if (first && (mask.width !== first.width || mask.height !== first.height)) {
-    throw badRequest(`mask is ${mask.width}x${mask.height} but the first image is ${first.width}x${first.height}; they must match.`, 'mask', 'invalid_image');
+    throw badRequest(
+      `mask is ${mask.width}x${mask.height} but the first image is ${first.width}x${first.height}; they must match.`,
+      'mask',
+      'invalid_image',
+    );
   }
 }
 
@@ -47,7 +56,9 @@ export class GenerationPipeline {
   /** Creates the order's job, or returns the one its Idempotency-Key already created (nothing is fetched, reviewed or submitted again). */
   create(order: GenerationOrder): Promise<CreatedJob> {
     const { key, fingerprint = '' } = order.idempotency ?? {};
-    return createJobOnce(this.deps.jobs, { apiKeyId: order.apiKeyId, key, fingerprint }, (tag) => this.createJob(order, tag));
+    return createJobOnce(this.deps.jobs, { apiKeyId: order.apiKeyId, key, fingerprint }, (tag) =>
+      this.createJob(order, tag),
+    );
   }
 
   private async createJob(order: GenerationOrder, tag: IdempotencyTag | undefined): Promise<JobRecord> {
@@ -64,7 +75,10 @@ export class GenerationPipeline {
   }
 
   /** The Images API's mask and background, when the order has them. */
-  private async imageOptions(request: GenerationRequest, order: GenerationOrder): Promise<Partial<GenerationRequest> | undefined> {
+  private async imageOptions(
+    request: GenerationRequest,
+    order: GenerationOrder,
+  ): Promise<Partial<GenerationRequest> | undefined> {
     const mask = order.mask && (await loadReference(order.mask, referenceDeps(this.deps)));
     if (mask) checkMask(mask, request.references[0]);
     if (!mask && !order.background) return undefined;

@@ -59,8 +59,16 @@ export function modelNotFound(model: string): GenerationError {
 /** A model of the other kind, named before anything is fetched; the message points to the endpoint that makes it. */
 function wrongKind(spec: ModelSpec, wanted: MediaKind): GenerationError {
   return wanted === 'video'
-    ? new GenerationError('model_not_video', `${spec.id} makes images, not videos: use POST /v1/images/generations, or a video model such as sora-2.`, 'model')
-    : new GenerationError('model_not_image', `${spec.id} makes videos: use POST /v1/videos, or an image model such as gpt-image-1.`, 'model');
+    ? new GenerationError(
+        'model_not_video',
+        `${spec.id} makes images, not videos: use POST /v1/images/generations, or a video model such as sora-2.`,
+        'model',
+      )
+    : new GenerationError(
+        'model_not_image',
+        `${spec.id} makes videos: use POST /v1/videos, or an image model such as gpt-image-1.`,
+        'model',
+      );
 }
 
 /**
@@ -86,6 +94,12 @@ export async function prepareGeneration(input: GenerationInput, deps: PrepareDep
     route,
     request,
     original: resolved,
-    rejection: { code: 'content_policy_violation', message: block.message, stage: block.stage, category: block.category, ...(block.scores && { scores: block.scores }) },
+    rejection: {
+      code: 'content_policy_violation',
+      message: block.message,
+      stage: block.stage,
+      category: block.category,
+      ...(block.scores && { scores: block.scores }),
+    },
   };
 }

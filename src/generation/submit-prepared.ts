@@ -3,7 +3,12 @@ import type { NormalisedError } from '../providers/types.js';
 import type { PreparedGeneration } from './prepare-generation.js';
 
 /** What an endpoint adds to a job beyond the prepared request: idempotency, webhook, remix origin, a request with extras. */
-export type JobExtras = Partial<Pick<NewJob, 'request' | 'originalRequest' | 'idempotencyKey' | 'idempotencyFingerprint' | 'webhookUrl' | 'remixedFrom'>>;
+export type JobExtras = Partial<
+  Pick<
+    NewJob,
+    'request' | 'originalRequest' | 'idempotencyKey' | 'idempotencyFingerprint' | 'webhookUrl' | 'remixedFrom'
+  >
+>;
 
 /** The part of the job engine the pipeline hands a job to; the engine never calls back. */
 export interface JobEngine {
@@ -16,7 +21,12 @@ export interface JobCreationDeps {
 }
 
 /** Records the prepared generation as a job of this API key and starts it (or records its rejection). */
-export function submitPrepared(deps: JobCreationDeps, apiKeyId: string, prepared: PreparedGeneration, extras: JobExtras = {}): Promise<JobRecord> {
+export function submitPrepared(
+  deps: JobCreationDeps,
+  apiKeyId: string,
+  prepared: PreparedGeneration,
+  extras: JobExtras = {},
+): Promise<JobRecord> {
   return deps.engine.submit(
     {
       id: deps.newJobId(),

@@ -14,7 +14,11 @@ export interface KeyBootstrapResult {
  * Keys from MEDIAGATE_API_KEYS are recorded by hash. With none configured and none stored yet,
  * the first start creates one so that a new install is usable and never open.
  */
-export async function bootstrapApiKeys(store: ApiKeyStore, configured: string[], dataDir: string): Promise<KeyBootstrapResult> {
+export async function bootstrapApiKeys(
+  store: ApiKeyStore,
+  configured: string[],
+  dataDir: string,
+): Promise<KeyBootstrapResult> {
   const now = Date.now();
   for (const [index, key] of configured.entries()) {
     await store.ensure(hashApiKey(key), `env-${index + 1}`, key.slice(0, 6), now);

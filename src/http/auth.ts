@@ -34,7 +34,13 @@ export class ApiKeyAuthenticator {
   async authenticate(request: FastifyRequest): Promise<ApiKeyRecord> {
     const key = readPresentedKey(request);
     if (!key) {
-      throw new ApiError(401, 'Missing API key. Send it as "Authorization: Bearer <key>".', 'invalid_request_error', null, 'missing_api_key');
+      throw new ApiError(
+        401,
+        'Missing API key. Send it as "Authorization: Bearer <key>".',
+        'invalid_request_error',
+        null,
+        'missing_api_key',
+      );
     }
     const hash = hashApiKey(key);
     const now = Date.now();
@@ -45,7 +51,13 @@ export class ApiKeyAuthenticator {
       this.cache.set(hash, entry);
     }
     if (!entry.record) {
-      throw new ApiError(401, `Incorrect API key provided: ${maskKey(key)}.`, 'invalid_request_error', null, 'invalid_api_key');
+      throw new ApiError(
+        401,
+        `Incorrect API key provided: ${maskKey(key)}.`,
+        'invalid_request_error',
+        null,
+        'invalid_api_key',
+      );
     }
     return entry.record;
   }

@@ -10,10 +10,22 @@ import { ApiError } from './errors.js';
  */
 const PARSER_ERRORS: Record<string, [status: number, message: string, code: string]> = {
   HPE_HEADER_OVERFLOW: [431, 'The request headers are too large. Send fewer or shorter headers.', 'headers_too_large'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request was not received in time. Send the headers and body without pausing.', 'request_timeout'],
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    'The request was not received in time. Send the headers and body without pausing.',
+    'request_timeout',
+  ],
   HPE_INVALID_CONTENT_LENGTH: [400, 'The Content-Length header is not a valid number.', 'invalid_content_length'],
-  HPE_UNEXPECTED_CONTENT_LENGTH: [400, 'Send either Content-Length or Transfer-Encoding: chunked, not both.', 'invalid_content_length'],
-  HPE_INVALID_TRANSFER_ENCODING: [400, 'The Transfer-Encoding header is not valid: only chunked is accepted, and never together with Content-Length.', 'invalid_transfer_encoding'],
+  HPE_UNEXPECTED_CONTENT_LENGTH: [
+    400,
+    'Send either Content-Length or Transfer-Encoding: chunked, not both.',
+    'invalid_content_length',
+  ],
+  HPE_INVALID_TRANSFER_ENCODING: [
+    400,
+    'The Transfer-Encoding header is not valid: only chunked is accepted, and never together with Content-Length.',
+    'invalid_transfer_encoding',
+  ],
   HPE_INVALID_CHUNK_SIZE: [400, 'A chunk of the chunked body has an invalid size.', 'invalid_chunked_body'],
   HPE_INVALID_METHOD: [400, 'The HTTP method is not valid.', 'invalid_request_line'],
   HPE_INVALID_URL: [400, 'The request target is not a valid URL path.', 'invalid_request_line'],
@@ -25,11 +37,20 @@ const PARSER_ERRORS: Record<string, [status: number, message: string, code: stri
 };
 
 export function clientErrorToApiError(err: { code?: string }): ApiError {
-  const [status, message, code] = PARSER_ERRORS[err.code ?? ''] ?? [400, 'The request is not valid HTTP/1.1.', 'malformed_request'];
+  const [status, message, code] = PARSER_ERRORS[err.code ?? ''] ?? [
+    400,
+    'The request is not valid HTTP/1.1.',
+    'malformed_request',
+  ];
   return new ApiError(status, message, 'invalid_request_error', null, code);
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 417: 'Expectation Failed', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  417: 'Expectation Failed',
+  431: 'Request Header Fields Too Large',
+};
 
 /** The `clientError` listener Fastify installs on its server (its `clientErrorHandler` option). */
 export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
@@ -51,8 +72,18 @@ export function answerClientError(err: Error & { code?: string }, socket: Socket
 /** Node answers an `Expect` other than `100-continue` with a bare 417 unless someone listens. */
 export function answerUnknownExpectation(request: IncomingMessage, response: ServerResponse): void {
   const expectation = String(request.headers.expect ?? '').slice(0, 64);
-  const apiError = new ApiError(417, `Expect: ${expectation} is not supported; only Expect: 100-continue is.`, 'invalid_request_error', 'Expect', 'unsupported_expectation');
+  const apiError = new ApiError(
+    417,
+    `Expect: ${expectation} is not supported; only Expect: 100-continue is.`,
+    'invalid_request_error',
+    'Expect',
+    'unsupported_expectation',
+  );
   const body = JSON.stringify(apiError.toBody());
-  response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  response.writeHead(417, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
   response.end(body);
 }

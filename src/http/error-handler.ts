@@ -7,22 +7,70 @@ import { generationErrorToApiError } from './generation-error-response.js';
 function fromFastifyError(err: FastifyError): ApiError | undefined {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(413, 'The request body is too large. Send images as URLs, or smaller data: URLs.', 'invalid_request_error', null, 'request_too_large');
+      return new ApiError(
+        413,
+        'The request body is too large. Send images as URLs, or smaller data: URLs.',
+        'invalid_request_error',
+        null,
+        'request_too_large',
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(415, `Unsupported Content-Type. Send the body as application/json.`, 'invalid_request_error', null, 'unsupported_media_type');
+      return new ApiError(
+        415,
+        `Unsupported Content-Type. Send the body as application/json.`,
+        'invalid_request_error',
+        null,
+        'unsupported_media_type',
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ApiError(400, 'The request body is empty; expected a JSON object.', 'invalid_request_error', null, 'invalid_json');
+      return new ApiError(
+        400,
+        'The request body is empty; expected a JSON object.',
+        'invalid_request_error',
+        null,
+        'invalid_json',
+      );
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ApiError(400, `The request body is not valid JSON: ${err.message}`, 'invalid_request_error', null, 'invalid_json');
+      return new ApiError(
+        400,
+        `The request body is not valid JSON: ${err.message}`,
+        'invalid_request_error',
+        null,
+        'invalid_json',
+      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ApiError(400, 'The body is not as long as its Content-Length header says.', 'invalid_request_error', null, 'invalid_content_length');
+      return new ApiError(
+        400,
+        'The body is not as long as its Content-Length header says.',
+        'invalid_request_error',
+        null,
+        'invalid_content_length',
+      );
     case 'FST_ERR_BAD_URL':
-      return new ApiError(400, 'The URL path has a malformed %-escape; encode reserved characters as %XX.', 'invalid_request_error', null, 'invalid_url');
+      return new ApiError(
+        400,
+        'The URL path has a malformed %-escape; encode reserved characters as %XX.',
+        'invalid_request_error',
+        null,
+        'invalid_url',
+      );
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new ApiError(414, 'A path parameter is too long; ids are at most 100 characters.', 'invalid_request_error', null, 'path_parameter_too_long');
+      return new ApiError(
+        414,
+        'A path parameter is too long; ids are at most 100 characters.',
+        'invalid_request_error',
+        null,
+        'path_parameter_too_long',
+      );
   }
   if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
-    return new ApiError(400, `The request body is not valid JSON: ${err.message}`, 'invalid_request_error', null, 'invalid_json');
+    return new ApiError(
+      400,
+      `The request body is not valid JSON: ${err.message}`,
+      'invalid_request_error',
+      null,
+      'invalid_json',
+    );
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return new ApiError(err.statusCode, err.message, 'invalid_request_error', null, err.code ?? null);
@@ -35,20 +83,33 @@ function fromFastifyError(err: FastifyError): ApiError | undefined {
  * %-escape, a too-long path parameter), which the error handler never sees.
  */
 export function answerFrameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const apiError = fromFastifyError(err) ?? new ApiError(400, 'The request could not be routed.', 'invalid_request_error', null, 'invalid_url');
+  const apiError =
+    fromFastifyError(err) ??
+    new ApiError(400, 'The request could not be routed.', 'invalid_request_error', null, 'invalid_url');
   reply.status(apiError.status).send(apiError.toBody());
 }
 
 /** Renders every failure in OpenAI's envelope, in one place. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const apiError = err instanceof ApiError ? err : err instanceof GenerationError ? generationErrorToApiError(err) : fromFastifyError(err);
+    const apiError =
+      err instanceof ApiError
+        ? err
+        : err instanceof GenerationError
+          ? generationErrorToApiError(err)
+          : fromFastifyError(err);
     if (apiError) {
       if (apiError.type === 'server_error') request.log.error({ err }, 'request failed');
       return reply.status(apiError.status).send(apiError.toBody());
     }
     request.log.error({ err }, 'unhandled error');
-    const internal = new ApiError(500, 'The gateway failed to handle this request. It has been logged; please retry.', 'server_error', null, 'internal_error');
+    const internal = new ApiError(
+      500,
+      'The gateway failed to handle this request. It has been logged; please retry.',
+      'server_error',
+      null,
+      'internal_error',
+    );
     return reply.status(500).send(internal.toBody());
   });
 
@@ -56,12 +117,24 @@ export function registerErrorHandling(app: FastifyInstance): void {
   // it is refused here instead, in the envelope.
   app.addHook('onRequest', async (request) => {
     if (request.raw.httpVersion === '1.1' && !request.headers.host) {
-      throw new ApiError(400, 'HTTP/1.1 requests must carry a Host header.', 'invalid_request_error', 'Host', 'missing_host_header');
+      throw new ApiError(
+        400,
+        'HTTP/1.1 requests must carry a Host header.',
+        'invalid_request_error',
+        'Host',
+        'missing_host_header',
+      );
     }
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const notFound = new ApiError(404, `Unknown endpoint ${request.method} ${request.url.split('?')[0]}.`, 'invalid_request_error', null, 'unknown_url');
+    const notFound = new ApiError(
+      404,
+      `Unknown endpoint ${request.method} ${request.url.split('?')[0]}.`,
+      'invalid_request_error',
+      null,
+      'unknown_url',
+    );
     return reply.status(404).send(notFound.toBody());
   });
 }

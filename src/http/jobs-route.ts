@@ -15,7 +15,8 @@ const retrieveSchema = {
   operationId: 'retrieveJob',
   tags: ['Jobs'],
   summary: 'Follow any generation by id',
-  description: 'The job behind a chat completion (`chatcmpl-<job id>` or the `x-mediagate-job-id` header), an image request or a video.',
+  description:
+    'The job behind a chat completion (`chatcmpl-<job id>` or the `x-mediagate-job-id` header), an image request or a video.',
   params: jobIdParams,
   response: { 200: jobObject, 404: errorResponse },
 };
@@ -45,7 +46,9 @@ export async function jobRoutes(app: FastifyInstance, services: GatewayServices)
     return job;
   };
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  routes.get('/v1/jobs/:job_id', { schema: retrieveSchema }, async (request) => toJobObject(await ownJob(request), services.mediaUrl));
+  routes.get('/v1/jobs/:job_id', { schema: retrieveSchema }, async (request) =>
+    toJobObject(await ownJob(request), services.mediaUrl),
+  );
 
   /** Stops an unfinished job (and its upstream task where the protocol can); a finished job is a 409. */
   routes.post('/v1/jobs/:job_id/cancel', { schema: cancelSchema }, async (request) => {
@@ -54,7 +57,13 @@ export async function jobRoutes(app: FastifyInstance, services: GatewayServices)
     if (!cancelled) {
       // It may have finished while the cancel was on its way: name the outcome it actually has.
       const outcome = (await services.findJob(job.id))?.status ?? job.status;
-      throw new ApiError(409, `Job '${job.id}' has already finished (${outcome}).`, 'invalid_request_error', 'id', 'job_already_finished');
+      throw new ApiError(
+        409,
+        `Job '${job.id}' has already finished (${outcome}).`,
+        'invalid_request_error',
+        'id',
+        'job_already_finished',
+      );
     }
     return toJobObject(cancelled, services.mediaUrl);
   });

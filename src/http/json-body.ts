@@ -19,7 +19,8 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -35,7 +36,16 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (jsonDepthExceeds(body as string, MAX_JSON_DEPTH)) {
-      done(new ApiError(400, `The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep; no field of this API nests that far.`, 'invalid_request_error', null, 'json_too_deep'), undefined);
+      done(
+        new ApiError(
+          400,
+          `The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep; no field of this API nests that far.`,
+          'invalid_request_error',
+          null,
+          'json_too_deep',
+        ),
+        undefined,
+      );
       return;
     }
     parse(request, body as string, done);

@@ -28,7 +28,9 @@ export function parseRange(header: string, size: number): ByteRange | 'unsatisfi
   return { start, end };
 }
 
-const binary = (contentType: string, description: string) => ({ schema: z.string().meta({ contentMediaType: contentType, description }) });
+const binary = (contentType: string, description: string) => ({
+  schema: z.string().meta({ contentMediaType: contentType, description }),
+});
 
 const schema = {
   operationId: 'getMedia',
@@ -45,7 +47,10 @@ const schema = {
         'video/mp4': binary('video/mp4', 'Video'),
       },
     },
-    206: { description: 'Partial content.', content: { 'application/octet-stream': binary('application/octet-stream', 'The requested byte range.') } },
+    206: {
+      description: 'Partial content.',
+      content: { 'application/octet-stream': binary('application/octet-stream', 'The requested byte range.') },
+    },
     404: errorResponse,
   },
 };
@@ -62,7 +67,8 @@ export async function mediaRoutes(app: FastifyInstance, { store }: { store: Medi
     handler: async (request, reply) => {
       const key = request.params['*'];
       const found = await store.locate(key);
-      if (!found) throw new ApiError(404, `No media at /media/${key}.`, 'invalid_request_error', null, 'media_not_found');
+      if (!found)
+        throw new ApiError(404, `No media at /media/${key}.`, 'invalid_request_error', null, 'media_not_found');
       const etag = `"${key.slice(3, 67)}"`;
       reply.headers({
         'content-type': contentTypeForKey(key),
@@ -76,11 +82,18 @@ export async function mediaRoutes(app: FastifyInstance, { store }: { store: Medi
         return reply.status(304).send();
       }
       const ifRange = request.headers['if-range'];
-      const rangeHeader = typeof request.headers.range === 'string' && (!ifRange || ifRange === etag) ? request.headers.range : undefined;
+      const rangeHeader =
+        typeof request.headers.range === 'string' && (!ifRange || ifRange === etag) ? request.headers.range : undefined;
       const range = rangeHeader ? parseRange(rangeHeader, found.bytes) : null;
       if (range === 'unsatisfiable') {
         reply.removeHeader('content-type').header('content-range', `bytes */${found.bytes}`);
-        throw new ApiError(416, `Range ${rangeHeader} is outside the ${found.bytes}-byte object.`, 'invalid_request_error', 'range', 'range_not_satisfiable');
+        throw new ApiError(
+          416,
+          `Range ${rangeHeader} is outside the ${found.bytes}-byte object.`,
+          'invalid_request_error',
+          'range',
+          'range_not_satisfiable',
+        );
       }
       const { start, end } = range ?? { start: 0, end: found.bytes - 1 };
       reply.status(range ? 206 : 200).header('content-length', String(end - start + 1));

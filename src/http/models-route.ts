@@ -32,7 +32,12 @@ function toModelObject(spec: ModelSpec) {
 }
 
 /** `GET /v1/models` and `GET /v1/models/{id}`: the catalog models some channel serves. */
-const listSchema = { operationId: 'listModels', tags: ['Models'], summary: 'List the models this gateway serves', response: { 200: modelList } };
+const listSchema = {
+  operationId: 'listModels',
+  tags: ['Models'],
+  summary: 'List the models this gateway serves',
+  response: { 200: modelList },
+};
 
 const retrieveSchema = {
   operationId: 'retrieveModel',
@@ -44,12 +49,21 @@ const retrieveSchema = {
 
 export async function modelRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  routes.get('/v1/models', { schema: listSchema }, async () => ({ object: 'list' as const, data: services.servedModels().map(toModelObject) }));
+  routes.get('/v1/models', { schema: listSchema }, async () => ({
+    object: 'list' as const,
+    data: services.servedModels().map(toModelObject),
+  }));
 
   routes.get('/v1/models/:model', { schema: retrieveSchema }, async (request) => {
     const spec = services.servedModels().find((m) => m.id === request.params.model);
     if (!spec) {
-      throw new ApiError(404, `The model '${request.params.model}' does not exist or is not served by this gateway.`, 'invalid_request_error', 'model', 'model_not_found');
+      throw new ApiError(
+        404,
+        `The model '${request.params.model}' does not exist or is not served by this gateway.`,
+        'invalid_request_error',
+        'model',
+        'model_not_found',
+      );
     }
     return toModelObject(spec);
   });

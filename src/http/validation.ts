@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { ApiError } from './errors.js';
 
 function describePath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    '',
+  );
 }
 
 type Checked<T> = { value: T; error?: undefined } | { error: ApiError; value?: undefined };
@@ -11,15 +14,36 @@ type Checked<T> = { value: T; error?: undefined } | { error: ApiError; value?: u
 /** The first problem becomes a 400 whose `param` names the field; the messages are the API's since its first release. */
 function check<S extends z.ZodType>(schema: S, body: unknown): Checked<z.infer<S>> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return { error: new ApiError(400, 'The request body must be a JSON object.', 'invalid_request_error', null, 'invalid_json') };
+    return {
+      error: new ApiError(
+        400,
+        'The request body must be a JSON object.',
+        'invalid_request_error',
+        null,
+        'invalid_json',
+      ),
+    };
   }
   const result = schema.safeParse(body);
   if (result.success) return { value: result.data };
   const issue = result.error.issues[0];
   const param = describePath(issue.path);
-  const missing = issue.code === 'invalid_type' && (body as Record<string, unknown>)[String(issue.path[0])] === undefined && issue.path.length === 1;
-  const message = missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param || 'body'}': ${issue.message}.`;
-  return { error: new ApiError(400, message, 'invalid_request_error', param || null, missing ? 'missing_required_parameter' : 'invalid_value') };
+  const missing =
+    issue.code === 'invalid_type' &&
+    (body as Record<string, unknown>)[String(issue.path[0])] === undefined &&
+    issue.path.length === 1;
+  const message = missing
+    ? `Missing required parameter: '${param}'.`
+    : `Invalid value for '${param || 'body'}': ${issue.message}.`;
+  return {
+    error: new ApiError(
+      400,
+      message,
+      'invalid_request_error',
+      param || null,
+      missing ? 'missing_required_parameter' : 'invalid_value',
+    ),
+  };
 }
 
 /** Validates what a handler built itself (a multipart form) with the schema its route declares. */
@@ -43,7 +67,9 @@ export function bodyAsSent(body: unknown): unknown {
  * is checked here with the same schema, so it gets the same 400.
  */
 export function jsonBodyOf<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  return body !== null && typeof body === 'object' && sentBodies.has(body) ? (body as z.infer<S>) : parseBody(schema, body);
+  return body !== null && typeof body === 'object' && sentBodies.has(body)
+    ? (body as z.infer<S>)
+    : parseBody(schema, body);
 }
 
 const unchecked = () => ({});

@@ -17,7 +17,9 @@ const en = (a: Adjustment): string => {
     case 'duration_snapped':
       return `${a.model} cannot make ${a.asked} s videos; using ${a.used} s.`;
     case 'duration_clamped':
-      return a.limit === 'max' ? `${a.model} supports up to ${a.used} seconds; using ${a.used}.` : `${a.model} needs at least ${a.used} seconds; using ${a.used}.`;
+      return a.limit === 'max'
+        ? `${a.model} supports up to ${a.used} seconds; using ${a.used}.`
+        : `${a.model} needs at least ${a.used} seconds; using ${a.used}.`;
     case 'duration_fixed':
       return `${a.model} makes ${a.because === 'reference_images' ? 'reference-image' : a.because} videos of ${a.used} s only; using ${a.used} s.`;
     case 'resolution_changed':
@@ -54,7 +56,9 @@ const zh = (a: Adjustment): string => {
     case 'duration_snapped':
       return `${a.model} 不支持 ${a.asked} 秒，已改为 ${a.used} 秒。`;
     case 'duration_clamped':
-      return a.limit === 'max' ? `${a.model} 最长支持 ${a.used} 秒，已改为 ${a.used} 秒。` : `${a.model} 最短需要 ${a.used} 秒，已改为 ${a.used} 秒。`;
+      return a.limit === 'max'
+        ? `${a.model} 最长支持 ${a.used} 秒，已改为 ${a.used} 秒。`
+        : `${a.model} 最短需要 ${a.used} 秒，已改为 ${a.used} 秒。`;
     case 'duration_fixed':
       return `${a.model} 的 ${a.because === 'reference_images' ? '参考图' : a.because} 视频固定为 ${a.used} 秒，已改为 ${a.used} 秒。`;
     case 'resolution_changed':
@@ -81,7 +85,8 @@ const zh = (a: Adjustment): string => {
 };
 
 /** One short line telling the user what was changed, in their language. */
-export const adjustmentText = (language: Language, adjustment: Adjustment): string => (language === 'zh' ? zh(adjustment) : en(adjustment));
+export const adjustmentText = (language: Language, adjustment: Adjustment): string =>
+  language === 'zh' ? zh(adjustment) : en(adjustment);
 
 /** The lines for every adjustment of a request. */
 export const adjustmentLines = (request: { language: Language; adjustments: readonly Adjustment[] }): string[] =>

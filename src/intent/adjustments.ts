@@ -43,11 +43,15 @@ export const adjustmentSchema = z.discriminatedUnion('kind', [
 export type Adjustment = z.infer<typeof adjustmentSchema>;
 
 /** Adjustments as stored: the typed values, or the plain lines earlier versions wrote. */
-export const storedAdjustmentsSchema = z.array(z.union([adjustmentSchema, z.string().transform((text): Adjustment => ({ kind: 'text', text }))]));
+export const storedAdjustmentsSchema = z.array(
+  z.union([adjustmentSchema, z.string().transform((text): Adjustment => ({ kind: 'text', text }))]),
+);
 
 /** Reads a stored request's adjustments; anything unreadable is kept as text rather than lost. */
 export function readAdjustments(stored: unknown): Adjustment[] {
   const parsed = storedAdjustmentsSchema.safeParse(stored ?? []);
   if (parsed.success) return parsed.data;
-  return Array.isArray(stored) ? stored.map((item): Adjustment => ({ kind: 'text', text: typeof item === 'string' ? item : JSON.stringify(item) })) : [];
+  return Array.isArray(stored)
+    ? stored.map((item): Adjustment => ({ kind: 'text', text: typeof item === 'string' ? item : JSON.stringify(item) }))
+    : [];
 }

@@ -16,7 +16,21 @@ interface DirectiveRule {
 }
 
 /** Ratios people actually ask for; other `a:b` pairs (times, verses) stay text. */
-const KNOWN_RATIOS = new Set(['16:9', '9:16', '1:1', '4:3', '3:4', '3:2', '2:3', '21:9', '9:21', '5:4', '4:5', '2:1', '1:2']);
+const KNOWN_RATIOS = new Set([
+  '16:9',
+  '9:16',
+  '1:1',
+  '4:3',
+  '3:4',
+  '3:2',
+  '2:3',
+  '21:9',
+  '9:21',
+  '5:4',
+  '4:5',
+  '2:1',
+  '1:2',
+]);
 
 const ORIENTATIONS: Record<string, string> = {
   landscape: '16:9',
@@ -27,9 +41,28 @@ const ORIENTATIONS: Record<string, string> = {
   square: '1:1',
 };
 
-const CJK_ORIENTATIONS: Record<string, string> = { 横屏: '16:9', 宽屏: '16:9', 竖屏: '9:16', 窄屏: '9:16', 正方形: '1:1', 方形: '1:1' };
+const CJK_ORIENTATIONS: Record<string, string> = {
+  横屏: '16:9',
+  宽屏: '16:9',
+  竖屏: '9:16',
+  窄屏: '9:16',
+  正方形: '1:1',
+  方形: '1:1',
+};
 
-const CHINESE_DIGITS: Record<string, number> = { 一: 1, 两: 2, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
+const CHINESE_DIGITS: Record<string, number> = {
+  一: 1,
+  两: 2,
+  二: 2,
+  三: 3,
+  四: 4,
+  五: 5,
+  六: 6,
+  七: 7,
+  八: 8,
+  九: 9,
+  十: 10,
+};
 
 const SECONDS_UNIT = String.raw`(?:seconds?|secs?|s)`;
 
@@ -73,7 +106,11 @@ function setSize(into: PromptDirectives, w: string, h: string): boolean {
   return true;
 }
 
-const rule = (name: string, pattern: RegExp, extract: DirectiveRule['extract']): DirectiveRule => ({ name, pattern, extract });
+const rule = (name: string, pattern: RegExp, extract: DirectiveRule['extract']): DirectiveRule => ({
+  name,
+  pattern,
+  extract,
+});
 
 export const DIRECTIVE_RULES: readonly DirectiveRule[] = [
   // Flag forms first: they are unambiguous and may contain text other rules would read.
@@ -85,19 +122,34 @@ export const DIRECTIVE_RULES: readonly DirectiveRule[] = [
     d.negativePrompt ??= m[1].trim();
     return true;
   }),
-  rule('ratio-flag', /(?:^|\s)--(?:ar|aspect|aspect-ratio)\s+(\d{1,2})\s*[:：]\s*(\d{1,2})\b/gi, (m, d) => setRatio(d, m[1], m[2], false)),
-  rule('ratio-label', /(?:aspect[ _-]?ratio|画面比例|比例)\s*[:：=]?\s*(\d{1,2})\s*[:：]\s*(\d{1,2})(?!\d)/gi, (m, d) => setRatio(d, m[1], m[2], false)),
-  rule('orientation-label', /(?:--orientation\s+|(?:orientation|format)\s*[:：=]\s*)(landscape|portrait|square|horizontal|vertical|wide)\b/gi, (m, d) => {
-    d.aspectRatio ??= ORIENTATIONS[m[1].toLowerCase()];
-    return true;
-  }),
-  rule('size-flag', /(?:--size\s+|\bsize\s*[:：=]\s*)(\d{2,5})\s*[x×*]\s*(\d{2,5})\b/gi, (m, d) => setSize(d, m[1], m[2])),
+  rule('ratio-flag', /(?:^|\s)--(?:ar|aspect|aspect-ratio)\s+(\d{1,2})\s*[:：]\s*(\d{1,2})\b/gi, (m, d) =>
+    setRatio(d, m[1], m[2], false),
+  ),
+  rule('ratio-label', /(?:aspect[ _-]?ratio|画面比例|比例)\s*[:：=]?\s*(\d{1,2})\s*[:：]\s*(\d{1,2})(?!\d)/gi, (m, d) =>
+    setRatio(d, m[1], m[2], false),
+  ),
+  rule(
+    'orientation-label',
+    /(?:--orientation\s+|(?:orientation|format)\s*[:：=]\s*)(landscape|portrait|square|horizontal|vertical|wide)\b/gi,
+    (m, d) => {
+      d.aspectRatio ??= ORIENTATIONS[m[1].toLowerCase()];
+      return true;
+    },
+  ),
+  rule('size-flag', /(?:--size\s+|\bsize\s*[:：=]\s*)(\d{2,5})\s*[x×*]\s*(\d{2,5})\b/gi, (m, d) =>
+    setSize(d, m[1], m[2]),
+  ),
   rule('resolution', /(?:--resolution\s+|\bresolution\s*[:：=]\s*|分辨率\s*[:：]?\s*)(\d{3,4}p|[248]k)\b/gi, (m, d) => {
     d.resolution ??= m[1].toLowerCase();
     return true;
   }),
-  rule('duration-flag', new RegExp(String.raw`(?:--(?:duration|dur|seconds)\s+|\bduration\s*[:：=]\s*)(\d+(?:\.\d+)?)\s*(?:${SECONDS_UNIT}\b)?`, 'gi'), (m, d) =>
-    setSeconds(d, m[1]),
+  rule(
+    'duration-flag',
+    new RegExp(
+      String.raw`(?:--(?:duration|dur|seconds)\s+|\bduration\s*[:：=]\s*)(\d+(?:\.\d+)?)\s*(?:${SECONDS_UNIT}\b)?`,
+      'gi',
+    ),
+    (m, d) => setSeconds(d, m[1]),
   ),
   rule('duration-zh', /(?:视频)?时长\s*[:：为]?\s*(\d+(?:\.\d+)?)\s*(?:秒钟?的?|s)?/gi, (m, d) => setSeconds(d, m[1])),
   rule('seed', /(?:--seed\s+|\bseed\s*[:：=]\s*|种子\s*[:：]?\s*)(\d{1,10})\b/gi, (m, d) => {
@@ -126,7 +178,11 @@ export const DIRECTIVE_RULES: readonly DirectiveRule[] = [
     (m, d) => setSeconds(d, m[1]),
   ),
   // `10 seconds` only where it reads as a length: at the end, or before "long", "video", "clip".
-  rule('seconds-long', /(?<![\w.])(\d{1,2}(?:\.\d+)?)\s*seconds?(?=\s*(?:long\b|video\b|clip\b|[,.;!?，。；！？)]*\s*$))/gim, (m, d) => setSeconds(d, m[1])),
+  rule(
+    'seconds-long',
+    /(?<![\w.])(\d{1,2}(?:\.\d+)?)\s*seconds?(?=\s*(?:long\b|video\b|clip\b|[,.;!?，。；！？)]*\s*$))/gim,
+    (m, d) => setSeconds(d, m[1]),
+  ),
   // Not `第2张` ("the second image").
   rule('count-zh', /(?<!第\s*)(\d{1,2}|[一两二三四五六七八九十])\s*张(?:图片|图)?/g, (m, d) => {
     d.n ??= CHINESE_DIGITS[m[1]] ?? Number(m[1]);
@@ -184,7 +240,8 @@ export function parsePrompt(raw: string): ParsedPrompt {
       const [offset, whole] = args.slice(-2) as [number, string];
       const match = args.slice(0, -2) as unknown as RegExpExecArray;
       if (!extract(match, directives)) return match[0];
-      const between = whole.slice(offset - 1, offset) + whole.slice(offset + match[0].length, offset + match[0].length + 1);
+      const between =
+        whole.slice(offset - 1, offset) + whole.slice(offset + match[0].length, offset + match[0].length + 1);
       return between.length === 2 && [...between].every((c) => CJK_CONTEXT.test(c)) ? '' : ' ';
     });
   }

@@ -24,13 +24,15 @@ export function extractUserInput(messages: unknown[]): UserInput {
   if (messages.length === 0) throw badRequest('messages must contain at least one message.', 'messages');
   let lastUser = -1;
   messages.forEach((message, i) => {
-    if (!isObject(message)) throw badRequest(`messages[${i}] must be an object with "role" and "content".`, `messages[${i}]`);
+    if (!isObject(message))
+      throw badRequest(`messages[${i}] must be an object with "role" and "content".`, `messages[${i}]`);
     if (typeof message.role !== 'string' || !ROLES.has(message.role)) {
       throw badRequest(`messages[${i}].role must be one of system, user, assistant.`, `messages[${i}].role`);
     }
     if (message.role === 'user') lastUser = i;
   });
-  if (lastUser === -1) throw badRequest('messages needs a user message holding the prompt.', 'messages', 'missing_user_message');
+  if (lastUser === -1)
+    throw badRequest('messages needs a user message holding the prompt.', 'messages', 'missing_user_message');
 
   const content = (messages[lastUser] as Record<string, unknown>).content;
   const base = `messages[${lastUser}].content`;
@@ -45,14 +47,25 @@ export function extractUserInput(messages: unknown[]): UserInput {
         if (typeof part.text !== 'string') throw badRequest(`${param}.text must be a string.`, `${param}.text`);
         texts.push(part.text);
       } else if (part.type === 'image_url') {
-        const raw = typeof part.image_url === 'string' ? part.image_url : isObject(part.image_url) ? part.image_url.url : undefined;
+        const raw =
+          typeof part.image_url === 'string'
+            ? part.image_url
+            : isObject(part.image_url)
+              ? part.image_url.url
+              : undefined;
         const urlParam = typeof part.image_url === 'string' ? `${param}.image_url` : `${param}.image_url.url`;
-        if (typeof raw !== 'string' || raw.trim() === '') throw badRequest(`${urlParam} must be an http(s) or data: URL.`, urlParam, 'invalid_image_url');
+        if (typeof raw !== 'string' || raw.trim() === '')
+          throw badRequest(`${urlParam} must be an http(s) or data: URL.`, urlParam, 'invalid_image_url');
         const url = raw.trim();
-        if (!/^(https?:|data:)/i.test(url)) throw badRequest(`${urlParam} must be an http(s) or data: URL.`, urlParam, 'invalid_image_url');
+        if (!/^(https?:|data:)/i.test(url))
+          throw badRequest(`${urlParam} must be an http(s) or data: URL.`, urlParam, 'invalid_image_url');
         imageUrls.push({ url, param: urlParam });
       } else {
-        throw badRequest(`${param}.type "${String(part.type)}" is not supported; use "text" or "image_url".`, param, 'unsupported_content_type');
+        throw badRequest(
+          `${param}.type "${String(part.type)}" is not supported; use "text" or "image_url".`,
+          param,
+          'unsupported_content_type',
+        );
       }
     });
   } else {
@@ -63,7 +76,11 @@ export function extractUserInput(messages: unknown[]): UserInput {
   // The same bound as the Images and Videos APIs' `prompt`: the prompt is stored, reviewed, sent
   // upstream and kept in memory with the finished job, so its size must not be the body limit.
   if (text.length > MAX_PROMPT_CHARS) {
-    throw badRequest(`The prompt is ${text.length} characters long; the limit is ${MAX_PROMPT_CHARS}.`, base, 'prompt_too_long');
+    throw badRequest(
+      `The prompt is ${text.length} characters long; the limit is ${MAX_PROMPT_CHARS}.`,
+      base,
+      'prompt_too_long',
+    );
   }
   if (!text) {
     throw badRequest('The last user message has no text prompt; describe what to generate.', base, 'missing_prompt');

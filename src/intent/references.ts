@@ -16,12 +16,18 @@ const DATA_URL = /^data:([^;,]*)((?:;[^;,]*)*),/i;
 
 function decodeDataUrl(url: string, param: string, maxBytes: number): Buffer {
   const header = DATA_URL.exec(url);
-  if (!header) throw badRequest(`${param} is not a valid data: URL; expected data:image/png;base64,….`, param, 'invalid_image_url');
+  if (!header)
+    throw badRequest(
+      `${param} is not a valid data: URL; expected data:image/png;base64,….`,
+      param,
+      'invalid_image_url',
+    );
   const payload = url.slice(header[0].length);
   const isBase64 = /;base64/i.test(header[2]);
   // Checked before decoding, so an oversized payload is never allocated.
   const decodedSize = isBase64 ? Math.floor((payload.replace(/=+$/, '').length * 3) / 4) : payload.length;
-  if (decodedSize > maxBytes) throw badRequest(`The image in ${param} is larger than ${maxBytes} bytes.`, param, 'image_too_large');
+  if (decodedSize > maxBytes)
+    throw badRequest(`The image in ${param} is larger than ${maxBytes} bytes.`, param, 'image_too_large');
   if (!isBase64) {
     try {
       return Buffer.from(decodeURIComponent(payload), 'latin1');
@@ -29,7 +35,8 @@ function decodeDataUrl(url: string, param: string, maxBytes: number): Buffer {
       throw badRequest(`The %-encoded data in ${param} is malformed.`, param, 'invalid_image');
     }
   }
-  if (!/^[A-Za-z0-9+/_\-\s]*=*\s*$/.test(payload)) throw badRequest(`The base64 data in ${param} is malformed.`, param, 'invalid_image');
+  if (!/^[A-Za-z0-9+/_\-\s]*=*\s*$/.test(payload))
+    throw badRequest(`The base64 data in ${param} is malformed.`, param, 'invalid_image');
   return Buffer.from(payload, 'base64');
 }
 
@@ -39,7 +46,11 @@ async function fetchImage(url: string, param: string, deps: ReferenceDeps): Prom
   } catch (err) {
     if (!(err instanceof FetchRefusedError)) throw err;
     const code =
-      err.reason === 'blocked_address' || err.reason === 'bad_scheme' ? 'image_url_not_allowed' : err.reason === 'too_large' ? 'image_too_large' : 'image_fetch_failed';
+      err.reason === 'blocked_address' || err.reason === 'bad_scheme'
+        ? 'image_url_not_allowed'
+        : err.reason === 'too_large'
+          ? 'image_too_large'
+          : 'image_fetch_failed';
     throw badRequest(`Could not use the image in ${param}: ${err.message}`, param, code);
   }
 }
@@ -53,10 +64,17 @@ export type ReferenceInput = { url: string; param: string } | { data: Buffer; pa
 
 async function readReferenceBytes(input: ReferenceInput, deps: ReferenceDeps): Promise<Buffer> {
   if ('data' in input) {
-    if (input.data.length > deps.maxBytes) throw badRequest(`The image in ${input.param} is larger than ${deps.maxBytes} bytes.`, input.param, 'image_too_large');
+    if (input.data.length > deps.maxBytes)
+      throw badRequest(
+        `The image in ${input.param} is larger than ${deps.maxBytes} bytes.`,
+        input.param,
+        'image_too_large',
+      );
     return input.data;
   }
-  return input.url.startsWith('data:') ? decodeDataUrl(input.url, input.param, deps.maxBytes) : fetchImage(input.url, input.param, deps);
+  return input.url.startsWith('data:')
+    ? decodeDataUrl(input.url, input.param, deps.maxBytes)
+    : fetchImage(input.url, input.param, deps);
 }
 
 export async function loadReference(input: ReferenceInput, deps: ReferenceDeps): Promise<StoredReference> {
@@ -66,23 +84,38 @@ export async function loadReference(input: ReferenceInput, deps: ReferenceDeps):
   try {
     meta = await sharp(data, { limitInputPixels: false }).metadata();
   } catch {
-    throw badRequest(`The file in ${param} is not an image we can read (PNG, JPEG, WebP or GIF).`, param, 'invalid_image');
+    throw badRequest(
+      `The file in ${param} is not an image we can read (PNG, JPEG, WebP or GIF).`,
+      param,
+      'invalid_image',
+    );
   }
   const { format, width = 0, height = 0 } = meta;
   if (!format || !['png', 'jpeg', 'webp', 'gif'].includes(format) || width === 0 || height === 0) {
     throw badRequest(`The file in ${param} is not a PNG, JPEG, WebP or GIF image.`, param, 'invalid_image');
   }
   if (width * height > deps.maxPixels) {
-    throw badRequest(`The image in ${param} is ${width}x${height}; the limit is ${deps.maxPixels} pixels.`, param, 'image_too_large');
+    throw badRequest(
+      `The image in ${param} is ${width}x${height}; the limit is ${deps.maxPixels} pixels.`,
+      param,
+      'image_too_large',
+    );
   }
   // The header alone says nothing of the pixel data: decode it all now, so a damaged image is
   // refused here rather than failing moderation or an upstream. Shrinking to a thumbnail streams the
   // decode in strips (memory stays small at 40 MP); `.stats()` is not used because under concurrent
   // calls it lets some decode errors pass (measured: ~40 % of damaged PNGs at 200 in flight).
   try {
-    await sharp(data, { limitInputPixels: deps.maxPixels, pages: 1, failOn: 'error' }).resize(16, 16, { fit: 'fill' }).raw().toBuffer();
+    await sharp(data, { limitInputPixels: deps.maxPixels, pages: 1, failOn: 'error' })
+      .resize(16, 16, { fit: 'fill' })
+      .raw()
+      .toBuffer();
   } catch {
-    throw badRequest(`The image in ${param} is damaged: its header is valid but its pixel data cannot be decoded.`, param, 'invalid_image');
+    throw badRequest(
+      `The image in ${param} is damaged: its header is valid but its pixel data cannot be decoded.`,
+      param,
+      'invalid_image',
+    );
   }
   let bytes = data;
   let contentType = STORED_AS_IS[format];

@@ -15,7 +15,8 @@ const ratioValue = (ratio: string) => {
 function nearestRatio(spec: ModelSpec, value: number): string {
   let best = spec.aspectRatios[0];
   for (const candidate of spec.aspectRatios) {
-    if (Math.abs(Math.log(ratioValue(candidate) / value)) < Math.abs(Math.log(ratioValue(best) / value))) best = candidate;
+    if (Math.abs(Math.log(ratioValue(candidate) / value)) < Math.abs(Math.log(ratioValue(best) / value)))
+      best = candidate;
   }
   return best;
 }
@@ -34,7 +35,8 @@ function parseRatio(text: string, param: string): string {
 
 function parseSeconds(value: number | string, param: string): number {
   const seconds = typeof value === 'number' ? value : Number(value.trim().replace(/s$/i, ''));
-  if (!Number.isFinite(seconds) || seconds <= 0) throw badRequest(`${param} must be a positive number of seconds, e.g. 5.`, param);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw badRequest(`${param} must be a positive number of seconds, e.g. 5.`, param);
   return seconds;
 }
 
@@ -44,10 +46,18 @@ function parseSeconds(value: number | string, param: string): number {
  */
 export function checkReferenceCount(spec: ModelSpec, count: number): void {
   if (spec.references === 'required' && count === 0) {
-    throw badRequest(`${spec.id} needs a reference image: add an image_url part to the last user message.`, 'messages', 'reference_image_required');
+    throw badRequest(
+      `${spec.id} needs a reference image: add an image_url part to the last user message.`,
+      'messages',
+      'reference_image_required',
+    );
   }
   if (spec.references !== 'none' && count > spec.maxReferences) {
-    throw badRequest(`${spec.id} takes at most ${spec.maxReferences} reference image(s); ${count} were given.`, 'messages', 'too_many_reference_images');
+    throw badRequest(
+      `${spec.id} takes at most ${spec.maxReferences} reference image(s); ${count} were given.`,
+      'messages',
+      'too_many_reference_images',
+    );
   }
 }
 
@@ -81,12 +91,22 @@ export function resolveGeneration(
   if (spec.references === 'none' && givenReferenceCount > 0) adjustments.push({ kind: 'references_ignored', model });
 
   const prompt = parsed.prompt.trim();
-  if (!prompt) throw badRequest('The prompt is empty once directives (ratio, duration, …) are removed; describe what to generate.', 'messages', 'missing_prompt');
+  if (!prompt)
+    throw badRequest(
+      'The prompt is empty once directives (ratio, duration, …) are removed; describe what to generate.',
+      'messages',
+      'missing_prompt',
+    );
 
   // Size and ratio: an exact size the model offers is used as is; anything else picks a ratio.
   const explicitSize = explicit.size !== undefined ? parseSize(explicit.size, 'size') : undefined;
   const askedSize = explicitSize ?? (explicit.aspect_ratio === undefined ? d.size : undefined);
-  const askedRatio = explicit.aspect_ratio !== undefined ? parseRatio(explicit.aspect_ratio, 'aspect_ratio') : explicitSize ? undefined : d.aspectRatio;
+  const askedRatio =
+    explicit.aspect_ratio !== undefined
+      ? parseRatio(explicit.aspect_ratio, 'aspect_ratio')
+      : explicitSize
+        ? undefined
+        : d.aspectRatio;
   let width: number;
   let height: number;
   let aspectRatio: string;
@@ -100,14 +120,18 @@ export function resolveGeneration(
     aspectRatio = wanted && spec.aspectRatios.includes(wanted) ? wanted : nearestRatio(spec, value);
     [width, height] = spec.sizes[aspectRatio].split('x').map(Number);
     if (askedSize) adjustments.push({ kind: 'size_snapped', model, asked: offered!, used: `${width}x${height}` });
-    else if (wanted && wanted !== aspectRatio) adjustments.push({ kind: 'ratio_snapped', model, asked: wanted, used: aspectRatio });
+    else if (wanted && wanted !== aspectRatio)
+      adjustments.push({ kind: 'ratio_snapped', model, asked: wanted, used: aspectRatio });
   }
 
   let seconds: number | undefined;
   if (spec.kind === 'video' && spec.durations) {
     const { min, max, allowed } = spec.durations;
     const explicitSeconds = explicit.seconds ?? explicit.duration;
-    const asked = explicitSeconds !== undefined ? parseSeconds(explicitSeconds, explicit.seconds !== undefined ? 'seconds' : 'duration') : d.seconds;
+    const asked =
+      explicitSeconds !== undefined
+        ? parseSeconds(explicitSeconds, explicit.seconds !== undefined ? 'seconds' : 'duration')
+        : d.seconds;
     seconds = asked === undefined ? spec.durations.default : Math.round(asked);
     if (allowed && !allowed.includes(seconds)) {
       const used = allowed.reduce((best, v) => (Math.abs(v - seconds!) < Math.abs(best - seconds!) ? v : best));
@@ -131,14 +155,16 @@ export function resolveGeneration(
 
   let format: OutputFormat = spec.defaultFormat;
   if (explicit.output_format !== undefined) {
-    const asked = explicit.output_format.toLowerCase() === 'jpg' ? 'jpeg' : (explicit.output_format.toLowerCase() as OutputFormat);
+    const asked =
+      explicit.output_format.toLowerCase() === 'jpg' ? 'jpeg' : (explicit.output_format.toLowerCase() as OutputFormat);
     if (!spec.formats.includes(asked)) {
       throw badRequest(`output_format must be one of ${spec.formats.join(', ')} for ${spec.id}.`, 'output_format');
     }
     format = asked;
   }
 
-  const negativePrompt = explicit.negative_prompt !== undefined ? stripControlCharacters(explicit.negative_prompt) : d.negativePrompt;
+  const negativePrompt =
+    explicit.negative_prompt !== undefined ? stripControlCharacters(explicit.negative_prompt) : d.negativePrompt;
   const seed = explicit.seed ?? d.seed;
   const quality = explicit.quality ?? d.quality;
   const resolution = explicit.resolution ?? d.resolution;

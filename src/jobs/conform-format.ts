@@ -25,7 +25,11 @@ export interface Conformed {
  * image sharp cannot read is kept as the upstream made it (with a warning) rather than failing a
  * paid generation.
  */
-export async function conformImageFormat(results: JobResult[], request: GenerationRequest, deps: ConformDeps): Promise<Conformed> {
+export async function conformImageFormat(
+  results: JobResult[],
+  request: GenerationRequest,
+  deps: ConformDeps,
+): Promise<Conformed> {
   const wanted = CONTENT_TYPES[request.format];
   if (request.kind !== 'image' || !wanted) return { results, replaced: [] };
   const conformed: JobResult[] = [];
@@ -43,9 +47,14 @@ export async function conformImageFormat(results: JobResult[], request: Generati
     }
     let data: Buffer;
     try {
-      data = await sharp(await deps.media.read(result.key)).toFormat(request.format as 'png' | 'jpeg' | 'webp').toBuffer();
+      data = await sharp(await deps.media.read(result.key))
+        .toFormat(request.format as 'png' | 'jpeg' | 'webp')
+        .toBuffer();
     } catch (err) {
-      deps.warn({ key: result.key, from: result.contentType, to: wanted, err: (err as Error).message }, 'could not convert an upstream image; kept as made');
+      deps.warn(
+        { key: result.key, from: result.contentType, to: wanted, err: (err as Error).message },
+        'could not convert an upstream image; kept as made',
+      );
       conformed.push(result);
       continue;
     }

@@ -22,7 +22,11 @@ export function readIdempotencyKey(header: string | string[] | undefined): strin
   if (header === undefined) return undefined;
   const value = (Array.isArray(header) ? header[0] : header)?.trim();
   if (!value || !KEY_PATTERN.test(value)) {
-    throw badRequest('The Idempotency-Key header must be 1 to 255 printable ASCII characters.', 'Idempotency-Key', 'invalid_idempotency_key');
+    throw badRequest(
+      'The Idempotency-Key header must be 1 to 255 printable ASCII characters.',
+      'Idempotency-Key',
+      'invalid_idempotency_key',
+    );
   }
   return value;
 }
@@ -33,7 +37,8 @@ const MAX_FINGERPRINT_DEPTH = 64;
 /** JSON with object keys sorted, so key order and whitespace do not make two equal bodies differ. */
 export function canonicalJson(value: unknown, depth = 0): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (depth >= MAX_FINGERPRINT_DEPTH) throw badRequest(`The request is nested more than ${MAX_FINGERPRINT_DEPTH} levels deep.`, null, 'json_too_deep');
+  if (depth >= MAX_FINGERPRINT_DEPTH)
+    throw badRequest(`The request is nested more than ${MAX_FINGERPRINT_DEPTH} levels deep.`, null, 'json_too_deep');
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item, depth + 1)).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
@@ -43,7 +48,9 @@ export function canonicalJson(value: unknown, depth = 0): string {
 
 /** Identifies a request by endpoint and content; uploaded files enter as their SHA-256. */
 export function requestFingerprint(endpoint: string, content: unknown): string {
-  return createHash('sha256').update(`${endpoint}\n${canonicalJson(content)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${endpoint}\n${canonicalJson(content)}`)
+    .digest('hex');
 }
 
 function conflict(): GenerationError {

@@ -12,6 +12,7 @@ export function interruptedSubmission(job: JobRecord, route: Route | undefined):
   if (route?.channel.provider.idempotentStart) return undefined;
   return {
     code: 'interrupted_submission',
-    message: 'The gateway restarted while submitting this job, so it was not resubmitted to avoid a duplicate charge. Please retry.',
+    message:
+      'The gateway restarted while submitting this job, so it was not resubmitted to avoid a duplicate charge. Please retry.',
   };
 }

@@ -32,7 +32,6 @@ const MAX_CONSECUTIVE_POLL_ERRORS = 10;
 /** How often a polled job's status is read again, to notice a cancel made elsewhere. */
 const STATE_RECHECK_MS = 30_000;
 
-
 /**
  * A synchronous upstream finished inside `start`: its outputs are already in hand (and paid for).
  * The one place the engine reads the "completed operation" convention.
@@ -44,7 +43,9 @@ export class JobDriver {
   constructor(private readonly deps: JobDriverDeps) {}
 
   async drive(job: JobRecord, signal: AbortSignal): Promise<void> {
-    const failure = await this.deps.submitter.run(job, signal, (task) => this.poll({ ...job, request: task.request }, task, signal));
+    const failure = await this.deps.submitter.run(job, signal, (task) =>
+      this.poll({ ...job, request: task.request }, task, signal),
+    );
     if (failure) await this.deps.settler.finish(job, { status: 'failed', error: failure });
   }
 
@@ -77,7 +78,10 @@ export class JobDriver {
       await abortableSleep(nextDelay, signal);
       if (signal.aborted) return;
       if (Date.now() > deadline && !outputsReady) {
-        return fail({ code: 'job_timeout', message: `The job did not finish within ${Math.round(settings.timeoutMs / 60_000)} minutes.` });
+        return fail({
+          code: 'job_timeout',
+          message: `The job did not finish within ${Math.round(settings.timeoutMs / 60_000)} minutes.`,
+        });
       }
       // Another instance (or a DELETE) may have ended the job meanwhile: stop paying for its polls.
       if (Date.now() - lastRecheck >= STATE_RECHECK_MS) {
@@ -86,7 +90,10 @@ export class JobDriver {
         if (!current || TERMINAL_STATUSES.includes(current)) return;
       }
       if (statusCalls >= settings.maxStatusCalls && !outputsReady) {
-        return fail({ code: 'upstream_timeout', message: `The upstream had not finished after ${statusCalls} status checks.` });
+        return fail({
+          code: 'upstream_timeout',
+          message: `The upstream had not finished after ${statusCalls} status checks.`,
+        });
       }
       nextDelay = this.pollDelay(task, job, attempt);
       let status: OperationStatus;
@@ -98,12 +105,16 @@ export class JobDriver {
         if (signal.aborted) return;
         // The upstream answered that this task cannot go on (gone, refused), or refused the key the
         // task belongs to (tasks are polled with the key that created them): asking again cannot help.
-        if (err instanceof UpstreamError && (err.failure === 'rejected' || err.failure === 'key_rejected')) return fail(err.normalised);
+        if (err instanceof UpstreamError && (err.failure === 'rejected' || err.failure === 'key_rejected'))
+          return fail(err.normalised);
         consecutiveErrors++;
         log.warn({ err: loggableError(err), jobId: job.id, consecutiveErrors }, 'status call failed; will retry');
         if (consecutiveErrors >= MAX_CONSECUTIVE_POLL_ERRORS) {
           const last = err instanceof UpstreamError ? ` The last answer: ${err.normalised.message}` : '';
-          return fail({ code: 'upstream_unreachable', message: `${consecutiveErrors} status checks in a row failed.${last}` });
+          return fail({
+            code: 'upstream_unreachable',
+            message: `${consecutiveErrors} status checks in a row failed.${last}`,
+          });
         }
         const hinted = err instanceof UpstreamError ? err.details.retryAfterMs : undefined;
         nextDelay = hinted ?? Math.min(30_000, Math.max(500, nextDelay) * 2 ** (consecutiveErrors - 1));
@@ -134,7 +145,10 @@ export class JobDriver {
         // also hand out a fresh link) for as long as the settings allow.
         const wait = downloads.failed();
         if (wait === undefined) return fail(err.normalised);
-        log.warn({ jobId: job.id, code: err.normalised.code, failures: downloads.consecutiveFailures, waitMs: wait }, 'result download failed; will retry');
+        log.warn(
+          { jobId: job.id, code: err.normalised.code, failures: downloads.consecutiveFailures, waitMs: wait },
+          'result download failed; will retry',
+        );
         nextDelay = wait;
         continue;
       }

@@ -36,6 +36,15 @@ export class JobSettler {
         ? await store.succeed(job.id, outcome.results, statusCalls, now, outcome.usage, instanceId)
         : await store.fail(job.id, outcome.error, statusCalls, now, instanceId);
     if (finished) events.publish({ type: 'finished', jobId: job.id, job: finished });
-    log.info({ jobId: job.id, model: job.model, status: finished?.status, code: finished?.error?.code, ms: now - job.createdAt }, 'job finished');
+    log.info(
+      {
+        jobId: job.id,
+        model: job.model,
+        status: finished?.status,
+        code: finished?.error?.code,
+        ms: now - job.createdAt,
+      },
+      'job finished',
+    );
   }
 }

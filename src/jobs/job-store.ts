@@ -107,7 +107,9 @@ export class SqlJobStore implements JobStore {
       .set({ lease_owner: owner, lease_expires_at: now + leaseMs, updated_at: now })
       .where('id', '=', id)
       .where('status', 'in', ACTIVE)
-      .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now), eb('lease_owner', '=', owner)]))
+      .where((eb) =>
+        eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now), eb('lease_owner', '=', owner)]),
+      )
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return null;
     return this.get(id);
@@ -129,7 +131,14 @@ export class SqlJobStore implements JobStore {
     return held;
   }
 
-  async markSubmitting(id: string, owner: string, channel: string, channelKey: string | null, now: number, request?: GenerationRequest): Promise<boolean> {
+  async markSubmitting(
+    id: string,
+    owner: string,
+    channel: string,
+    channelKey: string | null,
+    now: number,
+    request?: GenerationRequest,
+  ): Promise<boolean> {
     const result = await this.db
       .updateTable('jobs')
       .set({
@@ -149,7 +158,12 @@ export class SqlJobStore implements JobStore {
   }
 
   async markNotSubmitted(id: string, now: number): Promise<void> {
-    await this.db.updateTable('jobs').set({ submitted_at: null, updated_at: now }).where('id', '=', id).where('operation', 'is', null).execute();
+    await this.db
+      .updateTable('jobs')
+      .set({ submitted_at: null, updated_at: now })
+      .where('id', '=', id)
+      .where('operation', 'is', null)
+      .execute();
   }
 
   async saveOperation(id: string, operation: Record<string, unknown>, now: number): Promise<void> {
@@ -160,7 +174,12 @@ export class SqlJobStore implements JobStore {
       .execute();
   }
 
-  async isOperationHeld(channel: string, operation: Record<string, unknown>, exceptJobId: string, since: number): Promise<boolean> {
+  async isOperationHeld(
+    channel: string,
+    operation: Record<string, unknown>,
+    exceptJobId: string,
+    since: number,
+  ): Promise<boolean> {
     // Operations are stored as the JSON text of what the provider returned, and a provider builds a
     // found task's operation with the code `start` uses, so equal tasks have equal text. Job ids
     // sort by creation time: the id bound keeps the scan to recent jobs.
@@ -179,28 +198,60 @@ export class SqlJobStore implements JobStore {
   async saveProgressBatch(updates: ProgressUpdate[], now: number): Promise<void> {
     for (let i = 0; i < updates.length; i += PROGRESS_BATCH) {
       const chunk = updates.slice(i, i + PROGRESS_BATCH);
-      const progress = sql<number>`CASE id ${sql.join(chunk.map((u) => sql`WHEN ${u.id} THEN ${u.progress}`), sql` `)} ELSE progress END`;
-      const calls = sql<number>`CASE id ${sql.join(chunk.map((u) => sql`WHEN ${u.id} THEN ${u.statusCalls}`), sql` `)} ELSE status_calls END`;
+      const progress = sql<number>`CASE id ${sql.join(
+        chunk.map((u) => sql`WHEN ${u.id} THEN ${u.progress}`),
+        sql` `,
+      )} ELSE progress END`;
+      const calls = sql<number>`CASE id ${sql.join(
+        chunk.map((u) => sql`WHEN ${u.id} THEN ${u.statusCalls}`),
+        sql` `,
+      )} ELSE status_calls END`;
       await this.db
         .updateTable('jobs')
         .set({ progress, status_calls: calls, updated_at: now })
-        .where('id', 'in', chunk.map((u) => u.id))
+        .where(
+          'id',
+          'in',
+          chunk.map((u) => u.id),
+        )
         .where('status', 'in', ACTIVE)
         .execute();
     }
   }
 
-  async succeed(id: string, results: JobResult[], statusCalls: number, now: number, usage?: UpstreamUsage, owner?: string): Promise<JobRecord | null> {
-    const values = { status: 'succeeded' as const, progress: 100, results: JSON.stringify(results), status_calls: statusCalls };
+  async succeed(
+    id: string,
+    results: JobResult[],
+    statusCalls: number,
+    now: number,
+    usage?: UpstreamUsage,
+    owner?: string,
+  ): Promise<JobRecord | null> {
+    const values = {
+      status: 'succeeded' as const,
+      progress: 100,
+      results: JSON.stringify(results),
+      status_calls: statusCalls,
+    };
     return this.finish(id, usage ? { ...values, usage: JSON.stringify(usage) } : values, now, owner);
   }
 
-  async fail(id: string, error: NormalisedError, statusCalls: number, now: number, owner?: string): Promise<JobRecord | null> {
+  async fail(
+    id: string,
+    error: NormalisedError,
+    statusCalls: number,
+    now: number,
+    owner?: string,
+  ): Promise<JobRecord | null> {
     return this.finish(id, { status: 'failed', error: JSON.stringify(error), status_calls: statusCalls }, now, owner);
   }
 
   async cancel(id: string, now: number): Promise<JobRecord | null> {
-    return this.finish(id, { status: 'cancelled', error: JSON.stringify({ code: 'cancelled', message: 'The job was cancelled.' }) }, now);
+    return this.finish(
+      id,
+      { status: 'cancelled', error: JSON.stringify({ code: 'cancelled', message: 'The job was cancelled.' }) },
+      now,
+    );
   }
 
   async findOrphaned(now: number, limit: number, owner?: string): Promise<JobRecord[]> {
@@ -222,7 +273,12 @@ export class SqlJobStore implements JobStore {
   }
 
   async findByIdempotencyKey(apiKeyId: string, key: string): Promise<JobRecord | null> {
-    const row = await this.db.selectFrom('jobs').selectAll().where('api_key_id', '=', apiKeyId).where('idempotency_key', '=', key).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('api_key_id', '=', apiKeyId)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
     return row ? toRecord(row) : null;
   }
 
@@ -272,7 +328,14 @@ export class SqlJobStore implements JobStore {
    */
   private async finish(
     id: string,
-    values: { status: JobStatus; progress?: number; results?: string; error?: string; status_calls?: number; usage?: string },
+    values: {
+      status: JobStatus;
+      progress?: number;
+      results?: string;
+      error?: string;
+      status_calls?: number;
+      usage?: string;
+    },
     now: number,
     owner?: string,
   ): Promise<JobRecord | null> {
@@ -282,7 +345,8 @@ export class SqlJobStore implements JobStore {
       .where('id', '=', id)
       .where('status', 'in', ACTIVE);
     // A job another instance took over is that instance's to finish.
-    if (owner !== undefined) update = update.where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner)]));
+    if (owner !== undefined)
+      update = update.where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner)]));
     const row = await update.returningAll().executeTakeFirst();
     return row ? toRecord(row) : null;
   }

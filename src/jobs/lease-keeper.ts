@@ -90,13 +90,16 @@ export class LeaseKeeper {
     const ids = [...this.active.keys()];
     if (ids.length === 0) return;
     try {
-      const held = new Set(await this.deps.store.renewLeases(this.deps.instanceId, ids, Date.now(), this.deps.settings.leaseMs));
+      const held = new Set(
+        await this.deps.store.renewLeases(this.deps.instanceId, ids, Date.now(), this.deps.settings.leaseMs),
+      );
       for (const id of ids) {
         if (held.has(id) || !this.active.has(id)) continue;
         // Ended meanwhile (its row is terminal), or taken over: either way there is nothing left to do here.
         this.active.get(id)?.abort();
         const status = await this.deps.store.statusOf(id);
-        if (status && !TERMINAL_STATUSES.includes(status)) this.deps.log.warn({ jobId: id }, 'job lease lost; this instance stops driving the job');
+        if (status && !TERMINAL_STATUSES.includes(status))
+          this.deps.log.warn({ jobId: id }, 'job lease lost; this instance stops driving the job');
       }
     } catch (err) {
       this.deps.log.error({ err }, 'could not renew job leases');

@@ -26,7 +26,6 @@ export interface OutputFinisherDeps {
 /** Progress shown while the results are being reviewed: a blocked result fails after passing 90 %. */
 const REVIEW_PROGRESS = 95;
 
-
 /** Takes a finished task's outputs to the job's end: stored, in the format asked for, reviewed, settled. */
 export class OutputFinisher {
   constructor(private readonly deps: OutputFinisherDeps) {}
@@ -38,7 +37,13 @@ export class OutputFinisher {
   }
 
   /** Stored results → the format asked for → stage-3 review → the job's terminal row. */
-  async finish(job: JobRecord, stored: JobResult[], progress: number, statusCalls: number, usage?: UpstreamUsage): Promise<void> {
+  async finish(
+    job: JobRecord,
+    stored: JobResult[],
+    progress: number,
+    statusCalls: number,
+    usage?: UpstreamUsage,
+  ): Promise<void> {
     const conformed = await conformImageFormat(stored, job.request, {
       media: this.deps.media,
       warn: (details, message) => this.deps.log.warn({ ...details, jobId: job.id }, message),
@@ -48,9 +53,16 @@ export class OutputFinisher {
   }
 
   /** Stage 3: results that fail review are deleted and the job fails, after progress passed 90 %. */
-  private async reviewAndFinish(job: JobRecord, results: JobResult[], progress: number, statusCalls: number, usage?: UpstreamUsage): Promise<void> {
+  private async reviewAndFinish(
+    job: JobRecord,
+    results: JobResult[],
+    progress: number,
+    statusCalls: number,
+    usage?: UpstreamUsage,
+  ): Promise<void> {
     const { events, moderator, settler, log } = this.deps;
-    if (progress < REVIEW_PROGRESS) events.publish({ type: 'progress', jobId: job.id, progress: REVIEW_PROGRESS, at: Date.now() });
+    if (progress < REVIEW_PROGRESS)
+      events.publish({ type: 'progress', jobId: job.id, progress: REVIEW_PROGRESS, at: Date.now() });
     let block;
     try {
       block = await moderator.reviewResults(job, results);
@@ -62,7 +74,9 @@ export class OutputFinisher {
       await moderator.discardResults?.(job, results);
       await settler.finish(job, {
         status: 'failed',
-        error: internalError("The result could not be checked by the gateway's output review, so it was withheld. Please retry."),
+        error: internalError(
+          "The result could not be checked by the gateway's output review, so it was withheld. Please retry.",
+        ),
         statusCalls,
       });
       return;
@@ -75,7 +89,13 @@ export class OutputFinisher {
     await moderator.discardResults?.(job, results);
     await settler.finish(job, {
       status: 'failed',
-      error: { code: 'content_policy_violation', message: block.message, stage: block.stage, category: block.category, ...(block.scores && { scores: block.scores }) },
+      error: {
+        code: 'content_policy_violation',
+        message: block.message,
+        stage: block.stage,
+        category: block.category,
+        ...(block.scores && { scores: block.scores }),
+      },
       statusCalls,
     });
   }

@@ -20,7 +20,11 @@ const TRANSIENT_4XX = new Set([408, 429]);
  * Moves each provider output into mediagate's own storage, so links never depend on the upstream
  * (BFL's expire in ten minutes, most others in a day). Downloads stream to disk.
  */
-export async function persistOutputs(outputs: ProviderOutput[], media: MediaStore, limits: DownloadLimits): Promise<JobResult[]> {
+export async function persistOutputs(
+  outputs: ProviderOutput[],
+  media: MediaStore,
+  limits: DownloadLimits,
+): Promise<JobResult[]> {
   const results: JobResult[] = [];
   for (const output of outputs) {
     const stored = await storeOutput(output, media, limits);
@@ -48,7 +52,11 @@ async function storeOutput(output: ProviderOutput, media: MediaStore, limits: Do
       // Stored moments ago by this run: no need to ask the disk again.
       if (source.bytes !== undefined) return { key: source.key, contentType, bytes: source.bytes, sha256 };
       const found = await media.locate(source.key);
-      if (!found) throw new UpstreamError('rejected', { code: 'result_missing', message: 'A result stored earlier is no longer in storage.' });
+      if (!found)
+        throw new UpstreamError('rejected', {
+          code: 'result_missing',
+          message: 'A result stored earlier is no longer in storage.',
+        });
       return { key: source.key, contentType, bytes: found.bytes, sha256 };
     }
     case 'url':
@@ -69,21 +77,31 @@ async function download(
   try {
     response = await requestKeepingHeadersOnOrigin(url, headers, AbortSignal.timeout(limits.timeoutMs));
   } catch {
-    throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: 'The result could not be downloaded from the upstream.' });
+    throw new UpstreamError('not_accepted', {
+      code: 'result_download_failed',
+      message: 'The result could not be downloaded from the upstream.',
+    });
   }
   const status = response.statusCode;
   if (GONE.has(status) && !(expiresAt !== undefined && expiresAt > Date.now())) {
     await discard(response);
     throw new UpstreamError(
       'rejected',
-      { code: 'result_expired', message: `The upstream's result link no longer works (HTTP ${status}); it has probably expired.` },
+      {
+        code: 'result_expired',
+        message: `The upstream's result link no longer works (HTTP ${status}); it has probably expired.`,
+      },
       { status },
     );
   }
   if (status < 200 || status >= 300) {
     await discard(response);
     const final = status >= 400 && status < 500 && !GONE.has(status) && !TRANSIENT_4XX.has(status);
-    throw new UpstreamError(final ? 'rejected' : 'not_accepted', { code: 'result_download_failed', message: `The result download failed with HTTP ${status}.` }, { status });
+    throw new UpstreamError(
+      final ? 'rejected' : 'not_accepted',
+      { code: 'result_download_failed', message: `The result download failed with HTTP ${status}.` },
+      { status },
+    );
   }
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > limits.maxBytes) {
@@ -94,7 +112,10 @@ async function download(
     return await media.putStream(response.body, contentType, limits.maxBytes);
   } catch (err) {
     if (err instanceof ObjectTooLargeError) throw tooLarge(limits.maxBytes);
-    throw new UpstreamError('not_accepted', { code: 'result_download_failed', message: 'The result download was interrupted.' });
+    throw new UpstreamError('not_accepted', {
+      code: 'result_download_failed',
+      message: 'The result download was interrupted.',
+    });
   }
 }
 
@@ -111,7 +132,11 @@ const discard = (response: UpstreamResponse) => response.body.dump().catch(() =>
  * `request` rather than `fetch`: its body is a Node stream whose failure (a connection cut mid-body)
  * rejects the pipeline reading it, where fetch's could surface as an uncaught exception.
  */
-async function requestKeepingHeadersOnOrigin(url: string, headers: Record<string, string> | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
+async function requestKeepingHeadersOnOrigin(
+  url: string,
+  headers: Record<string, string> | undefined,
+  signal: AbortSignal,
+): Promise<UpstreamResponse> {
   const origin = new URL(url).origin;
   let current = url;
   for (let hop = 0; ; hop++) {
@@ -130,4 +155,7 @@ async function requestKeepingHeadersOnOrigin(url: string, headers: Record<string
 }
 
 const tooLarge = (maxBytes: number) =>
-  new UpstreamError('rejected', { code: 'result_too_large', message: `The upstream's result is larger than the ${Math.round(maxBytes / 1048576)} MiB limit.` });
+  new UpstreamError('rejected', {
+    code: 'result_too_large',
+    message: `The upstream's result is larger than the ${Math.round(maxBytes / 1048576)} MiB limit.`,
+  });

@@ -38,7 +38,9 @@ export class ProgressWriter {
     this.pending = new Map();
     this.flushing = this.store
       .saveProgressBatch(batch, Date.now())
-      .catch((err) => this.log.warn({ err: { message: (err as Error).message }, jobs: batch.length }, 'could not save job progress'))
+      .catch((err) =>
+        this.log.warn({ err: { message: (err as Error).message }, jobs: batch.length }, 'could not save job progress'),
+      )
       .finally(() => (this.flushing = undefined));
     return this.flushing;
   }

@@ -70,23 +70,34 @@ export async function recoverSubmission(input: RecoveryInput): Promise<RecoveryO
     } catch (err) {
       if (signal.aborted) return undefined;
       lastProblem = describe(err);
-      log.warn({ jobId: job.id, attempt, problem: lastProblem }, 'could not look up a submission whose answer was lost');
+      log.warn(
+        { jobId: job.id, attempt, problem: lastProblem },
+        'could not look up a submission whose answer was lost',
+      );
       if (err instanceof UpstreamError && err.failure === 'rejected') break;
       continue;
     }
     const ours: OperationRef[] = [];
     for (const operation of candidates) {
-      if (!(await store.isOperationHeld(input.channel, operation, job.id, input.submittedAt - HELD_WINDOW_MS))) ours.push(operation);
+      if (!(await store.isOperationHeld(input.channel, operation, job.id, input.submittedAt - HELD_WINDOW_MS)))
+        ours.push(operation);
     }
-    if (ours.length === 0) return { found: false, note: `The gateway asked ${provider.label} and it has no task from this submission.` };
+    if (ours.length === 0)
+      return { found: false, note: `The gateway asked ${provider.label} and it has no task from this submission.` };
     if (ours.length > 1) {
-      return { found: false, note: `The gateway found ${ours.length} tasks at ${provider.label} that match this submission and could not tell which one is this job's.` };
+      return {
+        found: false,
+        note: `The gateway found ${ours.length} tasks at ${provider.label} that match this submission and could not tell which one is this job's.`,
+      };
     }
     await store.saveOperation(job.id, ours[0], Date.now());
     log.info({ jobId: job.id, attempt }, 'found the task of a submission whose answer was lost');
     return { found: true, operation: ours[0] };
   }
-  return { found: false, note: `The gateway could not check with ${provider.label} whether the task exists (${lastProblem}).` };
+  return {
+    found: false,
+    note: `The gateway could not check with ${provider.label} whether the task exists (${lastProblem}).`,
+  };
 }
 
 /** The job's failure, told that the gateway looked and what it saw. */

@@ -34,7 +34,6 @@ export interface RunnerDeps {
 /** Time allowed for asking an upstream to cancel a task. */
 const CANCEL_TIMEOUT_MS = 15_000;
 
-
 /**
  * Drives jobs from submission to a terminal state. The instance that receives a request runs its
  * job at once; a periodic scan picks up jobs whose owner died (lease expired) and resumes them from
@@ -64,8 +63,27 @@ export class JobRunner {
       instanceId,
       context: (jobId, route, apiKey, signal) => this.contexts.for(jobId, route, apiKey, signal),
     });
-    const finisher = new OutputFinisher({ store, media, events, settings, log, moderator, settler: this.settler, stopping: () => this.leases.isStopped });
-    const driver = new JobDriver({ store, events, settings, log, submitter, contexts: this.contexts, progressWriter: this.progressWriter, finisher, settler: this.settler });
+    const finisher = new OutputFinisher({
+      store,
+      media,
+      events,
+      settings,
+      log,
+      moderator,
+      settler: this.settler,
+      stopping: () => this.leases.isStopped,
+    });
+    const driver = new JobDriver({
+      store,
+      events,
+      settings,
+      log,
+      submitter,
+      contexts: this.contexts,
+      progressWriter: this.progressWriter,
+      finisher,
+      settler: this.settler,
+    });
     this.leases = new LeaseKeeper({
       store,
       instanceId,
@@ -80,7 +98,10 @@ export class JobRunner {
       },
       crashed: async (job, err) => {
         log.error({ err, jobId: job.id }, 'job failed with an internal error');
-        await this.settler.finish(job, { status: 'failed', error: internalError('The job stopped because of an internal error in the gateway.') });
+        await this.settler.finish(job, {
+          status: 'failed',
+          error: internalError('The job stopped because of an internal error in the gateway.'),
+        });
       },
     });
     this.follower = new JobFollower({ store, events, runningHere: (jobId) => this.leases.isActive(jobId) });
@@ -105,7 +126,9 @@ export class JobRunner {
   async submit(newJob: NewJob, rejection?: NormalisedError): Promise<JobRecord> {
     // The lease is taken in the insert itself: the job is this instance's from its first moment.
     const runHere = !rejection && !this.leases.isStopped;
-    const lease = runHere ? { leaseOwner: this.deps.instanceId, leaseExpiresAt: Date.now() + this.deps.settings.leaseMs } : {};
+    const lease = runHere
+      ? { leaseOwner: this.deps.instanceId, leaseExpiresAt: Date.now() + this.deps.settings.leaseMs }
+      : {};
     const job = await this.deps.store.create({ ...newJob, ...lease });
     if (rejection) {
       await this.settler.finish(job, { status: 'failed', error: rejection });
@@ -129,7 +152,9 @@ export class JobRunner {
     if (route && job.operation && route.channel.provider.cancel) {
       const key = keyForTask(route.channel, job.channelKey);
       const ctx = this.contexts.for(jobId, route, key.key, AbortSignal.timeout(CANCEL_TIMEOUT_MS));
-      await route.channel.provider.cancel(job.operation, ctx).catch((err) => log.warn({ err: loggableError(err), jobId }, 'upstream cancel failed'));
+      await route.channel.provider
+        .cancel(job.operation, ctx)
+        .catch((err) => log.warn({ err: loggableError(err), jobId }, 'upstream cancel failed'));
     }
     // Null when the job finished on its own meanwhile: its outcome stands and the caller answers 409.
     const cancelled = await store.cancel(jobId, Date.now());

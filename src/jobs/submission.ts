@@ -30,7 +30,10 @@ export interface SubmittedTask extends HeldChannel {
 }
 
 /** What one channel made of a submission; undefined when the job stopped here (abort, cancel, lost lease). */
-type ChannelAttempt = { ok: true; task: SubmittedTask } | { ok: false; error: NormalisedError; failOver: boolean } | undefined;
+type ChannelAttempt =
+  | { ok: true; task: SubmittedTask }
+  | { ok: false; error: NormalisedError; failOver: boolean }
+  | undefined;
 
 /** Longest wait honoured from a Retry-After header before trying the next channel instead. */
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -53,7 +56,10 @@ function waitForSlot(routes: Route[], signal: AbortSignal): Promise<void> {
   });
 }
 
-const noChannel = (model: string): NormalisedError => ({ code: 'no_channel_available', message: `No upstream channel is available for ${model} right now.` });
+const noChannel = (model: string): NormalisedError => ({
+  code: 'no_channel_available',
+  message: `No upstream channel is available for ${model} right now.`,
+});
 const notStartedInTime = (timeoutMs: number): NormalisedError => ({
   code: 'job_timeout',
   message: `The job could not be started upstream within ${Math.round(timeoutMs / 60_000)} minutes.`,
@@ -93,7 +99,11 @@ export class Submitter {
    * Returns the failure to end the job with when it could not be started; undefined when `use` ran
    * or the job stopped here (abort, cancel, lost lease).
    */
-  async run(job: JobRecord, signal: AbortSignal, use: (task: SubmittedTask) => Promise<void>): Promise<NormalisedError | undefined> {
+  async run(
+    job: JobRecord,
+    signal: AbortSignal,
+    use: (task: SubmittedTask) => Promise<void>,
+  ): Promise<NormalisedError | undefined> {
     const attempt = job.operation ? this.resume(job, job.operation) : await this.submit(job, signal);
     if (!attempt) return undefined;
     if (!attempt.ok) return attempt.error;
@@ -110,11 +120,17 @@ export class Submitter {
     const route = job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined;
     if (!route) return { ok: false, error: channelGone(job.channel), failOver: false };
     route.channel.acquire();
-    return { ok: true, task: { route, key: keyForTask(route.channel, job.channelKey), operation, request: job.request } };
+    return {
+      ok: true,
+      task: { route, key: keyForTask(route.channel, job.channelKey), operation, request: job.request },
+    };
   }
 
   private async submit(job: JobRecord, signal: AbortSignal): Promise<ChannelAttempt> {
-    const interrupted = interruptedSubmission(job, job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined);
+    const interrupted = interruptedSubmission(
+      job,
+      job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined,
+    );
     if (interrupted) return this.recoverInterrupted(job, interrupted, signal);
     const tried = new Set<string>();
     let lastError: NormalisedError | undefined;
@@ -123,7 +139,8 @@ export class Submitter {
       const route = await this.nextFreeRoute(job, tried, signal);
       if (signal.aborted) return undefined;
       // Work started after the deadline would be billed upstream and then thrown away by the job timeout.
-      if (this.pastDeadline(job)) return { ok: false, error: lastError ?? notStartedInTime(this.deps.settings.timeoutMs), failOver: false };
+      if (this.pastDeadline(job))
+        return { ok: false, error: lastError ?? notStartedInTime(this.deps.settings.timeoutMs), failOver: false };
       if (!route) return { ok: false, error: lastError ?? noChannel(job.model), failOver: false };
       if (!route.channel.tryAcquire()) continue; // another job took the last slot meanwhile
       tried.add(route.channel.name);
@@ -140,7 +157,10 @@ export class Submitter {
       if (!attempt) return undefined;
       lastError = attempt.error;
       if (!attempt.failOver) return attempt;
-      this.deps.log.warn({ jobId: job.id, channel: route.channel.name, code: attempt.error.code }, 'submission failed; trying the next channel');
+      this.deps.log.warn(
+        { jobId: job.id, channel: route.channel.name, code: attempt.error.code },
+        'submission failed; trying the next channel',
+      );
     }
   }
 
@@ -148,7 +168,11 @@ export class Submitter {
    * The first untried channel, in routing order, with a free concurrency slot; a job waits while
    * every untried channel is at its limit (busy channels are not failures).
    */
-  private async nextFreeRoute(job: JobRecord, tried: ReadonlySet<string>, signal: AbortSignal): Promise<Route | undefined> {
+  private async nextFreeRoute(
+    job: JobRecord,
+    tried: ReadonlySet<string>,
+    signal: AbortSignal,
+  ): Promise<Route | undefined> {
     for (;;) {
       const candidates = this.deps.channels.candidates(job.model).filter((r) => !tried.has(r.channel.name));
       const preferred = candidates.findIndex((r) => r.channel.name === job.channel);
@@ -173,11 +197,17 @@ export class Submitter {
     let lastError: NormalisedError = noChannel(job.model);
     for (let attempt = 1; attempt <= settings.submitAttempts; attempt++) {
       const key = keyForSubmission(channel);
-      if (!key) return { ok: false, error: { code: 'upstream_auth_failed', message: `Every API key of channel "${channel.name}" was refused.` }, failOver: true };
+      if (!key)
+        return {
+          ok: false,
+          error: { code: 'upstream_auth_failed', message: `Every API key of channel "${channel.name}" was refused.` },
+          failOver: true,
+        };
       // A job cancelled meanwhile, or taken over by another instance after this one stalled past its
       // lease, must not reach the upstream from here.
       const submittedAt = Date.now();
-      if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, submittedAt, refitted))) return undefined;
+      if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, submittedAt, refitted)))
+        return undefined;
       const ctx = this.deps.context(job.id, route, key.key, signal);
       try {
         const operation = storedOperation(await channel.provider.start(request, ctx));
@@ -188,13 +218,18 @@ export class Submitter {
         if (signal.aborted) return undefined;
         if (!(err instanceof UpstreamError)) throw err;
         lastError = err.normalised;
-        if (err.failure === 'ambiguous') return this.afterAmbiguousSubmission(job, { route, key, request }, ctx, submittedAt, err, signal);
+        if (err.failure === 'ambiguous')
+          return this.afterAmbiguousSubmission(job, { route, key, request }, ctx, submittedAt, err, signal);
         // The upstream answered and refused this request: final.
         if (!err.retryable) return { ok: false, error: err.normalised, failOver: false };
         await store.markNotSubmitted(job.id, Date.now());
         if (err.failure === 'key_rejected' && key.id) {
           const retired = channel.keys.retire(key.id, err.normalised.message);
-          if (retired) log.error({ channel: channel.name, key: retired.masked, status: err.details.status }, 'upstream refused an API key; it is out of rotation');
+          if (retired)
+            log.error(
+              { channel: channel.name, key: retired.masked, status: err.details.status },
+              'upstream refused an API key; it is out of rotation',
+            );
           attempt--; // a refused key is not the job's fault: try the next key without spending an attempt
           continue;
         }
@@ -202,7 +237,10 @@ export class Submitter {
         const retryAfter = err.details.retryAfterMs;
         if (attempt === settings.submitAttempts || (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS)) break;
         const backoff = retryAfter ?? settings.submitBackoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
-        log.warn({ jobId: job.id, channel: channel.name, code: err.normalised.code, attempt, backoffMs: Math.round(backoff) }, 'upstream did not accept the submission; retrying');
+        log.warn(
+          { jobId: job.id, channel: channel.name, code: err.normalised.code, attempt, backoffMs: Math.round(backoff) },
+          'upstream did not accept the submission; retrying',
+        );
         await abortableSleep(backoff, signal);
         if (signal.aborted) return undefined;
         if (this.pastDeadline(job)) break;
@@ -235,7 +273,11 @@ export class Submitter {
    * A resumed job whose previous owner died mid-submission: its task may exist upstream, looked for
    * with the key that submitted it. Found, it holds its channel like any resumed job.
    */
-  private async recoverInterrupted(job: JobRecord, interrupted: NormalisedError, signal: AbortSignal): Promise<ChannelAttempt> {
+  private async recoverInterrupted(
+    job: JobRecord,
+    interrupted: NormalisedError,
+    signal: AbortSignal,
+  ): Promise<ChannelAttempt> {
     const route = job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined;
     if (!route || job.submittedAt === null) return { ok: false, error: interrupted, failOver: false };
     const key = keyForTask(route.channel, job.channelKey);
@@ -247,7 +289,14 @@ export class Submitter {
     return { ok: true, task: { route, key, operation: recovery.operation, request: job.request } };
   }
 
-  private lookFor(job: JobRecord, route: Route, request: GenerationRequest, ctx: ProviderContext, submittedAt: number, signal: AbortSignal) {
+  private lookFor(
+    job: JobRecord,
+    route: Route,
+    request: GenerationRequest,
+    ctx: ProviderContext,
+    submittedAt: number,
+    signal: AbortSignal,
+  ) {
     const { store, settings, log } = this.deps;
     return recoverSubmission({
       job,

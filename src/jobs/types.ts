@@ -118,7 +118,14 @@ export interface JobStore {
    * attempt. False when the job is no longer active (cancelled, possibly by another instance) or
    * `owner` no longer holds its lease (another instance took it over after this one stalled).
    */
-  markSubmitting(id: string, owner: string, channel: string, channelKey: string | null, now: number, request?: GenerationRequest): Promise<boolean>;
+  markSubmitting(
+    id: string,
+    owner: string,
+    channel: string,
+    channelKey: string | null,
+    now: number,
+    request?: GenerationRequest,
+  ): Promise<boolean>;
   /** Clears `submittedAt` after a submission the upstream certainly did not accept, so a restart may retry it. */
   markNotSubmitted(id: string, now: number): Promise<void>;
   saveOperation(id: string, operation: OperationRef, now: number): Promise<void>;
@@ -134,7 +141,14 @@ export interface JobStore {
    * the job was already terminal (nothing changed: the first outcome stands) or, with `owner`, when
    * another instance holds its lease.
    */
-  succeed(id: string, results: JobResult[], statusCalls: number, now: number, usage?: UpstreamUsage, owner?: string): Promise<JobRecord | null>;
+  succeed(
+    id: string,
+    results: JobResult[],
+    statusCalls: number,
+    now: number,
+    usage?: UpstreamUsage,
+    owner?: string,
+  ): Promise<JobRecord | null>;
   fail(id: string, error: NormalisedError, statusCalls: number, now: number, owner?: string): Promise<JobRecord | null>;
   cancel(id: string, now: number): Promise<JobRecord | null>;
   /**

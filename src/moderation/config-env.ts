@@ -5,7 +5,11 @@
 const bool = (value: string) => !/^(0|false|off|no)$/i.test(value.trim());
 const int = (value: string) => Number.parseInt(value, 10);
 const float = (value: string) => Number.parseFloat(value);
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function pairs<T>(read: (value: string) => T) {
   return (value: string): Record<string, T> =>

@@ -62,7 +62,9 @@ export const moderationSchema = z
       .object({
         enabled: z.boolean().default(true),
         /** nsfwjs class → least score that withholds the result; null turns a class's check off. */
-        thresholds: z.partialRecord(z.enum(['porn', 'hentai', 'sexy', 'drawing', 'neutral']), score.nullable()).default({}),
+        thresholds: z
+          .partialRecord(z.enum(['porn', 'hentai', 'sexy', 'drawing', 'neutral']), score.nullable())
+          .default({}),
         /** Frames sampled evenly from each video. */
         videoFrames: z.number().int().min(1).max(32).default(4),
       })

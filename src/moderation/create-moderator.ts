@@ -9,7 +9,10 @@ import { SqlResultReferences } from './result-references.js';
 import { allowEverything, type Moderator } from './types.js';
 
 /** The moderator the configuration asks for. Models load lazily: building it costs no inference. */
-export function createModerator(config: Config, deps: { media: MediaStore; db: Kysely<DatabaseSchema>; log: FastifyBaseLogger }): Moderator {
+export function createModerator(
+  config: Config,
+  deps: { media: MediaStore; db: Kysely<DatabaseSchema>; log: FastifyBaseLogger },
+): Moderator {
   if (!config.moderation.enabled) return allowEverything;
   return new GatewayModerator(config.moderation, {
     media: deps.media,

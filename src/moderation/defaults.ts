@@ -22,7 +22,16 @@ export const DEFAULT_PROMPT_ACTIONS: Record<string, PolicyAction> = {
 export const DEFAULT_UNKNOWN_CATEGORY_ACTION: PolicyAction = 'block';
 
 /** Which block wins when several categories match. */
-export const PROMPT_CATEGORY_ORDER = ['sexual_minors', 'sexual', 'violence', 'self_harm', 'public_figures', 'copyright', 'minors', 'suggestive'];
+export const PROMPT_CATEGORY_ORDER = [
+  'sexual_minors',
+  'sexual',
+  'violence',
+  'self_harm',
+  'public_figures',
+  'copyright',
+  'minors',
+  'suggestive',
+];
 
 /** Stage 3 classes of the nsfwjs model and the score at which a result is withheld; null = not checked. */
 export const OUTPUT_CLASSES = ['porn', 'hentai', 'sexy', 'drawing', 'neutral'] as const;

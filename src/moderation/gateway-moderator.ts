@@ -27,7 +27,11 @@ export interface GatewayModeratorDeps {
 /** Duration assumed for a video whose length nobody recorded, to space the sampled frames. */
 const FALLBACK_VIDEO_SECONDS = 5;
 
-const unavailable = (what: string) => new GenerationError('moderation_unavailable', `The gateway's content review is unavailable (${what}); please retry shortly.`);
+const unavailable = (what: string) =>
+  new GenerationError(
+    'moderation_unavailable',
+    `The gateway's content review is unavailable (${what}); please retry shortly.`,
+  );
 
 /**
  * The gateway's own three-stage review (README "Moderation"): reference images (a local face
@@ -72,12 +76,20 @@ export class GatewayModerator implements Moderator {
     for (const result of results) {
       const isVideo = result.contentType.startsWith('video/');
       const verdict = isVideo
-        ? await this.vision.classifyVideo(result.key, () => this.localPath(result.key), this.config.output.videoFrames, result.seconds ?? job.request.seconds ?? FALLBACK_VIDEO_SECONDS)
+        ? await this.vision.classifyVideo(
+            result.key,
+            () => this.localPath(result.key),
+            this.config.output.videoFrames,
+            result.seconds ?? job.request.seconds ?? FALLBACK_VIDEO_SECONDS,
+          )
         : await this.vision.classifyImage(result.key, () => this.deps.media.read(result.key));
       const scores = maxScores(verdict.frames);
       const over = checked.find((c) => scores[c] >= (this.thresholds[c] as number));
       if (!over) continue;
-      this.deps.log.warn({ jobId: job.id, model: job.model, stage: 'output', category: over, scores }, 'result withheld by output review');
+      this.deps.log.warn(
+        { jobId: job.id, model: job.model, stage: 'output', category: over, scores },
+        'result withheld by output review',
+      );
       return {
         stage: 'output',
         category: over,
@@ -106,13 +118,18 @@ export class GatewayModerator implements Moderator {
     if (!this.prompt) return null;
     let decision;
     try {
-      decision = await this.prompt.evaluate(request.prompt, (reason) => this.deps.log.warn({ stage: 'prompt', reason }, 'remote moderation failed; prompt let through (failOpen)'));
+      decision = await this.prompt.evaluate(request.prompt, (reason) =>
+        this.deps.log.warn({ stage: 'prompt', reason }, 'remote moderation failed; prompt let through (failOpen)'),
+      );
     } catch (err) {
       if (err instanceof ModerationUnavailableError) throw unavailable(err.message);
       throw err;
     }
     for (const warning of decision.warnings) {
-      this.deps.log.warn({ stage: 'prompt', category: warning.category, term: warning.term, model: spec.id }, 'content policy warning');
+      this.deps.log.warn(
+        { stage: 'prompt', category: warning.category, term: warning.term, model: spec.id },
+        'content policy warning',
+      );
     }
     if (!decision.block) return null;
     const { category, term, scores, source } = decision.block;
@@ -132,9 +149,14 @@ export class GatewayModerator implements Moderator {
     const { minFaceScore, maxFlatness } = this.config.inputImages;
     let found;
     try {
-      found = await Promise.all(request.references.map((ref) => this.vision.findFaces(ref.key, () => this.deps.media.read(ref.key))));
+      found = await Promise.all(
+        request.references.map((ref) => this.vision.findFaces(ref.key, () => this.deps.media.read(ref.key))),
+      );
     } catch (err) {
-      this.deps.log.error({ err: { message: (err as Error).message }, stage: 'input_image' }, 'reference image review failed');
+      this.deps.log.error(
+        { err: { message: (err as Error).message }, stage: 'input_image' },
+        'reference image review failed',
+      );
       throw unavailable('the reference image check failed');
     }
     for (const [index, result] of found.entries()) {
@@ -143,10 +165,18 @@ export class GatewayModerator implements Moderator {
       const best = real.reduce((a, b) => (b.score > a.score ? b : a));
       const scores = { face: best.score, flatness: best.flatness, faces: real.length, image: index + 1 };
       if (action === 'warn') {
-        this.deps.log.warn({ stage: 'input_image', category: 'real_person', model: spec.id, scores }, 'content policy warning');
+        this.deps.log.warn(
+          { stage: 'input_image', category: 'real_person', model: spec.id, scores },
+          'content policy warning',
+        );
         continue;
       }
-      return { stage: 'input_image', category: 'real_person', message: realPersonMessage(index + 1, spec.id, request.language), scores };
+      return {
+        stage: 'input_image',
+        category: 'real_person',
+        message: realPersonMessage(index + 1, spec.id, request.language),
+        scores,
+      };
     }
     return null;
   }

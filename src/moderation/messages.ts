@@ -5,16 +5,28 @@ import type { Language } from '../intent/types.js';
  * none repeats the matched term or how close a score came, which would only teach evasion.
  */
 const PROMPT_REASONS: Record<string, { en: string; zh: string }> = {
-  sexual_minors: { en: 'the prompt combines minors with sexual or suggestive content, which is never generated', zh: '提示词将未成年人与色情或性暗示内容结合，此类内容一律不予生成' },
+  sexual_minors: {
+    en: 'the prompt combines minors with sexual or suggestive content, which is never generated',
+    zh: '提示词将未成年人与色情或性暗示内容结合，此类内容一律不予生成',
+  },
   sexual: { en: 'the prompt asks for sexual or explicit content', zh: '提示词涉及色情或露骨内容' },
   violence: { en: 'the prompt asks for graphic violence or gore', zh: '提示词涉及血腥暴力内容' },
   self_harm: {
     en: 'the prompt refers to suicide or self-harm. If you are struggling, please reach out to someone you trust or a local helpline',
     zh: '提示词涉及自杀或自残。如果你正经历困难，请联系信任的人或当地心理援助热线',
   },
-  public_figures: { en: 'the prompt names a living public figure; describe a fictional person instead', zh: '提示词包含在世公众人物；请改为描述虚构人物' },
-  copyright: { en: 'the prompt names a copyrighted character or brand; describe an original design instead', zh: '提示词包含受版权保护的角色或品牌；请改为描述原创形象' },
-  minors: { en: 'the prompt involves minors, which this gateway does not allow for this request', zh: '提示词涉及未成年人，本网关不允许此类请求' },
+  public_figures: {
+    en: 'the prompt names a living public figure; describe a fictional person instead',
+    zh: '提示词包含在世公众人物；请改为描述虚构人物',
+  },
+  copyright: {
+    en: 'the prompt names a copyrighted character or brand; describe an original design instead',
+    zh: '提示词包含受版权保护的角色或品牌；请改为描述原创形象',
+  },
+  minors: {
+    en: 'the prompt involves minors, which this gateway does not allow for this request',
+    zh: '提示词涉及未成年人，本网关不允许此类请求',
+  },
   suggestive: { en: 'the prompt asks for suggestive content', zh: '提示词涉及性暗示内容' },
   hate: { en: 'the prompt contains hateful content', zh: '提示词包含仇恨内容' },
   harassment: { en: 'the prompt contains harassment', zh: '提示词包含骚扰内容' },
@@ -40,7 +52,10 @@ const OUTPUT_REASONS: Record<string, { en: string; zh: string }> = {
   hentai: { en: 'sexually explicit (drawn)', zh: '色情（绘画）' },
   sexy: { en: 'sexually suggestive', zh: '性暗示' },
   drawing: { en: 'a drawing, which this gateway does not deliver', zh: '绘画内容（本网关不交付此类结果）' },
-  neutral: { en: 'ordinary content, which this gateway is configured to withhold', zh: '普通内容（本网关被配置为拦截此类结果）' },
+  neutral: {
+    en: 'ordinary content, which this gateway is configured to withhold',
+    zh: '普通内容（本网关被配置为拦截此类结果）',
+  },
 };
 
 export function outputBlockMessage(category: string, kind: 'image' | 'video', language: Language): string {

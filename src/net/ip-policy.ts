@@ -48,7 +48,7 @@ function expandIpv6(ip: string): number[] {
   // A trailing dotted quad counts as two groups.
   const dotted = (parts: string[]) => {
     const last = parts.at(-1);
-    if (last && last.includes('.')) {
+    if (last?.includes('.')) {
       const [a, b, c, d] = last.split('.').map(Number);
       parts.splice(-1, 1, ((a << 8) | b).toString(16), ((c << 8) | d).toString(16));
     }

@@ -13,7 +13,14 @@ export interface SafeFetchOptions {
   userAgent?: string;
 }
 
-export type FetchRefusal = 'blocked_address' | 'bad_scheme' | 'too_large' | 'timeout' | 'too_many_redirects' | 'http_status' | 'network';
+export type FetchRefusal =
+  | 'blocked_address'
+  | 'bad_scheme'
+  | 'too_large'
+  | 'timeout'
+  | 'too_many_redirects'
+  | 'http_status'
+  | 'network';
 
 export class FetchRefusedError extends Error {
   constructor(
@@ -44,7 +51,12 @@ function resolveAll(host: string, signal: AbortSignal): Promise<{ address: strin
 }
 
 /** Resolves the host and vets every address; the request then goes to the vetted address only. */
-async function vetHost(url: URL, allowlist: readonly string[], signal: AbortSignal, redirected: boolean): Promise<{ address: string; family: number }> {
+async function vetHost(
+  url: URL,
+  allowlist: readonly string[],
+  signal: AbortSignal,
+  redirected: boolean,
+): Promise<{ address: string; family: number }> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const literal = isIP(host);
   const addresses = literal ? [{ address: host, family: literal }] : await resolveAll(host, signal);
@@ -61,9 +73,15 @@ async function vetHost(url: URL, allowlist: readonly string[], signal: AbortSign
   return addresses[0];
 }
 
-function requestOnce(url: URL, pinned: { address: string; family: number }, opts: SafeFetchOptions, signal: AbortSignal) {
+function requestOnce(
+  url: URL,
+  pinned: { address: string; family: number },
+  opts: SafeFetchOptions,
+  signal: AbortSignal,
+) {
   const pinnedLookup: LookupFunction = (_host, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
+    if ((options as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
     else callback(null, pinned.address, pinned.family);
   };
   const client = url.protocol === 'https:' ? https : http;
@@ -124,7 +142,11 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
       const status = res.statusCode ?? 0;
       if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
         res.resume();
-        if (hop >= opts.maxRedirects) throw new FetchRefusedError('too_many_redirects', `${rawUrl} redirected more than ${opts.maxRedirects} times.`);
+        if (hop >= opts.maxRedirects)
+          throw new FetchRefusedError(
+            'too_many_redirects',
+            `${rawUrl} redirected more than ${opts.maxRedirects} times.`,
+          );
         url = new URL(res.headers.location, url);
         continue;
       }
@@ -137,7 +159,8 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
     }
   } catch (err) {
     if (err instanceof FetchRefusedError) throw err;
-    if (controller.signal.aborted) throw new FetchRefusedError('timeout', `Fetching ${url.origin} took longer than ${opts.timeoutMs} ms.`);
+    if (controller.signal.aborted)
+      throw new FetchRefusedError('timeout', `Fetching ${url.origin} took longer than ${opts.timeoutMs} ms.`);
     throw new FetchRefusedError('network', `Could not fetch ${url.origin}: ${(err as Error).message}`);
   } finally {
     clearTimeout(timer);

@@ -26,13 +26,18 @@ export function buildChannels(config: Config, sandbox: () => Provider): Channel[
   const channels = config.channels.map((c) => {
     const protocol = PROTOCOLS[c.type];
     if (!protocol) {
-      throw new ConfigError(`Channel "${c.name}": unknown type "${c.type}". Known types: ${Object.keys(PROTOCOLS).sort().join(', ')}.`);
+      throw new ConfigError(
+        `Channel "${c.name}": unknown type "${c.type}". Known types: ${Object.keys(PROTOCOLS).sort().join(', ')}.`,
+      );
     }
     const pairs: [string, string][] = Array.isArray(c.models) ? c.models.map((m) => [m, m]) : Object.entries(c.models);
     const models = new Map<string, string>();
     for (const [publicName, upstreamName] of pairs) {
       const spec = findModel(publicName);
-      if (!spec) throw new ConfigError(`Channel "${c.name}": "${publicName}" is not a model mediagate knows; see GET /v1/models or src/catalog.`);
+      if (!spec)
+        throw new ConfigError(
+          `Channel "${c.name}": "${publicName}" is not a model mediagate knows; see GET /v1/models or src/catalog.`,
+        );
       models.set(spec.id, upstreamName);
     }
     const settings = {
@@ -47,11 +52,15 @@ export function buildChannels(config: Config, sandbox: () => Provider): Channel[
       timeoutMs: c.timeoutMs,
       ...(c.pollIntervalMs !== undefined && { pollIntervalMs: c.pollIntervalMs }),
     };
-    return new Channel(settings, createProvider(c.name, () => protocol.create(c.options)));
+    return new Channel(
+      settings,
+      createProvider(c.name, () => protocol.create(c.options)),
+    );
   });
   const names = new Set<string>();
   for (const channel of channels) {
-    if (names.has(channel.name)) throw new ConfigError(`Two channels are named "${channel.name}"; names must be unique.`);
+    if (names.has(channel.name))
+      throw new ConfigError(`Two channels are named "${channel.name}"; names must be unique.`);
     names.add(channel.name);
   }
   const { mode } = config.sandbox;
@@ -63,7 +72,17 @@ export function buildChannels(config: Config, sandbox: () => Provider): Channel[
 function sandboxChannel(provider: Provider): Channel {
   const models = new Map(listModels().map((m) => [m.id, m.id]));
   return new Channel(
-    { name: 'sandbox', type: 'sandbox', baseUrl: 'http://sandbox.invalid', keys: [], models, priority: SANDBOX_PRIORITY, weight: 1, concurrency: 1_000_000, timeoutMs: 60_000 },
+    {
+      name: 'sandbox',
+      type: 'sandbox',
+      baseUrl: 'http://sandbox.invalid',
+      keys: [],
+      models,
+      priority: SANDBOX_PRIORITY,
+      weight: 1,
+      concurrency: 1_000_000,
+      timeoutMs: 60_000,
+    },
     provider,
   );
 }

@@ -4,14 +4,19 @@ import { ConfigError } from '../config/errors.js';
 type ChannelOptions = Readonly<Record<string, unknown>>;
 
 /** Non-blank text, trimmed; undefined for anything else, so that a lenient option falls back to its default. */
-export const textOption = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+export const textOption = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() ? value.trim() : undefined;
 
 /**
  * Parses one protocol's channel `options` with its schema (declared next to the adapter), once, when
  * the channel is built. The first problem stops the start as `${subject} "${option}" ${message}`;
  * schemas give each option a message that says what it must be.
  */
-export function parseChannelOptions<S extends z.ZodType>(schema: S, options: ChannelOptions, subject: string): z.output<S> {
+export function parseChannelOptions<S extends z.ZodType>(
+  schema: S,
+  options: ChannelOptions,
+  subject: string,
+): z.output<S> {
   const parsed = schema.safeParse(options);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
@@ -27,4 +32,7 @@ export const flagOption = (fallback: boolean) => z.boolean({ error: 'must be tru
 
 /** A number within [min, max]; `what` ends the message, e.g. `a number from 1 to 10.` */
 export const numberOption = (min: number, max: number, what: string) =>
-  z.number({ error: `must be ${what}` }).min(min, { error: `must be ${what}` }).max(max, { error: `must be ${what}` });
+  z
+    .number({ error: `must be ${what}` })
+    .min(min, { error: `must be ${what}` })
+    .max(max, { error: `must be ${what}` });

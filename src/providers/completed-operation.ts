@@ -1,11 +1,23 @@
 import { z } from 'zod';
 import { UpstreamError } from './errors.js';
 import { readOperation } from './operation.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, StartResult, UpstreamUsage } from './types.js';
+import type {
+  OperationRef,
+  OperationStatus,
+  Provider,
+  ProviderContext,
+  ProviderOutput,
+  StartResult,
+  UpstreamUsage,
+} from './types.js';
 import type { GenerationRequest } from '../intent/types.js';
 
 /** `start`'s answer for a synchronous upstream: the work is done and these are its outputs. */
-export const completed = (outputs: ProviderOutput[], usage?: UpstreamUsage): StartResult => ({ type: 'completed', outputs, ...(usage && { usage }) });
+export const completed = (outputs: ProviderOutput[], usage?: UpstreamUsage): StartResult => ({
+  type: 'completed',
+  outputs,
+  ...(usage && { usage }),
+});
 
 /** `start`'s answer for an asynchronous upstream: a task was accepted and `operation` follows it. */
 export const pending = (operation: OperationRef): StartResult => ({ type: 'pending', operation });
@@ -64,11 +76,19 @@ export function completedStatus(operation: OperationRef): OperationStatus | unde
  * Where a stored operation stands: a completed start answers from what was stored; a task is asked
  * of the upstream. A task on a provider that only finishes inside `start` is the gateway's fault.
  */
-export async function operationStatus(provider: Provider, operation: OperationRef, request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
+export async function operationStatus(
+  provider: Provider,
+  operation: OperationRef,
+  request: GenerationRequest,
+  ctx: ProviderContext,
+): Promise<OperationStatus> {
   const done = completedStatus(operation);
   if (done) return done;
   if (!provider.status) {
-    throw new UpstreamError('rejected', { code: 'internal_error', message: `A ${provider.label} job has no stored result.` });
+    throw new UpstreamError('rejected', {
+      code: 'internal_error',
+      message: `A ${provider.label} job has no stored result.`,
+    });
   }
   return provider.status(operation, request, ctx);
 }

@@ -38,14 +38,22 @@ export function upstreamPolicyBlock(
   message: string,
   upstreamCode?: string,
 ): UpstreamError {
-  return new UpstreamError('rejected', { code: 'content_policy_violation', message, stage, category }, { upstreamCode });
+  return new UpstreamError(
+    'rejected',
+    { code: 'content_policy_violation', message, stage, category },
+    { upstreamCode },
+  );
 }
 
 /** A terminal failure reported by the upstream for an accepted task. */
 export const upstreamFailed = (code: JobErrorCode, message: string): NormalisedError => ({ code, message });
 
 /** A policy block reported on an accepted task (status `Content Moderated`, a safety finish reason, …). */
-export const upstreamModerated = (stage: 'input_image' | 'prompt' | 'output', category: string, message: string): NormalisedError => ({
+export const upstreamModerated = (
+  stage: 'input_image' | 'prompt' | 'output',
+  category: string,
+  message: string,
+): NormalisedError => ({
   code: 'content_policy_violation',
   message,
   stage,

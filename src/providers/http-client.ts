@@ -50,7 +50,19 @@ export interface UpstreamHttpOptions {
 
 const MAX_REDIRECTS = 5;
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+]);
 
 function networkCode(err: unknown): string | undefined {
   let current = err as { code?: string; cause?: unknown } | undefined;
@@ -91,7 +103,11 @@ export class UpstreamHttp {
     const ok = answer.status >= 200 && answer.status < 300;
     if (!ok) throw this.httpError(answer.status, answer.headers['retry-after'], answer.text);
     try {
-      return { status: answer.status, headers: answer.headers, body: (answer.text ? JSON.parse(answer.text) : null) as T };
+      return {
+        status: answer.status,
+        headers: answer.headers,
+        body: (answer.text ? JSON.parse(answer.text) : null) as T,
+      };
     } catch {
       // A 2xx we cannot read may still mean the task was accepted: never resubmit on it.
       throw new UpstreamError('ambiguous', {
@@ -104,7 +120,12 @@ export class UpstreamHttp {
   /** The raw response of a successful call (downloads); non-2xx answers throw like `json`. */
   async raw(call: UpstreamCall): Promise<Response> {
     const { response } = await this.send(call);
-    if (!response.ok) throw this.httpError(response.status, response.headers.get('retry-after') ?? undefined, await response.text().catch(() => ''));
+    if (!response.ok)
+      throw this.httpError(
+        response.status,
+        response.headers.get('retry-after') ?? undefined,
+        await response.text().catch(() => ''),
+      );
     return response;
   }
 
@@ -153,7 +174,10 @@ export class UpstreamHttp {
     const { timeoutMs, timeout, signal, headers, method, jsonBody } = this.prepare(call);
     const body = jsonBody ?? call.form;
     try {
-      return { response: await fetch(this.url(call.path), { method, headers, body, signal, redirect: 'follow' }), method };
+      return {
+        response: await fetch(this.url(call.path), { method, headers, body, signal, redirect: 'follow' }),
+        method,
+      };
     } catch (err) {
       throw this.noAnswer(err, call, timeout, method, timeoutMs);
     }
@@ -187,7 +211,11 @@ export class UpstreamHttp {
   private cutOff(err: unknown, call: UpstreamCall, method: string, status: number): unknown {
     if (call.signal?.aborted) return err;
     const message = `${this.options.label}'s answer (HTTP ${status}) broke off before it was complete.`;
-    if (method === 'POST') return new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${message} It may have accepted the work, so the request was not repeated.` });
+    if (method === 'POST')
+      return new UpstreamError('ambiguous', {
+        code: 'upstream_bad_response',
+        message: `${message} It may have accepted the work, so the request was not repeated.`,
+      });
     return new UpstreamError('not_accepted', { code: 'upstream_unreachable', message });
   }
 
@@ -206,11 +234,16 @@ export class UpstreamHttp {
       return new UpstreamError('rejected', { code: 'content_policy_violation', message, ...described.policy }, details);
     }
     if (status === 401 || status === 403 || described.keyRejected) {
-      return new UpstreamError('key_rejected', { code: 'upstream_auth_failed', message: `${this.options.label} refused the API key (HTTP ${status}).` }, details);
+      return new UpstreamError(
+        'key_rejected',
+        { code: 'upstream_auth_failed', message: `${this.options.label} refused the API key (HTTP ${status}).` },
+        details,
+      );
     }
     if (status === 429) return new UpstreamError('not_accepted', { code: 'upstream_rate_limited', message }, details);
     // Out of credits on this account: another channel may still serve the job.
-    if (status === 402) return new UpstreamError('not_accepted', { code: 'upstream_quota_exhausted', message }, details);
+    if (status === 402)
+      return new UpstreamError('not_accepted', { code: 'upstream_quota_exhausted', message }, details);
     if (status >= 500) return new UpstreamError('not_accepted', { code: 'upstream_error', message }, details);
     if (status === 404) return new UpstreamError('rejected', { code: 'upstream_not_found', message }, details);
     return new UpstreamError('rejected', { code: 'upstream_invalid_request', message }, details);
@@ -219,8 +252,17 @@ export class UpstreamHttp {
 
 /** Reads `error.message`-style fields from the common error body shapes. */
 export function messageFrom(body: unknown, text: string, status: number): string {
+  // biome-ignore lint/suspicious/noExplicitAny: error bodies come in many shapes; each candidate is checked to be a string below.
   const b = body as Record<string, any> | null;
-  const candidates = [b?.error?.message, b?.message, b?.msg, b?.detail?.[0]?.msg, typeof b?.detail === 'string' ? b.detail : undefined, b?.error, b?.base_resp?.status_msg];
+  const candidates = [
+    b?.error?.message,
+    b?.message,
+    b?.msg,
+    b?.detail?.[0]?.msg,
+    typeof b?.detail === 'string' ? b.detail : undefined,
+    b?.error,
+    b?.base_resp?.status_msg,
+  ];
   const found = candidates.find((c) => typeof c === 'string' && c.trim());
   if (found) return found.trim().slice(0, 500);
   return text.trim() ? `HTTP ${status}: ${text.trim().slice(0, 200)}` : `HTTP ${status}`;

@@ -4,7 +4,8 @@
  */
 
 /** `Authorization: Bearer <key>`, what most upstreams take. */
-export const bearerKeyHeaders = (apiKey: string): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
+export const bearerKeyHeaders = (apiKey: string): Record<string, string> =>
+  apiKey ? { authorization: `Bearer ${apiKey}` } : {};
 
 /** The key as the whole value of a header of its own, e.g. BFL's `x-key` or Google's `x-goog-api-key`. */
 export const keyHeaderNamed =

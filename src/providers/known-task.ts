@@ -6,7 +6,10 @@ import type { NormalisedError, OperationStatus } from './types.js';
  * expired, or never created): a final failure, `notFound()`, not a poll hiccup to retry until the
  * job times out.
  */
-export async function pollKnownTask(poll: () => Promise<OperationStatus>, notFound: () => NormalisedError): Promise<OperationStatus> {
+export async function pollKnownTask(
+  poll: () => Promise<OperationStatus>,
+  notFound: () => NormalisedError,
+): Promise<OperationStatus> {
   try {
     return await poll();
   } catch (err) {

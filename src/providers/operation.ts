@@ -11,6 +11,14 @@ export function readOperation<T>(schema: z.ZodType<T>, operation: OperationRef, 
   const parsed = schema.safeParse(operation);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')}: ${issue.message})` : issue ? ` (${issue.message})` : '';
-  throw new UpstreamError('rejected', { code: 'internal_error', message: `A ${label} job has an operation this gateway cannot read${where}.` });
+  const where =
+    issue && issue.path.length > 0
+      ? ` (${issue.path.join('.')}: ${issue.message})`
+      : issue
+        ? ` (${issue.message})`
+        : '';
+  throw new UpstreamError('rejected', {
+    code: 'internal_error',
+    message: `A ${label} job has an operation this gateway cannot read${where}.`,
+  });
 }

@@ -9,7 +9,6 @@ import { dashScopeProtocol } from './dashscope/index.js';
 import { geminiProtocol } from './gemini/index.js';
 import type { ProtocolEntry } from './types.js';
 
-
 /**
  * Every upstream protocol the gateway speaks, by channel type. Each lives in its own folder under
  * src/providers/ and registers exactly one line here.

@@ -12,12 +12,18 @@ export async function readReference(ctx: ProviderContext, reference: StoredRefer
 }
 
 /** Every one of `references`, read in order. */
-export function readReferences(ctx: ProviderContext, references: readonly StoredReference[]): Promise<ReferenceImage[]> {
+export function readReferences(
+  ctx: ProviderContext,
+  references: readonly StoredReference[],
+): Promise<ReferenceImage[]> {
   return Promise.all(references.map((reference) => readReference(ctx, reference)));
 }
 
 /** The first reference (upstreams such as BFL, Kling and Sora take one image), or undefined when there is none. */
-export async function readFirstReference(ctx: ProviderContext, references: readonly StoredReference[]): Promise<ReferenceImage | undefined> {
+export async function readFirstReference(
+  ctx: ProviderContext,
+  references: readonly StoredReference[],
+): Promise<ReferenceImage | undefined> {
   const first = references[0];
   return first ? readReference(ctx, first) : undefined;
 }

@@ -28,12 +28,21 @@ export class ChannelRegistry {
   candidates(model: string, now = Date.now()): Route[] {
     const serving = this.byModel.get(model) ?? [];
     if (serving.length <= 1) return serving.map((channel) => ({ channel, upstreamModel: channel.models.get(model)! }));
-    const ranked = serving.map((channel) => ({ channel, unhealthy: channel.healthy(now) ? 0 : 1, priority: channel.settings.priority }));
+    const ranked = serving.map((channel) => ({
+      channel,
+      unhealthy: channel.healthy(now) ? 0 : 1,
+      priority: channel.settings.priority,
+    }));
     ranked.sort((a, b) => a.unhealthy - b.unhealthy || b.priority - a.priority);
     const ordered: Channel[] = [];
     for (let start = 0; start < ranked.length; ) {
       let end = start + 1;
-      while (end < ranked.length && ranked[end].unhealthy === ranked[start].unhealthy && ranked[end].priority === ranked[start].priority) end++;
+      while (
+        end < ranked.length &&
+        ranked[end].unhealthy === ranked[start].unhealthy &&
+        ranked[end].priority === ranked[start].priority
+      )
+        end++;
       ordered.push(...this.weightedShuffle(ranked.slice(start, end).map((r) => r.channel)));
       start = end;
     }
@@ -63,8 +72,12 @@ export class ChannelRegistry {
     const out: Channel[] = [];
     while (pool.length > 0) {
       const total = pool.reduce((sum, c) => sum + c.settings.weight, 0);
-      let pick = this.random() * total;
-      let index = pool.findIndex((c) => (pick -= c.settings.weight) < 0);
+      const pick = this.random() * total;
+      let below = 0;
+      let index = pool.findIndex((c) => {
+        below += c.settings.weight;
+        return pick < below;
+      });
       if (index === -1) index = pool.length - 1;
       out.push(...pool.splice(index, 1));
     }

@@ -7,21 +7,35 @@ import type { GenerationRequest } from '../intent/types.js';
  */
 
 /** `req` with one more change recorded, for the user to be told in their language. */
-export const adjusted = (req: GenerationRequest, adjustment: Adjustment): GenerationRequest => ({ ...req, adjustments: [...req.adjustments, adjustment] });
+export const adjusted = (req: GenerationRequest, adjustment: Adjustment): GenerationRequest => ({
+  ...req,
+  adjustments: [...req.adjustments, adjustment],
+});
 
-const nearest = (values: readonly number[], target: number) => values.reduce((best, v) => (Math.abs(v - target) < Math.abs(best - target) ? v : best));
+const nearest = (values: readonly number[], target: number) =>
+  values.reduce((best, v) => (Math.abs(v - target) < Math.abs(best - target) ? v : best));
 
 /** Seconds the upstream will actually make for `asked`: an allowed value, or clamped to [min, max]. */
-export function upstreamSeconds(asked: number, limits: { allowed?: readonly number[]; min?: number; max?: number }): number {
+export function upstreamSeconds(
+  asked: number,
+  limits: { allowed?: readonly number[]; min?: number; max?: number },
+): number {
   if (limits.allowed && limits.allowed.length > 0) return nearest(limits.allowed, asked);
   return Math.min(limits.max ?? asked, Math.max(limits.min ?? asked, asked));
 }
 
-export function snapSeconds(req: GenerationRequest, upstreamModel: string, limits: { allowed?: readonly number[]; min?: number; max?: number }): GenerationRequest {
+export function snapSeconds(
+  req: GenerationRequest,
+  upstreamModel: string,
+  limits: { allowed?: readonly number[]; min?: number; max?: number },
+): GenerationRequest {
   if (req.kind !== 'video' || req.seconds === undefined) return req;
   const seconds = upstreamSeconds(req.seconds, limits);
   if (seconds === req.seconds) return req;
-  return adjusted({ ...req, seconds }, { kind: 'duration_snapped', model: upstreamModel, asked: req.seconds, used: seconds });
+  return adjusted(
+    { ...req, seconds },
+    { kind: 'duration_snapped', model: upstreamModel, asked: req.seconds, used: seconds },
+  );
 }
 
 const ratioValue = (ratio: string) => {
@@ -32,22 +46,34 @@ const ratioValue = (ratio: string) => {
 /** The supported ratio closest to the request's (by log distance, so 4:3 → 16:9 rather than 1:1 when those are the choices). */
 export function nearestRatio(asked: string, supported: readonly string[]): string {
   const value = ratioValue(asked);
-  return supported.reduce((best, r) => (Math.abs(Math.log(ratioValue(r) / value)) < Math.abs(Math.log(ratioValue(best) / value)) ? r : best));
+  return supported.reduce((best, r) =>
+    Math.abs(Math.log(ratioValue(r) / value)) < Math.abs(Math.log(ratioValue(best) / value)) ? r : best,
+  );
 }
 
 /**
  * `req` in the shape the upstream makes. A changed aspect ratio is told to the user; a pixel size that
  * only follows the upstream's preset for the same ratio is not.
  */
-export function reshaped(req: GenerationRequest, upstreamModel: string, shape: { aspectRatio: string; width: number; height: number }): GenerationRequest {
+export function reshaped(
+  req: GenerationRequest,
+  upstreamModel: string,
+  shape: { aspectRatio: string; width: number; height: number },
+): GenerationRequest {
   const { aspectRatio, width, height } = shape;
   if (aspectRatio === req.aspectRatio && width === req.width && height === req.height) return req;
   const out = { ...req, aspectRatio, width, height };
-  return aspectRatio === req.aspectRatio ? out : adjusted(out, { kind: 'ratio_snapped', model: upstreamModel, asked: req.aspectRatio, used: aspectRatio });
+  return aspectRatio === req.aspectRatio
+    ? out
+    : adjusted(out, { kind: 'ratio_snapped', model: upstreamModel, asked: req.aspectRatio, used: aspectRatio });
 }
 
 /** Snaps the aspect ratio, and the pixel size with it (`sizes` gives the size for each supported ratio). */
-export function snapRatio(req: GenerationRequest, upstreamModel: string, sizes: Readonly<Record<string, string>>): GenerationRequest {
+export function snapRatio(
+  req: GenerationRequest,
+  upstreamModel: string,
+  sizes: Readonly<Record<string, string>>,
+): GenerationRequest {
   const supported = Object.keys(sizes);
   if (supported.includes(req.aspectRatio)) return req;
   const aspectRatio = nearestRatio(req.aspectRatio, supported);

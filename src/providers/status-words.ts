@@ -3,7 +3,16 @@
  * ones that are easy to miss (expired, not found, moderated) are terminal here too, so no job
  * waits for a timeout because a word was not recognised.
  */
-export type NormalStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'not_found' | 'moderated' | 'unknown';
+export type NormalStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'expired'
+  | 'not_found'
+  | 'moderated'
+  | 'unknown';
 
 const WORDS: Record<string, NormalStatus> = {
   queued: 'queued',
@@ -57,7 +66,10 @@ const WORDS: Record<string, NormalStatus> = {
 
 export function normaliseStatus(raw: unknown): NormalStatus {
   if (typeof raw !== 'string') return 'unknown';
-  const word = raw.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const word = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   return WORDS[word] ?? 'unknown';
 }
 

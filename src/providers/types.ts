@@ -13,7 +13,6 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  */
 export type OperationRef = { [key: string]: JsonValue };
 
-
 /** One finished artifact, in whichever form the provider has it. */
 export type OutputSource =
   | { type: 'file'; path: string }
@@ -67,7 +66,7 @@ export type StartResult =
   | { type: 'pending'; operation: OperationRef };
 
 export type OperationStatus =
-  | { state: 'running'; progress?: number; /** hint for the next poll */ retryAfterMs?: number }
+  | { state: 'running'; progress?: number /** hint for the next poll */; retryAfterMs?: number }
   | { state: 'succeeded'; outputs: ProviderOutput[]; usage?: UpstreamUsage }
   | { state: 'failed'; error: NormalisedError };
 

@@ -18,5 +18,8 @@ export function submissionAnswer<T>(schema: z.ZodType<T>, body: unknown, message
 export function statusAnswer<T>(schema: z.ZodType<T>, body: unknown, label: string): T {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  throw new UpstreamError('not_accepted', { code: 'upstream_bad_response', message: `${label} answered a status check with something that is not a task.` });
+  throw new UpstreamError('not_accepted', {
+    code: 'upstream_bad_response',
+    message: `${label} answered a status check with something that is not a task.`,
+  });
 }

@@ -14,7 +14,9 @@ const EXTENSIONS: Record<string, string> = {
   'video/mp4': 'mp4',
   'video/webm': 'webm',
 };
-const CONTENT_TYPES: Record<string, string> = Object.fromEntries(Object.entries(EXTENSIONS).map(([type, ext]) => [ext, type]));
+const CONTENT_TYPES: Record<string, string> = Object.fromEntries(
+  Object.entries(EXTENSIONS).map(([type, ext]) => [ext, type]),
+);
 
 /** `ab/ab…64 hex….ext`: anything else is not a key, which rules out path traversal by construction. */
 const KEY_PATTERN = /^([0-9a-f]{2})\/\1[0-9a-f]{62}\.(png|jpg|webp|gif|mp4|webm|bin)$/;
@@ -34,7 +36,8 @@ export function contentTypeForKey(key: string): string {
   return CONTENT_TYPES[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 }
 
-const keyFor = (sha256: string, contentType: string) => `${sha256.slice(0, 2)}/${sha256}.${EXTENSIONS[contentType] ?? 'bin'}`;
+const keyFor = (sha256: string, contentType: string) =>
+  `${sha256.slice(0, 2)}/${sha256}.${EXTENSIONS[contentType] ?? 'bin'}`;
 
 /**
  * Media on the local disk, content-addressed: identical bytes share one file, and a key (the SHA-256)
@@ -98,11 +101,18 @@ export class LocalMediaStore implements MediaStore {
   async putFile(path: string, contentType: string): Promise<StoredObject> {
     const info = await stat(path);
     const known = this.copiedFiles.get(path);
-    if (known && known.size === info.size && known.mtimeMs === info.mtimeMs && known.stored.contentType === contentType && (await exists(join(this.root, known.stored.key)))) {
+    if (
+      known &&
+      known.size === info.size &&
+      known.mtimeMs === info.mtimeMs &&
+      known.stored.contentType === contentType &&
+      (await exists(join(this.root, known.stored.key)))
+    ) {
       return known.stored;
     }
     const stored = await this.putStream(createReadStream(path), contentType, Number.MAX_SAFE_INTEGER);
-    if (this.copiedFiles.size >= COPIED_FILES_REMEMBERED) this.copiedFiles.delete(this.copiedFiles.keys().next().value!);
+    if (this.copiedFiles.size >= COPIED_FILES_REMEMBERED)
+      this.copiedFiles.delete(this.copiedFiles.keys().next().value!);
     this.copiedFiles.set(path, { size: info.size, mtimeMs: info.mtimeMs, stored });
     return stored;
   }
@@ -129,7 +139,8 @@ export class LocalMediaStore implements MediaStore {
   }
 
   private rememberWritten(key: string): void {
-    if (this.writtenKeys.size >= WRITTEN_KEYS_REMEMBERED) this.writtenKeys.delete(this.writtenKeys.values().next().value!);
+    if (this.writtenKeys.size >= WRITTEN_KEYS_REMEMBERED)
+      this.writtenKeys.delete(this.writtenKeys.values().next().value!);
     this.writtenKeys.add(key);
   }
 

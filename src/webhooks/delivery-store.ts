@@ -71,7 +71,11 @@ export class WebhookDeliveryStore {
   }
 
   async delivered(id: string, attempts: number, now: number): Promise<void> {
-    await this.db.updateTable('webhook_deliveries').set({ status: 'delivered', attempts, delivered_at: now, updated_at: now, last_error: null }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'delivered', attempts, delivered_at: now, updated_at: now, last_error: null })
+      .where('id', '=', id)
+      .execute();
   }
 
   async retryAt(id: string, attempts: number, nextAttemptAt: number, error: string, now: number): Promise<void> {
@@ -83,7 +87,11 @@ export class WebhookDeliveryStore {
   }
 
   async giveUp(id: string, attempts: number, error: string, now: number): Promise<void> {
-    await this.db.updateTable('webhook_deliveries').set({ status: 'failed', attempts, last_error: error, updated_at: now }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'failed', attempts, last_error: error, updated_at: now })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Finished jobs since `since` that have no delivery yet (their process died before enqueuing). */

@@ -31,7 +31,8 @@ const MAX_IMMEDIATE = 64;
 const SWEEP_WINDOW_MS = 15 * 60_000;
 
 /** Event ids follow from job and type, so every path that enqueues one event names the same row. */
-const deliveryId = (jobId: string, type: string) => `evt_${createHash('sha256').update(`${jobId}\n${type}`).digest('hex').slice(0, 32)}`;
+const deliveryId = (jobId: string, type: string) =>
+  `evt_${createHash('sha256').update(`${jobId}\n${type}`).digest('hex').slice(0, 32)}`;
 
 /**
  * Sends a signed event when a job completes or fails. Deliveries are rows in the database before
@@ -79,8 +80,17 @@ export class WebhookDispatcher {
     if (!url) return;
     const now = Date.now();
     const id = deliveryId(job.id, event.type);
-    const payload = JSON.stringify({ id, object: 'event', type: event.type, created_at: Math.floor(now / 1000), data: event.data });
-    await this.deps.deliveries.enqueue({ id, jobId: job.id, apiKeyId: job.apiKeyId, eventType: event.type, url, payload }, now);
+    const payload = JSON.stringify({
+      id,
+      object: 'event',
+      type: event.type,
+      created_at: Math.floor(now / 1000),
+      data: event.data,
+    });
+    await this.deps.deliveries.enqueue(
+      { id, jobId: job.id, apiKeyId: job.apiKeyId, eventType: event.type, url, payload },
+      now,
+    );
     if (this.inflight.size <= MAX_IMMEDIATE) await this.attempt(id);
   }
 
@@ -133,14 +143,20 @@ export class WebhookDispatcher {
     };
     let failure: { message: string; permanent: boolean };
     try {
-      const status = await safePost(delivery.url, delivery.payload, headers, { timeoutMs: settings.timeoutMs, allowlist: this.deps.allowlist });
+      const status = await safePost(delivery.url, delivery.payload, headers, {
+        timeoutMs: settings.timeoutMs,
+        allowlist: this.deps.allowlist,
+      });
       if (status >= 200 && status < 300) {
         await deliveries.delivered(id, attempts, Date.now());
         return;
       }
       failure = { message: `receiver answered HTTP ${status}`, permanent: false };
     } catch (err) {
-      failure = err instanceof WebhookSendError ? { message: err.message, permanent: err.permanent } : { message: (err as Error).message, permanent: false };
+      failure =
+        err instanceof WebhookSendError
+          ? { message: err.message, permanent: err.permanent }
+          : { message: (err as Error).message, permanent: false };
     }
     const now = Date.now();
     const where = { deliveryId: id, jobId: delivery.job_id, target: originOf(delivery.url), attempts };
@@ -154,7 +170,9 @@ export class WebhookDispatcher {
   }
 
   private track(work: Promise<void>): void {
-    const tracked = work.catch((err) => this.deps.log.error({ err }, 'webhook delivery failed with an internal error')).finally(() => this.inflight.delete(tracked));
+    const tracked = work
+      .catch((err) => this.deps.log.error({ err }, 'webhook delivery failed with an internal error'))
+      .finally(() => this.inflight.delete(tracked));
     this.inflight.add(tracked);
   }
 }

@@ -9,7 +9,10 @@ export type WebhookEventType = 'video.completed' | 'video.failed' | 'image.compl
  * object (as GET /v1/videos/{id}); image events the job object (as GET /v1/jobs/{id}), which holds
  * the image links.
  */
-export function webhookEventFor(job: JobRecord, mediaUrl: (key: string) => string): { type: WebhookEventType; data: unknown } | null {
+export function webhookEventFor(
+  job: JobRecord,
+  mediaUrl: (key: string) => string,
+): { type: WebhookEventType; data: unknown } | null {
   if (job.status === 'queued' || job.status === 'running') return null;
   const outcome = job.status === 'succeeded' ? 'completed' : 'failed';
   if (job.kind === 'video') return { type: `video.${outcome}`, data: toVideoObject(job) };

@@ -18,7 +18,11 @@ export class KeyWebhookDefaults {
   async get(apiKeyId: string): Promise<string | null> {
     const cached = this.cache.get(apiKeyId);
     if (cached && cached.until > Date.now()) return cached.url;
-    const row = await this.db.selectFrom('api_keys').select('webhook_url').where('id', '=', apiKeyId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select('webhook_url')
+      .where('id', '=', apiKeyId)
+      .executeTakeFirst();
     const url = row?.webhook_url ?? null;
     this.remember(apiKeyId, url);
     return url;

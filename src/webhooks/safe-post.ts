@@ -26,7 +26,9 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 async function vetHost(url: URL, allowlist: readonly string[]): Promise<{ address: string; family: number }> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const literal = isIP(host);
-  const addresses = literal ? [{ address: host, family: literal }] : await lookup(host, { all: true, verbatim: true }).catch(() => []);
+  const addresses = literal
+    ? [{ address: host, family: literal }]
+    : await lookup(host, { all: true, verbatim: true }).catch(() => []);
   if (addresses.length === 0) throw new WebhookSendError(`could not resolve ${url.host}`, false);
   for (const { address } of addresses) {
     if (isBlockedAddress(address) && !matchesAllowlist(host, address, allowlist)) {
@@ -41,17 +43,24 @@ async function vetHost(url: URL, allowlist: readonly string[]): Promise<{ addres
  * goes to the vetted address (no DNS rebinding), redirects are not followed, and time is bounded.
  * Resolves with the HTTP status; network failures reject with a retryable WebhookSendError.
  */
-export async function safePost(rawUrl: string, body: string, headers: Record<string, string>, opts: SafePostOptions): Promise<number> {
+export async function safePost(
+  rawUrl: string,
+  body: string,
+  headers: Record<string, string>,
+  opts: SafePostOptions,
+): Promise<number> {
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch {
     throw new WebhookSendError('not a valid URL', true);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WebhookSendError(`${url.protocol} URLs cannot receive webhooks`, true);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new WebhookSendError(`${url.protocol} URLs cannot receive webhooks`, true);
   const pinned = await vetHost(url, opts.allowlist);
   const pinnedLookup: LookupFunction = (_host, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
+    if ((options as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
     else callback(null, pinned.address, pinned.family);
   };
   const client = url.protocol === 'https:' ? https : http;
@@ -74,7 +83,12 @@ export async function safePost(rawUrl: string, body: string, headers: Record<str
       res.once('error', () => resolve(res.statusCode ?? 0));
     });
     req.once('error', (err) =>
-      reject(new WebhookSendError(signal.aborted ? `no answer within ${opts.timeoutMs} ms` : `could not connect to ${url.host}: ${err.message}`, false)),
+      reject(
+        new WebhookSendError(
+          signal.aborted ? `no answer within ${opts.timeoutMs} ms` : `could not connect to ${url.host}: ${err.message}`,
+          false,
+        ),
+      ),
     );
     req.end(body);
   });

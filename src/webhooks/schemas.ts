@@ -4,10 +4,12 @@ import { z } from 'zod';
 export const webhookUrlField = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .max(2048)
-  .describe('mediagate: URL that receives a signed event when the job completes or fails. Overrides the API key default.');
+  .describe(
+    'mediagate: URL that receives a signed event when the job completes or fails. Overrides the API key default.',
+  );
 
 export const webhookDefaultBody = z
-  .object({ url: webhookUrlField.nullable().describe('Default webhook for this API key\'s jobs; null removes it.') })
+  .object({ url: webhookUrlField.nullable().describe("Default webhook for this API key's jobs; null removes it.") })
   .describe('PUT /v1/webhooks/default');
 
 export const webhookDefaultObject = z.object({
@@ -17,10 +19,14 @@ export const webhookDefaultObject = z.object({
 
 export const webhookEventSchema = z
   .object({
-    id: z.string().describe('Stable per job and event type; the same on every retry (also in the `webhook-id` header).'),
+    id: z
+      .string()
+      .describe('Stable per job and event type; the same on every retry (also in the `webhook-id` header).'),
     object: z.literal('event'),
     type: z.enum(['video.completed', 'video.failed', 'image.completed', 'image.failed']),
     created_at: z.number().int(),
-    data: z.record(z.string(), z.unknown()).describe('The Video object for video events, the job object (GET /v1/jobs/{id}) for image events.'),
+    data: z
+      .record(z.string(), z.unknown())
+      .describe('The Video object for video events, the job object (GET /v1/jobs/{id}) for image events.'),
   })
   .describe('Body POSTed to a webhook URL, signed in the `webhook-signature` header.');

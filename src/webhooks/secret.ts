@@ -16,7 +16,10 @@ export interface WebhookSecret {
 export async function loadWebhookSecret(configured: string | undefined, dataDir: string): Promise<WebhookSecret> {
   if (configured) return { secret: configured };
   const file = join(dataDir, 'webhook-secret');
-  const stored = await readFile(file, 'utf8').then((text) => text.trim(), () => '');
+  const stored = await readFile(file, 'utf8').then(
+    (text) => text.trim(),
+    () => '',
+  );
   if (stored) return { secret: stored };
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
   // `wx`: of two processes starting at once, the second reads what the first wrote.

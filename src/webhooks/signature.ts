@@ -15,7 +15,13 @@ export function signatureHeader(secret: string, timestamp: number, body: string)
  * What a receiver does (README "Webhooks"): recompute the HMAC over the raw body and compare in
  * constant time, and refuse stale timestamps so a captured request cannot be replayed later.
  */
-export function verifySignature(secret: string, header: string, body: string, toleranceSeconds = 300, now = Date.now()): boolean {
+export function verifySignature(
+  secret: string,
+  header: string,
+  body: string,
+  toleranceSeconds = 300,
+  now = Date.now(),
+): boolean {
   const parts = new Map(header.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
   const timestamp = Number(parts.get('t'));
   const given = parts.get('v1');

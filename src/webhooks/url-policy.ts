@@ -14,7 +14,8 @@ export function checkWebhookUrl(raw: string, allowlist: readonly string[], param
   } catch {
     throw badRequest(`${param} is not a valid URL.`, param, 'invalid_webhook_url');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest(`${param} must be an http or https URL.`, param, 'invalid_webhook_url');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw badRequest(`${param} must be an http or https URL.`, param, 'invalid_webhook_url');
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const literal = isIP(host) ? host : host === 'localhost' || host.endsWith('.localhost') ? '127.0.0.1' : undefined;
   if (literal && isBlockedAddress(literal) && !matchesAllowlist(host, literal, allowlist)) {

@@ -41,12 +41,17 @@ describe(`engine: cancels and leases (${databaseLabel})`, () => {
     await review.reviewing;
 
     const cancelled = await runner.cancel(job.id);
-    expect(cancelled).toMatchObject({ status: 'cancelled', error: { code: 'cancelled', message: 'The job was cancelled.' } });
+    expect(cancelled).toMatchObject({
+      status: 'cancelled',
+      error: { code: 'cancelled', message: 'The job was cancelled.' },
+    });
     expect(provider.cancels).toEqual([{ id: 'task_1' }]);
     review.pass();
     await eventually(() => runner.activeCount === 0);
     expect(await harness.store.get(job.id)).toMatchObject({ status: 'cancelled', results: [] });
-    expect(events.filter((e) => e.type === 'finished').map((e) => e.type === 'finished' && e.job.status)).toEqual(['cancelled']);
+    expect(events.filter((e) => e.type === 'finished').map((e) => e.type === 'finished' && e.job.status)).toEqual([
+      'cancelled',
+    ]);
     // The slot is freed once the driver returns, a moment after the finished event.
     await vi.waitFor(() => expect(channel.running).toBe(0));
   });
@@ -126,7 +131,12 @@ describe(`engine: cancels and leases (${databaseLabel})`, () => {
     expect((await harness.terminal(first.id)).status).toBe('succeeded');
     await eventually(() => runner.activeCount === 0);
     expect(provider.starts).toHaveLength(1);
-    expect(await harness.store.get(second.id)).toMatchObject({ status: 'queued', submitAttempts: 0, submittedAt: null, leaseOwner: 'other' });
+    expect(await harness.store.get(second.id)).toMatchObject({
+      status: 'queued',
+      submitAttempts: 0,
+      submittedAt: null,
+      leaseOwner: 'other',
+    });
   });
 
   it('a job whose lease was taken during its final review is left to the instance that holds it', async () => {

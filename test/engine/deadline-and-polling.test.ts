@@ -25,7 +25,10 @@ describe(`engine: deadline and polling (${databaseLabel})`, () => {
     runner.start();
     const job = await runner.submit(h.newJob({ createdAt: Date.now() - 59_700 }));
     const done = await h.terminal(job.id);
-    expect(done).toMatchObject({ status: 'failed', error: { code: 'job_timeout', message: 'The job did not finish within 1 minutes.' } });
+    expect(done).toMatchObject({
+      status: 'failed',
+      error: { code: 'job_timeout', message: 'The job did not finish within 1 minutes.' },
+    });
     expect(done.statusCalls).toBeGreaterThan(0);
     expect(provider.starts).toHaveLength(1);
     // The slot is freed once the driver returns, a moment after the finished event.
@@ -58,13 +61,19 @@ describe(`engine: deadline and polling (${databaseLabel})`, () => {
     const job = await runner.submit(h.newJob());
     expect(await h.terminal(job.id)).toMatchObject({ status: 'succeeded', statusCalls: 3 });
     expect(provider.statusCalls).toHaveLength(3);
-    expect(h.log.entries.filter((e) => e.msg === 'status call failed; will retry').map((e) => e.details.consecutiveErrors)).toEqual([1, 2]);
+    expect(
+      h.log.entries.filter((e) => e.msg === 'status call failed; will retry').map((e) => e.details.consecutiveErrors),
+    ).toEqual([1, 2]);
   });
 
   it('ends the job at once when the upstream says the task cannot go on', async () => {
     const provider = new FakeProvider();
     provider.onStatus = async () => {
-      throw new UpstreamError('rejected', { code: 'upstream_task_not_found', message: 'Fake: the task does not exist.' }, { status: 404 });
+      throw new UpstreamError(
+        'rejected',
+        { code: 'upstream_task_not_found', message: 'Fake: the task does not exist.' },
+        { status: 404 },
+      );
     };
     const { h } = await open(provider);
     const runner = h.runner('one');
@@ -80,7 +89,11 @@ describe(`engine: deadline and polling (${databaseLabel})`, () => {
   it('ends the job at once when the upstream refuses the key its task belongs to', async () => {
     const provider = new FakeProvider();
     provider.onStatus = async () => {
-      throw new UpstreamError('key_rejected', { code: 'upstream_auth_failed', message: 'Fake: the key was revoked.' }, { status: 401 });
+      throw new UpstreamError(
+        'key_rejected',
+        { code: 'upstream_auth_failed', message: 'Fake: the key was revoked.' },
+        { status: 401 },
+      );
     };
     const { h } = await open(provider);
     const runner = h.runner('one');
@@ -96,7 +109,8 @@ describe(`engine: deadline and polling (${databaseLabel})`, () => {
   it('reports the progress the upstream reports, once per rise', async () => {
     const provider = new FakeProvider();
     const steps = [10, 10, 40, 30, 80];
-    provider.onStatus = async (_op, call) => (call <= steps.length ? { state: 'running', progress: steps[call - 1] } : succeededWithBytes());
+    provider.onStatus = async (_op, call) =>
+      call <= steps.length ? { state: 'running', progress: steps[call - 1] } : succeededWithBytes();
     const { h } = await open(provider);
     const runner = h.runner('one');
     runner.start();
@@ -104,6 +118,12 @@ describe(`engine: deadline and polling (${databaseLabel})`, () => {
     const events = h.recordEvents(newJob.id);
     await runner.submit(newJob);
     expect((await h.terminal(newJob.id)).status).toBe('succeeded');
-    expect(events.map((e) => (e.type === 'progress' ? e.progress : e.job.status))).toEqual([10, 40, 80, 95, 'succeeded']);
+    expect(events.map((e) => (e.type === 'progress' ? e.progress : e.job.status))).toEqual([
+      10,
+      40,
+      80,
+      95,
+      'succeeded',
+    ]);
   });
 });

@@ -1,6 +1,13 @@
 import type { GenerationRequest } from '../../src/intent/types.js';
 import { completed, pending, storedOperation } from '../../src/providers/completed-operation.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, StartResult } from '../../src/providers/types.js';
+import type {
+  OperationRef,
+  OperationStatus,
+  Provider,
+  ProviderContext,
+  ProviderOutput,
+  StartResult,
+} from '../../src/providers/types.js';
 
 /** What every finished fake task delivers: the engine stores whatever bytes it gets. */
 export const RESULT_BYTES = Buffer.from('fake mp4 bytes for the engine tests');
@@ -31,7 +38,11 @@ export class FakeProvider implements Provider {
   readonly cancels: OperationRef[] = [];
   /** The Authorization each cancel was sent with. */
   readonly cancelKeys: (string | undefined)[] = [];
-  onStart: (request: GenerationRequest, ctx: ProviderContext, call: number) => Promise<StartResult> = async (_r, _c, call) => pending({ id: `task_${call}` });
+  onStart: (request: GenerationRequest, ctx: ProviderContext, call: number) => Promise<StartResult> = async (
+    _r,
+    _c,
+    call,
+  ) => pending({ id: `task_${call}` });
   onStatus: (operation: OperationRef, call: number) => Promise<OperationStatus> = async () => succeededWithBytes();
   /** When set, `adapt` notes the channel it fitted the request to. */
   adaptNote?: string;
@@ -44,7 +55,11 @@ export class FakeProvider implements Provider {
 
   adapt(request: GenerationRequest, upstreamModel: string): GenerationRequest {
     if (!this.adaptNote) return request;
-    return { ...request, seconds: 4, adjustments: [...request.adjustments, { kind: 'text', text: `${this.adaptNote}: ${upstreamModel} makes 4 s.` }] };
+    return {
+      ...request,
+      seconds: 4,
+      adjustments: [...request.adjustments, { kind: 'text', text: `${this.adaptNote}: ${upstreamModel} makes 4 s.` }],
+    };
   }
 
   async start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {

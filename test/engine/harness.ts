@@ -37,9 +37,23 @@ export interface LogEntry {
 /** A logger that keeps what it is told, for assertions on what the engine decided. */
 export function recordingLogger(entries: LogEntry[] = []): FastifyBaseLogger & { entries: LogEntry[] } {
   const at = (level: string) => (details: unknown, msg?: string) => {
-    entries.push({ level, msg: msg ?? String(details), details: typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {} });
+    entries.push({
+      level,
+      msg: msg ?? String(details),
+      details: typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {},
+    });
   };
-  const log = { level: 'info', entries, fatal: at('fatal'), error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), trace: at('trace'), silent() {} } as Record<string, unknown>;
+  const log = {
+    level: 'info',
+    entries,
+    fatal: at('fatal'),
+    error: at('error'),
+    warn: at('warn'),
+    info: at('info'),
+    debug: at('debug'),
+    trace: at('trace'),
+    silent() {},
+  } as Record<string, unknown>;
   log.child = () => log;
   return log as unknown as FastifyBaseLogger & { entries: LogEntry[] };
 }
@@ -153,7 +167,11 @@ export class EngineHarness {
 
   /** Rewrites a job's lease as another instance would have taken it. */
   async giveLeaseTo(jobId: string, owner: string, expiresAt: number): Promise<void> {
-    await this.database.db.updateTable('jobs').set({ lease_owner: owner, lease_expires_at: expiresAt }).where('id', '=', jobId).execute();
+    await this.database.db
+      .updateTable('jobs')
+      .set({ lease_owner: owner, lease_expires_at: expiresAt })
+      .where('id', '=', jobId)
+      .execute();
   }
 
   async close(): Promise<void> {

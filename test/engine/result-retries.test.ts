@@ -15,9 +15,13 @@ describe('result download retries', () => {
   it('wait longer after each failure in a row, up to 30 s, within the time allowed from the first failure', () => {
     const retry = new DownloadRetry({ resultRetryMs: 60_000, resultRetryBackoffMs: 1_000 });
     const t0 = 1_000_000;
-    expect([retry.failed(t0), retry.failed(t0 + 1_000), retry.failed(t0 + 3_000), retry.failed(t0 + 7_000), retry.failed(t0 + 15_000)]).toEqual([
-      1_000, 2_000, 4_000, 8_000, 16_000,
-    ]);
+    expect([
+      retry.failed(t0),
+      retry.failed(t0 + 1_000),
+      retry.failed(t0 + 3_000),
+      retry.failed(t0 + 7_000),
+      retry.failed(t0 + 15_000),
+    ]).toEqual([1_000, 2_000, 4_000, 8_000, 16_000]);
     expect(retry.failed(t0 + 31_000)).toBe(29_000);
     expect(retry.failed(t0 + 60_000)).toBeUndefined();
   });
@@ -49,7 +53,9 @@ describe(`engine: a finished task's result (${databaseLabel})`, () => {
     const job = await runner.submit(harness.newJob());
     expect(await harness.terminal(job.id)).toMatchObject({ status: 'succeeded', statusCalls: 5 });
     expect(provider.starts).toHaveLength(1);
-    expect(harness.log.entries.filter((e) => e.msg === 'result download failed; will retry').map((e) => e.details.failures)).toEqual([1, 2, 3, 4]);
+    expect(
+      harness.log.entries.filter((e) => e.msg === 'result download failed; will retry').map((e) => e.details.failures),
+    ).toEqual([1, 2, 3, 4]);
   });
 
   it('fails with the last download error once the time allowed is spent', async () => {

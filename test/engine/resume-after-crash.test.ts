@@ -33,8 +33,17 @@ describe(`engine: resume after a crash (${databaseLabel})`, () => {
     await h.giveLeaseTo(job.id, 'dead-instance', Date.now() - 1);
     h.runner('next').start();
     const done = await h.terminal(job.id);
-    expect(done).toMatchObject({ status: 'succeeded', submitAttempts: 1, channel: 'main', channelKey: KEY_ID('main'), leaseOwner: null, error: null });
-    expect(done.results).toEqual([{ key: expect.stringMatching(/\.mp4$/), contentType: 'video/mp4', bytes: RESULT_BYTES.length, seconds: 2 }]);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      submitAttempts: 1,
+      channel: 'main',
+      channelKey: KEY_ID('main'),
+      leaseOwner: null,
+      error: null,
+    });
+    expect(done.results).toEqual([
+      { key: expect.stringMatching(/\.mp4$/), contentType: 'video/mp4', bytes: RESULT_BYTES.length, seconds: 2 },
+    ]);
     expect(await h.media.read(done.results[0].key)).toEqual(RESULT_BYTES);
     expect(provider.starts).toHaveLength(1);
     expect(provider.starts[0].authorization).toBe('Bearer sk-main-key');
@@ -55,7 +64,8 @@ describe(`engine: resume after a crash (${databaseLabel})`, () => {
       operation: null,
       error: {
         code: 'interrupted_submission',
-        message: 'The gateway restarted while submitting this job, so it was not resubmitted to avoid a duplicate charge. Please retry.',
+        message:
+          'The gateway restarted while submitting this job, so it was not resubmitted to avoid a duplicate charge. Please retry.',
       },
     });
     expect(provider.starts).toHaveLength(0);
@@ -95,7 +105,12 @@ describe(`engine: resume after a crash (${databaseLabel})`, () => {
     await eventually(() => provider.statusCalls.length > polledByFirst + 1);
     task.finish();
     const done = await h.terminal(job.id);
-    expect(done).toMatchObject({ status: 'succeeded', submitAttempts: 1, operation: { id: 'task_1' }, channelKey: KEY_ID('main') });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      submitAttempts: 1,
+      operation: { id: 'task_1' },
+      channelKey: KEY_ID('main'),
+    });
     expect(provider.starts).toHaveLength(1);
     expect(new Set(provider.statusCalls.map((op) => op.id))).toEqual(new Set(['task_1']));
     // The slot is freed once the driver returns, a moment after the finished event.
@@ -109,11 +124,19 @@ describe(`engine: resume after a crash (${databaseLabel})`, () => {
     const stored = await h.media.put(RESULT_BYTES, 'video/mp4');
     const job = await h.store.create({ ...h.newJob({ createdAt: Date.now() - 40 * 60_000 }), ...orphanedLease() });
     await h.store.markSubmitting(job.id, 'dead-instance', 'main', KEY_ID('main'), Date.now());
-    await h.store.saveOperation(job.id, completedOperation([{ kind: 'video', contentType: 'video/mp4', source: { type: 'stored', key: stored.key } }]), Date.now());
+    await h.store.saveOperation(
+      job.id,
+      completedOperation([{ kind: 'video', contentType: 'video/mp4', source: { type: 'stored', key: stored.key } }]),
+      Date.now(),
+    );
     await h.giveLeaseTo(job.id, 'dead-instance', Date.now() - 1);
     h.runner('next').start();
     const done = await h.terminal(job.id);
-    expect(done).toMatchObject({ status: 'succeeded', submitAttempts: 1, results: [{ key: stored.key, contentType: 'video/mp4', bytes: RESULT_BYTES.length }] });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      submitAttempts: 1,
+      results: [{ key: stored.key, contentType: 'video/mp4', bytes: RESULT_BYTES.length }],
+    });
     expect(provider.starts).toHaveLength(0);
   });
 });

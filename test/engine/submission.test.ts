@@ -16,9 +16,15 @@ describe(`engine: submission (${databaseLabel})`, () => {
     const main = new FakeProvider();
     const backup = new FakeProvider();
     main.onStart = async () => {
-      throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: "Fake's answer broke off before it was complete." });
+      throw new UpstreamError('ambiguous', {
+        code: 'upstream_bad_response',
+        message: "Fake's answer broke off before it was complete.",
+      });
     };
-    const channels = [new Channel(channelSettings('main', { priority: 10 }), main), new Channel(channelSettings('backup'), backup)];
+    const channels = [
+      new Channel(channelSettings('main', { priority: 10 }), main),
+      new Channel(channelSettings('backup'), backup),
+    ];
     harness = await EngineHarness.open(channels);
     const runner = harness.runner('one', { submitAttempts: 3 });
     runner.start();
@@ -43,23 +49,42 @@ describe(`engine: submission (${databaseLabel})`, () => {
     main.onStart = async () => {
       throw new UpstreamError('not_accepted', { code: 'upstream_error', message: 'Fake: overloaded' }, { status: 503 });
     };
-    const channels = [new Channel(channelSettings('main', { priority: 10 }), main), new Channel(channelSettings('backup'), backup)];
+    const channels = [
+      new Channel(channelSettings('main', { priority: 10 }), main),
+      new Channel(channelSettings('backup'), backup),
+    ];
     harness = await EngineHarness.open(channels);
-    const original = videoRequest({ adjustments: [{ kind: 'text', text: 'Catalog: 20 s is more than sora-2 makes; using 12 s.' }], seconds: 12 });
+    const original = videoRequest({
+      adjustments: [{ kind: 'text', text: 'Catalog: 20 s is more than sora-2 makes; using 12 s.' }],
+      seconds: 12,
+    });
     const fittedToMain = main.adapt(original, 'main-model');
     const runner = harness.runner('one', { submitAttempts: 2 });
     runner.start();
-    const job = await runner.submit(harness.newJob({ request: fittedToMain, originalRequest: original, channel: 'main' }));
+    const job = await runner.submit(
+      harness.newJob({ request: fittedToMain, originalRequest: original, channel: 'main' }),
+    );
     const done = await harness.terminal(job.id);
 
-    const fittedToBackup = { ...original, seconds: 4, adjustments: [
+    const fittedToBackup = {
+      ...original,
+      seconds: 4,
+      adjustments: [
         { kind: 'text', text: 'Catalog: 20 s is more than sora-2 makes; using 12 s.' },
         { kind: 'text', text: 'backup: backup-model makes 4 s.' },
       ],
     };
     expect(main.starts.map((s) => s.request)).toEqual([fittedToMain, fittedToMain]);
-    expect(backup.starts).toEqual([{ request: fittedToBackup, authorization: 'Bearer sk-backup-key', upstreamModel: 'backup-model' }]);
-    expect(done).toMatchObject({ status: 'succeeded', channel: 'backup', submitAttempts: 3, request: fittedToBackup, originalRequest: original });
+    expect(backup.starts).toEqual([
+      { request: fittedToBackup, authorization: 'Bearer sk-backup-key', upstreamModel: 'backup-model' },
+    ]);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      channel: 'backup',
+      submitAttempts: 3,
+      request: fittedToBackup,
+      originalRequest: original,
+    });
     expect(channels.map((c) => c.running)).toEqual([0, 0]);
   });
 
@@ -104,7 +129,10 @@ describe(`engine: submission (${databaseLabel})`, () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     provider.onStatus = async (_op, call) => {
       if (call === 1) await held;
-      return { state: 'succeeded', outputs: [{ kind: 'video', contentType: 'video/mp4', source: { type: 'bytes', data: Buffer.from('x') } }] };
+      return {
+        state: 'succeeded',
+        outputs: [{ kind: 'video', contentType: 'video/mp4', source: { type: 'bytes', data: Buffer.from('x') } }],
+      };
     };
     const channel = new Channel(channelSettings('narrow', { concurrency: 1 }), provider);
     harness = await EngineHarness.open([channel]);

@@ -38,7 +38,11 @@ export type ArkFailure =
   /** The task succeeds but its video link has expired (TOS answers 403). */
   | 'video_url_expired';
 
-const IMAGE_MODELS = ['doubao-seedream-4-0-250828', 'doubao-seedream-3-0-t2i-250415', 'doubao-seededit-3-0-i2i-250628'] as const;
+const IMAGE_MODELS = [
+  'doubao-seedream-4-0-250828',
+  'doubao-seedream-3-0-t2i-250415',
+  'doubao-seededit-3-0-i2i-250628',
+] as const;
 type ImageModel = (typeof IMAGE_MODELS)[number];
 const RESOLUTIONS = ['480p', '720p', '1080p'];
 const RATIOS = ['16:9', '4:3', '1:1', '3:4', '9:16', '21:9', 'adaptive'];
@@ -64,14 +68,41 @@ export const arkError = (status: number, code: string, message: string, param = 
 
 const invalid = (param: string, why: string) =>
   arkError(400, `InvalidParameter`, `The parameter \`${param}\` specified in the request is not valid: ${why}.`, param);
-const missing = (param: string) => arkError(400, 'MissingParameter', `The request failed because it is missing one or multiple required parameters: ${param}.`, param);
+const missing = (param: string) =>
+  arkError(
+    400,
+    'MissingParameter',
+    `The request failed because it is missing one or multiple required parameters: ${param}.`,
+    param,
+  );
 
 const FAILURE_REPLIES: Partial<Record<ArkFailure, () => Reply>> = {
-  input_text_sensitive: () => arkError(400, 'InputTextSensitiveContentDetected', 'The request failed because the input text may contain sensitive information.'),
-  input_image_sensitive: () => arkError(400, 'InputImageSensitiveContentDetected', 'The request failed because the input image may contain sensitive information.'),
+  input_text_sensitive: () =>
+    arkError(
+      400,
+      'InputTextSensitiveContentDetected',
+      'The request failed because the input text may contain sensitive information.',
+    ),
+  input_image_sensitive: () =>
+    arkError(
+      400,
+      'InputImageSensitiveContentDetected',
+      'The request failed because the input image may contain sensitive information.',
+    ),
   input_image_privacy: () =>
-    arkError(400, 'InputImageSensitiveContentDetected.PrivacyInformation', 'The request failed because the input image may contain real person.'),
-  rate_limited: () => arkError(429, 'RateLimitExceeded.EndpointRPMExceeded', 'The request has exceeded the rate limit of RPM.', '', 'TooManyRequests'),
+    arkError(
+      400,
+      'InputImageSensitiveContentDetected.PrivacyInformation',
+      'The request failed because the input image may contain real person.',
+    ),
+  rate_limited: () =>
+    arkError(
+      429,
+      'RateLimitExceeded.EndpointRPMExceeded',
+      'The request has exceeded the rate limit of RPM.',
+      '',
+      'TooManyRequests',
+    ),
 };
 
 interface FakeTask {
@@ -88,7 +119,8 @@ interface FakeTask {
   runMs: number;
 }
 
-const isUrlOrDataUrl = (value: unknown): value is string => typeof value === 'string' && (DATA_URL.test(value) || /^https?:\/\/\S+$/.test(value));
+const isUrlOrDataUrl = (value: unknown): value is string =>
+  typeof value === 'string' && (DATA_URL.test(value) || /^https?:\/\/\S+$/.test(value));
 
 async function dataUrlSize(url: string): Promise<{ width: number; height: number } | undefined> {
   const match = DATA_URL.exec(url);
@@ -107,14 +139,29 @@ export class FakeArk extends FakeUpstream {
   /** When set, each new task draws its own run time from it (benchmarks want varied completions). */
   taskMsFor?: () => number;
   private readonly tasks = new Map<string, FakeTask>();
-  private readonly files = new Map<string, { data: Buffer | (() => Promise<Buffer>); type: string; expired: boolean }>();
+  private readonly files = new Map<
+    string,
+    { data: Buffer | (() => Promise<Buffer>); type: string; expired: boolean }
+  >();
 
   constructor(readonly validKeys: string[] = ['ark-fake-key']) {
     super();
     this.route('POST', '/api/v3/images/generations', (req) => this.authorised(req) ?? this.images(req.json ?? {}));
-    this.route('POST', '/api/v3/contents/generations/tasks', (req) => this.authorised(req) ?? this.createTask(req.json ?? {}));
-    this.route('GET', /^\/api\/v3\/contents\/generations\/tasks\/[^/]+$/, (req) => this.authorised(req) ?? this.getTask(lastSegment(req.path)));
-    this.route('DELETE', /^\/api\/v3\/contents\/generations\/tasks\/[^/]+$/, (req) => this.authorised(req) ?? this.deleteTask(lastSegment(req.path)));
+    this.route(
+      'POST',
+      '/api/v3/contents/generations/tasks',
+      (req) => this.authorised(req) ?? this.createTask(req.json ?? {}),
+    );
+    this.route(
+      'GET',
+      /^\/api\/v3\/contents\/generations\/tasks\/[^/]+$/,
+      (req) => this.authorised(req) ?? this.getTask(lastSegment(req.path)),
+    );
+    this.route(
+      'DELETE',
+      /^\/api\/v3\/contents\/generations\/tasks\/[^/]+$/,
+      (req) => this.authorised(req) ?? this.deleteTask(lastSegment(req.path)),
+    );
     // Signed TOS links: no Authorization, the signature is in the query.
     this.route('GET', /^\/tos\/[^/]+$/, (req) => this.file(lastSegment(req.path)));
   }
@@ -127,14 +174,24 @@ export class FakeArk extends FakeUpstream {
 
   /** Ark's answer to a 429 on the next `count` creates, for retry tests. */
   rateLimitNext(count: number): this {
-    return this.injectFaults('POST', /^\/api\/v3\/(images\/generations|contents\/generations\/tasks)$/, Array.from({ length: count }, () => FAILURE_REPLIES.rate_limited!()));
+    return this.injectFaults(
+      'POST',
+      /^\/api\/v3\/(images\/generations|contents\/generations\/tasks)$/,
+      Array.from({ length: count }, () => FAILURE_REPLIES.rate_limited!()),
+    );
   }
 
   private authorised(req: RecordedRequest): Reply | undefined {
     const header = req.headers.authorization ?? '';
     const key = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (this.validKeys.includes(key)) return undefined;
-    return arkError(401, 'AuthenticationError', 'The API key or AK/SK in the request is missing or invalid.', '', 'Unauthorized');
+    return arkError(
+      401,
+      'AuthenticationError',
+      'The API key or AK/SK in the request is missing or invalid.',
+      '',
+      'Unauthorized',
+    );
   }
 
   private requestFailure(): Reply | undefined {
@@ -147,7 +204,13 @@ export class FakeArk extends FakeUpstream {
     const model = body.model;
     if (typeof model !== 'string' || !model) return missing('model');
     if (!(IMAGE_MODELS as readonly string[]).includes(model)) {
-      return arkError(404, 'InvalidEndpointOrModel.NotFound', `The model or endpoint ${model} does not exist or you do not have access to it.`, 'model', 'NotFound');
+      return arkError(
+        404,
+        'InvalidEndpointOrModel.NotFound',
+        `The model or endpoint ${model} does not exist or you do not have access to it.`,
+        'model',
+        'NotFound',
+      );
     }
     const invalidReply = this.checkImageFields(model as ImageModel, body);
     if (invalidReply) return invalidReply;
@@ -155,14 +218,21 @@ export class FakeArk extends FakeUpstream {
     if (failed) return failed;
 
     const size = await this.outputSize(model as ImageModel, body);
-    const count = body.sequential_image_generation === 'auto' ? body.sequential_image_generation_options?.max_images ?? 15 : 1;
+    const count =
+      body.sequential_image_generation === 'auto' ? (body.sequential_image_generation_options?.max_images ?? 15) : 1;
     const png = await fakeImage(size.width, size.height, 'png');
     const sizeText = `${size.width}x${size.height}`;
     const data: Record<string, unknown>[] = [];
     for (let i = 0; i < count; i++) {
-      const reviewFailed = this.failure === 'output_image_sensitive' || (this.failure === 'partial_output_sensitive' && i === count - 1);
+      const reviewFailed =
+        this.failure === 'output_image_sensitive' || (this.failure === 'partial_output_sensitive' && i === count - 1);
       if (reviewFailed) {
-        data.push({ error: { code: 'OutputImageSensitiveContentDetected', message: 'The request failed because the output image may contain sensitive information.' } });
+        data.push({
+          error: {
+            code: 'OutputImageSensitiveContentDetected',
+            message: 'The request failed because the output image may contain sensitive information.',
+          },
+        });
       } else if (body.response_format === 'b64_json') {
         data.push({ b64_json: png.toString('base64'), size: sizeText });
       } else {
@@ -173,22 +243,31 @@ export class FakeArk extends FakeUpstream {
     if (generated > 0) this.accepted++;
     return {
       status: 200,
-      body: { model, created: Math.floor(Date.now() / 1000), data, usage: { generated_images: generated, output_tokens: generated * 4096, total_tokens: generated * 4096 } },
+      body: {
+        model,
+        created: Math.floor(Date.now() / 1000),
+        data,
+        usage: { generated_images: generated, output_tokens: generated * 4096, total_tokens: generated * 4096 },
+      },
     };
   }
 
   private checkImageFields(model: ImageModel, body: Record<string, any>): Reply | undefined {
     if (typeof body.prompt !== 'string' || !body.prompt.trim()) return missing('prompt');
     const images: unknown[] = body.image === undefined ? [] : Array.isArray(body.image) ? body.image : [body.image];
-    if (images.some((i) => !isUrlOrDataUrl(i))) return invalid('image', 'each image must be a URL or a data:image/<format>;base64 URL');
+    if (images.some((i) => !isUrlOrDataUrl(i)))
+      return invalid('image', 'each image must be a URL or a data:image/<format>;base64 URL');
     if (model === 'doubao-seededit-3-0-i2i-250628') {
       if (images.length === 0) return missing('image');
-      if (images.length !== 1 || Array.isArray(body.image)) return invalid('image', 'the model accepts exactly one image');
-      if (body.size !== undefined && body.size !== 'adaptive') return invalid('size', 'the model only supports adaptive');
+      if (images.length !== 1 || Array.isArray(body.image))
+        return invalid('image', 'the model accepts exactly one image');
+      if (body.size !== undefined && body.size !== 'adaptive')
+        return invalid('size', 'the model only supports adaptive');
     } else if (model === 'doubao-seedream-3-0-t2i-250415') {
       if (images.length > 0) return invalid('image', 'the model does not accept images');
       const size = parseSize(body.size ?? '1024x1024');
-      if (!size || [size.width, size.height].some((side) => side < 512 || side > 2048)) return invalid('size', 'width and height must be within [512, 2048]');
+      if (!size || [size.width, size.height].some((side) => side < 512 || side > 2048))
+        return invalid('size', 'width and height must be within [512, 2048]');
     } else {
       if (images.length > 10) return invalid('image', 'at most 10 reference images');
       if (!['1K', '2K', '4K'].includes(body.size ?? '2K')) {
@@ -196,32 +275,45 @@ export class FakeArk extends FakeUpstream {
         const pixels = size ? size.width * size.height : 0;
         const aspect = size ? size.width / size.height : 0;
         if (!size || pixels < 1280 * 720 || pixels > 4096 * 4096 || aspect < 1 / 16 || aspect > 16) {
-          return invalid('size', 'total pixels must be within [1280x720, 4096x4096] and the aspect ratio within [1/16, 16]');
+          return invalid(
+            'size',
+            'total pixels must be within [1280x720, 4096x4096] and the aspect ratio within [1/16, 16]',
+          );
         }
       }
     }
-    if (body.seed !== undefined && (!Number.isInteger(body.seed) || body.seed < -1 || body.seed > 2147483647)) return invalid('seed', 'must be an integer in [-1, 2147483647]');
+    if (body.seed !== undefined && (!Number.isInteger(body.seed) || body.seed < -1 || body.seed > 2147483647))
+      return invalid('seed', 'must be an integer in [-1, 2147483647]');
     if (body.guidance_scale !== undefined) {
       if (model === 'doubao-seedream-4-0-250828') return invalid('guidance_scale', 'the model does not support it');
-      if (typeof body.guidance_scale !== 'number' || body.guidance_scale < 1 || body.guidance_scale > 10) return invalid('guidance_scale', 'must be a number in [1, 10]');
+      if (typeof body.guidance_scale !== 'number' || body.guidance_scale < 1 || body.guidance_scale > 10)
+        return invalid('guidance_scale', 'must be a number in [1, 10]');
     }
     if (body.sequential_image_generation !== undefined) {
-      if (model !== 'doubao-seedream-4-0-250828') return invalid('sequential_image_generation', 'the model does not support it');
-      if (!['auto', 'disabled'].includes(body.sequential_image_generation)) return invalid('sequential_image_generation', 'must be auto or disabled');
+      if (model !== 'doubao-seedream-4-0-250828')
+        return invalid('sequential_image_generation', 'the model does not support it');
+      if (!['auto', 'disabled'].includes(body.sequential_image_generation))
+        return invalid('sequential_image_generation', 'must be auto or disabled');
       const max = body.sequential_image_generation_options?.max_images;
       if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 15 || images.length + max > 15)) {
-        return invalid('sequential_image_generation_options.max_images', 'must be an integer in [1, 15] with reference images plus outputs at most 15');
+        return invalid(
+          'sequential_image_generation_options.max_images',
+          'must be an integer in [1, 15] with reference images plus outputs at most 15',
+        );
       }
     } else if (body.sequential_image_generation_options !== undefined) {
       return invalid('sequential_image_generation_options', 'requires sequential_image_generation');
     }
-    if (body.response_format !== undefined && !['url', 'b64_json'].includes(body.response_format)) return invalid('response_format', 'must be url or b64_json');
-    if (body.watermark !== undefined && typeof body.watermark !== 'boolean') return invalid('watermark', 'must be a boolean');
+    if (body.response_format !== undefined && !['url', 'b64_json'].includes(body.response_format))
+      return invalid('response_format', 'must be url or b64_json');
+    if (body.watermark !== undefined && typeof body.watermark !== 'boolean')
+      return invalid('watermark', 'must be a boolean');
     return undefined;
   }
 
   private async outputSize(model: ImageModel, body: Record<string, any>): Promise<{ width: number; height: number }> {
-    if (model === 'doubao-seededit-3-0-i2i-250628') return (await dataUrlSize(body.image)) ?? { width: 1024, height: 1024 };
+    if (model === 'doubao-seededit-3-0-i2i-250628')
+      return (await dataUrlSize(body.image)) ?? { width: 1024, height: 1024 };
     const presets: Record<string, number> = { '1K': 1024, '2K': 2048, '4K': 4096 };
     const size = body.size ?? (model === 'doubao-seedream-3-0-t2i-250415' ? '1024x1024' : '2K');
     return presets[size] ? { width: presets[size], height: presets[size] } : parseSize(size)!;
@@ -233,19 +325,29 @@ export class FakeArk extends FakeUpstream {
     const model = body.model;
     if (typeof model !== 'string' || !model) return missing('model');
     if (!/^(doubao-)?seedance-/.test(model)) {
-      return arkError(404, 'InvalidEndpointOrModel.NotFound', `The model or endpoint ${model} does not exist or you do not have access to it.`, 'model', 'NotFound');
+      return arkError(
+        404,
+        'InvalidEndpointOrModel.NotFound',
+        `The model or endpoint ${model} does not exist or you do not have access to it.`,
+        'model',
+        'NotFound',
+      );
     }
     if (!Array.isArray(body.content) || body.content.length === 0) return missing('content');
     const texts = body.content.filter((c: any) => c?.type === 'text');
     const images = body.content.filter((c: any) => c?.type === 'image_url');
-    if (texts.length + images.length !== body.content.length) return invalid('content.type', 'must be text or image_url');
+    if (texts.length + images.length !== body.content.length)
+      return invalid('content.type', 'must be text or image_url');
     if (texts.length > 1) return invalid('content', 'at most one text item');
     if (texts.some((t: any) => typeof t.text !== 'string')) return invalid('content.text', 'must be a string');
     for (const image of images) {
-      if (!isUrlOrDataUrl(image.image_url?.url)) return invalid('content.image_url.url', 'must be a URL or a data:image/<format>;base64 URL');
-      if (image.role !== undefined && !ROLES.includes(image.role)) return invalid('content.role', `must be one of ${ROLES.join(', ')}`);
+      if (!isUrlOrDataUrl(image.image_url?.url))
+        return invalid('content.image_url.url', 'must be a URL or a data:image/<format>;base64 URL');
+      if (image.role !== undefined && !ROLES.includes(image.role))
+        return invalid('content.role', `must be one of ${ROLES.join(', ')}`);
     }
-    if (images.filter((i: any) => i.role === 'first_frame').length > 1) return invalid('content.role', 'only one first_frame');
+    if (images.filter((i: any) => i.role === 'first_frame').length > 1)
+      return invalid('content.role', 'only one first_frame');
     if (images.length === 0 && !(texts[0]?.text ?? '').trim()) return missing('content.text');
 
     const flags = parseFlags(texts[0]?.text ?? '');
@@ -253,14 +355,17 @@ export class FakeArk extends FakeUpstream {
     const resolution = body.resolution ?? flags.resolution ?? '720p';
     const ratio = body.ratio ?? flags.ratio ?? (images.length > 0 ? 'adaptive' : '16:9');
     const duration = body.duration ?? flags.duration ?? 5;
-    if (typeof resolution !== 'string' || !RESOLUTIONS.includes(resolution)) return invalid('resolution', `must be one of ${RESOLUTIONS.join(', ')}`);
-    if (typeof ratio !== 'string' || !RATIOS.includes(ratio)) return invalid('ratio', `must be one of ${RATIOS.join(', ')}`);
+    if (typeof resolution !== 'string' || !RESOLUTIONS.includes(resolution))
+      return invalid('resolution', `must be one of ${RESOLUTIONS.join(', ')}`);
+    if (typeof ratio !== 'string' || !RATIOS.includes(ratio))
+      return invalid('ratio', `must be one of ${RATIOS.join(', ')}`);
     if (ratio === 'adaptive' && images.length === 0) return invalid('ratio', 'adaptive needs an image');
     if (typeof duration !== 'number' || !Number.isInteger(duration)) return invalid('duration', 'must be an integer');
     const [min, max] = /seedance-1-5/.test(model) ? [4, 12] : /seedance-2-/.test(model) ? [4, 15] : [3, 12];
     if (duration < min || duration > max) return invalid('duration', `must be within [${min}, ${max}]`);
     const seed = body.seed ?? flags.seed ?? -1;
-    if (!Number.isInteger(seed) || seed < -1 || seed > 4294967295) return invalid('seed', 'must be an integer in [-1, 4294967295]');
+    if (!Number.isInteger(seed) || seed < -1 || seed > 4294967295)
+      return invalid('seed', 'must be an integer in [-1, 4294967295]');
     for (const field of ['watermark', 'camera_fixed', 'return_last_frame']) {
       if (body[field] !== undefined && typeof body[field] !== 'boolean') return invalid(field, 'must be a boolean');
     }
@@ -273,7 +378,19 @@ export class FakeArk extends FakeUpstream {
       dims = frame && frame.height > frame.width ? VIDEO_DIMS['9:16'] : VIDEO_DIMS['16:9'];
     }
     const id = `cgt-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
-    this.tasks.set(id, { id, model, createdAt: Date.now(), failure: this.failure, resolution, ratio, duration, seed, dims, cancelled: false, runMs: this.taskMsFor?.() ?? this.taskMs });
+    this.tasks.set(id, {
+      id,
+      model,
+      createdAt: Date.now(),
+      failure: this.failure,
+      resolution,
+      ratio,
+      duration,
+      seed,
+      dims,
+      cancelled: false,
+      runMs: this.taskMsFor?.() ?? this.taskMs,
+    });
     this.accepted++;
     return { status: 200, body: { id } };
   }
@@ -317,16 +434,25 @@ export class FakeArk extends FakeUpstream {
     if (status === 'failed') {
       body.error =
         task.failure === 'output_video_sensitive'
-          ? { code: 'OutputVideoSensitiveContentDetected', message: 'The request failed because the output video may contain sensitive information.' }
+          ? {
+              code: 'OutputVideoSensitiveContentDetected',
+              message: 'The request failed because the output video may contain sensitive information.',
+            }
           : { code: 'InternalServiceError', message: 'The service encountered an unexpected internal error.' };
     }
     if (status === 'succeeded') {
       const name = `${id}.mp4`;
       if (!this.files.has(name)) {
         const [w, h] = task.dims;
-        this.files.set(name, { data: () => fakeVideo(task.duration, w, h), type: 'video/mp4', expired: task.failure === 'video_url_expired' });
+        this.files.set(name, {
+          data: () => fakeVideo(task.duration, w, h),
+          type: 'video/mp4',
+          expired: task.failure === 'video_url_expired',
+        });
       }
-      body.content = { video_url: `${this.url}/tos/${name}?X-Tos-Algorithm=TOS4-HMAC-SHA256&X-Tos-Expires=86400&X-Tos-Signature=fake` };
+      body.content = {
+        video_url: `${this.url}/tos/${name}?X-Tos-Algorithm=TOS4-HMAC-SHA256&X-Tos-Expires=86400&X-Tos-Signature=fake`,
+      };
       body.usage = { completion_tokens: task.duration * 20_000, total_tokens: task.duration * 20_000 };
     }
     return { status: 200, body };
@@ -337,7 +463,8 @@ export class FakeArk extends FakeUpstream {
     if (!task) return arkError(404, 'ResourceNotFound', `The specified task ${id} is not found.`, 'id', 'NotFound');
     const status = this.taskStatus(task);
     if (status === 'queued') task.cancelled = true;
-    else if (status === 'running') return arkError(400, 'InvalidAction.TaskRunning', 'A running task cannot be cancelled or deleted.', 'id');
+    else if (status === 'running')
+      return arkError(400, 'InvalidAction.TaskRunning', 'A running task cannot be cancelled or deleted.', 'id');
     else this.tasks.delete(id);
     return { status: 200, body: {} };
   }
@@ -352,8 +479,14 @@ export class FakeArk extends FakeUpstream {
   private async file(name: string): Promise<Reply> {
     const file = this.files.get(name);
     if (!file || file.expired) {
-      const [code, message] = file ? ['AccessDenied', 'Request has expired'] : ['NoSuchKey', 'The specified key does not exist.'];
-      return { status: file ? 403 : 404, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>` };
+      const [code, message] = file
+        ? ['AccessDenied', 'Request has expired']
+        : ['NoSuchKey', 'The specified key does not exist.'];
+      return {
+        status: file ? 403 : 404,
+        headers: { 'content-type': 'application/xml' },
+        body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+      };
     }
     const data = typeof file.data === 'function' ? await file.data() : file.data;
     return { status: 200, headers: { 'content-type': file.type }, body: data };
@@ -371,7 +504,9 @@ function parseSize(text: unknown): { width: number; height: number } | undefined
  * The older text-flag form (`--rs 720p --rt 16:9 --dur 5`, long names too), read from the prompt.
  * Returns the name of the first flag whose value is malformed.
  */
-function parseFlags(text: string): { resolution?: string; ratio?: string; duration?: number; seed?: number; watermark?: boolean } | string {
+function parseFlags(
+  text: string,
+): { resolution?: string; ratio?: string; duration?: number; seed?: number; watermark?: boolean } | string {
   const out: { resolution?: string; ratio?: string; duration?: number; seed?: number; watermark?: boolean } = {};
   for (const [, name, value] of text.matchAll(/--(\w+)\s+(\S+)/g)) {
     switch (name) {

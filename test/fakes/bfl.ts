@@ -25,7 +25,12 @@ const SIZED = ['flux-pro-1.1', 'flux-dev'];
 const FORMATS = ['jpeg', 'png', 'webp'];
 
 /** One FastAPI/pydantic validation item. */
-const invalid = (field: string, msg: string, type: string, input?: unknown) => ({ loc: ['body', field], msg, type, ...(input !== undefined && { input }) });
+const invalid = (field: string, msg: string, type: string, input?: unknown) => ({
+  loc: ['body', field],
+  msg,
+  type,
+  ...(input !== undefined && { input }),
+});
 
 /** About one megapixel at `w:h`, sides rounded to 32 (1:1 → 1024x1024, 16:9 → 1376x768). */
 function kontextSize(ratio: string): { width: number; height: number } {
@@ -77,29 +82,36 @@ export class FakeBfl extends FakeUpstream {
     const errors: ReturnType<typeof invalid>[] = [];
     const kontext = KONTEXT.includes(model);
     if (kontext && typeof body.prompt !== 'string') errors.push(invalid('prompt', 'Field required', 'missing'));
-    if (!kontext && body.prompt !== undefined && body.prompt !== null && typeof body.prompt !== 'string') errors.push(invalid('prompt', 'Input should be a valid string', 'string_type', body.prompt));
+    if (!kontext && body.prompt !== undefined && body.prompt !== null && typeof body.prompt !== 'string')
+      errors.push(invalid('prompt', 'Input should be a valid string', 'string_type', body.prompt));
     const int = (field: string, min: number, max: number, step = 1) => {
       const v = body[field];
       if (v === undefined || v === null) return;
       if (!Number.isInteger(v)) errors.push(invalid(field, 'Input should be a valid integer', 'int_type', v));
-      else if (v < min) errors.push(invalid(field, `Input should be greater than or equal to ${min}`, 'greater_than_equal', v));
-      else if (v > max) errors.push(invalid(field, `Input should be less than or equal to ${max}`, 'less_than_equal', v));
+      else if (v < min)
+        errors.push(invalid(field, `Input should be greater than or equal to ${min}`, 'greater_than_equal', v));
+      else if (v > max)
+        errors.push(invalid(field, `Input should be less than or equal to ${max}`, 'less_than_equal', v));
       else if (v % step !== 0) errors.push(invalid(field, `Input should be a multiple of ${step}`, 'multiple_of', v));
     };
     int('seed', 0, Number.MAX_SAFE_INTEGER);
     int('safety_tolerance', 0, 6);
-    if (body.output_format != null && !FORMATS.includes(body.output_format)) errors.push(invalid('output_format', "Input should be 'jpeg', 'png' or 'webp'", 'enum', body.output_format));
+    if (body.output_format != null && !FORMATS.includes(body.output_format))
+      errors.push(invalid('output_format', "Input should be 'jpeg', 'png' or 'webp'", 'enum', body.output_format));
     if (kontext) {
       const ratio = body.aspect_ratio;
       if (ratio != null) {
         const m = typeof ratio === 'string' ? /^(\d+):(\d+)$/.exec(ratio) : null;
         const value = m ? Number(m[1]) / Number(m[2]) : NaN;
         if (!m || !(value <= 21 / 9 + 1e-9 && value >= 9 / 21 - 1e-9)) {
-          errors.push(invalid('aspect_ratio', 'Value error, Aspect ratio must be between 21:9 and 9:21', 'value_error', ratio));
+          errors.push(
+            invalid('aspect_ratio', 'Value error, Aspect ratio must be between 21:9 and 9:21', 'value_error', ratio),
+          );
         }
       }
       for (const field of ['input_image', 'input_image_2', 'input_image_3', 'input_image_4']) {
-        if (body[field] != null && typeof body[field] !== 'string') errors.push(invalid(field, 'Input should be a valid string', 'string_type'));
+        if (body[field] != null && typeof body[field] !== 'string')
+          errors.push(invalid(field, 'Input should be a valid string', 'string_type'));
       }
     } else {
       int('width', 256, 1440, 32);
@@ -107,7 +119,8 @@ export class FakeBfl extends FakeUpstream {
       if (model === 'flux-dev') {
         int('steps', 1, 50);
         const g = body.guidance;
-        if (g != null && (typeof g !== 'number' || g < 1.5 || g > 5)) errors.push(invalid('guidance', 'Input should be between 1.5 and 5', 'less_than_equal', g));
+        if (g != null && (typeof g !== 'number' || g < 1.5 || g > 5))
+          errors.push(invalid('guidance', 'Input should be between 1.5 and 5', 'less_than_equal', g));
       }
     }
     return errors;
@@ -117,23 +130,43 @@ export class FakeBfl extends FakeUpstream {
     const denied = this.denied(req);
     if (denied) return denied;
     const body = req.json;
-    if (!body || typeof body !== 'object') return { status: 422, body: { detail: [{ loc: ['body'], msg: 'Field required', type: 'missing' }] } };
+    if (!body || typeof body !== 'object')
+      return { status: 422, body: { detail: [{ loc: ['body'], msg: 'Field required', type: 'missing' }] } };
     const errors = this.validate(model, body);
     const image = body.input_image ?? body.image_prompt;
     if (errors.length === 0 && typeof image === 'string' && !/^https?:\/\//.test(image)) {
       // BFL decodes the image before accepting the task.
-      const ok = await sharp(Buffer.from(image.replace(/^data:[^,]*,/, ''), 'base64')).metadata().then(() => true, () => false);
-      if (!ok) errors.push(invalid(body.input_image !== undefined ? 'input_image' : 'image_prompt', 'Value error, Invalid image', 'value_error'));
+      const ok = await sharp(Buffer.from(image.replace(/^data:[^,]*,/, ''), 'base64'))
+        .metadata()
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!ok)
+        errors.push(
+          invalid(
+            body.input_image !== undefined ? 'input_image' : 'image_prompt',
+            'Value error, Invalid image',
+            'value_error',
+          ),
+        );
     }
     if (errors.length > 0) return { status: 422, body: { detail: errors } };
     if (this.activeTasks() >= this.maxActiveTasks) {
-      return { status: 429, headers: { 'retry-after': '1' }, body: { detail: 'You have reached the maximum number of active tasks. Please wait for some tasks to finish.' } };
+      return {
+        status: 429,
+        headers: { 'retry-after': '1' },
+        body: { detail: 'You have reached the maximum number of active tasks. Please wait for some tasks to finish.' },
+      };
     }
-    if (this.credits < 1) return { status: 402, body: { detail: 'Insufficient credits. Please add credits at https://dashboard.bfl.ai.' } };
+    if (this.credits < 1)
+      return { status: 402, body: { detail: 'Insufficient credits. Please add credits at https://dashboard.bfl.ai.' } };
     this.credits -= 1;
 
     const prompt = String(body.prompt ?? '');
-    const size = KONTEXT.includes(model) ? kontextSize(body.aspect_ratio ?? '1:1') : { width: body.width ?? 1024, height: body.height ?? 768 };
+    const size = KONTEXT.includes(model)
+      ? kontextSize(body.aspect_ratio ?? '1:1')
+      : { width: body.width ?? 1024, height: body.height ?? 768 };
     const task: Task = {
       id: randomUUID(),
       model,
@@ -146,7 +179,16 @@ export class FakeBfl extends FakeUpstream {
     };
     this.tasks.set(task.id, task);
     this.accepted++;
-    return { status: 200, body: { id: task.id, polling_url: this.pollingUrlFor?.(task.id) ?? `${this.url}/v1/get_result?id=${task.id}`, cost: 4, input_mp: 0, output_mp: 1 } };
+    return {
+      status: 200,
+      body: {
+        id: task.id,
+        polling_url: this.pollingUrlFor?.(task.id) ?? `${this.url}/v1/get_result?id=${task.id}`,
+        cost: 4,
+        input_mp: 0,
+        output_mp: 1,
+      },
+    };
   }
 
   private outcomeFor(prompt: string): BflOutcome {
@@ -167,28 +209,81 @@ export class FakeBfl extends FakeUpstream {
     const denied = this.denied(req);
     if (denied) return denied;
     const id = req.query.get('id');
-    if (!id) return { status: 422, body: { detail: [{ loc: ['query', 'id'], msg: 'Field required', type: 'missing' }] } };
+    if (!id)
+      return { status: 422, body: { detail: [{ loc: ['query', 'id'], msg: 'Field required', type: 'missing' }] } };
     const task = this.tasks.get(id);
-    if (!task || task.outcome === 'lost') return { status: this.notFoundHttpStatus, body: { id, status: 'Task not found', result: null, progress: null, details: null, preview: null } };
+    if (!task || task.outcome === 'lost')
+      return {
+        status: this.notFoundHttpStatus,
+        body: { id, status: 'Task not found', result: null, progress: null, details: null, preview: null },
+      };
     const age = Date.now() - task.createdAt;
     // Input moderation happens before any work; everything else shows up when the task ends.
     if (task.outcome === 'request_moderated') {
-      return { status: 200, body: { id, status: 'Request Moderated', result: null, progress: null, details: { 'Moderation Reasons': ['Derivative Works Filter'] }, preview: null } };
+      return {
+        status: 200,
+        body: {
+          id,
+          status: 'Request Moderated',
+          result: null,
+          progress: null,
+          details: { 'Moderation Reasons': ['Derivative Works Filter'] },
+          preview: null,
+        },
+      };
     }
     if (age < this.taskMs) {
-      return { status: 200, body: { id, status: 'Pending', result: null, progress: Math.round((age / this.taskMs) * 100) / 100, details: null, preview: null } };
+      return {
+        status: 200,
+        body: {
+          id,
+          status: 'Pending',
+          result: null,
+          progress: Math.round((age / this.taskMs) * 100) / 100,
+          details: null,
+          preview: null,
+        },
+      };
     }
     if (task.outcome === 'content_moderated') {
-      return { status: 200, body: { id, status: 'Content Moderated', result: null, progress: null, details: { 'Moderation Reasons': ['Explicit content'] }, preview: null } };
+      return {
+        status: 200,
+        body: {
+          id,
+          status: 'Content Moderated',
+          result: null,
+          progress: null,
+          details: { 'Moderation Reasons': ['Explicit content'] },
+          preview: null,
+        },
+      };
     }
-    if (task.outcome === 'error') return { status: 200, body: { id, status: 'Error', result: null, progress: null, details: { error: 'Internal generation failure' }, preview: null } };
+    if (task.outcome === 'error')
+      return {
+        status: 200,
+        body: {
+          id,
+          status: 'Error',
+          result: null,
+          progress: null,
+          details: { error: 'Internal generation failure' },
+          preview: null,
+        },
+      };
     const expires = task.createdAt + this.taskMs + this.sampleTtlMs;
     return {
       status: 200,
       body: {
         id,
         status: 'Ready',
-        result: { sample: `${this.url}/delivery/${id}/sample.${task.format}?se=${expires}&sig=fake`, prompt: task.prompt, seed: task.seed, start_time: task.createdAt / 1000, end_time: (task.createdAt + this.taskMs) / 1000, duration: this.taskMs / 1000 },
+        result: {
+          sample: `${this.url}/delivery/${id}/sample.${task.format}?se=${expires}&sig=fake`,
+          prompt: task.prompt,
+          seed: task.seed,
+          start_time: task.createdAt / 1000,
+          end_time: (task.createdAt + this.taskMs) / 1000,
+          duration: this.taskMs / 1000,
+        },
         progress: null,
         details: null,
         preview: null,
@@ -201,9 +296,14 @@ export class FakeBfl extends FakeUpstream {
     const id = req.path.split('/')[2];
     const task = this.tasks.get(id);
     const expires = Number(req.query.get('se'));
-    if (!task || req.query.get('sig') !== 'fake' || !Number.isFinite(expires)) return { status: 404, body: 'BlobNotFound' };
+    if (!task || req.query.get('sig') !== 'fake' || !Number.isFinite(expires))
+      return { status: 404, body: 'BlobNotFound' };
     if (Date.now() >= expires) {
-      return { status: 403, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed.</Message></Error>' };
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/xml' },
+        body: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed.</Message></Error>',
+      };
     }
     const image = await fakeImage(task.width, task.height, task.format);
     return { status: 200, headers: { 'content-type': `image/${task.format}` }, body: image };

@@ -63,7 +63,10 @@ export class FakeChatRelay extends FakeUpstream {
     this.route('GET', /^\/files\//, (req) => this.file(req.path.slice('/files/'.length)));
     this.route('POST', '/v1/chat/completions', (req) => this.complete(req));
     for (const method of METHODS) {
-      this.route(method, /.*/, (req) => ({ status: 404, body: { error: { message: `Invalid URL (${req.method} ${req.path})`, type: 'invalid_request_error' } } }));
+      this.route(method, /.*/, (req) => ({
+        status: 404,
+        body: { error: { message: `Invalid URL (${req.method} ${req.path})`, type: 'invalid_request_error' } },
+      }));
     }
   }
 
@@ -82,10 +85,16 @@ export class FakeChatRelay extends FakeUpstream {
   private complete(req: RecordedRequest): Reply | WrittenReply {
     // Seed 004 shows both `Authorization: Bearer <key>` and the bare key, and this error body.
     const key = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-    if (!this.keys.includes(key)) return { status: 401, body: { error: { message: 'Invalid signature', type: '401' } } };
-    if (req.json === undefined) return { status: 400, body: { error: { message: 'Request body is not valid JSON', type: 'invalid_request_error' } } };
+    if (!this.keys.includes(key))
+      return { status: 401, body: { error: { message: 'Invalid signature', type: '401' } } };
+    if (req.json === undefined)
+      return {
+        status: 400,
+        body: { error: { message: 'Request body is not valid JSON', type: 'invalid_request_error' } },
+      };
     const job = this.read(req.json);
-    if (typeof job === 'string') return { status: 400, body: { error: { message: job, type: 'invalid_request_error', param: null, code: null } } };
+    if (typeof job === 'string')
+      return { status: 400, body: { error: { message: job, type: 'invalid_request_error', param: null, code: null } } };
     const mode = this.queue.shift() ?? this.mode;
     if (mode === 'cut-at-once') {
       return {
@@ -109,20 +118,44 @@ export class FakeChatRelay extends FakeUpstream {
     if (!video && !IMAGE_MODELS.has(body.model)) return `model ${body.model} is not available on this relay`;
     if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages is required';
     const last = body.messages.findLast((m: any) => m?.role === 'user');
-    const parts: any[] = typeof last?.content === 'string' ? [{ type: 'text', text: last.content }] : Array.isArray(last?.content) ? last.content : [];
-    const prompt = parts.filter((p) => p?.type === 'text' && typeof p.text === 'string').map((p) => p.text).join('\n');
+    const parts: any[] =
+      typeof last?.content === 'string'
+        ? [{ type: 'text', text: last.content }]
+        : Array.isArray(last?.content)
+          ? last.content
+          : [];
+    const prompt = parts
+      .filter((p) => p?.type === 'text' && typeof p.text === 'string')
+      .map((p) => p.text)
+      .join('\n');
     if (!prompt.trim()) return 'the user message has no text';
     const images = parts.filter((p) => p?.type === 'image_url');
-    if (images.some((p) => typeof p.image_url?.url !== 'string' || !/^(https?:\/\/|data:image\/[a-z]+;base64,)/.test(p.image_url.url))) return 'image_url.url must be an http(s) or data:image URL';
+    if (
+      images.some(
+        (p) =>
+          typeof p.image_url?.url !== 'string' || !/^(https?:\/\/|data:image\/[a-z]+;base64,)/.test(p.image_url.url),
+      )
+    )
+      return 'image_url.url must be an http(s) or data:image URL';
     const seconds = Math.min(15, Number(/duration:\s*(\d+)\s*seconds?/i.exec(prompt)?.[1] ?? 10));
     const ratio = /(?:aspect ratio:\s*)?\b(\d+):(\d+)\b/.exec(prompt);
     const portrait = /竖屏|窄屏/.test(prompt) || (ratio !== null && Number(ratio[2]) > Number(ratio[1]));
-    return { id: randomBytes(8).toString('hex'), model: body.model, prompt, video, seconds, portrait, references: images.length };
+    return {
+      id: randomBytes(8).toString('hex'),
+      model: body.model,
+      prompt,
+      video,
+      seconds,
+      portrait,
+      references: images.length,
+    };
   }
 
   private async media(job: Job): Promise<string> {
     const name = `${job.id}.${job.video ? 'mp4' : 'png'}`;
-    const data = job.video ? await fakeVideo(job.seconds, job.portrait ? 180 : 320, job.portrait ? 320 : 180) : await fakeImage(job.portrait ? 512 : 768, job.portrait ? 768 : 512);
+    const data = job.video
+      ? await fakeVideo(job.seconds, job.portrait ? 180 : 320, job.portrait ? 320 : 180)
+      : await fakeImage(job.portrait ? 512 : 768, job.portrait ? 768 : 512);
     this.files.set(name, { data, type: job.video ? 'video/mp4' : 'image/png' });
     return `${this.url}/files/${name}`;
   }
@@ -130,14 +163,31 @@ export class FakeChatRelay extends FakeUpstream {
   /** The deltas of one answer, with the pause before each; `cut` marks where the connection drops. */
   private async script(job: Job, mode: RelayMode): Promise<({ text: string; pause?: number } | { cut: true })[]> {
     const step = this.stepMs;
-    const echo = { text: `\`\`\`json\n${JSON.stringify({ prompt: job.prompt, mode: job.video ? 'video' : 'image' }, null, 2)}\n\`\`\`\n\n` };
-    if (job.prompt.toLowerCase().includes(this.moderationWord)) return [echo, { text: '❌ 提示词审核未通过：your prompt violates our content policy.\n\n', pause: step }];
-    const lines: ({ text: string; pause?: number } | { cut: true })[] = [echo, { text: '> ⌛️ Task queued, waiting for a free slot\n\n', pause: step }, { text: '> 🏃 Progress 12%\n\n', pause: step }, { text: '进度 36%\n\n', pause: step }];
+    const echo = {
+      text: `\`\`\`json\n${JSON.stringify({ prompt: job.prompt, mode: job.video ? 'video' : 'image' }, null, 2)}\n\`\`\`\n\n`,
+    };
+    if (job.prompt.toLowerCase().includes(this.moderationWord))
+      return [echo, { text: '❌ 提示词审核未通过：your prompt violates our content policy.\n\n', pause: step }];
+    const lines: ({ text: string; pause?: number } | { cut: true })[] = [
+      echo,
+      { text: '> ⌛️ Task queued, waiting for a free slot\n\n', pause: step },
+      { text: '> 🏃 Progress 12%\n\n', pause: step },
+      { text: '进度 36%\n\n', pause: step },
+    ];
     if (mode === 'cut') return [...lines, { cut: true }];
     lines.push({ text: '🏃 5', pause: step }, { text: '8%\n\n' });
-    if (mode === 'failed') return [...lines, { text: '❌ Generation failed: the upstream service is busy, please retry later\n\n', pause: step }];
+    if (mode === 'failed')
+      return [
+        ...lines,
+        { text: '❌ Generation failed: the upstream service is busy, please retry later\n\n', pause: step },
+      ];
     lines.push({ text: '81%\n\n', pause: step });
-    if (mode === 'policy') return [...lines, { text: '> 🏃 Progress 95%\n\n', pause: step }, { text: '❌ 生成失败：视频内容审核未通过 (the output violates our content policy)\n\n', pause: step }];
+    if (mode === 'policy')
+      return [
+        ...lines,
+        { text: '> 🏃 Progress 95%\n\n', pause: step },
+        { text: '❌ 生成失败：视频内容审核未通过 (the output violates our content policy)\n\n', pause: step },
+      ];
     const url = await this.media(job);
     const final =
       mode === 'video-tag'
@@ -167,7 +217,9 @@ export class FakeChatRelay extends FakeUpstream {
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: job.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: job.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
+      );
     chunk({ role: 'assistant', content: '' });
     for (const step of script) {
       if ('cut' in step) {

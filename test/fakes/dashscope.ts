@@ -11,7 +11,14 @@ import { fakeImage, fakeVideo } from './media.js';
  * - `expired-task`: the task is created but every status call answers UNKNOWN (expired / not found);
  * - `throttle`: 429 Throttling.RateQuota; `arrearage`: 400 Arrearage (account out of credit).
  */
-export type DashScopeMode = 'normal' | 'inspect-at-submit' | 'inspect-failed' | 'task-failed' | 'expired-task' | 'throttle' | 'arrearage';
+export type DashScopeMode =
+  | 'normal'
+  | 'inspect-at-submit'
+  | 'inspect-failed'
+  | 'task-failed'
+  | 'expired-task'
+  | 'throttle'
+  | 'arrearage';
 
 type Outcome = 'succeed' | 'inspect-failed' | 'task-failed' | 'expired-task' | 'media-required';
 
@@ -53,7 +60,13 @@ const WAN_MODELS: Record<string, { durations: number[]; kind: 't2v' | 'i2v'; med
   'wan2.7-t2v': { durations: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], kind: 't2v', media: true },
   'wan2.7-i2v': { durations: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], kind: 'i2v', media: true },
 };
-const MEDIA_RATIOS: Record<string, [number, number]> = { '16:9': [16, 9], '9:16': [9, 16], '1:1': [1, 1], '4:3': [4, 3], '3:4': [3, 4] };
+const MEDIA_RATIOS: Record<string, [number, number]> = {
+  '16:9': [16, 9],
+  '9:16': [9, 16],
+  '1:1': [1, 1],
+  '4:3': [4, 3],
+  '3:4': [3, 4],
+};
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 const isRecord = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -83,11 +96,25 @@ export class FakeDashScope extends FakeUpstream {
 
   constructor(readonly validKeys: string[] = ['sk-fake-dashscope']) {
     super();
-    this.route('POST', '/api/v1/services/aigc/text2image/image-synthesis', (req) => this.guard(req, 'async', () => this.textToImage(req.json)));
-    this.route('POST', '/api/v1/services/aigc/multimodal-generation/generation', (req) => this.guard(req, 'sync', () => this.multimodal(req.json)));
-    this.route('POST', '/api/v1/services/aigc/video-generation/video-synthesis', (req) => this.guard(req, 'async', () => this.video(req.json)));
-    this.route('GET', /^\/api\/v1\/tasks\/[^/]+$/, (req) => this.authorised(req) ?? this.task(decodeURIComponent(req.path.split('/').pop()!)));
-    this.route('POST', /^\/api\/v1\/tasks\/[^/]+\/cancel$/, (req) => this.authorised(req) ?? this.cancel(decodeURIComponent(req.path.split('/')[4])));
+    this.route('POST', '/api/v1/services/aigc/text2image/image-synthesis', (req) =>
+      this.guard(req, 'async', () => this.textToImage(req.json)),
+    );
+    this.route('POST', '/api/v1/services/aigc/multimodal-generation/generation', (req) =>
+      this.guard(req, 'sync', () => this.multimodal(req.json)),
+    );
+    this.route('POST', '/api/v1/services/aigc/video-generation/video-synthesis', (req) =>
+      this.guard(req, 'async', () => this.video(req.json)),
+    );
+    this.route(
+      'GET',
+      /^\/api\/v1\/tasks\/[^/]+$/,
+      (req) => this.authorised(req) ?? this.task(decodeURIComponent(req.path.split('/').pop()!)),
+    );
+    this.route(
+      'POST',
+      /^\/api\/v1\/tasks\/[^/]+\/cancel$/,
+      (req) => this.authorised(req) ?? this.cancel(decodeURIComponent(req.path.split('/')[4])),
+    );
     this.route('GET', /^\/oss\/[^/]+$/, (req) => this.download(req));
   }
 
@@ -114,19 +141,40 @@ export class FakeDashScope extends FakeUpstream {
     const denied = this.authorised(req);
     if (denied) return denied;
     const asynchronous = String(req.headers['x-dashscope-async'] ?? '').toLowerCase() === 'enable';
-    if (mode === 'async' && !asynchronous) return this.error(403, 'AccessDenied', 'current user api does not support synchronous calls');
-    if (mode === 'sync' && asynchronous) return this.error(403, 'AccessDenied', 'current user api does not support asynchronous calls');
+    if (mode === 'async' && !asynchronous)
+      return this.error(403, 'AccessDenied', 'current user api does not support synchronous calls');
+    if (mode === 'sync' && asynchronous)
+      return this.error(403, 'AccessDenied', 'current user api does not support asynchronous calls');
     if (!isRecord(req.json)) return this.error(400, 'InvalidParameter', 'The request body must be a JSON object.');
-    if (this.mode === 'throttle') return this.error(429, 'Throttling.RateQuota', 'Requests rate limit exceeded, please try again later.');
-    if (this.mode === 'arrearage') return this.error(400, 'Arrearage', 'Access denied, please make sure your account is in good standing.');
-    if (this.mode === 'inspect-at-submit') return this.error(400, 'DataInspectionFailed', 'Input data may contain inappropriate content.');
+    if (this.mode === 'throttle')
+      return this.error(429, 'Throttling.RateQuota', 'Requests rate limit exceeded, please try again later.');
+    if (this.mode === 'arrearage')
+      return this.error(400, 'Arrearage', 'Access denied, please make sure your account is in good standing.');
+    if (this.mode === 'inspect-at-submit')
+      return this.error(400, 'DataInspectionFailed', 'Input data may contain inappropriate content.');
     return handle();
   }
 
-  private createTask(extra: Record<string, unknown>, outcome: Outcome, links: string[], usage: Record<string, unknown>): Reply {
+  private createTask(
+    extra: Record<string, unknown>,
+    outcome: Outcome,
+    links: string[],
+    usage: Record<string, unknown>,
+  ): Reply {
     const id = randomUUID();
-    const fromMode: Outcome | undefined = this.mode === 'inspect-failed' || this.mode === 'task-failed' || this.mode === 'expired-task' ? this.mode : undefined;
-    this.tasks.set(id, { id, createdAt: Date.now(), outcome: fromMode ?? outcome, cancelled: false, links, usage, extra });
+    const fromMode: Outcome | undefined =
+      this.mode === 'inspect-failed' || this.mode === 'task-failed' || this.mode === 'expired-task'
+        ? this.mode
+        : undefined;
+    this.tasks.set(id, {
+      id,
+      createdAt: Date.now(),
+      outcome: fromMode ?? outcome,
+      cancelled: false,
+      links,
+      usage,
+      extra,
+    });
     this.accepted++;
     return { status: 200, body: { request_id: randomUUID(), output: { task_id: id, task_status: 'PENDING' } } };
   }
@@ -140,10 +188,13 @@ export class FakeDashScope extends FakeUpstream {
 
   private async textToImage(body: Record<string, any>): Promise<Reply> {
     const model = body.model;
-    if (typeof model !== 'string' || !QWEN_IMAGE_MODELS.includes(model)) return this.error(400, 'InvalidParameter', 'Model not exist.');
+    if (typeof model !== 'string' || !QWEN_IMAGE_MODELS.includes(model))
+      return this.error(400, 'InvalidParameter', 'Model not exist.');
     const input = body.input;
-    if (!isRecord(input) || typeof input.prompt !== 'string' || !input.prompt.trim()) return this.error(400, 'InvalidParameter', 'Field required: input.prompt');
-    if (input.negative_prompt !== undefined && typeof input.negative_prompt !== 'string') return this.error(400, 'InvalidParameter', 'input.negative_prompt must be a string');
+    if (!isRecord(input) || typeof input.prompt !== 'string' || !input.prompt.trim())
+      return this.error(400, 'InvalidParameter', 'Field required: input.prompt');
+    if (input.negative_prompt !== undefined && typeof input.negative_prompt !== 'string')
+      return this.error(400, 'InvalidParameter', 'input.negative_prompt must be a string');
     const p = body.parameters ?? {};
     if (!isRecord(p)) return this.error(400, 'InvalidParameter', 'parameters must be an object');
     const size = p.size ?? '1328*1328';
@@ -162,14 +213,21 @@ export class FakeDashScope extends FakeUpstream {
     const spec = typeof model === 'string' ? EDIT_MODELS[model] : undefined;
     if (!spec) return this.error(400, 'InvalidParameter', 'Model not exist.');
     const messages = body.input?.messages;
-    if (!Array.isArray(messages) || messages.length !== 1 || messages[0]?.role !== 'user' || !Array.isArray(messages[0].content)) {
+    if (
+      !Array.isArray(messages) ||
+      messages.length !== 1 ||
+      messages[0]?.role !== 'user' ||
+      !Array.isArray(messages[0].content)
+    ) {
       return this.error(400, 'InvalidParameter', 'input.messages must hold one user message whose content is a list');
     }
     const parts: Record<string, unknown>[] = messages[0].content;
     const images = parts.filter((c) => isRecord(c) && 'image' in c).map((c) => c.image);
     const texts = parts.filter((c) => isRecord(c) && 'text' in c).map((c) => c.text);
-    if (texts.length !== 1 || typeof texts[0] !== 'string' || !texts[0].trim()) return this.error(400, 'InvalidParameter', 'Exactly one text item is required in content');
-    if (images.length < 1 || images.length > spec.maxImages) return this.error(400, 'InvalidParameter', `${model} takes 1 to ${spec.maxImages} images`);
+    if (texts.length !== 1 || typeof texts[0] !== 'string' || !texts[0].trim())
+      return this.error(400, 'InvalidParameter', 'Exactly one text item is required in content');
+    if (images.length < 1 || images.length > spec.maxImages)
+      return this.error(400, 'InvalidParameter', `${model} takes 1 to ${spec.maxImages} images`);
     const decoded = [];
     for (const image of images) {
       const info = await this.readImage(image, 'image');
@@ -179,22 +237,31 @@ export class FakeDashScope extends FakeUpstream {
     const p = body.parameters ?? {};
     if (!isRecord(p)) return this.error(400, 'InvalidParameter', 'parameters must be an object');
     const n = p.n ?? 1;
-    if (!Number.isInteger(n) || n < 1 || n > spec.maxN) return this.error(400, 'InvalidParameter', `n must be an integer from 1 to ${spec.maxN}`);
+    if (!Number.isInteger(n) || n < 1 || n > spec.maxN)
+      return this.error(400, 'InvalidParameter', `n must be an integer from 1 to ${spec.maxN}`);
     let [w, h] = [decoded[0].width, decoded[0].height];
     if (p.size !== undefined) {
       const sizeError = this.checkSize(p.size, undefined);
       if (sizeError) return sizeError;
       [w, h] = p.size.split('*').map(Number);
-      if (w < 512 || h < 512 || w > 2048 || h > 2048) return this.error(400, 'InvalidParameter', 'width and height must be between 512 and 2048');
+      if (w < 512 || h < 512 || w > 2048 || h > 2048)
+        return this.error(400, 'InvalidParameter', 'width and height must be between 512 and 2048');
     }
     const common = this.checkCommon(p);
     if (common) return common;
-    if (p.negative_prompt !== undefined && typeof p.negative_prompt !== 'string') return this.error(400, 'InvalidParameter', 'negative_prompt must be a string');
-    const content = Array.from({ length: n }, () => ({ image: this.link(`${randomUUID()}.png`, 'image/png', () => fakeImage(w, h, 'png', '#3355cc')) }));
+    if (p.negative_prompt !== undefined && typeof p.negative_prompt !== 'string')
+      return this.error(400, 'InvalidParameter', 'negative_prompt must be a string');
+    const content = Array.from({ length: n }, () => ({
+      image: this.link(`${randomUUID()}.png`, 'image/png', () => fakeImage(w, h, 'png', '#3355cc')),
+    }));
     this.accepted++;
     return {
       status: 200,
-      body: { output: { choices: [{ finish_reason: 'stop', message: { role: 'assistant', content } }] }, usage: { width: w, height: h, image_count: n }, request_id: randomUUID() },
+      body: {
+        output: { choices: [{ finish_reason: 'stop', message: { role: 'assistant', content } }] },
+        usage: { width: w, height: h, image_count: n },
+        request_id: randomUUID(),
+      },
     };
   }
 
@@ -204,13 +271,21 @@ export class FakeDashScope extends FakeUpstream {
     if (!spec) return this.error(400, 'InvalidParameter', 'Model not exist.');
     const input = body.input;
     if (!isRecord(input)) return this.error(400, 'InvalidParameter', 'Field required: input');
-    if (spec.kind === 't2v' && (typeof input.prompt !== 'string' || !input.prompt.trim())) return this.error(400, 'InvalidParameter', 'Field required: input.prompt');
-    if (input.prompt !== undefined && typeof input.prompt !== 'string') return this.error(400, 'InvalidParameter', 'input.prompt must be a string');
+    if (spec.kind === 't2v' && (typeof input.prompt !== 'string' || !input.prompt.trim()))
+      return this.error(400, 'InvalidParameter', 'Field required: input.prompt');
+    if (input.prompt !== undefined && typeof input.prompt !== 'string')
+      return this.error(400, 'InvalidParameter', 'input.prompt must be a string');
     const p = body.parameters ?? {};
     if (!isRecord(p)) return this.error(400, 'InvalidParameter', 'parameters must be an object');
     const duration = p.duration ?? 5;
-    if (typeof duration !== 'number' || !Number.isInteger(duration)) return this.error(400, 'InvalidParameter', 'parameters.duration must be an integer');
-    if (!spec.durations.includes(duration)) return this.error(400, 'InvalidParameter', `duration ${duration} is not supported by ${model}; use ${spec.durations.join(', ')}`);
+    if (typeof duration !== 'number' || !Number.isInteger(duration))
+      return this.error(400, 'InvalidParameter', 'parameters.duration must be an integer');
+    if (!spec.durations.includes(duration))
+      return this.error(
+        400,
+        'InvalidParameter',
+        `duration ${duration} is not supported by ${model}; use ${spec.durations.join(', ')}`,
+      );
     const common = this.checkCommon(p);
     if (common) return common;
 
@@ -221,14 +296,21 @@ export class FakeDashScope extends FakeUpstream {
     if (spec.media) {
       // wan2.7: `img_url` is accepted, then the task fails (observed); media items are {type, url}.
       const resolution = p.resolution ?? '1080P';
-      if (!['720P', '1080P'].includes(resolution)) return this.error(400, 'InvalidParameter', 'resolution must be 720P or 1080P');
-      if (p.size !== undefined) return this.error(400, 'InvalidParameter', 'size is not supported; use resolution and ratio');
+      if (!['720P', '1080P'].includes(resolution))
+        return this.error(400, 'InvalidParameter', 'resolution must be 720P or 1080P');
+      if (p.size !== undefined)
+        return this.error(400, 'InvalidParameter', 'size is not supported; use resolution and ratio');
       const media = input.media;
-      if (media !== undefined && (!Array.isArray(media) || media.some((m) => !isRecord(m) || typeof m.type !== 'string' || typeof m.url !== 'string'))) {
+      if (
+        media !== undefined &&
+        (!Array.isArray(media) ||
+          media.some((m) => !isRecord(m) || typeof m.type !== 'string' || typeof m.url !== 'string'))
+      ) {
         return this.error(400, 'InvalidParameter', 'input.media must be a list of {type, url}');
       }
       let ratio: [number, number] = MEDIA_RATIOS[p.ratio ?? '16:9'] ?? [0, 0];
-      if (spec.kind === 't2v' && !MEDIA_RATIOS[p.ratio ?? '16:9']) return this.error(400, 'InvalidParameter', 'ratio must be one of 16:9, 9:16, 1:1, 4:3, 3:4');
+      if (spec.kind === 't2v' && !MEDIA_RATIOS[p.ratio ?? '16:9'])
+        return this.error(400, 'InvalidParameter', 'ratio must be one of 16:9, 9:16, 1:1, 4:3, 3:4');
       if (spec.kind === 'i2v') {
         const first = (media ?? []).find((m: Record<string, string>) => m.type === 'first_frame');
         if (!first) outcome = 'media-required';
@@ -237,49 +319,74 @@ export class FakeDashScope extends FakeUpstream {
           if ('status' in info) return info;
           ratio = [info.width, info.height];
         }
-        if (!first && input.img_url === undefined) return this.error(400, 'InvalidParameter', 'Field required: input.media');
+        if (!first && input.img_url === undefined)
+          return this.error(400, 'InvalidParameter', 'Field required: input.media');
       }
       const short = SHORT_SIDE[resolution];
-      [width, height] = ratio[0] >= ratio[1] ? [even((short * ratio[0]) / ratio[1]), short] : [short, even((short * ratio[1]) / ratio[0])];
+      [width, height] =
+        ratio[0] >= ratio[1]
+          ? [even((short * ratio[0]) / ratio[1]), short]
+          : [short, even((short * ratio[1]) / ratio[0])];
       if (outcome === 'media-required') [width, height] = [2, 2];
     } else if (spec.kind === 't2v') {
       const size = p.size ?? '1920*1080';
       const sizeError = this.checkSize(size, ALL_T2V_SIZES);
       if (sizeError) return sizeError;
       [width, height] = size.split('*').map(Number);
-      if (input.img_url !== undefined) return this.error(400, 'InvalidParameter', `${model} is text-to-video and takes no img_url`);
+      if (input.img_url !== undefined)
+        return this.error(400, 'InvalidParameter', `${model} is text-to-video and takes no img_url`);
     } else {
       const resolution = p.resolution ?? '1080P';
-      if (!SHORT_SIDE[resolution]) return this.error(400, 'InvalidParameter', 'resolution must be one of 480P, 720P, 1080P');
+      if (!SHORT_SIDE[resolution])
+        return this.error(400, 'InvalidParameter', 'resolution must be one of 480P, 720P, 1080P');
       if (input.img_url === undefined) return this.error(400, 'InvalidParameter', 'Field required: input.img_url');
       const info = await this.readImage(input.img_url, 'input.img_url', 360, 2000);
       if ('status' in info) return info;
       const short = SHORT_SIDE[resolution];
-      [width, height] = info.width >= info.height ? [even((short * info.width) / info.height), short] : [short, even((short * info.height) / info.width)];
+      [width, height] =
+        info.width >= info.height
+          ? [even((short * info.width) / info.height), short]
+          : [short, even((short * info.height) / info.width)];
     }
     const [renderW, renderH] = [even(width * this.videoScale), even(height * this.videoScale)];
     const url = this.link(`${randomUUID()}.mp4`, 'video/mp4', () => fakeVideo(duration, renderW, renderH));
-    return this.createTask(extra, outcome, [url], { video_duration: duration, video_ratio: `${width}*${height}`, video_count: 1 });
+    return this.createTask(extra, outcome, [url], {
+      video_duration: duration,
+      video_ratio: `${width}*${height}`,
+      video_count: 1,
+    });
   }
 
   private checkSize(size: unknown, allowed: string[] | undefined): Reply | undefined {
     if (typeof size !== 'string' || !/^\d+\*\d+$/.test(size)) {
-      return this.error(400, 'InvalidParameter', `size must be "width*height" (an asterisk, not "x"); got ${JSON.stringify(size)}`);
+      return this.error(
+        400,
+        'InvalidParameter',
+        `size must be "width*height" (an asterisk, not "x"); got ${JSON.stringify(size)}`,
+      );
     }
-    if (allowed && !allowed.includes(size)) return this.error(400, 'InvalidParameter', `size ${size} is not one of ${allowed.join(', ')}`);
+    if (allowed && !allowed.includes(size))
+      return this.error(400, 'InvalidParameter', `size ${size} is not one of ${allowed.join(', ')}`);
     return undefined;
   }
 
   private checkCommon(p: Record<string, any>): Reply | undefined {
     for (const flag of ['prompt_extend', 'watermark']) {
-      if (p[flag] !== undefined && typeof p[flag] !== 'boolean') return this.error(400, 'InvalidParameter', `${flag} must be a boolean`);
+      if (p[flag] !== undefined && typeof p[flag] !== 'boolean')
+        return this.error(400, 'InvalidParameter', `${flag} must be a boolean`);
     }
-    if (p.seed !== undefined && (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > 2_147_483_647)) return this.error(400, 'InvalidParameter', 'seed must be an integer in [0, 2147483647]');
+    if (p.seed !== undefined && (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > 2_147_483_647))
+      return this.error(400, 'InvalidParameter', 'seed must be an integer in [0, 2147483647]');
     return undefined;
   }
 
   /** A `data:` image (decoded and size-checked) or a public link (not fetched by the fake). */
-  private async readImage(value: unknown, field: string, minSide = 1, maxSide = 100_000): Promise<{ width: number; height: number } | Reply> {
+  private async readImage(
+    value: unknown,
+    field: string,
+    minSide = 1,
+    maxSide = 100_000,
+  ): Promise<{ width: number; height: number } | Reply> {
     if (typeof value !== 'string') return this.error(400, 'InvalidParameter', `${field} must be a URL or a data URL`);
     if (/^https?:\/\//.test(value)) return { width: 1024, height: 1024 };
     const m = /^data:image\/(png|jpeg|jpg|webp|bmp);base64,([A-Za-z0-9+/=]+)$/.exec(value);
@@ -289,7 +396,11 @@ export class FakeDashScope extends FakeUpstream {
       const width = meta.width ?? 0;
       const height = meta.height ?? 0;
       if (Math.min(width, height) < minSide || Math.max(width, height) > maxSide) {
-        return this.error(400, 'InvalidParameter', `${field}: image sides must be between ${minSide} and ${maxSide} pixels`);
+        return this.error(
+          400,
+          'InvalidParameter',
+          `${field}: image sides must be between ${minSide} and ${maxSide} pixels`,
+        );
       }
       return { width, height };
     } catch {
@@ -300,26 +411,55 @@ export class FakeDashScope extends FakeUpstream {
   private task(id: string): Reply {
     const task = this.tasks.get(id);
     const requestId = randomUUID();
-    if (!task || task.outcome === 'expired-task') return { status: 200, body: { request_id: requestId, output: { task_id: id, task_status: 'UNKNOWN' } } };
+    if (!task || task.outcome === 'expired-task')
+      return { status: 200, body: { request_id: requestId, output: { task_id: id, task_status: 'UNKNOWN' } } };
     const age = Date.now() - task.createdAt;
     const times = { submit_time: clock(task.createdAt) };
-    if (task.cancelled) return { status: 200, body: { request_id: requestId, output: { task_id: id, task_status: 'CANCELED', ...times } } };
-    if (age < this.taskMs * 0.3) return { status: 200, body: { request_id: requestId, output: { task_id: id, task_status: 'PENDING', ...times } } };
+    if (task.cancelled)
+      return {
+        status: 200,
+        body: { request_id: requestId, output: { task_id: id, task_status: 'CANCELED', ...times } },
+      };
+    if (age < this.taskMs * 0.3)
+      return {
+        status: 200,
+        body: { request_id: requestId, output: { task_id: id, task_status: 'PENDING', ...times } },
+      };
     const running = { ...times, scheduled_time: clock(task.createdAt + this.taskMs * 0.3) };
-    if (age < this.taskMs) return { status: 200, body: { request_id: requestId, output: { task_id: id, task_status: 'RUNNING', ...running } } };
+    if (age < this.taskMs)
+      return {
+        status: 200,
+        body: { request_id: requestId, output: { task_id: id, task_status: 'RUNNING', ...running } },
+      };
     const ended = { ...running, end_time: clock(task.createdAt + this.taskMs) };
-    const failed = (code: string, message: string) => ({ status: 200, body: { request_id: requestId, output: { task_id: id, task_status: 'FAILED', ...ended, code, message } } });
-    if (task.outcome === 'inspect-failed') return failed('DataInspectionFailed', 'Output data may contain inappropriate content.');
-    if (task.outcome === 'task-failed') return failed('InternalError.Algo', 'An internal error occurred while generating: inference timed out.');
+    const failed = (code: string, message: string) => ({
+      status: 200,
+      body: { request_id: requestId, output: { task_id: id, task_status: 'FAILED', ...ended, code, message } },
+    });
+    if (task.outcome === 'inspect-failed')
+      return failed('DataInspectionFailed', 'Output data may contain inappropriate content.');
+    if (task.outcome === 'task-failed')
+      return failed('InternalError.Algo', 'An internal error occurred while generating: inference timed out.');
     if (task.outcome === 'media-required') return failed('InvalidParameter', 'Field required: input.media');
     const output =
       task.extra.kind === 'video'
-        ? { task_id: id, task_status: 'SUCCEEDED', ...ended, orig_prompt: task.extra.orig_prompt, actual_prompt: task.extra.orig_prompt, video_url: task.links[0] }
+        ? {
+            task_id: id,
+            task_status: 'SUCCEEDED',
+            ...ended,
+            orig_prompt: task.extra.orig_prompt,
+            actual_prompt: task.extra.orig_prompt,
+            video_url: task.links[0],
+          }
         : {
             task_id: id,
             task_status: 'SUCCEEDED',
             ...ended,
-            results: task.links.map((url) => ({ orig_prompt: task.extra.orig_prompt, actual_prompt: task.extra.orig_prompt, url })),
+            results: task.links.map((url) => ({
+              orig_prompt: task.extra.orig_prompt,
+              actual_prompt: task.extra.orig_prompt,
+              url,
+            })),
             task_metrics: { TOTAL: task.links.length, SUCCEEDED: task.links.length, FAILED: 0 },
           };
     return { status: 200, body: { request_id: requestId, output, usage: task.usage } };
@@ -329,7 +469,11 @@ export class FakeDashScope extends FakeUpstream {
     const task = this.tasks.get(id);
     if (!task) return this.error(404, 'NotFound', 'The task does not exist.');
     if (Date.now() - task.createdAt >= this.taskMs * 0.3 || task.cancelled) {
-      return this.error(400, 'UnsupportedOperation', 'Failed to cancel the task, please confirm if the task status is PENDING.');
+      return this.error(
+        400,
+        'UnsupportedOperation',
+        'Failed to cancel the task, please confirm if the task status is PENDING.',
+      );
     }
     task.cancelled = true;
     return { status: 200, body: { request_id: randomUUID() } };
@@ -337,12 +481,25 @@ export class FakeDashScope extends FakeUpstream {
 
   private async download(req: RecordedRequest): Promise<Reply> {
     const blob = this.blobs.get(req.path.slice('/oss/'.length));
-    if (!blob) return { status: 404, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>' };
+    if (!blob)
+      return {
+        status: 404,
+        headers: { 'content-type': 'application/xml' },
+        body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
+      };
     if (!req.query.get('Signature') || !req.query.get('Expires')) {
-      return { status: 403, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>You have no right to access this object.</Message></Error>' };
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/xml' },
+        body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>You have no right to access this object.</Message></Error>',
+      };
     }
     if (this.resultsExpired || Date.now() > blob.expiresAt) {
-      return { status: 403, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired.</Message></Error>' };
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/xml' },
+        body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired.</Message></Error>',
+      };
     }
     return { status: 200, headers: { 'content-type': blob.contentType }, body: await blob.make() };
   }

@@ -30,7 +30,13 @@ export interface Reply {
  * `heldUntil` holds the request until the promise settles, then answers it from the route (a test
  * makes something happen upstream before the gateway sees the answer).
  */
-export type Fault = Reply | { reset: true } | { cutOff: true } | { delayMs: number; then?: Reply } | AfterAccept | { heldUntil: Promise<unknown> };
+export type Fault =
+  | Reply
+  | { reset: true }
+  | { cutOff: true }
+  | { delayMs: number; then?: Reply }
+  | AfterAccept
+  | { heldUntil: Promise<unknown> };
 
 /**
  * The route runs (a create makes its task, as the real upstream would) and then its answer is lost:
@@ -69,13 +75,15 @@ export class FakeUpstream {
   latencyMs = 0;
   private readonly routes: RouteEntry[] = [];
   private readonly faults: { method: string; pattern: RegExp; queue: Fault[] }[] = [];
-  private readonly faultWindows: { method: string; pattern: RegExp; until: number; faults: Fault[]; served: number }[] = [];
+  private readonly faultWindows: { method: string; pattern: RegExp; until: number; faults: Fault[]; served: number }[] =
+    [];
   private readonly sockets = new Set<Socket>();
   private server?: Server;
   url = '';
 
   route(method: string, pattern: RegExp | string, handler: Handler): this {
-    const regex = typeof pattern === 'string' ? new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : pattern;
+    const regex =
+      typeof pattern === 'string' ? new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : pattern;
     this.routes.push({ method, pattern: regex, handler });
     return this;
   }
@@ -122,8 +130,10 @@ export class FakeUpstream {
 
   private windowFault(recorded: RecordedRequest): Fault | undefined {
     const now = recorded.at ?? Date.now();
-    const window = this.faultWindows.find((w) => w.method === recorded.method && w.pattern.test(recorded.path) && now < w.until);
-    return window && window.faults[window.served++ % window.faults.length];
+    const window = this.faultWindows.find(
+      (w) => w.method === recorded.method && w.pattern.test(recorded.path) && now < w.until,
+    );
+    return window?.faults[window.served++ % window.faults.length];
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -146,18 +156,31 @@ export class FakeUpstream {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://fake');
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, at: Date.now() };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      at: Date.now(),
+    };
     const type = req.headers['content-type'] ?? '';
     try {
       if (type.includes('application/json') && body.length > 0) recorded.json = JSON.parse(body.toString('utf8'));
-      if (type.includes('multipart/form-data')) recorded.form = await new Response(body, { headers: { 'content-type': type } }).formData();
+      if (type.includes('multipart/form-data'))
+        recorded.form = await new Response(body, { headers: { 'content-type': type } }).formData();
     } catch {
-      return send(res, { status: 400, body: { error: { message: 'Malformed request body', type: 'invalid_request_error', param: null, code: null } } });
+      return send(res, {
+        status: 400,
+        body: { error: { message: 'Malformed request body', type: 'invalid_request_error', param: null, code: null } },
+      });
     }
     this.requests.push(recorded);
 
     const fault =
-      this.faults.find((f) => f.method === recorded.method && f.pattern.test(recorded.path) && f.queue.length > 0)?.queue.shift() ?? this.windowFault(recorded);
+      this.faults
+        .find((f) => f.method === recorded.method && f.pattern.test(recorded.path) && f.queue.length > 0)
+        ?.queue.shift() ?? this.windowFault(recorded);
     if (fault && 'reset' in fault) {
       req.socket.destroy();
       return;
@@ -175,13 +198,34 @@ export class FakeUpstream {
     } else if (fault) return send(res, fault);
 
     const route = this.routeFor(recorded);
-    if (!route) return send(res, { status: 404, body: { error: { message: `No route ${recorded.method} ${recorded.path}`, type: 'invalid_request_error', param: null, code: null } } });
+    if (!route)
+      return send(res, {
+        status: 404,
+        body: {
+          error: {
+            message: `No route ${recorded.method} ${recorded.path}`,
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          },
+        },
+      });
     try {
       const reply = await route.handler(recorded);
       if ('write' in reply) await reply.write(res);
       else send(res, reply);
     } catch (err) {
-      send(res, { status: 500, body: { error: { message: `fake upstream crashed: ${(err as Error).message}`, type: 'server_error', param: null, code: null } } });
+      send(res, {
+        status: 500,
+        body: {
+          error: {
+            message: `fake upstream crashed: ${(err as Error).message}`,
+            type: 'server_error',
+            param: null,
+            code: null,
+          },
+        },
+      });
     }
   }
 }

@@ -3,7 +3,15 @@ import sharp from 'sharp';
 import { FakeUpstream, type RecordedRequest, type Reply } from './fake-upstream.js';
 import { fakeVideo } from './media.js';
 
-const T2V_MODELS = ['kling-v1', 'kling-v1-6', 'kling-v2-master', 'kling-v2-1-master', 'kling-v2-5-turbo', 'kling-v2-6', 'kling-v3'];
+const T2V_MODELS = [
+  'kling-v1',
+  'kling-v1-6',
+  'kling-v2-master',
+  'kling-v2-1-master',
+  'kling-v2-5-turbo',
+  'kling-v2-6',
+  'kling-v3',
+];
 const I2V_MODELS = [...T2V_MODELS, 'kling-v1-5', 'kling-v2-1'];
 
 type Endpoint = 'text2video' | 'image2video';
@@ -81,9 +89,11 @@ export class FakeKling extends FakeUpstream {
     if (!secret || !signature) return envelope(401, 1002, 'Authorization is invalid');
     const expected = createHmac('sha256', secret).update(`${head}.${payload}`).digest();
     const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return envelope(401, 1002, 'Authorization is invalid');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return envelope(401, 1002, 'Authorization is invalid');
     const now = Date.now() / 1000;
-    if (typeof claims.nbf === 'number' && claims.nbf > now) return envelope(401, 1003, 'Authorization is not yet valid');
+    if (typeof claims.nbf === 'number' && claims.nbf > now)
+      return envelope(401, 1003, 'Authorization is not yet valid');
     if (typeof claims.exp !== 'number' || claims.exp <= now) return envelope(401, 1004, 'Authorization has expired');
     return undefined;
   }
@@ -92,23 +102,44 @@ export class FakeKling extends FakeUpstream {
     const models = endpoint === 'text2video' ? T2V_MODELS : I2V_MODELS;
     const model = body.model_name ?? 'kling-v1';
     if (!models.includes(model)) return `model_name ${model} is not supported by ${endpoint}`;
-    if (endpoint === 'text2video' && (typeof body.prompt !== 'string' || !body.prompt.trim())) return 'prompt is required';
-    if (body.prompt !== undefined && (typeof body.prompt !== 'string' || body.prompt.length > 2500)) return 'prompt must be a string of at most 2500 characters';
-    if (body.negative_prompt !== undefined && (typeof body.negative_prompt !== 'string' || body.negative_prompt.length > 2500)) return 'negative_prompt is invalid';
+    if (endpoint === 'text2video' && (typeof body.prompt !== 'string' || !body.prompt.trim()))
+      return 'prompt is required';
+    if (body.prompt !== undefined && (typeof body.prompt !== 'string' || body.prompt.length > 2500))
+      return 'prompt must be a string of at most 2500 characters';
+    if (
+      body.negative_prompt !== undefined &&
+      (typeof body.negative_prompt !== 'string' || body.negative_prompt.length > 2500)
+    )
+      return 'negative_prompt is invalid';
     if (body.mode !== undefined && !['std', 'pro'].includes(body.mode)) return 'mode must be std or pro';
     const durations = model.startsWith('kling-v3') ? Array.from({ length: 13 }, (_, i) => String(i + 3)) : ['5', '10'];
-    if (body.duration !== undefined && (typeof body.duration !== 'string' || !durations.includes(body.duration))) return `duration must be one of ${durations.map((d) => `"${d}"`).join(', ')} (a string)`;
-    if (body.cfg_scale !== undefined && (/^kling-v[2-9]/.test(model) || typeof body.cfg_scale !== 'number' || body.cfg_scale < 0 || body.cfg_scale > 1)) return 'cfg_scale is not supported';
-    if (endpoint === 'text2video' && body.aspect_ratio !== undefined && !['16:9', '9:16', '1:1'].includes(body.aspect_ratio)) return 'aspect_ratio must be 16:9, 9:16 or 1:1';
-    if (body.external_task_id !== undefined && (typeof body.external_task_id !== 'string' || !body.external_task_id)) return 'external_task_id must be a non-empty string';
+    if (body.duration !== undefined && (typeof body.duration !== 'string' || !durations.includes(body.duration)))
+      return `duration must be one of ${durations.map((d) => `"${d}"`).join(', ')} (a string)`;
+    if (
+      body.cfg_scale !== undefined &&
+      (/^kling-v[2-9]/.test(model) || typeof body.cfg_scale !== 'number' || body.cfg_scale < 0 || body.cfg_scale > 1)
+    )
+      return 'cfg_scale is not supported';
+    if (
+      endpoint === 'text2video' &&
+      body.aspect_ratio !== undefined &&
+      !['16:9', '9:16', '1:1'].includes(body.aspect_ratio)
+    )
+      return 'aspect_ratio must be 16:9, 9:16 or 1:1';
+    if (body.external_task_id !== undefined && (typeof body.external_task_id !== 'string' || !body.external_task_id))
+      return 'external_task_id must be a non-empty string';
     if (endpoint === 'image2video') {
       if (body.image === undefined && body.image_tail === undefined) return 'image or image_tail is required';
       for (const field of ['image', 'image_tail']) {
         const value = body[field];
         if (value === undefined || /^https?:\/\//.test(value)) continue;
-        if (typeof value !== 'string' || value.startsWith('data:')) return `${field} must be a URL or raw base64 without a data: prefix`;
-        const meta = await sharp(Buffer.from(value, 'base64')).metadata().catch(() => undefined);
-        if (!meta?.width || !meta.height || !['jpeg', 'png'].includes(meta.format ?? '')) return `${field} must be a JPG or PNG image`;
+        if (typeof value !== 'string' || value.startsWith('data:'))
+          return `${field} must be a URL or raw base64 without a data: prefix`;
+        const meta = await sharp(Buffer.from(value, 'base64'))
+          .metadata()
+          .catch(() => undefined);
+        if (!meta?.width || !meta.height || !['jpeg', 'png'].includes(meta.format ?? ''))
+          return `${field} must be a JPG or PNG image`;
         if (Math.min(meta.width, meta.height) < 300) return `${field} must be at least 300 px on each side`;
         const ratio = meta.width / meta.height;
         if (ratio > 2.5 || ratio < 0.4) return `${field} aspect ratio must be between 1:2.5 and 2.5:1`;
@@ -133,14 +164,37 @@ export class FakeKling extends FakeUpstream {
     const account = this.accountOf(req);
     const externalTaskId: string | undefined = body.external_task_id;
     // The reference says "unique per account"; the code and wording of the refusal are this fake's guess.
-    if (externalTaskId && [...this.tasks.values()].some((t) => t.account === account && t.externalTaskId === externalTaskId)) {
+    if (
+      externalTaskId &&
+      [...this.tasks.values()].some((t) => t.account === account && t.externalTaskId === externalTaskId)
+    ) {
       return envelope(400, 1201, `external_task_id ${externalTaskId} already exists`);
     }
-    const outcome: Outcome = prompt.includes('risky') ? 'risk_control' : prompt.includes('glitch') ? 'failed' : prompt.includes('vanish') ? 'lost' : 'succeed';
-    const task: Task = { id: String(800_000_000_000 + this.tasks.size), endpoint, createdAt: now, seconds: Number(body.duration ?? '5'), outcome, account, externalTaskId };
+    const outcome: Outcome = prompt.includes('risky')
+      ? 'risk_control'
+      : prompt.includes('glitch')
+        ? 'failed'
+        : prompt.includes('vanish')
+          ? 'lost'
+          : 'succeed';
+    const task: Task = {
+      id: String(800_000_000_000 + this.tasks.size),
+      endpoint,
+      createdAt: now,
+      seconds: Number(body.duration ?? '5'),
+      outcome,
+      account,
+      externalTaskId,
+    };
     this.tasks.set(task.id, task);
     this.accepted++;
-    return envelope(200, 0, 'SUCCEED', { task_id: task.id, task_status: 'submitted', task_info: taskInfo(task), created_at: now, updated_at: now });
+    return envelope(200, 0, 'SUCCEED', {
+      task_id: task.id,
+      task_status: 'submitted',
+      task_info: taskInfo(task),
+      created_at: now,
+      updated_at: now,
+    });
   }
 
   private async query(endpoint: Endpoint, req: RecordedRequest): Promise<Reply> {
@@ -149,22 +203,41 @@ export class FakeKling extends FakeUpstream {
     // The path takes the task id or, for the account that set it, the external_task_id.
     const given = decodeURIComponent(req.path.split('/').at(-1)!);
     const account = this.accountOf(req);
-    const task = this.tasks.get(given) ?? [...this.tasks.values()].find((t) => t.account === account && t.externalTaskId === given);
+    const task =
+      this.tasks.get(given) ??
+      [...this.tasks.values()].find((t) => t.account === account && t.externalTaskId === given);
     const id = task?.id ?? given;
     // A task is found only on the path that created it.
-    if (!task || task.endpoint !== endpoint || task.outcome === 'lost') return envelope(404, 1203, 'Resource not found');
+    if (!task || task.endpoint !== endpoint || task.outcome === 'lost')
+      return envelope(404, 1203, 'Resource not found');
     const age = Date.now() - task.createdAt;
     const base = { task_id: id, task_info: taskInfo(task), created_at: task.createdAt, updated_at: Date.now() };
-    if (age < this.taskMs / 3) return envelope(200, 0, 'SUCCEED', { ...base, task_status: 'submitted', task_status_msg: '' });
-    if (age < this.taskMs) return envelope(200, 0, 'SUCCEED', { ...base, task_status: 'processing', task_status_msg: '' });
-    if (task.outcome === 'risk_control') return envelope(200, 0, 'SUCCEED', { ...base, task_status: 'failed', task_status_msg: 'Failure to pass the risk control system' });
-    if (task.outcome === 'failed') return envelope(200, 0, 'SUCCEED', { ...base, task_status: 'failed', task_status_msg: 'Internal error, please try again later' });
+    if (age < this.taskMs / 3)
+      return envelope(200, 0, 'SUCCEED', { ...base, task_status: 'submitted', task_status_msg: '' });
+    if (age < this.taskMs)
+      return envelope(200, 0, 'SUCCEED', { ...base, task_status: 'processing', task_status_msg: '' });
+    if (task.outcome === 'risk_control')
+      return envelope(200, 0, 'SUCCEED', {
+        ...base,
+        task_status: 'failed',
+        task_status_msg: 'Failure to pass the risk control system',
+      });
+    if (task.outcome === 'failed')
+      return envelope(200, 0, 'SUCCEED', {
+        ...base,
+        task_status: 'failed',
+        task_status_msg: 'Internal error, please try again later',
+      });
     const expires = task.createdAt + this.taskMs + this.linkTtlMs;
     return envelope(200, 0, 'SUCCEED', {
       ...base,
       task_status: 'succeed',
       task_status_msg: '',
-      task_result: { videos: [{ id: randomUUID(), url: `${this.url}/kcdn/${id}.mp4?expires=${expires}`, duration: String(task.seconds) }] },
+      task_result: {
+        videos: [
+          { id: randomUUID(), url: `${this.url}/kcdn/${id}.mp4?expires=${expires}`, duration: String(task.seconds) },
+        ],
+      },
       final_unit_deduction: String(task.seconds / 5),
     });
   }

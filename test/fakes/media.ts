@@ -8,11 +8,18 @@ import { resolveFfmpegPath } from '../../src/providers/sandbox/ffmpeg-path.js';
 const imageCache = new Map<string, Promise<Buffer>>();
 
 /** A real PNG (or JPEG/WebP) of the given size, as an upstream would return it; made once per shape. */
-export function fakeImage(width: number, height: number, format: 'png' | 'jpeg' | 'webp' = 'png', color = '#cc5533'): Promise<Buffer> {
+export function fakeImage(
+  width: number,
+  height: number,
+  format: 'png' | 'jpeg' | 'webp' = 'png',
+  color = '#cc5533',
+): Promise<Buffer> {
   const key = `${width}x${height}:${format}:${color}`;
   let image = imageCache.get(key);
   if (!image) {
-    image = sharp({ create: { width, height, channels: 3, background: color } }).toFormat(format).toBuffer();
+    image = sharp({ create: { width, height, channels: 3, background: color } })
+      .toFormat(format)
+      .toBuffer();
     imageCache.set(key, image);
   }
   return image;
@@ -34,7 +41,29 @@ export function fakeVideo(seconds: number, width = 320, height = 180): Promise<B
 async function renderTestVideo(seconds: number, width: number, height: number): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'fake-video-'));
   const out = join(dir, 'v.mp4');
-  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=24`, '-frames:v', String(seconds * 24), '-r', '24', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', out];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=${width}x${height}:rate=24`,
+    '-frames:v',
+    String(seconds * 24),
+    '-r',
+    '24',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    out,
+  ];
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(resolveFfmpegPath(), args, { stdio: 'ignore' });

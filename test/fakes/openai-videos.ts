@@ -9,7 +9,14 @@ import { fakeImage, fakeVideo } from './media.js';
  * `moderation_blocked`; `failed`: `failed` half-way with a plain error; `cancelled`: `cancelled`
  * half-way; `not-found`: every retrieve answers 404.
  */
-export type FakeVideoOutcome = 'completed' | 'expired' | 'content-gone' | 'moderation' | 'failed' | 'cancelled' | 'not-found';
+export type FakeVideoOutcome =
+  | 'completed'
+  | 'expired'
+  | 'content-gone'
+  | 'moderation'
+  | 'failed'
+  | 'cancelled'
+  | 'not-found';
 
 export interface FakeOpenAiVideosOptions {
   keys?: string[];
@@ -48,7 +55,13 @@ const OPENAI_FIELDS = new Set(['prompt', 'model', 'seconds', 'size', 'input_refe
 const RESELLER_SECONDS = [5, 10];
 const RATIO_SIZES: Record<string, [number, number]> = { '16:9': [1280, 720], '9:16': [720, 1280], '1:1': [720, 720] };
 
-const error = (status: number, message: string, code: string | null = null, param: string | null = null, type = 'invalid_request_error'): Reply => ({
+const error = (
+  status: number,
+  message: string,
+  code: string | null = null,
+  param: string | null = null,
+  type = 'invalid_request_error',
+): Reply => ({
   status,
   body: { error: { message, type, param, code } },
 });
@@ -92,19 +105,27 @@ export class FakeOpenAiVideos extends FakeUpstream {
 
   private unauthorised(req: RecordedRequest): Reply | undefined {
     const header = req.headers.authorization;
-    if (!header) return error(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
+    if (!header)
+      return error(
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      );
     const key = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!this.keys.includes(key)) return error(401, `Incorrect API key provided: ${key.slice(0, 4)}****.`, 'invalid_api_key');
+    if (!this.keys.includes(key))
+      return error(401, `Incorrect API key provided: ${key.slice(0, 4)}****.`, 'invalid_api_key');
     return undefined;
   }
 
   /** The create fields as text/values, and the reference as bytes (or the reason it is unusable). */
-  private async fields(req: RecordedRequest): Promise<{ fields: Record<string, unknown>; reference?: Buffer | string; json: boolean } | Reply> {
+  private async fields(
+    req: RecordedRequest,
+  ): Promise<{ fields: Record<string, unknown>; reference?: Buffer | string; json: boolean } | Reply> {
     if (req.form) {
       const fields: Record<string, unknown> = {};
       let reference: Buffer | string | undefined;
       for (const [name, value] of req.form.entries()) {
-        if (name === 'input_reference') reference = typeof value === 'string' ? value : Buffer.from(await value.arrayBuffer());
+        if (name === 'input_reference')
+          reference = typeof value === 'string' ? value : Buffer.from(await value.arrayBuffer());
         else fields[name] = value;
       }
       return { fields, reference, json: false };
@@ -115,7 +136,13 @@ export class FakeOpenAiVideos extends FakeUpstream {
       if (typeof ref === 'string') return { fields, reference: ref, json: true };
       const url = (ref as { image_url?: unknown }).image_url;
       const match = typeof url === 'string' ? /^data:image\/[a-z]+;base64,(.+)$/.exec(url) : null;
-      if (!match) return error(400, "Invalid 'input_reference': expected an object with an 'image_url' data URL or a 'file_id'.", 'invalid_value', 'input_reference');
+      if (!match)
+        return error(
+          400,
+          "Invalid 'input_reference': expected an object with an 'image_url' data URL or a 'file_id'.",
+          'invalid_value',
+          'input_reference',
+        );
       return { fields, reference: Buffer.from(match[1], 'base64'), json: true };
     }
     return error(400, 'Expected multipart/form-data or application/json.', 'invalid_value');
@@ -127,47 +154,102 @@ export class FakeOpenAiVideos extends FakeUpstream {
     const parsed = await this.fields(req);
     if ('status' in parsed) return parsed;
     const prompt = parsed.fields.prompt;
-    if (typeof prompt !== 'string' || !prompt) return error(400, "Missing required parameter: 'prompt'.", 'missing_required_parameter', 'prompt');
+    if (typeof prompt !== 'string' || !prompt)
+      return error(400, "Missing required parameter: 'prompt'.", 'missing_required_parameter', 'prompt');
     const checked = this.style === 'openai' ? await this.checkOpenAi(parsed) : this.checkReseller(parsed);
     if ('status' in checked) return checked;
-    if (prompt.toLowerCase().includes(this.moderationWord)) return error(400, 'Your request was blocked by our moderation system.', 'moderation_blocked');
-    const task: Task = { id: `video_${randomBytes(12).toString('hex')}`, prompt, createdAt: Date.now(), outcome: this.outcome, ...checked };
+    if (prompt.toLowerCase().includes(this.moderationWord))
+      return error(400, 'Your request was blocked by our moderation system.', 'moderation_blocked');
+    const task: Task = {
+      id: `video_${randomBytes(12).toString('hex')}`,
+      prompt,
+      createdAt: Date.now(),
+      outcome: this.outcome,
+      ...checked,
+    };
     this.tasks.set(task.id, task);
     this.accepted++;
     return { status: 200, body: this.videoObject(task) };
   }
 
-  private async checkOpenAi(parsed: { fields: Record<string, unknown>; reference?: Buffer | string; json: boolean }): Promise<Omit<Task, 'id' | 'prompt' | 'createdAt' | 'outcome'> | Reply> {
+  private async checkOpenAi(parsed: {
+    fields: Record<string, unknown>;
+    reference?: Buffer | string;
+    json: boolean;
+  }): Promise<Omit<Task, 'id' | 'prompt' | 'createdAt' | 'outcome'> | Reply> {
     const { fields, reference } = parsed;
     const unknown = Object.keys(fields).find((name) => !OPENAI_FIELDS.has(name));
     if (unknown) return error(400, `Unknown parameter: '${unknown}'.`, 'unknown_parameter', unknown);
     const model = fields.model ?? 'sora-2';
     const sizes = typeof model === 'string' ? soraSizes(model) : undefined;
-    if (!sizes) return error(400, `Invalid value: '${String(model)}'. Supported values are: 'sora-2' and 'sora-2-pro'.`, 'invalid_value', 'model');
+    if (!sizes)
+      return error(
+        400,
+        `Invalid value: '${String(model)}'. Supported values are: 'sora-2' and 'sora-2-pro'.`,
+        'invalid_value',
+        'model',
+      );
     const seconds = fields.seconds ?? '4';
     if (typeof seconds !== 'string') {
-      return error(400, `Invalid type for 'seconds': expected one of '4', '8', or '12', but got ${Number.isInteger(seconds) ? 'an integer' : typeof seconds} instead.`, 'invalid_type', 'seconds');
+      return error(
+        400,
+        `Invalid type for 'seconds': expected one of '4', '8', or '12', but got ${Number.isInteger(seconds) ? 'an integer' : typeof seconds} instead.`,
+        'invalid_type',
+        'seconds',
+      );
     }
-    if (!SORA_SECONDS.includes(seconds)) return error(400, `Invalid value: '${seconds}'. Supported values are: '4', '8', and '12'.`, 'invalid_value', 'seconds');
+    if (!SORA_SECONDS.includes(seconds))
+      return error(
+        400,
+        `Invalid value: '${seconds}'. Supported values are: '4', '8', and '12'.`,
+        'invalid_value',
+        'seconds',
+      );
     const size = fields.size ?? '720x1280';
-    if (typeof size !== 'string' || !sizes.includes(size)) return error(400, `Invalid value: '${String(size)}'. Supported values are: ${sizes.map((s) => `'${s}'`).join(', ')}.`, 'invalid_value', 'size');
+    if (typeof size !== 'string' || !sizes.includes(size))
+      return error(
+        400,
+        `Invalid value: '${String(size)}'. Supported values are: ${sizes.map((s) => `'${s}'`).join(', ')}.`,
+        'invalid_value',
+        'size',
+      );
     const [width, height] = size.split('x').map(Number);
-    if (typeof reference === 'string') return error(400, "Invalid type for 'input_reference': expected a file, but got a string instead.", 'invalid_type', 'input_reference');
+    if (typeof reference === 'string')
+      return error(
+        400,
+        "Invalid type for 'input_reference': expected a file, but got a string instead.",
+        'invalid_type',
+        'input_reference',
+      );
     if (reference) {
-      const meta = await sharp(reference).metadata().catch(() => undefined);
-      if (!meta || !['jpeg', 'png', 'webp'].includes(meta.format ?? '')) return error(400, 'Invalid input_reference: expected a JPEG, PNG or WebP image.', 'invalid_value', 'input_reference');
-      if (meta.width !== width || meta.height !== height) return error(400, 'Inpaint image must match the requested width and height');
+      const meta = await sharp(reference)
+        .metadata()
+        .catch(() => undefined);
+      if (!meta || !['jpeg', 'png', 'webp'].includes(meta.format ?? ''))
+        return error(
+          400,
+          'Invalid input_reference: expected a JPEG, PNG or WebP image.',
+          'invalid_value',
+          'input_reference',
+        );
+      if (meta.width !== width || meta.height !== height)
+        return error(400, 'Inpaint image must match the requested width and height');
     }
     return { model: model as string, seconds: Number(seconds), width, height };
   }
 
-  private checkReseller(parsed: { fields: Record<string, unknown>; json: boolean }): Omit<Task, 'id' | 'prompt' | 'createdAt' | 'outcome'> | Reply {
+  private checkReseller(parsed: {
+    fields: Record<string, unknown>;
+    json: boolean;
+  }): Omit<Task, 'id' | 'prompt' | 'createdAt' | 'outcome'> | Reply {
     const { fields, json } = parsed;
-    if (fields.seconds !== undefined) return error(400, "This model takes 'duration', not 'seconds'.", 'invalid_parameter', 'seconds');
+    if (fields.seconds !== undefined)
+      return error(400, "This model takes 'duration', not 'seconds'.", 'invalid_parameter', 'seconds');
     const raw = fields.duration ?? 5;
     if (json && typeof raw !== 'number') return error(400, "'duration' must be a number.", 'invalid_type', 'duration');
     const duration = Number(raw);
-    if (!RESELLER_SECONDS.includes(duration)) return error(400, `duration must be one of ${RESELLER_SECONDS.join(', ')}.`, 'invalid_value', 'duration');
+    if (!RESELLER_SECONDS.includes(duration))
+      return error(400, `duration must be one of ${RESELLER_SECONDS.join(', ')}.`, 'invalid_value', 'duration');
     const size = String(fields.size ?? '16:9');
     const pixels = /^(\d+)x(\d+)$/.exec(size);
     const dims = pixels ? [Number(pixels[1]), Number(pixels[2])] : RATIO_SIZES[size];
@@ -180,10 +262,24 @@ export class FakeOpenAiVideos extends FakeUpstream {
   private state(task: Task): { status: string; progress: number; error?: { code: string; message: string } } {
     const progress = Math.min(100, Math.floor((elapsed(task.createdAt) / this.durationMs) * 100));
     const running = this.style === 'reseller' ? 'processing' : 'in_progress';
-    if (task.outcome === 'moderation' && progress >= 95) return { status: 'failed', progress: 95, error: { code: 'moderation_blocked', message: 'Your request was blocked by our moderation system.' } };
-    if (task.outcome === 'failed' && progress >= 50) return { status: 'failed', progress: 50, error: { code: 'video_generation_failed', message: 'Video generation failed because of an internal error.' } };
+    if (task.outcome === 'moderation' && progress >= 95)
+      return {
+        status: 'failed',
+        progress: 95,
+        error: { code: 'moderation_blocked', message: 'Your request was blocked by our moderation system.' },
+      };
+    if (task.outcome === 'failed' && progress >= 50)
+      return {
+        status: 'failed',
+        progress: 50,
+        error: { code: 'video_generation_failed', message: 'Video generation failed because of an internal error.' },
+      };
     if (task.outcome === 'cancelled' && progress >= 50) return { status: 'cancelled', progress: 50 };
-    if (progress >= 100) return { status: task.outcome === 'expired' ? 'expired' : this.style === 'reseller' ? 'succeeded' : 'completed', progress: 100 };
+    if (progress >= 100)
+      return {
+        status: task.outcome === 'expired' ? 'expired' : this.style === 'reseller' ? 'succeeded' : 'completed',
+        progress: 100,
+      };
     return { status: progress < 10 ? 'queued' : running, progress };
   }
 
@@ -245,9 +341,16 @@ export class FakeOpenAiVideos extends FakeUpstream {
     if (denied) return denied;
     if (this.style === 'reseller') return error(404, `Invalid URL (GET ${req.path})`);
     const limit = Number(req.query.get('limit') ?? '20');
-    if (!Number.isInteger(limit) || limit < 0 || limit > 100) return error(400, `Invalid 'limit': integer below minimum value or above maximum value. Expected a value between 0 and 100.`, 'integer_out_of_range', 'limit');
+    if (!Number.isInteger(limit) || limit < 0 || limit > 100)
+      return error(
+        400,
+        `Invalid 'limit': integer below minimum value or above maximum value. Expected a value between 0 and 100.`,
+        'integer_out_of_range',
+        'limit',
+      );
     const order = req.query.get('order') ?? 'desc';
-    if (order !== 'asc' && order !== 'desc') return error(400, `Invalid value: '${order}'. Supported values are: 'asc' and 'desc'.`, 'invalid_value', 'order');
+    if (order !== 'asc' && order !== 'desc')
+      return error(400, `Invalid value: '${order}'. Supported values are: 'asc' and 'desc'.`, 'invalid_value', 'order');
     // Map order is insertion order, which is creation order.
     const all = [...this.tasks.values()].filter((t) => t.outcome !== 'not-found');
     if (order === 'desc') all.reverse();
@@ -257,7 +360,13 @@ export class FakeOpenAiVideos extends FakeUpstream {
     const page = all.slice(start, start + limit).map((t) => this.videoObject(t));
     return {
       status: 200,
-      body: { object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < all.length },
+      body: {
+        object: 'list',
+        data: page,
+        first_id: page[0]?.id ?? null,
+        last_id: page.at(-1)?.id ?? null,
+        has_more: start + limit < all.length,
+      },
     };
   }
 
@@ -267,20 +376,32 @@ export class FakeOpenAiVideos extends FakeUpstream {
     const task = this.task(req);
     if (!task) return error(404, `Video with id '${req.path.split('/')[3]}' not found.`, null, 'video_id');
     const { status } = this.state(task);
-    if (status === 'expired' || (status === 'completed' && task.outcome === 'content-gone')) return error(404, 'The video content has expired and is no longer available.');
-    if (status !== 'completed' && status !== 'succeeded') return error(400, `Video is not ready yet; its status is '${status}'.`);
-    if (req.query.get('variant') === 'thumbnail') return { status: 200, body: await fakeImage(task.width, task.height, 'webp'), headers: { 'content-type': 'image/webp' } };
+    if (status === 'expired' || (status === 'completed' && task.outcome === 'content-gone'))
+      return error(404, 'The video content has expired and is no longer available.');
+    if (status !== 'completed' && status !== 'succeeded')
+      return error(400, `Video is not ready yet; its status is '${status}'.`);
+    if (req.query.get('variant') === 'thumbnail')
+      return {
+        status: 200,
+        body: await fakeImage(task.width, task.height, 'webp'),
+        headers: { 'content-type': 'image/webp' },
+      };
     return this.video(task);
   }
 
   private async cdn(req: RecordedRequest): Promise<Reply> {
     const task = this.tasks.get(req.path.slice('/cdn/'.length, -'.mp4'.length));
-    if (!task || this.state(task).status !== 'succeeded') return { status: 404, body: 'Not Found', headers: { 'content-type': 'text/plain' } };
+    if (!task || this.state(task).status !== 'succeeded')
+      return { status: 404, body: 'Not Found', headers: { 'content-type': 'text/plain' } };
     return this.video(task);
   }
 
   private async video(task: Task): Promise<Reply> {
     const even = (v: number) => Math.max(2, Math.round((v * this.videoScale) / 2) * 2);
-    return { status: 200, body: await fakeVideo(task.seconds, even(task.width), even(task.height)), headers: { 'content-type': 'video/mp4' } };
+    return {
+      status: 200,
+      body: await fakeVideo(task.seconds, even(task.width), even(task.height)),
+      headers: { 'content-type': 'video/mp4' },
+    };
   }
 }

@@ -2,7 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { FakeUpstream, type RecordedRequest, type Reply } from './fake-upstream.js';
 import { fakeImage } from './media.js';
 
-const SIZES = ['1024x1024', '1365x1024', '1024x1365', '1536x1024', '1024x1536', '1820x1024', '1024x1820', '1024x2048', '2048x1024', '1434x1024', '1024x1434', '1024x1280', '1280x1024', '1024x1707', '1707x1024'];
+const SIZES = [
+  '1024x1024',
+  '1365x1024',
+  '1024x1365',
+  '1536x1024',
+  '1024x1536',
+  '1820x1024',
+  '1024x1820',
+  '1024x2048',
+  '2048x1024',
+  '1434x1024',
+  '1024x1434',
+  '1024x1280',
+  '1280x1024',
+  '1024x1707',
+  '1707x1024',
+];
 const MODELS = ['recraftv3', 'recraftv2', 'recraftv3_vector', 'recraftv2_vector'];
 const STYLES = ['realistic_image', 'digital_illustration', 'vector_illustration', 'icon', 'logo_raster', 'any'];
 
@@ -19,7 +35,11 @@ interface StoredFile {
  * them `{code, message}`, a shape seen in clients.
  */
 const error = (status: number, code: string, message: string): Reply => ({ status, body: { code, message } });
-const unauthorized: Reply = { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'request unauthorized' };
+const unauthorized: Reply = {
+  status: 401,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body: 'request unauthorized',
+};
 
 /**
  * Recraft as documented (shared/reference §8): Bearer auth, synchronous JSON
@@ -44,23 +64,31 @@ export class FakeRecraft extends FakeUpstream {
     if (!header.startsWith('Bearer ') || !this.validKeys.includes(header.slice(7))) return unauthorized;
     const body = req.json;
     if (!body || typeof body !== 'object') return error(400, 'invalid_request', 'Expected a JSON body');
-    if (typeof body.prompt !== 'string' || !body.prompt.trim()) return error(400, 'invalid_prompt', 'prompt is required');
+    if (typeof body.prompt !== 'string' || !body.prompt.trim())
+      return error(400, 'invalid_prompt', 'prompt is required');
     if (body.prompt.length > 1000) return error(400, 'prompt_too_long', 'prompt must be at most 1000 characters');
     const model = body.model ?? 'recraftv3';
     if (!MODELS.includes(model)) return error(400, 'invalid_model', `Unknown model ${model}`);
-    if (body.style !== undefined && body.style_id !== undefined) return error(400, 'invalid_style', 'style and style_id are mutually exclusive');
-    if (body.style !== undefined && !STYLES.includes(body.style)) return error(400, 'invalid_style', `Unknown style ${body.style}`);
+    if (body.style !== undefined && body.style_id !== undefined)
+      return error(400, 'invalid_style', 'style and style_id are mutually exclusive');
+    if (body.style !== undefined && !STYLES.includes(body.style))
+      return error(400, 'invalid_style', `Unknown style ${body.style}`);
     const n = body.n ?? 1;
     if (!Number.isInteger(n) || n < 1 || n > 6) return error(400, 'invalid_n', 'n must be an integer between 1 and 6');
     const size = body.size ?? '1024x1024';
-    if (typeof size !== 'string' || !SIZES.includes(size)) return error(400, 'invalid_size', `Unsupported image size ${String(size)}`);
-    if (body.random_seed !== undefined && !Number.isInteger(body.random_seed)) return error(400, 'invalid_random_seed', 'random_seed must be an integer');
-    if (body.negative_prompt !== undefined && typeof body.negative_prompt !== 'string') return error(400, 'invalid_negative_prompt', 'negative_prompt must be a string');
+    if (typeof size !== 'string' || !SIZES.includes(size))
+      return error(400, 'invalid_size', `Unsupported image size ${String(size)}`);
+    if (body.random_seed !== undefined && !Number.isInteger(body.random_seed))
+      return error(400, 'invalid_random_seed', 'random_seed must be an integer');
+    if (body.negative_prompt !== undefined && typeof body.negative_prompt !== 'string')
+      return error(400, 'invalid_negative_prompt', 'negative_prompt must be a string');
     const responseFormat = body.response_format ?? 'url';
-    if (!['url', 'b64_json'].includes(responseFormat)) return error(400, 'invalid_response_format', `Unknown response_format ${responseFormat}`);
+    if (!['url', 'b64_json'].includes(responseFormat))
+      return error(400, 'invalid_response_format', `Unknown response_format ${responseFormat}`);
     const format = body.image_format ?? 'webp';
     if (!['png', 'webp'].includes(format)) return error(400, 'invalid_image_format', `Unknown image_format ${format}`);
-    if (body.prompt.toLowerCase().includes('forbidden')) return error(400, 'inappropriate_content', 'The prompt contains inappropriate content');
+    if (body.prompt.toLowerCase().includes('forbidden'))
+      return error(400, 'inappropriate_content', 'The prompt contains inappropriate content');
 
     const [width, height] = size.split('x').map(Number);
     const image = await fakeImage(width, height, format);

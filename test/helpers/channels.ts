@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 
 /** Writes a YAML config holding these channels and returns the env that points the gateway at it. */
-export async function channelsConfig(channels: Record<string, unknown>[], extra: Record<string, unknown> = {}): Promise<Record<string, string>> {
+export async function channelsConfig(
+  channels: Record<string, unknown>[],
+  extra: Record<string, unknown> = {},
+): Promise<Record<string, string>> {
   const path = join(tmpdir(), `mediagate-channels-${randomBytes(4).toString('hex')}.yaml`);
   await writeFile(path, stringify({ channels, ...extra }));
   return { MEDIAGATE_CONFIG: path };

@@ -9,7 +9,9 @@ export const databaseLabel: 'postgres' | 'sqlite' = postgresUrl ? 'postgres' : '
  * Database settings for one test's gateway: SQLite inside its data dir, or, when
  * MEDIAGATE_TEST_DATABASE_URL is set, PostgreSQL in a fresh schema of its own.
  */
-export async function testDatabaseOptions(dataDir: string): Promise<{ url?: string; dataDir: string; schema?: string }> {
+export async function testDatabaseOptions(
+  dataDir: string,
+): Promise<{ url?: string; dataDir: string; schema?: string }> {
   if (!postgresUrl) return { dataDir };
   return { url: postgresUrl, dataDir, schema: `t_${randomBytes(6).toString('hex')}` };
 }

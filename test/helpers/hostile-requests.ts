@@ -14,10 +14,31 @@ export interface HostileRequest {
   body?: string | FormData;
 }
 
-const IMAGE_MODELS = ['gpt-image-1', 'dall-e-3', 'flux-kontext-pro', 'nano-banana', 'doubao-seedream-4-0-250828', 'gpt-4o-image'];
+const IMAGE_MODELS = [
+  'gpt-image-1',
+  'dall-e-3',
+  'flux-kontext-pro',
+  'nano-banana',
+  'doubao-seedream-4-0-250828',
+  'gpt-4o-image',
+];
 const VIDEO_MODELS = ['sora-2', 'veo-3.1', 'kling-v2-1'];
 
-const CONTROL = fc.constantFrom('\u0000', '\u0001', '\u0007', '\u001b', '\u007f', '\u0085', '\u009f', '\ufffe', '\uffff', '\ud800', '\udfff', '\u202e', '\ufeff');
+const CONTROL = fc.constantFrom(
+  '\u0000',
+  '\u0001',
+  '\u0007',
+  '\u001b',
+  '\u007f',
+  '\u0085',
+  '\u009f',
+  '\ufffe',
+  '\uffff',
+  '\ud800',
+  '\udfff',
+  '\u202e',
+  '\ufeff',
+);
 
 /** Strings that have broken parsers, renderers or logs somewhere. */
 const nastyString = fc.oneof(
@@ -25,7 +46,23 @@ const nastyString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.array(fc.oneof(CONTROL, fc.string({ maxLength: 4 })), { maxLength: 12 }).map((parts) => parts.join('')),
-  fc.constantFrom('', ' ', '\n\n', '%00', '%', '%zz', '../../etc/passwd', '__proto__', 'constructor', '{{7*7}}', '${x}', '<svg onload=1>', '🙂'.repeat(50), '横屏 竖屏 --ar 99:1 --duration -5 --n 1e9 --seed 1e400'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\n\n',
+    '%00',
+    '%',
+    '%zz',
+    '../../etc/passwd',
+    '__proto__',
+    'constructor',
+    '{{7*7}}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a template placeholder is the hostile input itself.
+    '${x}',
+    '<svg onload=1>',
+    '🙂'.repeat(50),
+    '横屏 竖屏 --ar 99:1 --duration -5 --n 1e9 --seed 1e400',
+  ),
   fc.constantFrom(10_000, 40_000, 200_000).map((n) => 'x'.repeat(n)),
 );
 
@@ -69,18 +106,32 @@ const junk: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(null, true, false, [], {}) },
   { weight: 1, arbitrary: badUrl },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 40, max: 3_000 }).map((depth) => JSON.parse(`${'['.repeat(Math.min(depth, 60))}${']'.repeat(Math.min(depth, 60))}`)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 40, max: 3_000 })
+      .map((depth) => JSON.parse(`${'['.repeat(Math.min(depth, 60))}${']'.repeat(Math.min(depth, 60))}`)),
+  },
 );
 
 /** A field that is usually valid and sometimes anything at all. */
 const field = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: valid }, { weight: 2, arbitrary: junk });
 
-const prompt = field(fc.oneof(fc.constantFrom('a cat', 'waves at dusk 横屏', 'a red fox --ar 16:9 --seed 7'), nastyString));
+const prompt = field(
+  fc.oneof(fc.constantFrom('a cat', 'waves at dusk 横屏', 'a red fox --ar 16:9 --seed 7'), nastyString),
+);
 const model = (models: string[]) => field(fc.constantFrom(...models, 'no-such-model', 'SORA-2', ''));
-const imageRef = fc.oneof(badUrl.map((url) => ({ image_url: url })), badUrl, fc.record({ file_id: nastyString }), junk);
+const imageRef = fc.oneof(
+  badUrl.map((url) => ({ image_url: url })),
+  badUrl,
+  fc.record({ file_id: nastyString }),
+  junk,
+);
 
 /** Deep nesting as text (JSON.stringify of a deep value would itself overflow). */
-const deepText = fc.integer({ min: 65, max: 20_000 }).map((depth) => `{"model":"sora-2","prompt":"x","x":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+const deepText = fc
+  .integer({ min: 65, max: 20_000 })
+  .map((depth) => `{"model":"sora-2","prompt":"x","x":${'['.repeat(depth)}${']'.repeat(depth)}}`);
 
 /** A body: a mostly valid object with some fields spoiled, or raw text that is not what it claims. */
 function jsonBody(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<string> {
@@ -88,7 +139,18 @@ function jsonBody(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<s
     .tuple(fc.record(fields, { requiredKeys: [] }), fc.dictionary(nastyString, junk, { maxKeys: 3 }))
     .map(([known, extra]) => JSON.stringify({ ...extra, ...known }) ?? 'null');
   const raw = fc.oneof(
-    fc.constantFrom('', '{', '[]', 'null', '"x"', '{"a":1,}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '\u0000', '{"model":"sora-2"'),
+    fc.constantFrom(
+      '',
+      '{',
+      '[]',
+      'null',
+      '"x"',
+      '{"a":1,}',
+      '{"__proto__":{"x":1}}',
+      '{"constructor":{"prototype":{}}}',
+      '\u0000',
+      '{"model":"sora-2"',
+    ),
     junk.map((value) => JSON.stringify(value) ?? 'null'),
     deepText,
     fc.string({ unit: 'binary', maxLength: 200 }),
@@ -98,7 +160,18 @@ function jsonBody(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<s
 
 const contentType = fc.oneof(
   { weight: 8, arbitrary: fc.constant('application/json') },
-  { weight: 1, arbitrary: fc.constantFrom('application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/xml', ';;;', 'application/json; boundary="') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'application/json; charset=utf-16',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+      'application/xml',
+      ';;;',
+      'application/json; boundary="',
+    ),
+  },
 );
 
 /** Extra headers: idempotency keys of every shape, and sometimes a broken Authorization. */
@@ -106,22 +179,50 @@ const headers = (key: string) =>
   fc
     .record(
       {
-        idempotency: fc.option(fc.oneof(fc.uuid(), nastyString.filter((s) => /^[\t\x20-\x7e\x80-\xff]*$/.test(s) && s.length < 4000)), { nil: undefined }),
-        auth: fc.oneof({ weight: 12, arbitrary: fc.constant(`Bearer ${key}`) }, { weight: 1, arbitrary: fc.constantFrom('', 'Bearer', 'Bearer wrong', `Basic ${key}`, key, `Bearer ${key} extra`) }),
+        idempotency: fc.option(
+          fc.oneof(
+            fc.uuid(),
+            nastyString.filter((s) => /^[\t\x20-\x7e\x80-\xff]*$/.test(s) && s.length < 4000),
+          ),
+          { nil: undefined },
+        ),
+        auth: fc.oneof(
+          { weight: 12, arbitrary: fc.constant(`Bearer ${key}`) },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom('', 'Bearer', 'Bearer wrong', `Basic ${key}`, key, `Bearer ${key} extra`),
+          },
+        ),
       },
       { requiredKeys: ['auth'] },
     )
-    .map(({ idempotency, auth }) => ({ authorization: auth, ...(idempotency !== undefined && { 'idempotency-key': idempotency }) }));
+    .map(({ idempotency, auth }) => ({
+      authorization: auth,
+      ...(idempotency !== undefined && { 'idempotency-key': idempotency }),
+    }));
 
 /** An id path segment: real-looking, or anything (percent-encoded so it reaches the server). */
 const idSegment = fc.oneof(
-  fc.constantFrom('video_abc', 'job_0000', 'chatcmpl-job_x', 'video_', '..', '%2e%2e', '%00', '%zz', 'a'.repeat(101), 'a'.repeat(3000)),
+  fc.constantFrom(
+    'video_abc',
+    'job_0000',
+    'chatcmpl-job_x',
+    'video_',
+    '..',
+    '%2e%2e',
+    '%00',
+    '%zz',
+    'a'.repeat(101),
+    'a'.repeat(3000),
+  ),
   nastyString.map((s) => encodePathSegment(s).slice(0, 300)),
 );
 
 /** encodeURIComponent, with lone surrogates (which it refuses) sent as raw %-escapes of their UTF-16 units. */
 function encodePathSegment(text: string): string {
-  return text.replace(/[\ud800-\udfff]/g, (unit) => `%${unit.charCodeAt(0).toString(16)}`).replace(/[^%]+/g, (part) => encodeURIComponent(part));
+  return text
+    .replace(/[\ud800-\udfff]/g, (unit) => `%${unit.charCodeAt(0).toString(16)}`)
+    .replace(/[^%]+/g, (part) => encodeURIComponent(part));
 }
 
 const messages = field(
@@ -135,7 +236,15 @@ const messages = field(
             fc.array(
               fc.oneof(
                 fc.record({ type: fc.constant('text'), text: field(nastyString) }),
-                fc.record({ type: fc.constant('image_url'), image_url: field(fc.oneof(badUrl.map((url) => ({ url })), badUrl)) }),
+                fc.record({
+                  type: fc.constant('image_url'),
+                  image_url: field(
+                    fc.oneof(
+                      badUrl.map((url) => ({ url })),
+                      badUrl,
+                    ),
+                  ),
+                }),
                 fc.record({ type: field(fc.constantFrom('audio', 'image_url', 'text')) }),
               ),
               { maxLength: 4 },
@@ -163,19 +272,27 @@ function chat(key: string): fc.Arbitrary<HostileRequest> {
     negative_prompt: field(nastyString),
     webhook_url: field(badUrl),
   };
-  return fc.record({ body: jsonBody(fields), headers: headers(key), type: contentType }).map(({ body, headers, type }) => ({
-    method: 'POST',
-    path: '/v1/chat/completions',
-    headers: { ...headers, 'content-type': type },
-    // A valid non-streaming video request would wait for a render; streamed, its answer starts at once.
-    body: streamVideoRequests(body),
-  }));
+  return fc
+    .record({ body: jsonBody(fields), headers: headers(key), type: contentType })
+    .map(({ body, headers, type }) => ({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { ...headers, 'content-type': type },
+      // A valid non-streaming video request would wait for a render; streamed, its answer starts at once.
+      body: streamVideoRequests(body),
+    }));
 }
 
 function streamVideoRequests(body: string): string {
   try {
     const parsed = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && VIDEO_MODELS.includes(parsed.model) && parsed.stream !== true) {
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      !Array.isArray(parsed) &&
+      VIDEO_MODELS.includes(parsed.model) &&
+      parsed.stream !== true
+    ) {
       return JSON.stringify({ ...parsed, stream: true });
     }
   } catch {
@@ -197,22 +314,33 @@ function imagesGenerations(key: string): fc.Arbitrary<HostileRequest> {
     negative_prompt: field(nastyString),
     webhook_url: field(badUrl),
   };
-  return fc.record({ body: jsonBody(fields), headers: headers(key), type: contentType }).map(({ body, headers, type }) => ({
-    method: 'POST',
-    path: '/v1/images/generations',
-    headers: { ...headers, 'content-type': type },
-    body,
-  }));
+  return fc
+    .record({ body: jsonBody(fields), headers: headers(key), type: contentType })
+    .map(({ body, headers, type }) => ({
+      method: 'POST',
+      path: '/v1/images/generations',
+      headers: { ...headers, 'content-type': type },
+      body,
+    }));
 }
 
 function imagesEditsJson(key: string): fc.Arbitrary<HostileRequest> {
-  const fields = { model: model(IMAGE_MODELS), prompt, images: field(fc.array(imageRef, { maxLength: 20 })), mask: field(imageRef), n: field(fc.integer()), size: field(nastyString) };
-  return fc.record({ body: jsonBody(fields), headers: headers(key), type: contentType }).map(({ body, headers, type }) => ({
-    method: 'POST',
-    path: '/v1/images/edits',
-    headers: { ...headers, 'content-type': type },
-    body,
-  }));
+  const fields = {
+    model: model(IMAGE_MODELS),
+    prompt,
+    images: field(fc.array(imageRef, { maxLength: 20 })),
+    mask: field(imageRef),
+    n: field(fc.integer()),
+    size: field(nastyString),
+  };
+  return fc
+    .record({ body: jsonBody(fields), headers: headers(key), type: contentType })
+    .map(({ body, headers, type }) => ({
+      method: 'POST',
+      path: '/v1/images/edits',
+      headers: { ...headers, 'content-type': type },
+      body,
+    }));
 }
 
 function videosJson(key: string): fc.Arbitrary<HostileRequest> {
@@ -225,12 +353,14 @@ function videosJson(key: string): fc.Arbitrary<HostileRequest> {
     seed: field(fc.integer()),
     webhook_url: field(badUrl),
   };
-  return fc.record({ body: jsonBody(fields), headers: headers(key), type: contentType }).map(({ body, headers, type }) => ({
-    method: 'POST',
-    path: '/v1/videos',
-    headers: { ...headers, 'content-type': type },
-    body,
-  }));
+  return fc
+    .record({ body: jsonBody(fields), headers: headers(key), type: contentType })
+    .map(({ body, headers, type }) => ({
+      method: 'POST',
+      path: '/v1/videos',
+      headers: { ...headers, 'content-type': type },
+      body,
+    }));
 }
 
 /** Bytes that claim to be an image: damaged, truncated, another format, or nothing. */
@@ -243,14 +373,43 @@ const uploadBytes = fc.oneof(
 );
 
 function multipart(path: string, fileField: fc.Arbitrary<string>, key: string): fc.Arbitrary<HostileRequest> {
-  const textField = fc.tuple(fc.oneof(fc.constantFrom('prompt', 'model', 'n', 'size', 'seconds', 'input_reference', 'image[]', 'a[b]', 'a[b][c]', '__proto__', 'x'.repeat(300)), nastyString), field(nastyString));
-  const file = fc.tuple(fileField, uploadBytes, fc.constantFrom('image/png', 'application/octet-stream', ''), fc.oneof(fc.constant('a.png'), nastyString));
+  const textField = fc.tuple(
+    fc.oneof(
+      fc.constantFrom(
+        'prompt',
+        'model',
+        'n',
+        'size',
+        'seconds',
+        'input_reference',
+        'image[]',
+        'a[b]',
+        'a[b][c]',
+        '__proto__',
+        'x'.repeat(300),
+      ),
+      nastyString,
+    ),
+    field(nastyString),
+  );
+  const file = fc.tuple(
+    fileField,
+    uploadBytes,
+    fc.constantFrom('image/png', 'application/octet-stream', ''),
+    fc.oneof(fc.constant('a.png'), nastyString),
+  );
   return fc
-    .record({ texts: fc.array(textField, { maxLength: 8 }), files: fc.array(file, { maxLength: 4 }), headers: headers(key) })
+    .record({
+      texts: fc.array(textField, { maxLength: 8 }),
+      files: fc.array(file, { maxLength: 4 }),
+      headers: headers(key),
+    })
     .map(({ texts, files, headers }) => {
       const form = new FormData();
-      for (const [name, value] of texts) form.append(name, typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
-      for (const [name, bytes, type, filename] of files) form.append(name, new Blob([new Uint8Array(bytes)], { type }), filename || 'x');
+      for (const [name, value] of texts)
+        form.append(name, typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
+      for (const [name, bytes, type, filename] of files)
+        form.append(name, new Blob([new Uint8Array(bytes)], { type }), filename || 'x');
       return { method: 'POST', path, headers, body: form };
     });
 }
@@ -266,15 +425,51 @@ function brokenMultipart(path: string, key: string): fc.Arbitrary<HostileRequest
     'not a form',
     '',
   );
-  const type = fc.constantFrom('multipart/form-data; boundary=XX', 'multipart/form-data', 'multipart/form-data; boundary=', 'multipart/form-data; boundary=YY', 'multipart/mixed; boundary=XX');
-  return fc.record({ body, type, headers: headers(key) }).map(({ body, type, headers }) => ({ method: 'POST', path, headers: { ...headers, 'content-type': type }, body }));
+  const type = fc.constantFrom(
+    'multipart/form-data; boundary=XX',
+    'multipart/form-data',
+    'multipart/form-data; boundary=',
+    'multipart/form-data; boundary=YY',
+    'multipart/mixed; boundary=XX',
+  );
+  return fc
+    .record({ body, type, headers: headers(key) })
+    .map(({ body, type, headers }) => ({ method: 'POST', path, headers: { ...headers, 'content-type': type }, body }));
 }
 
 function reads(key: string): fc.Arbitrary<HostileRequest> {
-  const query = fc.oneof(fc.constant(''), fc.constantFrom('?variant=video', '?variant=thumbnail', '?variant=%00', '?variant=', '?limit=0', '?limit=1e9', '?after=%zz', '?order=sideways', '?a=1&a=2'));
+  const query = fc.oneof(
+    fc.constant(''),
+    fc.constantFrom(
+      '?variant=video',
+      '?variant=thumbnail',
+      '?variant=%00',
+      '?variant=',
+      '?limit=0',
+      '?limit=1e9',
+      '?after=%zz',
+      '?order=sideways',
+      '?a=1&a=2',
+    ),
+  );
   return fc
     .record({
-      kind: fc.constantFrom('video', 'content', 'remix', 'delete', 'job', 'cancel', 'model', 'models', 'list', 'media', 'webhook-get', 'webhook-put', 'health', 'openapi'),
+      kind: fc.constantFrom(
+        'video',
+        'content',
+        'remix',
+        'delete',
+        'job',
+        'cancel',
+        'model',
+        'models',
+        'list',
+        'media',
+        'webhook-get',
+        'webhook-put',
+        'health',
+        'openapi',
+      ),
       id: idSegment,
       query,
       headers: headers(key),

@@ -3,7 +3,9 @@ import { crc32 } from 'node:zlib';
 
 /** A solid-colour PNG, standing in for an image a user uploads. */
 export function pngBuffer(width: number, height: number, color = '#3366cc'): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: color } })
+    .png()
+    .toBuffer();
 }
 
 /** A solid-colour PNG as a `data:` URL, standing in for a reference image fetched from the web. */
@@ -16,7 +18,11 @@ export async function pngDataUrl(width: number, height: number, color = '#3366cc
  * (IDAT) is damaged: `metadata()` reads it fine, only a full decode finds the fault.
  */
 export async function damagedPng(width = 256, height = 256): Promise<Buffer> {
-  const png = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
+  const png = await sharp({
+    create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+  })
+    .png()
+    .toBuffer();
   let offset = 8;
   while (offset < png.length) {
     const length = png.readUInt32BE(offset);

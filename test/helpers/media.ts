@@ -30,7 +30,8 @@ function* boxes(data: Buffer, start: number, end: number): Generator<Box> {
   }
 }
 
-const child = (data: Buffer, parent: Box, type: string) => [...boxes(data, parent.body, parent.end)].find((b) => b.type === type);
+const child = (data: Buffer, parent: Box, type: string) =>
+  [...boxes(data, parent.body, parent.end)].find((b) => b.type === type);
 
 /** Reads `(timescale, duration)` from an mvhd or mdhd box (versions 0 and 1). */
 function timing(data: Buffer, box: Box): { timescale: number; duration: number } {

@@ -44,6 +44,8 @@ function parseAnswer(text: string): Omit<RawAnswer, 'text' | 'firstByteMs' | 'el
   const split = text.indexOf('\r\n\r\n');
   if (split === -1) return { status: 0, headers: {}, body: text };
   const [statusLine, ...lines] = text.slice(0, split).split('\r\n');
-  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+  );
   return { status: Number(statusLine.split(' ')[1]), headers, body: text.slice(split + 4) };
 }

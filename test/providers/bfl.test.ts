@@ -21,7 +21,13 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
   beforeAll(async () => {
     fake.taskMs = 700;
     await fake.start();
-    gw = await startGateway({ BFL_API_KEY: 'bfl-good', BFL_BASE_URL: fake.url, ...QUICK_POLL_ENV, ...NO_REVIEW_ENV, ...FAST_RETRY_ENV });
+    gw = await startGateway({
+      BFL_API_KEY: 'bfl-good',
+      BFL_BASE_URL: fake.url,
+      ...QUICK_POLL_ENV,
+      ...NO_REVIEW_ENV,
+      ...FAST_RETRY_ENV,
+    });
   });
   afterAll(async () => {
     await gw?.close();
@@ -32,7 +38,15 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
     const reference = await pngDataUrl(96, 64, '#22aa44');
     const { text, finish } = await streamChat(gw, {
       model: 'flux-kontext-pro',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'make it a watercolour --ar 16:9' }, { type: 'image_url', image_url: { url: reference } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'make it a watercolour --ar 16:9' },
+            { type: 'image_url', image_url: { url: reference } },
+          ],
+        },
+      ],
     });
     expect(finish).toBe('stop');
     const submitted = fake.matching('POST', SUBMIT).at(-1)!;
@@ -60,11 +74,22 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
     const reference = await pngDataUrl(60, 100, '#aa2244');
     const { text, finish } = await streamChat(gw, {
       model: 'flux-kontext-pro',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'make it a pencil sketch' }, { type: 'image_url', image_url: { url: reference } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'make it a pencil sketch' },
+            { type: 'image_url', image_url: { url: reference } },
+          ],
+        },
+      ],
     });
     expect(finish).toBe('stop');
     // 60x100 is 0.6; the nearest ratio Kontext is offered with is 9:16.
-    expect(fake.matching('POST', SUBMIT).at(-1)!.json).toMatchObject({ prompt: 'make it a pencil sketch', aspect_ratio: '9:16' });
+    expect(fake.matching('POST', SUBMIT).at(-1)!.json).toMatchObject({
+      prompt: 'make it a pencil sketch',
+      aspect_ratio: '9:16',
+    });
     const image = await imageInfo(await download(firstLink(text)));
     expect(image.height).toBeGreaterThan(image.width);
     expect(text).not.toContain('ℹ️');
@@ -72,9 +97,15 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
 
   it('refuses flux-kontext-dev without a reference image itself, sending nothing upstream', async () => {
     const before = fake.requests.length;
-    const err = await gw.client.chat.completions.create({ model: 'flux-kontext-dev', messages: [{ role: 'user', content: 'a red fox' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'flux-kontext-dev', messages: [{ role: 'user', content: 'a red fox' }] })
+      .catch((e) => e);
     expect(err.status).toBe(400);
-    expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'messages', code: 'reference_image_required' });
+    expect(err.error).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'messages',
+      code: 'reference_image_required',
+    });
     expect(fake.requests.length).toBe(before);
   });
 
@@ -86,20 +117,40 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
     } as ChatBody & { stream?: false });
     const submitted = fake.matching('POST', SUBMIT).at(-1)!;
     expect(submitted.path).toBe('/v1/flux-pro-1.1');
-    expect(submitted.json).toEqual({ prompt: 'a lighthouse at dusk', width: 1344, height: 768, seed: 42, output_format: 'jpeg', safety_tolerance: 2 });
-    expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toEqual({ format: 'jpeg', width: 1344, height: 768 });
+    expect(submitted.json).toEqual({
+      prompt: 'a lighthouse at dusk',
+      width: 1344,
+      height: 768,
+      seed: 42,
+      output_format: 'jpeg',
+      safety_tolerance: 2,
+    });
+    expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toEqual({
+      format: 'jpeg',
+      width: 1344,
+      height: 768,
+    });
   });
 
   it('reports Request Moderated against the reference image when one was sent, with BFL’s reasons', async () => {
     const err = await gw.client.chat.completions
       .create({
         model: 'flux-kontext-pro',
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'something forbidden' }, { type: 'image_url', image_url: { url: await pngDataUrl(32, 32) } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'something forbidden' },
+              { type: 'image_url', image_url: { url: await pngDataUrl(32, 32) } },
+            ],
+          },
+        ],
       })
       .catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.error).toEqual({
-      message: 'Black Forest Labs moderation refused the request (prompt or reference image). Reasons: Derivative Works Filter.',
+      message:
+        'Black Forest Labs moderation refused the request (prompt or reference image). Reasons: Derivative Works Filter.',
       type: 'invalid_request_error',
       param: 'input_image',
       code: 'content_policy_violation',
@@ -108,22 +159,38 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
   });
 
   it('reports Request Moderated against the prompt when no reference was sent', async () => {
-    const err = await gw.client.chat.completions.create({ model: 'flux-pro-1.1', messages: [{ role: 'user', content: 'something forbidden' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'flux-pro-1.1', messages: [{ role: 'user', content: 'something forbidden' }] })
+      .catch((e) => e);
     expect(err.status).toBe(400);
-    expect(err.error).toMatchObject({ param: 'prompt', code: 'content_policy_violation', message: 'Black Forest Labs moderation refused the prompt. Reasons: Derivative Works Filter.' });
+    expect(err.error).toMatchObject({
+      param: 'prompt',
+      code: 'content_policy_violation',
+      message: 'Black Forest Labs moderation refused the prompt. Reasons: Derivative Works Filter.',
+    });
   });
 
   it('ends a stream with content_filter when BFL moderates the output, and records the stage', async () => {
-    const { id, text, finish } = await streamChat(gw, { model: 'flux-dev', messages: [{ role: 'user', content: 'an explicit scene' }] });
+    const { id, text, finish } = await streamChat(gw, {
+      model: 'flux-dev',
+      messages: [{ role: 'user', content: 'an explicit scene' }],
+    });
     expect(finish).toBe('content_filter');
-    expect(text).toContain('🚫 Blocked by content review: Black Forest Labs moderation blocked the generated image. Reasons: Explicit content.');
-    expect(await jobOf(gw, id)).toMatchObject({ status: 'failed', error: { code: 'content_policy_violation', stage: 'output', category: 'upstream_moderation' } });
+    expect(text).toContain(
+      '🚫 Blocked by content review: Black Forest Labs moderation blocked the generated image. Reasons: Explicit content.',
+    );
+    expect(await jobOf(gw, id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'content_policy_violation', stage: 'output', category: 'upstream_moderation' },
+    });
   });
 
   it('fails with result_expired when the sample link has already expired', async () => {
     fake.sampleTtlMs = 0;
     try {
-      const err = await gw.client.chat.completions.create({ model: 'flux-dev', messages: [{ role: 'user', content: 'a quiet harbour' }] }).catch((e) => e);
+      const err = await gw.client.chat.completions
+        .create({ model: 'flux-dev', messages: [{ role: 'user', content: 'a quiet harbour' }] })
+        .catch((e) => e);
       expect(err.status).toBe(502);
       expect(err.error).toMatchObject({ type: 'upstream_error', code: 'result_expired' });
     } finally {
@@ -134,7 +201,9 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
   it('ends a job at once when BFL answers Task not found, as a status or as HTTP 404', async () => {
     for (const httpStatus of [200, 404] as const) {
       fake.notFoundHttpStatus = httpStatus;
-      const err = await gw.client.chat.completions.create({ model: 'flux-dev', messages: [{ role: 'user', content: 'a vanish act' }] }).catch((e) => e);
+      const err = await gw.client.chat.completions
+        .create({ model: 'flux-dev', messages: [{ role: 'user', content: 'a vanish act' }] })
+        .catch((e) => e);
       expect(err.status).toBe(502);
       expect(err.error).toEqual({
         message: expect.stringMatching(/^Black Forest Labs no longer knows task [0-9a-f-]{36} /),
@@ -150,17 +219,35 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
   });
 
   it('normalises the Error status with BFL’s detail', async () => {
-    const err = await gw.client.chat.completions.create({ model: 'flux-dev', messages: [{ role: 'user', content: 'crash test' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'flux-dev', messages: [{ role: 'user', content: 'crash test' }] })
+      .catch((e) => e);
     expect(err.status).toBe(502);
-    expect(err.error).toMatchObject({ code: 'upstream_error', message: 'Black Forest Labs reported that the generation failed: Internal generation failure.' });
+    expect(err.error).toMatchObject({
+      code: 'upstream_error',
+      message: 'Black Forest Labs reported that the generation failed: Internal generation failure.',
+    });
   });
 
   it('retries a 429 after its Retry-After and creates the task once', async () => {
     const posts = fake.count('POST', SUBMIT);
     const accepted = fake.accepted;
-    fake.injectFaults('POST', SUBMIT, [{ status: 429, headers: { 'retry-after': '0' }, body: { detail: 'You have reached the maximum number of active tasks.' } }]);
-    const answer = await gw.client.chat.completions.create({ model: 'flux-dev', messages: [{ role: 'user', content: 'a paper boat' }] });
-    expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toEqual({ format: 'png', width: 1024, height: 1024 });
+    fake.injectFaults('POST', SUBMIT, [
+      {
+        status: 429,
+        headers: { 'retry-after': '0' },
+        body: { detail: 'You have reached the maximum number of active tasks.' },
+      },
+    ]);
+    const answer = await gw.client.chat.completions.create({
+      model: 'flux-dev',
+      messages: [{ role: 'user', content: 'a paper boat' }],
+    });
+    expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toEqual({
+      format: 'png',
+      width: 1024,
+      height: 1024,
+    });
     expect(fake.count('POST', SUBMIT) - posts).toBe(2);
     expect(fake.accepted - accepted).toBe(1);
   });
@@ -168,8 +255,14 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
   it('never sends the key to a polling_url off BFL’s hosts: it polls get_result on the channel instead', async () => {
     fake.pollingUrlFor = (id) => `https://collector.invalid/v1/get_result?id=${id}`;
     try {
-      const answer = await gw.client.chat.completions.create({ model: 'flux-dev', messages: [{ role: 'user', content: 'a glass orchard' }] });
-      expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toMatchObject({ width: 1024, height: 1024 });
+      const answer = await gw.client.chat.completions.create({
+        model: 'flux-dev',
+        messages: [{ role: 'user', content: 'a glass orchard' }],
+      });
+      expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toMatchObject({
+        width: 1024,
+        height: 1024,
+      });
       expect(pollsOf(fake, lastTaskId(fake)).length).toBeGreaterThanOrEqual(1);
     } finally {
       fake.pollingUrlFor = undefined;
@@ -179,20 +272,41 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
   it('treats a 2xx submit answer without a task id as ambiguous: failed, never resubmitted', async () => {
     const posts = fake.count('POST', SUBMIT);
     fake.injectFaults('POST', SUBMIT, [{ status: 200, body: { status: 'ok' } }]);
-    const err = await gw.client.chat.completions.create({ model: 'flux-dev', messages: [{ role: 'user', content: 'a brass key' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'flux-dev', messages: [{ role: 'user', content: 'a brass key' }] })
+      .catch((e) => e);
     expect(err.status).toBe(502);
-    expect(err.error).toMatchObject({ code: 'upstream_bad_response', message: 'Black Forest Labs accepted the request but returned no task id.' });
+    expect(err.error).toMatchObject({
+      code: 'upstream_bad_response',
+      message: 'Black Forest Labs accepted the request but returned no task id.',
+    });
     expect(fake.count('POST', SUBMIT) - posts).toBe(1);
   });
 
   it('describes 422 validation errors field by field, without resubmitting', async () => {
     const posts = fake.count('POST', SUBMIT);
-    fake.injectFaults('POST', SUBMIT, [{ status: 422, body: { detail: [{ loc: ['body', 'aspect_ratio'], msg: 'Value error, Aspect ratio must be between 21:9 and 9:21', type: 'value_error' }] } }]);
-    const err = await gw.client.chat.completions.create({ model: 'flux-kontext-max', messages: [{ role: 'user', content: 'a wide valley' }] }).catch((e) => e);
+    fake.injectFaults('POST', SUBMIT, [
+      {
+        status: 422,
+        body: {
+          detail: [
+            {
+              loc: ['body', 'aspect_ratio'],
+              msg: 'Value error, Aspect ratio must be between 21:9 and 9:21',
+              type: 'value_error',
+            },
+          ],
+        },
+      },
+    ]);
+    const err = await gw.client.chat.completions
+      .create({ model: 'flux-kontext-max', messages: [{ role: 'user', content: 'a wide valley' }] })
+      .catch((e) => e);
     expect(err.status).toBe(502);
     expect(err.error).toMatchObject({
       code: 'upstream_invalid_request',
-      message: 'Black Forest Labs: Invalid request: aspect_ratio: Value error, Aspect ratio must be between 21:9 and 9:21',
+      message:
+        'Black Forest Labs: Invalid request: aspect_ratio: Value error, Aspect ratio must be between 21:9 and 9:21',
     });
     expect(fake.count('POST', SUBMIT) - posts).toBe(1);
   });
@@ -200,9 +314,14 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
   it('reports an account out of credits (402) as a quota failure', async () => {
     fake.credits = 0;
     try {
-      const err = await gw.client.chat.completions.create({ model: 'flux-dev', messages: [{ role: 'user', content: 'a tin robot' }] }).catch((e) => e);
+      const err = await gw.client.chat.completions
+        .create({ model: 'flux-dev', messages: [{ role: 'user', content: 'a tin robot' }] })
+        .catch((e) => e);
       expect(err.status).toBe(502);
-      expect(err.error).toMatchObject({ code: 'upstream_quota_exhausted', message: 'Black Forest Labs: Insufficient credits. Please add credits at https://dashboard.bfl.ai.' });
+      expect(err.error).toMatchObject({
+        code: 'upstream_quota_exhausted',
+        message: 'Black Forest Labs: Insufficient credits. Please add credits at https://dashboard.bfl.ai.',
+      });
     } finally {
       fake.credits = Number.POSITIVE_INFINITY;
     }
@@ -210,9 +329,16 @@ describe(`Black Forest Labs adapter (${databaseLabel})`, () => {
 
   it('the fake refuses what BFL refuses: a wrong key, a ratio beyond 21:9, a width off the 32 grid', async () => {
     const post = (path: string, body: unknown, key = 'bfl-good') =>
-      fetch(`${fake.url}${path}`, { method: 'POST', headers: { 'x-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${fake.url}${path}`, {
+        method: 'POST',
+        headers: { 'x-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const wrongKey = await post('/v1/flux-dev', { prompt: 'x' }, 'nope');
-    expect([wrongKey.status, await wrongKey.json()]).toEqual([403, { detail: 'Not authenticated - Invalid Authentication' }]);
+    expect([wrongKey.status, await wrongKey.json()]).toEqual([
+      403,
+      { detail: 'Not authenticated - Invalid Authentication' },
+    ]);
     const ratio = await post('/v1/flux-kontext-pro', { prompt: 'x', aspect_ratio: '32:9' });
     expect(ratio.status).toBe(422);
     expect((await ratio.json()).detail[0]).toMatchObject({ loc: ['body', 'aspect_ratio'], type: 'value_error' });
@@ -250,7 +376,10 @@ describe(`Black Forest Labs channel options and snapping (${databaseLabel})`, ()
         },
       ])),
     });
-    const { text, finish } = await streamChat(gw, { model: 'flux-kontext-pro', messages: [{ role: 'user', content: 'a long train --ar 21:9 --no smoke' }] });
+    const { text, finish } = await streamChat(gw, {
+      model: 'flux-kontext-pro',
+      messages: [{ role: 'user', content: 'a long train --ar 21:9 --no smoke' }],
+    });
     expect(finish).toBe('stop');
     expect(text).toContain('> ℹ️ Size 1568x672 is not offered by flux-dev; using 1440x608.');
     expect(text).toContain('> ℹ️ flux-dev takes no negative prompt; it was left out.');
@@ -259,7 +388,15 @@ describe(`Black Forest Labs channel options and snapping (${databaseLabel})`, ()
       ['/v1/flux-dev', 'bfl-revoked'],
       ['/v1/flux-dev', 'bfl-good'],
     ]);
-    expect(posts[1].json).toEqual({ prompt: 'a long train', width: 1440, height: 608, steps: 20, guidance: 2.5, output_format: 'png', safety_tolerance: 5 });
+    expect(posts[1].json).toEqual({
+      prompt: 'a long train',
+      width: 1440,
+      height: 608,
+      steps: 20,
+      guidance: 2.5,
+      output_format: 'png',
+      safety_tolerance: 5,
+    });
     expect(await imageInfo(await download(firstLink(text)))).toEqual({ format: 'png', width: 1440, height: 608 });
     expect(fake.accepted).toBe(1);
   });

@@ -41,7 +41,10 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
   it('qwen-image: an async task with the 16:9 size as W*H, the cleaned prompt, seed and negative prompt; our own copy served', async () => {
     const before = fake.requests.length;
     const { data, response } = await gw.client.chat.completions
-      .create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a lighthouse at dawn --ar 16:9 --seed 7 --no blurry' }] })
+      .create({
+        model: 'qwen-image',
+        messages: [{ role: 'user', content: 'a lighthouse at dawn --ar 16:9 --seed 7 --no blurry' }],
+      })
       .withResponse();
     expect(response.headers.get('x-mediagate-channel')).toBe('dashscope');
     const sent = fake.requests.slice(before).find((r) => TEXT2IMAGE.test(r.path))!;
@@ -54,7 +57,9 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
     });
     const polls = fake.requests.slice(before).filter((r) => TASKS.test(r.path));
     expect(polls.length).toBeGreaterThan(0);
-    expect(polls.every((r) => r.headers.authorization === `Bearer ${KEY}` && r.headers['x-dashscope-async'] === undefined)).toBe(true);
+    expect(
+      polls.every((r) => r.headers.authorization === `Bearer ${KEY}` && r.headers['x-dashscope-async'] === undefined),
+    ).toBe(true);
     const content = data.choices[0].message.content!;
     expect(content).toMatch(/^!\[image\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.png\)$/);
     expect(await imageInfo(await download(firstLink(content)))).toEqual({ format: 'png', width: 1664, height: 928 });
@@ -62,10 +67,17 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
 
   it('qwen-image: 4:3 becomes the documented 1472*1140 and n is one image per task', async () => {
     const before = fake.requests.length;
-    const data = await gw.client.chat.completions.create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a red barn, 4:3' }] });
+    const data = await gw.client.chat.completions.create({
+      model: 'qwen-image',
+      messages: [{ role: 'user', content: 'a red barn, 4:3' }],
+    });
     const sent = fake.requests.slice(before).find((r) => TEXT2IMAGE.test(r.path))!;
     expect(sent.json.parameters).toEqual({ size: '1472*1140', n: 1, prompt_extend: true, watermark: false });
-    expect(await imageInfo(await download(firstLink(data.choices[0].message.content!)))).toEqual({ format: 'png', width: 1472, height: 1140 });
+    expect(await imageInfo(await download(firstLink(data.choices[0].message.content!)))).toEqual({
+      format: 'png',
+      width: 1472,
+      height: 1140,
+    });
   });
 
   it('qwen-image-edit: one synchronous call without the async header, the stored reference as a data URL', async () => {
@@ -103,7 +115,9 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
 
   it('qwen-image-edit without a reference: our own 400, nothing sent upstream', async () => {
     const before = fake.requests.length;
-    const err = await gw.client.chat.completions.create({ model: 'qwen-image-edit', messages: [{ role: 'user', content: 'make it blue' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'qwen-image-edit', messages: [{ role: 'user', content: 'make it blue' }] })
+      .catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.error).toEqual({
       message: 'qwen-image-edit needs a reference image: add an image_url part to the last user message.',
@@ -118,7 +132,9 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
     const before = fake.requests.length;
     const { text, finish } = await streamChat(gw, {
       model: 'sora-2',
-      messages: [{ role: 'user', content: 'an astronaut golden retriever in a space station, duration: 5 seconds 横屏' }],
+      messages: [
+        { role: 'user', content: 'an astronaut golden retriever in a space station, duration: 5 seconds 横屏' },
+      ],
     });
     expect(finish).toBe('stop');
     const sent = fake.requests.slice(before).find((r) => VIDEO.test(r.path))!;
@@ -132,7 +148,9 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
     // 横屏 makes the answer Chinese.
     expect(text).toContain('> ⏳ 排队中');
     expect(text).toMatch(/> 🏃 进度 \d+%/);
-    expect(text).toMatch(/✅ 视频生成成功，\[点击这里\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.mp4\) 查看视频/);
+    expect(text).toMatch(
+      /✅ 视频生成成功，\[点击这里\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.mp4\) 查看视频/,
+    );
     const info = mp4Info(await download(firstLink(text)));
     expect(info).toMatchObject({ width: 1280 * VIDEO_SCALE, height: 720 * VIDEO_SCALE, codec: 'avc1' });
     expect(info.durationSeconds).toBeCloseTo(5, 1);
@@ -167,7 +185,9 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
   it('DataInspectionFailed at submission is a policy block on the prompt, not retried', async () => {
     fake.mode = 'inspect-at-submit';
     const before = fake.count('POST', TEXT2IMAGE);
-    const err = await gw.client.chat.completions.create({ model: 'qwen-image', messages: [{ role: 'user', content: 'something the reviewer dislikes' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'qwen-image', messages: [{ role: 'user', content: 'something the reviewer dislikes' }] })
+      .catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.error).toEqual({
       message: 'Alibaba DashScope: Input data may contain inappropriate content.',
@@ -180,7 +200,9 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
 
   it('a task that FAILS with DataInspectionFailed after running is an output block (400 / content_filter)', async () => {
     fake.mode = 'inspect-failed';
-    const err = await gw.client.chat.completions.create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a beach' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a beach' }] })
+      .catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.error).toEqual({
       message: 'Alibaba DashScope: Output data may contain inappropriate content.',
@@ -189,7 +211,10 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
       code: 'content_policy_violation',
     });
 
-    const { text, finish } = await streamChat(gw, { model: 'wan2.5', messages: [{ role: 'user', content: 'waves at dusk, 5s' }] });
+    const { text, finish } = await streamChat(gw, {
+      model: 'wan2.5',
+      messages: [{ role: 'user', content: 'waves at dusk, 5s' }],
+    });
     expect(finish).toBe('content_filter');
     expect(text).toContain('Alibaba DashScope: Output data may contain inappropriate content.');
   });
@@ -197,7 +222,9 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
   it('status UNKNOWN (an expired or unknown task) ends the job at once with a clear error', async () => {
     fake.mode = 'expired-task';
     const before = fake.requests.length;
-    const err = await gw.client.chat.completions.create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a cat' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a cat' }] })
+      .catch((e) => e);
     const polls = fake.requests.slice(before).filter((r) => TASKS.test(r.path));
     expect(polls).toHaveLength(1);
     const taskId = polls[0].path.split('/').pop();
@@ -212,10 +239,13 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
 
   it("a FAILED task reports DashScope's code and message", async () => {
     fake.mode = 'task-failed';
-    const err = await gw.client.chat.completions.create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a dog' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a dog' }] })
+      .catch((e) => e);
     expect(err.status).toBe(502);
     expect(err.error).toEqual({
-      message: 'Alibaba DashScope: An internal error occurred while generating: inference timed out. (InternalError.Algo)',
+      message:
+        'Alibaba DashScope: An internal error occurred while generating: inference timed out. (InternalError.Algo)',
       type: 'upstream_error',
       param: null,
       code: 'upstream_task_failed',
@@ -224,7 +254,9 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
 
   it('an expired result link is result_expired', async () => {
     fake.resultsExpired = true;
-    const err = await gw.client.chat.completions.create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a fox' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a fox' }] })
+      .catch((e) => e);
     expect(err.status).toBe(502);
     expect(err.error).toEqual({
       message: "The upstream's result link no longer works (HTTP 403); it has probably expired.",
@@ -237,14 +269,28 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
   it('Throttling (429) is retried without duplicating work; a throttled account fails with the reason', async () => {
     const posts = fake.count('POST', TEXT2IMAGE);
     const accepted = fake.accepted;
-    fake.injectFaults('POST', TEXT2IMAGE, [{ status: 429, body: { request_id: 'r-1', code: 'Throttling.RateQuota', message: 'Requests rate limit exceeded, please try again later.' } }]);
-    const data = await gw.client.chat.completions.create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a kite' }] });
+    fake.injectFaults('POST', TEXT2IMAGE, [
+      {
+        status: 429,
+        body: {
+          request_id: 'r-1',
+          code: 'Throttling.RateQuota',
+          message: 'Requests rate limit exceeded, please try again later.',
+        },
+      },
+    ]);
+    const data = await gw.client.chat.completions.create({
+      model: 'qwen-image',
+      messages: [{ role: 'user', content: 'a kite' }],
+    });
     expect(data.choices[0].message.content).toMatch(/^!\[image\]/);
     expect(fake.count('POST', TEXT2IMAGE) - posts).toBe(2);
     expect(fake.accepted - accepted).toBe(1);
 
     fake.mode = 'throttle';
-    const err = await gw.client.chat.completions.create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a kite' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'qwen-image', messages: [{ role: 'user', content: 'a kite' }] })
+      .catch((e) => e);
     expect(err.status).toBe(502);
     expect(err.error).toEqual({
       message: 'Alibaba DashScope: Requests rate limit exceeded, please try again later.',
@@ -258,23 +304,46 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
 
   it('the fake refuses what DashScope refuses: a missing async header, an async header on the sync endpoint, "x" sizes, n > 1', async () => {
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-      fetch(`${fake.url}/api/v1/${path}`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }).then(
-        async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }),
-      );
+      fetch(`${fake.url}/api/v1/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
     const t2i = (parameters: object) => ({ model: 'qwen-image', input: { prompt: 'a cat' }, parameters });
     const asyncHeader = { 'X-DashScope-Async': 'enable' };
     const accepted = fake.accepted;
 
     const noHeader = await post('services/aigc/text2image/image-synthesis', t2i({}));
-    expect(noHeader).toMatchObject({ status: 403, body: { code: 'AccessDenied', message: 'current user api does not support synchronous calls' } });
-    const videoNoHeader = await post('services/aigc/video-generation/video-synthesis', { model: 'wan2.5-t2v-preview', input: { prompt: 'x' } });
+    expect(noHeader).toMatchObject({
+      status: 403,
+      body: { code: 'AccessDenied', message: 'current user api does not support synchronous calls' },
+    });
+    const videoNoHeader = await post('services/aigc/video-generation/video-synthesis', {
+      model: 'wan2.5-t2v-preview',
+      input: { prompt: 'x' },
+    });
     expect(videoNoHeader).toMatchObject({ status: 403, body: { code: 'AccessDenied' } });
-    const syncWithHeader = await post('services/aigc/multimodal-generation/generation', { model: 'qwen-image-edit', input: { messages: [] } }, asyncHeader);
-    expect(syncWithHeader).toMatchObject({ status: 403, body: { code: 'AccessDenied', message: 'current user api does not support asynchronous calls' } });
-    expect((await post('services/aigc/text2image/image-synthesis', t2i({ size: '1664x928' }), asyncHeader)).body).toMatchObject({ code: 'InvalidParameter' });
-    expect((await post('services/aigc/text2image/image-synthesis', t2i({ n: 2 }), asyncHeader)).body).toMatchObject({ code: 'InvalidParameter', message: 'n must be 1 for qwen-image' });
+    const syncWithHeader = await post(
+      'services/aigc/multimodal-generation/generation',
+      { model: 'qwen-image-edit', input: { messages: [] } },
+      asyncHeader,
+    );
+    expect(syncWithHeader).toMatchObject({
+      status: 403,
+      body: { code: 'AccessDenied', message: 'current user api does not support asynchronous calls' },
+    });
+    expect(
+      (await post('services/aigc/text2image/image-synthesis', t2i({ size: '1664x928' }), asyncHeader)).body,
+    ).toMatchObject({ code: 'InvalidParameter' });
+    expect((await post('services/aigc/text2image/image-synthesis', t2i({ n: 2 }), asyncHeader)).body).toMatchObject({
+      code: 'InvalidParameter',
+      message: 'n must be 1 for qwen-image',
+    });
     const wrongKey = await fetch(`${fake.url}/api/v1/tasks/x`, { headers: { authorization: 'Bearer sk-nope' } });
-    expect([wrongKey.status, await wrongKey.json()]).toEqual([401, expect.objectContaining({ code: 'InvalidApiKey', message: 'Invalid API-key provided.' })]);
+    expect([wrongKey.status, await wrongKey.json()]).toEqual([
+      401,
+      expect.objectContaining({ code: 'InvalidApiKey', message: 'Invalid API-key provided.' }),
+    ]);
     expect(fake.accepted).toBe(accepted);
   });
 
@@ -286,7 +355,14 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
       await broke.start();
       broke.mode = 'arrearage';
       const config = await channelsConfig([
-        { name: 'ds-broke', type: 'dashscope', baseUrl: `${broke.url}/api/v1`, keys: [KEY], priority: 10, models: { 'qwen-image': 'qwen-image' } },
+        {
+          name: 'ds-broke',
+          type: 'dashscope',
+          baseUrl: `${broke.url}/api/v1`,
+          keys: [KEY],
+          priority: 10,
+          models: { 'qwen-image': 'qwen-image' },
+        },
         {
           name: 'ds-ok',
           type: 'dashscope',
@@ -316,9 +392,17 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
       expect(broke.accepted).toBe(0);
       const submissions = fake.requests.slice(before).filter((r) => TEXT2IMAGE.test(r.path));
       expect(submissions.map((r) => r.headers.authorization)).toEqual(['Bearer sk-revoked', `Bearer ${KEY}`]);
-      expect(submissions[1].json.parameters).toEqual({ size: '1328*1328', n: 1, prompt_extend: false, watermark: true });
+      expect(submissions[1].json.parameters).toEqual({
+        size: '1328*1328',
+        n: 1,
+        prompt_extend: false,
+        watermark: true,
+      });
       expect(fake.accepted - accepted).toBe(1);
-      expect(await imageInfo(await download(firstLink(data.choices[0].message.content!)))).toMatchObject({ width: 1328, height: 1328 });
+      expect(await imageInfo(await download(firstLink(data.choices[0].message.content!)))).toMatchObject({
+        width: 1328,
+        height: 1328,
+      });
     });
 
     it('wan2.7 speaks the media protocol: input.media first_frame for image-to-video, resolution and ratio for text-to-video', async () => {
@@ -335,14 +419,21 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
           },
         ],
       });
-      const t2v = await gw2.client.chat.completions.create({ model: 'sora_video2', messages: [{ role: 'user', content: 'a paper boat drifting, 9:16, 6s' }] });
+      const t2v = await gw2.client.chat.completions.create({
+        model: 'sora_video2',
+        messages: [{ role: 'user', content: 'a paper boat drifting, 9:16, 6s' }],
+      });
       const [first, second] = fake.requests.slice(before).filter((r) => VIDEO.test(r.path));
       expect(first.json.model).toBe('wan2.7-i2v');
       expect(first.json.input.prompt).toBe('a paper boat drifting');
       expect(first.json.input.img_url).toBeUndefined();
       expect(first.json.input.media).toHaveLength(1);
       expect(first.json.input.media[0].type).toBe('first_frame');
-      expect(await imageInfo(dataUrlBytes(first.json.input.media[0].url))).toEqual({ format: 'png', width: 320, height: 240 });
+      expect(await imageInfo(dataUrlBytes(first.json.input.media[0].url))).toEqual({
+        format: 'png',
+        width: 320,
+        height: 240,
+      });
       expect(first.json.parameters).toEqual({ resolution: '720P', duration: 6, prompt_extend: false, watermark: true });
       expect(second.json).toEqual({
         model: 'wan2.7-t2v',
@@ -359,9 +450,16 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
 
     it('InvalidParameter is a final refusal carrying DashScope’s message', async () => {
       const before = fake.count('POST', VIDEO);
-      const err = await gw2.client.chat.completions.create({ model: 'wan2.5', messages: [{ role: 'user', content: 'a storm at sea' }] }).catch((e) => e);
+      const err = await gw2.client.chat.completions
+        .create({ model: 'wan2.5', messages: [{ role: 'user', content: 'a storm at sea' }] })
+        .catch((e) => e);
       expect(err.status).toBe(502);
-      expect(err.error).toEqual({ message: 'Alibaba DashScope: Model not exist.', type: 'upstream_error', param: null, code: 'upstream_invalid_request' });
+      expect(err.error).toEqual({
+        message: 'Alibaba DashScope: Model not exist.',
+        type: 'upstream_error',
+        param: null,
+        code: 'upstream_invalid_request',
+      });
       expect(fake.count('POST', VIDEO) - before).toBe(1);
     });
   });

@@ -29,7 +29,12 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
   beforeAll(async () => {
     fake.videoTaskMs = 900;
     await fake.start();
-    gw = await startGateway({ GEMINI_API_KEY: KEY, GEMINI_BASE_URL: `${fake.url}/v1beta`, ...QUICK_POLL_ENV, ...FAST_RETRY_ENV });
+    gw = await startGateway({
+      GEMINI_API_KEY: KEY,
+      GEMINI_BASE_URL: `${fake.url}/v1beta`,
+      ...QUICK_POLL_ENV,
+      ...FAST_RETRY_ENV,
+    });
   });
   afterEach(() => {
     fake.mode = 'ok';
@@ -64,7 +69,15 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     expect(sent[0].headers.authorization).toBeUndefined();
     const reference = sent[0].json.contents[0].parts[1].inline_data.data;
     expect(sent[0].json).toEqual({
-      contents: [{ role: 'user', parts: [{ text: 'put this logo on a billboard\nAvoid: text' }, { inline_data: { mime_type: 'image/png', data: reference } }] }],
+      contents: [
+        {
+          role: 'user',
+          parts: [
+            { text: 'put this logo on a billboard\nAvoid: text' },
+            { inline_data: { mime_type: 'image/png', data: reference } },
+          ],
+        },
+      ],
       generationConfig: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '16:9' } },
     });
     expect(await imageInfo(Buffer.from(reference, 'base64'))).toEqual({ format: 'png', width: 96, height: 64 });
@@ -76,35 +89,58 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
   it('nano-banana-hd: imageSize 2K, thought images skipped, n=2 made as two calls (each billed)', async () => {
     const before = fake.count('POST', GENERATE);
     const acceptedBefore = fake.acceptedImages;
-    const data = await gw.client.chat.completions.create({ model: 'nano-banana-hd', messages: [{ role: 'user', content: 'a lighthouse at night 3:4 --n 2 --seed 7' }] });
+    const data = await gw.client.chat.completions.create({
+      model: 'nano-banana-hd',
+      messages: [{ role: 'user', content: 'a lighthouse at night 3:4 --n 2 --seed 7' }],
+    });
     const sent = fake.matching('POST', GENERATE).slice(before);
     expect(sent.map((r) => r.path)).toEqual(Array(2).fill('/v1beta/models/gemini-3-pro-image-preview:generateContent'));
     for (const call of sent) {
-      expect(call.json.generationConfig).toEqual({ responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '3:4', imageSize: '2K' }, seed: 7 });
+      expect(call.json.generationConfig).toEqual({
+        responseModalities: ['IMAGE'],
+        imageConfig: { aspectRatio: '3:4', imageSize: '2K' },
+        seed: 7,
+      });
       expect(call.json.contents[0].parts).toEqual([{ text: 'a lighthouse at night' }]);
     }
     expect(fake.acceptedImages - acceptedBefore).toBe(2);
     const links = [...data.choices[0].message.content!.matchAll(/\]\((http[^)]+)\)/g)].map((m) => m[1]);
     expect(links).toHaveLength(2);
     // The 64x64 "thought" draft comes first in the answer; the final 2K image is what is kept.
-    for (const link of links) expect(await imageInfo(await download(link))).toEqual({ format: 'png', width: 1728, height: 2368 });
+    for (const link of links)
+      expect(await imageInfo(await download(link))).toEqual({ format: 'png', width: 1728, height: 2368 });
     // Both calls' usageMetadata (12 prompt + 1290 candidate tokens each), summed in OpenAI's shape.
-    expect((await jobOf(gw, data.id)).upstream.usage).toEqual({ input_tokens: 24, output_tokens: 2580, total_tokens: 2604, input_tokens_details: { text_tokens: 24, image_tokens: 0 } });
+    expect((await jobOf(gw, data.id)).upstream.usage).toEqual({
+      input_tokens: 24,
+      output_tokens: 2580,
+      total_tokens: 2604,
+      input_tokens_details: { text_tokens: 24, image_tokens: 0 },
+    });
   });
 
   it('n=2 where one call is refused with 429: the image that was made is returned and the shortfall said, nothing is generated twice', async () => {
     fake.injectFaults('POST', GENERATE, [googleError(429, 'Resource has been exhausted (e.g. check quota).')]);
     const before = fake.count('POST', GENERATE);
     const accepted = fake.acceptedImages;
-    const data = await gw.client.chat.completions.create({ model: 'nano-banana', messages: [{ role: 'user', content: 'two pears --n 2' }] });
+    const data = await gw.client.chat.completions.create({
+      model: 'nano-banana',
+      messages: [{ role: 'user', content: 'two pears --n 2' }],
+    });
     expect(fake.count('POST', GENERATE) - before).toBe(2);
     expect(fake.acceptedImages - accepted).toBe(1);
-    expect(data.choices[0].message.content).toMatch(/^> ℹ️ nano-banana made 1 of the 2 images asked for\.\n\n!\[image\]\(http[^)]+\.png\)$/);
+    expect(data.choices[0].message.content).toMatch(
+      /^> ℹ️ nano-banana made 1 of the 2 images asked for\.\n\n!\[image\]\(http[^)]+\.png\)$/,
+    );
   });
 
   it('sora-2 via Veo: 5 s snapped to 4 s with one note, number durationSeconds, synthetic progress, MP4 fetched with the key through the redirect', async () => {
     const before = fake.count('POST', PREDICT);
-    const { id, text, finish } = await streamChat(gw, { model: 'sora-2', messages: [{ role: 'user', content: 'an astronaut golden retriever in a space station, duration: 5 seconds --ar 16:9' }] });
+    const { id, text, finish } = await streamChat(gw, {
+      model: 'sora-2',
+      messages: [
+        { role: 'user', content: 'an astronaut golden retriever in a space station, duration: 5 seconds --ar 16:9' },
+      ],
+    });
     expect(finish).toBe('stop');
     expect(text.match(/ℹ️/g)).toHaveLength(1);
     expect(text).toContain('> ℹ️ veo-3.1-fast-generate-preview cannot make 5 s videos; using 4 s.');
@@ -130,7 +166,11 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     expect(video.durationSeconds).toBeCloseTo(4, 1);
     expect(video.codec).toBe('avc1');
     const job = await jobOf(gw, id);
-    expect(job).toMatchObject({ status: 'succeeded', seconds: 4, adjustments: ['veo-3.1-fast-generate-preview cannot make 5 s videos; using 4 s.'] });
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      seconds: 4,
+      adjustments: ['veo-3.1-fast-generate-preview cannot make 5 s videos; using 4 s.'],
+    });
     expect(job.results[0]).toMatchObject({ content_type: 'video/mp4', seconds: 4 });
   });
 
@@ -153,10 +193,19 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     expect(sent.path).toBe('/v1beta/models/veo-3.1-generate-preview:predictLongRunning');
     const image = sent.json.instances[0].image;
     expect(sent.json).toEqual({
-      instances: [{ prompt: 'the girl starts dancing', image: { bytesBase64Encoded: image.bytesBase64Encoded, mimeType: 'image/png' } }],
+      instances: [
+        {
+          prompt: 'the girl starts dancing',
+          image: { bytesBase64Encoded: image.bytesBase64Encoded, mimeType: 'image/png' },
+        },
+      ],
       parameters: { aspectRatio: '9:16', durationSeconds: 8, negativePrompt: 'blur', resolution: '1080p' },
     });
-    expect(await imageInfo(Buffer.from(image.bytesBase64Encoded, 'base64'))).toEqual({ format: 'png', width: 72, height: 128 });
+    expect(await imageInfo(Buffer.from(image.bytesBase64Encoded, 'base64'))).toEqual({
+      format: 'png',
+      width: 72,
+      height: 128,
+    });
     const content = data.choices[0].message.content!;
     // 竖屏 makes this a Chinese prompt, so the note is in Chinese too.
     expect(content).toContain('> ℹ️ veo-3.1-generate-preview 的 1080p 视频固定为 8 秒，已改为 8 秒。');
@@ -168,7 +217,10 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
 
   it('accepts a video returned inline as encodedVideo', async () => {
     fake.videoShape = 'encodedVideo';
-    const data = await gw.client.chat.completions.create({ model: 'veo-3.1-fast', messages: [{ role: 'user', content: 'waves at dusk 6s' }] });
+    const data = await gw.client.chat.completions.create({
+      model: 'veo-3.1-fast',
+      messages: [{ role: 'user', content: 'waves at dusk 6s' }],
+    });
     const content = data.choices[0].message.content!;
     expect(mp4Info(await download(firstLink(content))).durationSeconds).toBeCloseTo(6, 1);
   });
@@ -177,14 +229,24 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     fake.mode = 'prompt-blocked';
     const err = await chatError(gw, 'nano-banana', 'something the filter dislikes');
     expect(err.status).toBe(400);
-    expect(err.error).toEqual({ message: 'Google Gemini blocked the prompt (PROHIBITED_CONTENT).', type: 'invalid_request_error', param: 'prompt', code: 'content_policy_violation' });
+    expect(err.error).toEqual({
+      message: 'Google Gemini blocked the prompt (PROHIBITED_CONTENT).',
+      type: 'invalid_request_error',
+      param: 'prompt',
+      code: 'content_policy_violation',
+    });
   });
 
   it('an IMAGE_SAFETY finish is an output-stage block; streamed it ends with content_filter', async () => {
     fake.mode = 'image-safety';
-    const { text, finish } = await streamChat(gw, { model: 'nano-banana', messages: [{ role: 'user', content: 'a portrait' }] });
+    const { text, finish } = await streamChat(gw, {
+      model: 'nano-banana',
+      messages: [{ role: 'user', content: 'a portrait' }],
+    });
     expect(finish).toBe('content_filter');
-    expect(text).toContain('🚫 Blocked by content review: Google Gemini withheld the image (IMAGE_SAFETY): The generated image was filtered by a safety policy.');
+    expect(text).toContain(
+      '🚫 Blocked by content review: Google Gemini withheld the image (IMAGE_SAFETY): The generated image was filtered by a safety policy.',
+    );
     const err = await chatError(gw, 'nano-banana', 'a portrait');
     expect(err.status).toBe(400);
     expect(err.error).toMatchObject({ param: 'output', code: 'content_policy_violation' });
@@ -196,7 +258,8 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     const err = await chatError(gw, 'nano-banana', 'a cat');
     expect(err.status).toBe(502);
     expect(err.error).toEqual({
-      message: 'Google Gemini returned no image (STOP); the model said: "I cannot draw that, but here is a description instead."',
+      message:
+        'Google Gemini returned no image (STOP); the model said: "I cannot draw that, but here is a description instead."',
       type: 'upstream_error',
       param: null,
       code: 'upstream_no_image',
@@ -205,10 +268,15 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
   });
 
   it('a 429 RESOURCE_EXHAUSTED is not accepted: the submission is retried and billed once', async () => {
-    fake.injectFaults('POST', PREDICT, [googleError(429, 'You exceeded your current quota, please check your plan and billing details.')]);
+    fake.injectFaults('POST', PREDICT, [
+      googleError(429, 'You exceeded your current quota, please check your plan and billing details.'),
+    ]);
     const before = fake.count('POST', PREDICT);
     const accepted = fake.acceptedVideos;
-    const data = await gw.client.chat.completions.create({ model: 'veo-3.1-fast', messages: [{ role: 'user', content: 'a red kite 4s' }] });
+    const data = await gw.client.chat.completions.create({
+      model: 'veo-3.1-fast',
+      messages: [{ role: 'user', content: 'a red kite 4s' }],
+    });
     expect(data.choices[0].message.content).toMatch(/^✅ Video generated successfully/);
     expect(fake.count('POST', PREDICT) - before).toBe(2);
     expect(fake.acceptedVideos - accepted).toBe(1);
@@ -219,7 +287,8 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     const err = await chatError(gw, 'sora-2', 'a famous actor 8s');
     expect(err.status).toBe(400);
     expect(err.error).toEqual({
-      message: 'Google Veo filtered the generated video: The video could not be generated because it may violate the usage guidelines for depicting real people.',
+      message:
+        'Google Veo filtered the generated video: The video could not be generated because it may violate the usage guidelines for depicting real people.',
       type: 'invalid_request_error',
       param: 'output',
       code: 'content_policy_violation',
@@ -230,7 +299,11 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     fake.mode = 'veo-operation-error';
     const err = await chatError(gw, 'sora-2', 'a city 4s');
     expect(err.status).toBe(502);
-    expect(err.error).toMatchObject({ code: 'upstream_error', message: 'Google Veo failed to generate the video: Video generation failed due to an internal error. Please try again later.' });
+    expect(err.error).toMatchObject({
+      code: 'upstream_error',
+      message:
+        'Google Veo failed to generate the video: Video generation failed due to an internal error. Please try again later.',
+    });
   });
 
   it('an operation Google no longer knows (404 on poll) fails at once, after one status call', async () => {
@@ -239,7 +312,9 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     const err = await chatError(gw, 'sora-2', 'a forest 4s');
     expect(err.status).toBe(502);
     expect(err.error.code).toBe('upstream_task_not_found');
-    expect(err.error.message).toMatch(/^Google Veo no longer knows operation [0-9a-f]+; it may have expired\. Please retry\.$/);
+    expect(err.error.message).toMatch(
+      /^Google Veo no longer knows operation [0-9a-f]+; it may have expired\. Please retry\.$/,
+    );
     expect(fake.count('GET', OPERATION) - polls).toBe(1);
   });
 
@@ -252,19 +327,34 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
 
   it('the fake refuses what Google refuses: a wrong key, a string durationSeconds, an unknown ratio, 5 s, candidateCount', async () => {
     const post = (path: string, body: unknown, key = KEY) =>
-      fetch(`${fake.url}/v1beta/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': key }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      fetch(`${fake.url}/v1beta/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
     const veo = 'models/veo-3.1-generate-preview:predictLongRunning';
     const wrongKey = await post(veo, { instances: [{ prompt: 'x' }] }, 'AIza-wrong');
     expect(wrongKey.status).toBe(400);
-    expect(wrongKey.body.error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT', message: 'API key not valid. Please pass a valid API key.', details: [{ reason: 'API_KEY_INVALID' }] });
+    expect(wrongKey.body.error).toMatchObject({
+      code: 400,
+      status: 'INVALID_ARGUMENT',
+      message: 'API key not valid. Please pass a valid API key.',
+      details: [{ reason: 'API_KEY_INVALID' }],
+    });
     expect((await post(veo, { instances: [{ prompt: 'x' }], parameters: { durationSeconds: '8' } })).status).toBe(400);
     expect((await post(veo, { instances: [{ prompt: 'x' }], parameters: { duration_seconds: 5 } })).status).toBe(400);
     expect((await post(veo, { instances: [{ prompt: 'x' }], parameters: { aspectRatio: '1:1' } })).status).toBe(400);
     const image = 'models/gemini-2.5-flash-image:generateContent';
     const text = { contents: [{ parts: [{ text: 'x' }] }] };
-    expect((await post(image, { ...text, generation_config: { image_config: { aspect_ratio: '7:5' } } })).status).toBe(400);
-    expect((await post(image, { ...text, generationConfig: { imageConfig: { imageSize: '2K' } } })).body.error.message).toBe('Image size is not supported for models/gemini-2.5-flash-image.');
-    expect((await post(image, { ...text, generationConfig: { candidateCount: 2 } })).body.error.message).toBe('Multiple candidates is not enabled for models/gemini-2.5-flash-image');
+    expect((await post(image, { ...text, generation_config: { image_config: { aspect_ratio: '7:5' } } })).status).toBe(
+      400,
+    );
+    expect(
+      (await post(image, { ...text, generationConfig: { imageConfig: { imageSize: '2K' } } })).body.error.message,
+    ).toBe('Image size is not supported for models/gemini-2.5-flash-image.');
+    expect((await post(image, { ...text, generationConfig: { candidateCount: 2 } })).body.error.message).toBe(
+      'Multiple candidates is not enabled for models/gemini-2.5-flash-image',
+    );
   });
 });
 
@@ -274,7 +364,11 @@ describe(`Google Gemini adapter: key retirement (${databaseLabel})`, () => {
 
   beforeAll(async () => {
     await fake.start();
-    gw = await startGateway({ GEMINI_API_KEY: `AIza-revoked,${KEY}`, GEMINI_BASE_URL: `${fake.url}/v1beta`, ...FAST_RETRY_ENV });
+    gw = await startGateway({
+      GEMINI_API_KEY: `AIza-revoked,${KEY}`,
+      GEMINI_BASE_URL: `${fake.url}/v1beta`,
+      ...FAST_RETRY_ENV,
+    });
   });
   afterAll(async () => {
     await gw?.close();
@@ -282,15 +376,25 @@ describe(`Google Gemini adapter: key retirement (${databaseLabel})`, () => {
   });
 
   it('a key Google answers with 400 API_KEY_INVALID is retired and the job succeeds on the next key', async () => {
-    const data = await gw.client.chat.completions.create({ model: 'nano-banana', messages: [{ role: 'user', content: 'a teapot' }] });
-    expect(await imageInfo(await download(firstLink(data.choices[0].message.content!)))).toEqual({ format: 'png', width: 1024, height: 1024 });
+    const data = await gw.client.chat.completions.create({
+      model: 'nano-banana',
+      messages: [{ role: 'user', content: 'a teapot' }],
+    });
+    expect(await imageInfo(await download(firstLink(data.choices[0].message.content!)))).toEqual({
+      format: 'png',
+      width: 1024,
+      height: 1024,
+    });
     expect(fake.matching('POST', GENERATE).map((r) => r.headers['x-goog-api-key'])).toEqual(['AIza-revoked', KEY]);
     expect(fake.acceptedImages).toBe(1);
     const states = gw.gateway.channels.get('gemini')!.keys.states;
     expect(states.map((k) => k.retired)).toEqual([true, false]);
     expect(states[0].retiredReason).toBe('Google Gemini refused the API key (HTTP 400).');
     // Later jobs never use the retired key again.
-    await gw.client.chat.completions.create({ model: 'nano-banana', messages: [{ role: 'user', content: 'a kettle' }] });
+    await gw.client.chat.completions.create({
+      model: 'nano-banana',
+      messages: [{ role: 'user', content: 'a kettle' }],
+    });
     expect(fake.matching('POST', GENERATE).map((r) => r.headers['x-goog-api-key'])).toEqual(['AIza-revoked', KEY, KEY]);
   });
 });
@@ -327,19 +431,37 @@ describe('Google Gemini adapter: Veo request rules', () => {
         'veo-3.1-generate-preview cannot make 10 s videos; using 8 s.',
       ],
     });
-    const veo2 = adaptVeoRequest({ ...video, aspectRatio: '9:16', seconds: 4, resolution: '1080p' }, 'veo-2.0-generate-001', options);
+    const veo2 = adaptVeoRequest(
+      { ...video, aspectRatio: '9:16', seconds: 4, resolution: '1080p' },
+      'veo-2.0-generate-001',
+      options,
+    );
     expect(veo2).toMatchObject({ seconds: 5, width: 720, height: 1280 });
     expect(veo2.resolution).toBeUndefined();
   });
 
   it('asset reference mode sends up to 3 referenceImages of type ASSET and forces 8 s', () => {
     const options = readGeminiOptions({ veoReferenceMode: 'asset' });
-    const adapted = adaptVeoRequest({ ...video, aspectRatio: '16:9', seconds: 4, references: [reference] }, 'veo-3.1-generate-preview', options);
+    const adapted = adaptVeoRequest(
+      { ...video, aspectRatio: '16:9', seconds: 4, references: [reference] },
+      'veo-3.1-generate-preview',
+      options,
+    );
     expect(adapted.seconds).toBe(8);
-    expect(adjustmentLines(adapted)).toEqual(['veo-3.1-generate-preview makes reference-image videos of 8 s only; using 8 s.']);
+    expect(adjustmentLines(adapted)).toEqual([
+      'veo-3.1-generate-preview makes reference-image videos of 8 s only; using 8 s.',
+    ]);
     const image = { data: Buffer.from('png'), contentType: 'image/png' };
     expect(predictLongRunningBody(adapted, 'veo-3.1-generate-preview', [image, image, image, image], options)).toEqual({
-      instances: [{ prompt: 'a fox', referenceImages: Array(3).fill({ image: { bytesBase64Encoded: 'cG5n', mimeType: 'image/png' }, referenceType: 'ASSET' }) }],
+      instances: [
+        {
+          prompt: 'a fox',
+          referenceImages: Array(3).fill({
+            image: { bytesBase64Encoded: 'cG5n', mimeType: 'image/png' },
+            referenceType: 'ASSET',
+          }),
+        },
+      ],
       parameters: { aspectRatio: '16:9', durationSeconds: 8 },
     });
   });
@@ -351,6 +473,8 @@ describe('Google Gemini adapter: Veo request rules', () => {
   });
 
   it('refuses a misspelt channel option at start-up', () => {
-    expect(() => readGeminiOptions({ imageSize: '2k' })).toThrow('gemini channel option "imageSize" must be one of 1K, 2K, 4K.');
+    expect(() => readGeminiOptions({ imageSize: '2k' })).toThrow(
+      'gemini channel option "imageSize" must be one of 1K, 2K, 4K.',
+    );
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from '../helpers/database.js';
 import { download, firstLink, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { jobOf, streamChat } from '../helpers/chat.js';
-import { imageInfo, } from '../helpers/media.js';
+import { imageInfo } from '../helpers/media.js';
 import { pngBuffer, pngDataUrl } from '../helpers/images.js';
 import { toFile } from 'openai';
 import { FakeOpenAiImages } from '../fakes/openai-images.js';
@@ -28,7 +28,14 @@ describe(`OpenAI Images adapter (${databaseLabel})`, () => {
     expect(response.headers.get('x-mediagate-channel')).toBe('openai');
     const sent = fake.requests.slice(before).find((r) => r.path === '/v1/images/generations')!;
     expect(sent.headers.authorization).toBe('Bearer sk-fake-openai');
-    expect(sent.json).toEqual({ model: 'gpt-image-1', prompt: 'Draw a cat', n: 1, size: '1536x1024', quality: 'high', output_format: 'png' });
+    expect(sent.json).toEqual({
+      model: 'gpt-image-1',
+      prompt: 'Draw a cat',
+      n: 1,
+      size: '1536x1024',
+      quality: 'high',
+      output_format: 'png',
+    });
     const content = data.choices[0].message.content!;
     expect(content).toMatch(/^!\[image\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.png\)$/);
     expect(await imageInfo(await download(firstLink(content)))).toEqual({ format: 'png', width: 1536, height: 1024 });
@@ -62,10 +69,19 @@ describe(`OpenAI Images adapter (${databaseLabel})`, () => {
 
   it('passes the token usage OpenAI reports through to /v1/images answers and the job', async () => {
     const { data: answer, response } = await gw.client.images
-      .edit({ model: 'gpt-image-1', prompt: 'make it night', image: await toFile(await pngBuffer(40, 60), 'day.png', { type: 'image/png' }) })
+      .edit({
+        model: 'gpt-image-1',
+        prompt: 'make it night',
+        image: await toFile(await pngBuffer(40, 60), 'day.png', { type: 'image/png' }),
+      })
       .withResponse();
     // The fake counts ceil(13/4) = 4 prompt tokens, 65 per input image and 1056 per output image.
-    const expected = { input_tokens: 69, output_tokens: 1056, total_tokens: 1125, input_tokens_details: { text_tokens: 4, image_tokens: 65 } };
+    const expected = {
+      input_tokens: 69,
+      output_tokens: 1056,
+      total_tokens: 1125,
+      input_tokens_details: { text_tokens: 4, image_tokens: 65 },
+    };
     expect(answer.usage).toEqual(expected);
     // No ratio asked: the portrait reference keeps the edit portrait.
     expect(answer.size).toBe('1024x1536');

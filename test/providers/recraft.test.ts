@@ -16,7 +16,12 @@ describe(`Recraft adapter (${databaseLabel})`, () => {
 
   beforeAll(async () => {
     await fake.start();
-    gw = await startGateway({ RECRAFT_API_KEY: 'recraft-good', RECRAFT_BASE_URL: `${fake.url}/v1`, ...NO_REVIEW_ENV, ...FAST_RETRY_ENV });
+    gw = await startGateway({
+      RECRAFT_API_KEY: 'recraft-good',
+      RECRAFT_BASE_URL: `${fake.url}/v1`,
+      ...NO_REVIEW_ENV,
+      ...FAST_RETRY_ENV,
+    });
   });
   afterAll(async () => {
     await gw?.close();
@@ -25,7 +30,10 @@ describe(`Recraft adapter (${databaseLabel})`, () => {
 
   it('sends the V3 size, the default style, seed and negative prompt, and serves our copy of the linked image', async () => {
     const { data, response } = await gw.client.chat.completions
-      .create({ model: 'recraftv3', messages: [{ role: 'user', content: 'a cosy cabin in snow --ar 16:9 --seed 7 --no people' }] })
+      .create({
+        model: 'recraftv3',
+        messages: [{ role: 'user', content: 'a cosy cabin in snow --ar 16:9 --seed 7 --no people' }],
+      })
       .withResponse();
     expect(response.headers.get('x-mediagate-channel')).toBe('recraft');
     const sent = fake.matching('POST', GENERATIONS).at(-1)!;
@@ -57,14 +65,22 @@ describe(`Recraft adapter (${databaseLabel})`, () => {
     expect(sent.json).toMatchObject({ prompt: 'paper lanterns', n: 2, size: '1024x1820', image_format: 'webp' });
     const images = allLinks(text);
     expect(images).toHaveLength(2);
-    for (const url of images) expect(await imageInfo(await download(url))).toEqual({ format: 'webp', width: 1024, height: 1820 });
+    for (const url of images)
+      expect(await imageInfo(await download(url))).toEqual({ format: 'webp', width: 1024, height: 1820 });
   });
 
   it("reports Recraft's refusal of the prompt as a policy block, without retrying", async () => {
     const sent = requestsSince(fake);
-    const err = await gw.client.chat.completions.create({ model: 'recraftv3', messages: [{ role: 'user', content: 'something forbidden' }] }).catch((e) => e);
+    const err = await gw.client.chat.completions
+      .create({ model: 'recraftv3', messages: [{ role: 'user', content: 'something forbidden' }] })
+      .catch((e) => e);
     expect(err.status).toBe(400);
-    expect(err.error).toEqual({ message: 'Recraft: The prompt contains inappropriate content', type: 'invalid_request_error', param: 'prompt', code: 'content_policy_violation' });
+    expect(err.error).toEqual({
+      message: 'Recraft: The prompt contains inappropriate content',
+      type: 'invalid_request_error',
+      param: 'prompt',
+      code: 'content_policy_violation',
+    });
     expect(sent.count('POST', GENERATIONS)).toBe(1);
     expect(sent.matching('POST', GENERATIONS)[0].json).toMatchObject({ prompt: 'something forbidden' });
   });
@@ -72,7 +88,9 @@ describe(`Recraft adapter (${databaseLabel})`, () => {
   it('fails with result_expired when the image link no longer works', async () => {
     fake.linkTtlMs = 0;
     try {
-      const err = await gw.client.chat.completions.create({ model: 'recraftv3', messages: [{ role: 'user', content: 'a fading postcard' }] }).catch((e) => e);
+      const err = await gw.client.chat.completions
+        .create({ model: 'recraftv3', messages: [{ role: 'user', content: 'a fading postcard' }] })
+        .catch((e) => e);
       expect(err.status).toBe(502);
       expect(err.error).toMatchObject({ type: 'upstream_error', code: 'result_expired' });
     } finally {
@@ -86,8 +104,13 @@ describe(`Recraft adapter (${databaseLabel})`, () => {
       { status: 400, body: { code: 'invalid_size', message: 'Unsupported image size 999x999' } },
       { status: 400, body: { error: { code: 'invalid_style', message: 'Style is not supported by this model' } } },
     ]);
-    for (const message of ['Recraft: Unsupported image size 999x999', 'Recraft: Style is not supported by this model']) {
-      const err = await gw.client.chat.completions.create({ model: 'recraftv3', messages: [{ role: 'user', content: 'a kite' }] }).catch((e) => e);
+    for (const message of [
+      'Recraft: Unsupported image size 999x999',
+      'Recraft: Style is not supported by this model',
+    ]) {
+      const err = await gw.client.chat.completions
+        .create({ model: 'recraftv3', messages: [{ role: 'user', content: 'a kite' }] })
+        .catch((e) => e);
       expect(err.status).toBe(502);
       expect(err.error).toMatchObject({ code: 'upstream_invalid_request', message });
     }
@@ -97,22 +120,36 @@ describe(`Recraft adapter (${databaseLabel})`, () => {
   it('retries a 429 and generates exactly once', async () => {
     const before = fake.count('POST', GENERATIONS);
     const accepted = fake.accepted;
-    fake.injectFaults('POST', GENERATIONS, [{ status: 429, headers: { 'retry-after': '0' }, body: { code: 'rate_limit', message: 'Too many requests' } }]);
-    const answer = await gw.client.chat.completions.create({ model: 'recraftv3', messages: [{ role: 'user', content: 'a teapot' }] });
-    expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toMatchObject({ width: 1024, height: 1024 });
+    fake.injectFaults('POST', GENERATIONS, [
+      { status: 429, headers: { 'retry-after': '0' }, body: { code: 'rate_limit', message: 'Too many requests' } },
+    ]);
+    const answer = await gw.client.chat.completions.create({
+      model: 'recraftv3',
+      messages: [{ role: 'user', content: 'a teapot' }],
+    });
+    expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toMatchObject({
+      width: 1024,
+      height: 1024,
+    });
     expect(fake.count('POST', GENERATIONS) - before).toBe(2);
     expect(fake.accepted - accepted).toBe(1);
   });
 
   it('the fake refuses what Recraft refuses: a wrong token, an unlisted size, n over 6, style with style_id', async () => {
     const post = (body: unknown, token = 'recraft-good') =>
-      fetch(`${fake.url}/v1/images/generations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${fake.url}/v1/images/generations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const refused = await post({ prompt: 'x' }, 'nope');
     expect(refused.status).toBe(401);
     expect(await refused.text()).toBe('request unauthorized');
     expect(await (await post({ prompt: 'x', size: '1000x1000' })).json()).toMatchObject({ code: 'invalid_size' });
     expect(await (await post({ prompt: 'x', n: 7 })).json()).toMatchObject({ code: 'invalid_n' });
-    expect(await (await post({ prompt: 'x', style: 'any', style_id: '7b0c1d52-0000-4000-8000-000000000000' })).json()).toMatchObject({ code: 'invalid_style' });
+    expect(
+      await (await post({ prompt: 'x', style: 'any', style_id: '7b0c1d52-0000-4000-8000-000000000000' })).json(),
+    ).toMatchObject({ code: 'invalid_style' });
   });
 });
 
@@ -161,22 +198,44 @@ describe(`Recraft channel options (${databaseLabel})`, () => {
     expect(fake.files.size).toBe(0);
     const job = await jobOf(gw, answer.id);
     expect(job.adjustments).toEqual(['recraftv3 makes PNG or WebP images; using PNG.']);
-    expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toEqual({ format: 'png', width: 1365, height: 1024 });
+    expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toEqual({
+      format: 'png',
+      width: 1365,
+      height: 1024,
+    });
   });
 
   it('retires a token Recraft refuses with its plain-text 401 and serves every request with the other', async () => {
     const twoKeys = await startGateway({
       ...NO_REVIEW_ENV,
       ...FAST_RETRY_ENV,
-      ...(await channelsConfig([{ name: 'recraft-two-keys', type: 'recraft', baseUrl: `${fake.url}/v1`, keys: ['recraft-revoked', 'recraft-good'], models: ['recraftv3'] }])),
+      ...(await channelsConfig([
+        {
+          name: 'recraft-two-keys',
+          type: 'recraft',
+          baseUrl: `${fake.url}/v1`,
+          keys: ['recraft-revoked', 'recraft-good'],
+          models: ['recraftv3'],
+        },
+      ])),
     });
     try {
       const before = fake.count('POST', GENERATIONS);
       for (const prompt of ['a lantern', 'a kettle', 'a compass']) {
-        const answer = await twoKeys.client.chat.completions.create({ model: 'recraftv3', messages: [{ role: 'user', content: prompt }] });
-        expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toMatchObject({ format: 'png', width: 1024, height: 1024 });
+        const answer = await twoKeys.client.chat.completions.create({
+          model: 'recraftv3',
+          messages: [{ role: 'user', content: prompt }],
+        });
+        expect(await imageInfo(await download(firstLink(answer.choices[0].message.content!)))).toMatchObject({
+          format: 'png',
+          width: 1024,
+          height: 1024,
+        });
       }
-      const tokens = fake.matching('POST', GENERATIONS).slice(before).map((r) => r.headers.authorization);
+      const tokens = fake
+        .matching('POST', GENERATIONS)
+        .slice(before)
+        .map((r) => r.headers.authorization);
       // Round-robin reaches the revoked token once; after its 401 it is out of rotation.
       expect(tokens.filter((t) => t === 'Bearer recraft-revoked')).toHaveLength(1);
       expect(tokens.filter((t) => t === 'Bearer recraft-good')).toHaveLength(3);

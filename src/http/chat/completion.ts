@@ -43,7 +43,15 @@ export function completionChunk(
 }
 
 export function usageChunk(who: CompletionIdentity, usage: Usage) {
-  return { id: who.id, object: 'chat.completion.chunk', created: who.created, model: who.model, system_fingerprint: null, choices: [], usage };
+  return {
+    id: who.id,
+    object: 'chat.completion.chunk',
+    created: who.created,
+    model: who.model,
+    system_fingerprint: null,
+    choices: [],
+    usage,
+  };
 }
 
 export function completion(who: CompletionIdentity, content: string, finishReason: string, usage: Usage) {
@@ -53,7 +61,9 @@ export function completion(who: CompletionIdentity, content: string, finishReaso
     created: who.created,
     model: who.model,
     system_fingerprint: null,
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: finishReason }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: finishReason },
+    ],
     usage,
   };
 }

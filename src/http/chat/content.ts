@@ -39,7 +39,10 @@ export const renderQueuedLine = (language: Language) => TEXT[language].queued;
 export const renderProgressLine = (language: Language, progress: number) => TEXT[language].progress(progress);
 
 /** One short line per value that was snapped to what the model supports. */
-export const renderAdjustments = (r: GenerationRequest) => adjustmentLines(r).map((line) => `> ℹ️ ${line}\n\n`).join('');
+export const renderAdjustments = (r: GenerationRequest) =>
+  adjustmentLines(r)
+    .map((line) => `> ℹ️ ${line}\n\n`)
+    .join('');
 
 /**
  * The success answer. Upstreams may make fewer images than asked (Gemini answers one image per call
@@ -51,7 +54,9 @@ export function renderResult(job: JobRecord, mediaUrl: (key: string) => string):
   if (job.kind === 'video') return text.videoDone(mediaUrl(job.results[0].key));
   const { n, model } = job.request;
   const shortfall =
-    job.results.length < n ? `> ℹ️ ${adjustmentText(job.request.language, { kind: 'fewer_images', model, made: job.results.length, asked: n })}\n\n` : '';
+    job.results.length < n
+      ? `> ℹ️ ${adjustmentText(job.request.language, { kind: 'fewer_images', model, made: job.results.length, asked: n })}\n\n`
+      : '';
   return shortfall + job.results.map((result, i) => text.imageDone(mediaUrl(result.key), i)).join('\n\n');
 }
 

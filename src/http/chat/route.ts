@@ -56,7 +56,11 @@ export async function chatRoutes(app: FastifyInstance, services: GatewayServices
       idempotency: idempotencyOf(request, 'POST /v1/chat/completions', body),
       input: chatToGenerationInput(body),
     });
-    const who: CompletionIdentity = { id: `chatcmpl-${job.id}`, created: Math.floor(job.createdAt / 1000), model: body.model };
+    const who: CompletionIdentity = {
+      id: `chatcmpl-${job.id}`,
+      created: Math.floor(job.createdAt / 1000),
+      model: body.model,
+    };
     const headers: Record<string, string> = { 'x-mediagate-channel': job.channel ?? '', 'x-mediagate-job-id': job.id };
     if (replayed) headers['idempotent-replayed'] = 'true';
     if (body.stream) return streamJob(services, reply, job, who, body, headers);
@@ -112,7 +116,11 @@ async function streamJob(
     unsubscribe();
     untrack();
     const ok = job.status === 'succeeded';
-    send(ok ? renderResult(job, services.mediaUrl) : renderFailure(language, job.error ?? { code: 'cancelled', message: 'The job was cancelled.' }));
+    send(
+      ok
+        ? renderResult(job, services.mediaUrl)
+        : renderFailure(language, job.error ?? { code: 'cancelled', message: 'The job was cancelled.' }),
+    );
     stream.sendData(completionChunk(who, {}, ok ? 'stop' : finishReasonFor(job.error)));
     if (body.stream_options?.include_usage) stream.sendData(usageChunk(who, usageFor(job.request.prompt, sent)));
     stream.sendData('[DONE]');

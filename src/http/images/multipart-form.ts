@@ -40,11 +40,12 @@ function place(target: Record<string, unknown>, name: string, value: unknown, pa
   if (sub === undefined) {
     target[base] = value;
   } else if (sub === '') {
-    const list = Array.isArray(target[base]) ? (target[base] as unknown[]) : (target[base] = []);
-    (list as unknown[]).push(value);
+    if (!Array.isArray(target[base])) target[base] = [];
+    (target[base] as unknown[]).push(value);
   } else {
-    const object = target[base] && typeof target[base] === 'object' && !Array.isArray(target[base]) ? (target[base] as Record<string, unknown>) : (target[base] = {});
-    (object as Record<string, unknown>)[sub] = value;
+    const current = target[base];
+    if (!current || typeof current !== 'object' || Array.isArray(current)) target[base] = {};
+    (target[base] as Record<string, unknown>)[sub] = value;
   }
 }
 
@@ -52,14 +53,28 @@ function place(target: Record<string, unknown>, name: string, value: unknown, pa
 function formError(err: unknown, limits: MultipartLimits): unknown {
   const code = (err as { code?: string })?.code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') {
-    return new ApiError(413, `An uploaded file is larger than the ${limits.maxFileBytes}-byte limit.`, 'invalid_request_error', null, 'image_too_large');
+    return new ApiError(
+      413,
+      `An uploaded file is larger than the ${limits.maxFileBytes}-byte limit.`,
+      'invalid_request_error',
+      null,
+      'image_too_large',
+    );
   }
   if (code === 'FST_FILES_LIMIT') {
-    return badRequest(limits.maxFiles === 1 ? 'Only one file can be uploaded in this request.' : `At most ${limits.maxFiles} files can be uploaded in one request.`, null, 'too_many_files');
+    return badRequest(
+      limits.maxFiles === 1
+        ? 'Only one file can be uploaded in this request.'
+        : `At most ${limits.maxFiles} files can be uploaded in one request.`,
+      null,
+      'too_many_files',
+    );
   }
-  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') return badRequest('The form has too many fields.', null, 'too_many_fields');
+  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
+    return badRequest('The form has too many fields.', null, 'too_many_fields');
   if (code === 'FST_PROTO_VIOLATION') return badRequest('The form has a forbidden field name.', null, 'invalid_value');
-  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return badRequest('The request is not multipart/form-data.', null, 'invalid_value');
+  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE')
+    return badRequest('The request is not multipart/form-data.', null, 'invalid_value');
   if (err instanceof ApiError) return err;
   // Anything else comes from the form parser (busboy) reading what the client sent.
   return badRequest(`The multipart form is malformed: ${describeFormProblem(err)}`, null, 'invalid_multipart');
@@ -68,8 +83,10 @@ function formError(err: unknown, limits: MultipartLimits): unknown {
 /** Busboy's messages name the problem but not what to do about it. */
 function describeFormProblem(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (/boundary not found/i.test(message)) return 'the Content-Type header has no boundary (multipart/form-data; boundary=…).';
-  if (/unexpected end/i.test(message)) return 'the body ends before the closing boundary (--boundary--); a part was cut short or the boundary is wrong.';
+  if (/boundary not found/i.test(message))
+    return 'the Content-Type header has no boundary (multipart/form-data; boundary=…).';
+  if (/unexpected end/i.test(message))
+    return 'the body ends before the closing boundary (--boundary--); a part was cut short or the boundary is wrong.';
   if (/malformed part header/i.test(message)) return 'a part has malformed headers.';
   return `${message.slice(0, 200)}.`;
 }
@@ -80,15 +97,38 @@ export async function readMultipartForm(request: FastifyRequest, limits: Multipa
   const fingerprintContent: Record<string, unknown> = {};
   const files: FormFile[] = [];
   try {
-    const parts = request.parts({ limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: 100, parts: limits.maxFiles + 100, fieldSize: 1024 * 1024 } });
+    const parts = request.parts({
+      limits: {
+        fileSize: limits.maxFileBytes,
+        files: limits.maxFiles,
+        fields: 100,
+        parts: limits.maxFiles + 100,
+        fieldSize: 1024 * 1024,
+      },
+    });
     for await (const part of parts) {
       if (part.type === 'file') {
         const data = await part.toBuffer();
         const field = part.fieldname.replace(/\[\]$/, '');
-        const file = { field, filename: part.filename || 'upload', mimetype: part.mimetype || 'application/octet-stream', data };
+        const file = {
+          field,
+          filename: part.filename || 'upload',
+          mimetype: part.mimetype || 'application/octet-stream',
+          data,
+        };
         files.push(file);
-        place(body, part.fieldname, new File([data as Uint8Array<ArrayBuffer>], file.filename, { type: file.mimetype }), part.fieldname);
-        place(fingerprintContent, part.fieldname, { sha256: createHash('sha256').update(data).digest('hex') }, part.fieldname);
+        place(
+          body,
+          part.fieldname,
+          new File([data as Uint8Array<ArrayBuffer>], file.filename, { type: file.mimetype }),
+          part.fieldname,
+        );
+        place(
+          fingerprintContent,
+          part.fieldname,
+          { sha256: createHash('sha256').update(data).digest('hex') },
+          part.fieldname,
+        );
       } else {
         const value = typeof part.value === 'string' ? part.value : String(part.value);
         place(body, part.fieldname, value, part.fieldname);

@@ -20,7 +20,9 @@ export async function toImagesResponse(
 ): Promise<ImagesResponse> {
   const data = await Promise.all(
     job.results.map(async (result) =>
-      format === 'url' ? { url: deps.mediaUrl(result.key) } : { b64_json: (await deps.media.read(result.key)).toString('base64') },
+      format === 'url'
+        ? { url: deps.mediaUrl(result.key) }
+        : { b64_json: (await deps.media.read(result.key)).toString('base64') },
     ),
   );
   const { width, height, format: outputFormat, quality, background } = job.request;

@@ -50,31 +50,60 @@ function explicitOf(options: ImageOptions): ExplicitFields {
 function checkCall(call: ImageCall): void {
   const { options } = call;
   if (options.stream === true || options.stream === 'true') {
-    throw badRequest('Streaming partial images is not supported; send stream=false and read the finished images.', 'stream', 'unsupported_value');
+    throw badRequest(
+      'Streaming partial images is not supported; send stream=false and read the finished images.',
+      'stream',
+      'unsupported_value',
+    );
   }
   if (options.background === 'transparent' && options.output_format === 'jpeg') {
     throw badRequest('background=transparent needs output_format png or webp.', 'background');
   }
   const spec = options.model ? findModel(options.model) : findModel('gpt-image-1');
   if (!spec) return; // the pipeline answers 404 model_not_found
-  if (spec.kind !== 'image') throw badRequest(`${spec.id} makes videos: use POST /v1/videos, or an image model such as gpt-image-1.`, 'model', 'model_not_image');
+  if (spec.kind !== 'image')
+    throw badRequest(
+      `${spec.id} makes videos: use POST /v1/videos, or an image model such as gpt-image-1.`,
+      'model',
+      'model_not_image',
+    );
   const editing = call.references.length > 0;
   if (editing && spec.references === 'none') {
-    throw badRequest(`${spec.id} cannot edit images; use one that can, such as gpt-image-1 or flux-kontext-pro.`, 'model', 'model_cannot_edit');
+    throw badRequest(
+      `${spec.id} cannot edit images; use one that can, such as gpt-image-1 or flux-kontext-pro.`,
+      'model',
+      'model_cannot_edit',
+    );
   }
   if (!editing && spec.references === 'required') {
-    throw badRequest(`${spec.id} needs an input image: use POST /v1/images/edits.`, 'model', 'reference_image_required');
+    throw badRequest(
+      `${spec.id} needs an input image: use POST /v1/images/edits.`,
+      'model',
+      'reference_image_required',
+    );
   }
 }
 
-async function runImageCall(services: GatewayServices, deps: ImageRouteDeps, request: FastifyRequest, reply: FastifyReply, call: ImageCall) {
+async function runImageCall(
+  services: GatewayServices,
+  deps: ImageRouteDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  call: ImageCall,
+) {
   checkCall(call);
   const { options } = call;
   const webhookUrl = options.webhook_url ? checkWebhookUrl(options.webhook_url, deps.references.allowlist) : undefined;
   const { job, replayed } = await services.generation.create({
     apiKeyId: request.apiKey.id,
     idempotency: idempotencyOf(request, call.endpoint, call.fingerprintContent),
-    input: { model: options.model ?? 'gpt-image-1', text: options.prompt, references: call.references, explicit: explicitOf(options), kind: 'image' },
+    input: {
+      model: options.model ?? 'gpt-image-1',
+      text: options.prompt,
+      references: call.references,
+      explicit: explicitOf(options),
+      kind: 'image',
+    },
     ...(call.mask && { mask: call.mask }),
     ...(options.background && { background: options.background }),
     ...(webhookUrl !== undefined && { webhookUrl }),
@@ -85,14 +114,23 @@ async function runImageCall(services: GatewayServices, deps: ImageRouteDeps, req
   reply.raw.once('close', () => gone.abort());
   const finished = await services.runner.waitFor(job.id, gone.signal);
   if (!finished) return reply;
-  reply.headers({ 'x-mediagate-job-id': job.id, 'x-mediagate-channel': job.channel ?? '', ...(replayed && { 'idempotent-replayed': 'true' }) });
+  reply.headers({
+    'x-mediagate-job-id': job.id,
+    'x-mediagate-channel': job.channel ?? '',
+    ...(replayed && { 'idempotent-replayed': 'true' }),
+  });
   if (finished.status !== 'succeeded') throw jobErrorToApiError(finished.error);
   const format = options.response_format ?? defaultResponseFormat(finished.model);
   return toImagesResponse(finished, format, { media: services.media, mediaUrl: services.mediaUrl });
 }
 
 function imageUrlOf(ref: { image_url: string } | { file_id: string }, param: string): ReferenceInput {
-  if ('file_id' in ref) throw badRequest(`${param}.file_id is not supported here: upload the image, or send {"image_url": …}.`, `${param}.file_id`, 'unsupported_value');
+  if ('file_id' in ref)
+    throw badRequest(
+      `${param}.file_id is not supported here: upload the image, or send {"image_url": …}.`,
+      `${param}.file_id`,
+      'unsupported_value',
+    );
   return { url: ref.image_url, param: `${param}.image_url` };
 }
 
@@ -100,7 +138,8 @@ const generationSchema = {
   operationId: 'createImage',
   tags: ['Images'],
   summary: 'Create images from a prompt',
-  description: 'Waits for the images (no streaming). `response_format` chooses a link to the stored image or the bytes inline.',
+  description:
+    'Waits for the images (no streaming). `response_format` chooses a link to the stored image or the bytes inline.',
   headers: idempotencyHeaders,
   body: imageGenerationBody,
   response: { 200: jobStarted(imagesResponse), 404: errorResponse, 409: errorResponse, 502: errorResponse },
@@ -110,20 +149,38 @@ const editSchema = {
   operationId: 'createImageEdit',
   tags: ['Images'],
   summary: 'Edit or combine images',
-  description: 'Upload one or more `image` files (and an optional PNG `mask`), or send `images: [{image_url}]` as JSON. Waits for the result.',
+  description:
+    'Upload one or more `image` files (and an optional PNG `mask`), or send `images: [{image_url}]` as JSON. Waits for the result.',
   headers: idempotencyHeaders,
-  body: { content: { 'multipart/form-data': { schema: imageEditForm }, 'application/json': { schema: imageEditJson } } },
-  response: { 200: jobStarted(imagesResponse), 404: errorResponse, 409: errorResponse, 413: errorResponse, 502: errorResponse },
+  body: {
+    content: { 'multipart/form-data': { schema: imageEditForm }, 'application/json': { schema: imageEditJson } },
+  },
+  response: {
+    200: jobStarted(imagesResponse),
+    404: errorResponse,
+    409: errorResponse,
+    413: errorResponse,
+    502: errorResponse,
+  },
 };
 
 /** `POST /v1/images/generations` (JSON) and `POST /v1/images/edits` (multipart or JSON); answers once the images exist. */
-export async function imageRoutes(app: FastifyInstance, services: GatewayServices, deps: ImageRouteDeps): Promise<void> {
+export async function imageRoutes(
+  app: FastifyInstance,
+  services: GatewayServices,
+  deps: ImageRouteDeps,
+): Promise<void> {
   await app.register(multipart);
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   routes.post('/v1/images/generations', { schema: generationSchema }, async (request, reply) => {
     const options = request.body;
-    return runImageCall(services, deps, request, reply, { endpoint: 'POST /v1/images/generations', options, references: [], fingerprintContent: bodyAsSent(options) });
+    return runImageCall(services, deps, request, reply, {
+      endpoint: 'POST /v1/images/generations',
+      options,
+      references: [],
+      fingerprintContent: bodyAsSent(options),
+    });
   });
 
   routes.post('/v1/images/edits', { schema: editSchema }, async (request, reply) => {
@@ -131,7 +188,13 @@ export async function imageRoutes(app: FastifyInstance, services: GatewayService
       const options = jsonBodyOf(imageEditJson, request.body);
       const references = options.images.map((ref, i) => imageUrlOf(ref, `images[${i}]`));
       const mask = options.mask && imageUrlOf(options.mask, 'mask');
-      return runImageCall(services, deps, request, reply, { endpoint: 'POST /v1/images/edits', options, references, mask, fingerprintContent: bodyAsSent(options) });
+      return runImageCall(services, deps, request, reply, {
+        endpoint: 'POST /v1/images/edits',
+        options,
+        references,
+        mask,
+        fingerprintContent: bodyAsSent(options),
+      });
     }
     const form = await readMultipartForm(request, { maxFileBytes: deps.references.maxBytes, maxFiles: MAX_EDIT_FILES });
     // The SDKs send one file as `image` and several as repeated `image[]`.

@@ -11,7 +11,11 @@ const count = z.coerce.number().int().min(1).max(10);
 const flag = z.union([z.boolean(), z.enum(['true', 'false'])]);
 
 const imageOptions = {
-  prompt: z.string().min(1).max(32000).describe('What to generate. Prompt directives (`--ar 16:9`, `--seed 7`, …) work as in chat.'),
+  prompt: z
+    .string()
+    .min(1)
+    .max(32000)
+    .describe('What to generate. Prompt directives (`--ar 16:9`, `--seed 7`, …) work as in chat.'),
   model: z.string().min(1).optional().describe('Any image model from GET /v1/models. Defaults to `gpt-image-1`.'),
   n: count.nullish().describe('Number of images (1–10); snapped to what the model makes per request.'),
   size: z
@@ -19,14 +23,29 @@ const imageOptions = {
     .regex(/^(auto|\d{2,5}x\d{2,5})$/, 'must be "auto" or look like "1024x1024"')
     .nullish()
     .describe('`WxH` or `auto`. A size the model does not offer is snapped to its nearest supported ratio.'),
-  quality: z.string().max(32).nullish().describe('`auto`, `high`, `medium`, `low` (GPT image), `hd`, `standard` (DALL·E 3); passed to the upstream.'),
+  quality: z
+    .string()
+    .max(32)
+    .nullish()
+    .describe('`auto`, `high`, `medium`, `low` (GPT image), `hd`, `standard` (DALL·E 3); passed to the upstream.'),
   response_format: z
     .enum(['url', 'b64_json'])
     .nullish()
-    .describe('`url`: a link to the stored image. `b64_json`: the bytes inline. Default `b64_json` for `gpt-image-*` models (as OpenAI does), `url` otherwise.'),
+    .describe(
+      '`url`: a link to the stored image. `b64_json`: the bytes inline. Default `b64_json` for `gpt-image-*` models (as OpenAI does), `url` otherwise.',
+    ),
   output_format: z.enum(['png', 'jpeg', 'webp']).nullish().describe('Image format; default png.'),
-  output_compression: z.coerce.number().int().min(0).max(100).nullish().describe('Accepted for compatibility; passed to upstreams that take it.'),
-  background: z.enum(['auto', 'transparent', 'opaque']).nullish().describe('Passed to the upstream. `transparent` needs png or webp.'),
+  output_compression: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .nullish()
+    .describe('Accepted for compatibility; passed to upstreams that take it.'),
+  background: z
+    .enum(['auto', 'transparent', 'opaque'])
+    .nullish()
+    .describe('Passed to the upstream. `transparent` needs png or webp.'),
   moderation: z.enum(['auto', 'low']).nullish(),
   style: z.string().max(32).nullish(),
   user: z.string().max(256).nullish(),
@@ -46,8 +65,15 @@ const imageRef = z.union([z.object({ image_url: z.string().min(1) }), z.object({
 export const imageEditForm = z
   .looseObject({
     ...imageOptions,
-    image: z.array(z.file()).min(1).max(16).describe('One or more images to edit, sent as `image` or repeated `image[]` fields.'),
-    mask: z.file().optional().describe('PNG the size of the first image; its transparent pixels mark the area to change.'),
+    image: z
+      .array(z.file())
+      .min(1)
+      .max(16)
+      .describe('One or more images to edit, sent as `image` or repeated `image[]` fields.'),
+    mask: z
+      .file()
+      .optional()
+      .describe('PNG the size of the first image; its transparent pixels mark the area to change.'),
     input_fidelity: z.enum(['high', 'low']).nullish(),
   })
   .describe('POST /v1/images/edits (multipart/form-data)');

@@ -4,7 +4,14 @@ import { chatCompletionBody } from '../chat/schema.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse } from '../images/schemas.js';
 import { videoCreateBody, videoDeleted, videoList, videoRemixBody } from '../videos/schemas.js';
 import { videoObject } from '../../api-objects/video-object.js';
-import { chatCompletion, errorResponse, healthResponse, jobObject, modelList, modelObject } from './response-schemas.js';
+import {
+  chatCompletion,
+  errorResponse,
+  healthResponse,
+  jobObject,
+  modelList,
+  modelObject,
+} from './response-schemas.js';
 
 /**
  * The names under which shared schemas appear in `components.schemas`. Only names: which

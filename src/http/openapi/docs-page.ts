@@ -6,7 +6,10 @@
 type Json = Record<string, unknown>;
 
 const escapeHtml = (text: unknown) =>
-  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 /** Backticks in descriptions become <code>. */
 const prose = (text: unknown) => escapeHtml(text ?? '').replace(/`([^`]+)`/g, '<code>$1</code>');
@@ -21,14 +24,17 @@ function typeOf(schema: Json | undefined): string {
     return `<a href="#${anchor(name)}">${escapeHtml(name)}</a>`;
   }
   if ('const' in schema) return `<code>${escapeHtml(JSON.stringify(schema.const))}</code>`;
-  if (Array.isArray(schema.enum)) return schema.enum.map((v) => `<code>${escapeHtml(JSON.stringify(v))}</code>`).join(' | ');
+  if (Array.isArray(schema.enum))
+    return schema.enum.map((v) => `<code>${escapeHtml(JSON.stringify(v))}</code>`).join(' | ');
   const union = (schema.anyOf ?? schema.oneOf) as Json[] | undefined;
   if (Array.isArray(union)) return union.map(typeOf).join(' | ');
   const type = Array.isArray(schema.type) ? schema.type.join(' | ') : (schema.type as string | undefined);
   if (type === 'array') return `array of ${typeOf(schema.items as Json)}`;
   const details = [
     schema.format === 'binary' ? 'file' : schema.format,
-    schema.minimum !== undefined && schema.maximum !== undefined && Number(schema.maximum) < 1e15 ? `${schema.minimum}–${schema.maximum}` : undefined,
+    schema.minimum !== undefined && schema.maximum !== undefined && Number(schema.maximum) < 1e15
+      ? `${schema.minimum}–${schema.maximum}`
+      : undefined,
   ].filter(Boolean);
   return `${escapeHtml(type ?? 'any')}${details.length ? ` (${escapeHtml(details.join(', '))})` : ''}`;
 }
@@ -38,7 +44,10 @@ function fieldsTable(schema: Json): string {
   if (!properties) return `<p class="type">${typeOf(schema)}</p>`;
   const required = new Set((schema.required as string[] | undefined) ?? []);
   const rows = Object.entries(properties)
-    .map(([name, prop]) => `<tr><td><code>${escapeHtml(name)}</code>${required.has(name) ? ' <span class="req">required</span>' : ''}</td><td>${typeOf(prop)}</td><td>${prose(prop.description)}</td></tr>`)
+    .map(
+      ([name, prop]) =>
+        `<tr><td><code>${escapeHtml(name)}</code>${required.has(name) ? ' <span class="req">required</span>' : ''}</td><td>${typeOf(prop)}</td><td>${prose(prop.description)}</td></tr>`,
+    )
     .join('');
   return `<table><tr><th>Field</th><th>Type</th><th>Description</th></tr>${rows}</table>`;
 }
@@ -46,7 +55,10 @@ function fieldsTable(schema: Json): string {
 function operationHtml(method: string, path: string, op: Json): string {
   const params = (op.parameters as Json[]) ?? [];
   const paramRows = params
-    .map((p) => `<tr><td><code>${escapeHtml(p.name)}</code> <span class="in">${escapeHtml(p.in)}</span>${p.required ? ' <span class="req">required</span>' : ''}</td><td>${typeOf(p.schema as Json)}</td><td>${prose(p.description)}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td><code>${escapeHtml(p.name)}</code> <span class="in">${escapeHtml(p.in)}</span>${p.required ? ' <span class="req">required</span>' : ''}</td><td>${typeOf(p.schema as Json)}</td><td>${prose(p.description)}</td></tr>`,
+    )
     .join('');
   const body = op.requestBody as { content: Record<string, { schema: Json }> } | undefined;
   const bodyHtml = body
@@ -61,7 +73,9 @@ function operationHtml(method: string, path: string, op: Json): string {
         .map(([type, { schema }]) => `<code>${escapeHtml(type)}</code> ${schema.$ref ? typeOf(schema) : ''}`)
         .join(', ');
       const headers = Object.keys((response.headers as Json | undefined) ?? {});
-      const headersHtml = headers.length ? `; headers ${headers.map((h) => `<code>${escapeHtml(h)}</code>`).join(', ')}` : '';
+      const headersHtml = headers.length
+        ? `; headers ${headers.map((h) => `<code>${escapeHtml(h)}</code>`).join(', ')}`
+        : '';
       return `<li><b>${escapeHtml(status)}</b> ${prose(response.description)} ${types}${headersHtml}</li>`;
     })
     .join('');
@@ -77,7 +91,9 @@ export function renderDocsPage(document: Json): string {
   const info = document.info as Json;
   const paths = document.paths as Record<string, Record<string, Json>>;
   // Sections in the document's tag order, whatever order the routes were registered in.
-  const byTag = new Map<string, string[]>(((document.tags as { name: string }[] | undefined) ?? []).map(({ name }) => [name, []]));
+  const byTag = new Map<string, string[]>(
+    ((document.tags as { name: string }[] | undefined) ?? []).map(({ name }) => [name, []]),
+  );
   for (const [path, methods] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const tag = (op.tags as string[])[0];
@@ -86,7 +102,9 @@ export function renderDocsPage(document: Json): string {
   }
   const webhooks = Object.entries((document.webhooks as Record<string, { post: Json }>) ?? {});
   const schemas = Object.entries((document.components as { schemas: Record<string, Json> }).schemas);
-  const nav = [...byTag.keys(), 'Webhooks', 'Schemas'].map((tag) => `<a href="#tag-${escapeHtml(tag)}">${escapeHtml(tag)}</a>`).join(' · ');
+  const nav = [...byTag.keys(), 'Webhooks', 'Schemas']
+    .map((tag) => `<a href="#tag-${escapeHtml(tag)}">${escapeHtml(tag)}</a>`)
+    .join(' · ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(info.title)} API reference</title>

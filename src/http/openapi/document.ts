@@ -3,7 +3,7 @@ import { componentRef } from './components.js';
 import { transform, transformObject } from './transform.js';
 
 const WEBHOOK_DESCRIPTION =
-  'POSTed when a job completes or fails, to the request\'s `webhook_url`, else the API key\'s default (PUT /v1/webhooks/default), else the configured default. ' +
+  "POSTed when a job completes or fails, to the request's `webhook_url`, else the API key's default (PUT /v1/webhooks/default), else the configured default. " +
   'Headers: `webhook-id`, `webhook-timestamp` and `webhook-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. ' +
   'Answer 2xx; anything else is retried with exponential backoff.';
 
@@ -41,7 +41,13 @@ export function openApiOptions(version: string): SwaggerOptions {
       tags: ['Chat', 'Images', 'Videos', 'Jobs', 'Models', 'Webhooks', 'Media', 'Meta'].map((name) => ({ name })),
       webhooks,
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key. The bare `Authorization: <key>` form is accepted too.' } },
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key. The bare `Authorization: <key>` form is accepted too.',
+          },
+        },
       },
     },
     transform,

@@ -14,7 +14,10 @@ const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
 /** The package version, read once (src/ and dist/ sit at the same depth below the package root). */
 function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+    return (
+      (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string })
+        .version ?? '0.0.0'
+    );
   } catch {
     return '0.0.0';
   }

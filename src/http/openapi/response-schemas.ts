@@ -68,9 +68,15 @@ export const jobObject = z
         submit_attempts: z.number().int(),
         status_calls: z.number().int(),
         usage: z
-          .looseObject({ input_tokens: z.number().int(), output_tokens: z.number().int(), total_tokens: z.number().int() })
+          .looseObject({
+            input_tokens: z.number().int(),
+            output_tokens: z.number().int(),
+            total_tokens: z.number().int(),
+          })
           .nullable()
-          .describe('Token usage as the upstream reported it (GPT image models, Gemini image models); null when it reports none.'),
+          .describe(
+            'Token usage as the upstream reported it (GPT image models, Gemini image models); null when it reports none.',
+          ),
       })
       .optional()
       .describe('Which channel ran the job, how many upstream calls it took, and what the upstream reported using.'),
@@ -79,11 +85,17 @@ export const jobObject = z
   })
   .describe('Job');
 
-const usage = z.looseObject({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() });
+const usage = z.looseObject({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+});
 
 export const chatCompletion = z
   .looseObject({
-    id: z.string().describe('`chatcmpl-<job id>`: the job is also at GET /v1/jobs/{id} and, for videos, GET /v1/videos/{id}.'),
+    id: z
+      .string()
+      .describe('`chatcmpl-<job id>`: the job is also at GET /v1/jobs/{id} and, for videos, GET /v1/videos/{id}.'),
     object: z.literal('chat.completion'),
     created: z.number().int(),
     model: z.string(),

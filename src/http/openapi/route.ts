@@ -17,7 +17,9 @@ export async function openApiRoutes(app: FastifyInstance): Promise<void> {
         operationId: 'openapi',
         tags: ['Meta'],
         summary: 'This document',
-        response: { 200: { description: 'The document.', content: { 'application/json': { schema: openApiDocument } } } },
+        response: {
+          200: { description: 'The document.', content: { 'application/json': { schema: openApiDocument } } },
+        },
       },
     },
     async (_request, reply) => {

@@ -29,20 +29,32 @@ function toJson(schema: unknown, io: Io): unknown {
   if (!(schema instanceof z.ZodType)) return schema;
   const name = componentName(schema);
   if (name) return componentRef(name);
-  const { $schema: _schema, ...json } = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
+  const { $schema: _schema, ...json } = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  }) as Json;
   return json;
 }
 
-const isContentForm = (value: unknown): value is ContentForm => typeof value === 'object' && value !== null && !(value instanceof z.ZodType) && 'content' in value;
+const isContentForm = (value: unknown): value is ContentForm =>
+  typeof value === 'object' && value !== null && !(value instanceof z.ZodType) && 'content' in value;
 
 function contentOf(form: ContentForm, io: Io): Json {
-  return Object.fromEntries(Object.entries(form.content).map(([type, { schema }]) => [type, { schema: toJson(schema, io) }]));
+  return Object.fromEntries(
+    Object.entries(form.content).map(([type, { schema }]) => [type, { schema: toJson(schema, io) }]),
+  );
 }
 
 function responseOf(value: unknown): Json {
   if (isContentForm(value)) {
-    const headers = value.headers === undefined ? undefined : (toJson(value.headers, 'output') as { properties?: Json }).properties;
-    return { description: value.description ?? 'Success.', content: contentOf(value, 'output'), ...(headers && { headers }) };
+    const headers =
+      value.headers === undefined ? undefined : (toJson(value.headers, 'output') as { properties?: Json }).properties;
+    return {
+      description: value.description ?? 'Success.',
+      content: contentOf(value, 'output'),
+      ...(headers && { headers }),
+    };
   }
   const description = value === errorResponse ? ERROR_DESCRIPTION : 'Success.';
   return { description, content: { 'application/json': { schema: toJson(value, 'output') } } };
@@ -71,13 +83,17 @@ export const transform: SwaggerTransform = ({ schema, url }) => {
   if (schema?.hide) return { schema, url };
   // A route without a schema is still listed (with no id or summary), so the OpenAPI test notices it.
   const declared = schema ?? {};
-  const { body, querystring, params, headers, response, ...rest } = declared as FastifySchema & { response?: Record<string, unknown> };
+  const { body, querystring, params, headers, response, ...rest } = declared as FastifySchema & {
+    response?: Record<string, unknown>;
+  };
   const authenticated = requiresApiKey(url);
   const responses = { ...implicitErrors(declared, authenticated), ...(response ?? {}) };
   const transformed: Json = {
     ...rest,
     security: authenticated ? [{ bearerAuth: [] }] : [],
-    ...(body !== undefined && { body: isContentForm(body) ? { content: contentOf(body, 'input') } : toJson(body, 'input') }),
+    ...(body !== undefined && {
+      body: isContentForm(body) ? { content: contentOf(body, 'input') } : toJson(body, 'input'),
+    }),
     ...(querystring !== undefined && { querystring: toJson(querystring, 'input') }),
     ...(params !== undefined && { params: renameWildcard(toJson(params, 'input')) }),
     ...(headers !== undefined && { headers: toJson(headers, 'input') }),
@@ -105,7 +121,8 @@ function componentsOf(names: Set<string>, io: Io): Record<string, Json> {
     const schema = namedSchema(name);
     if (schema) registry.add(schema, { id: name });
   }
-  const generated = z.toJSONSchema(registry, { io, target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }).schemas as Record<string, Json>;
+  const generated = z.toJSONSchema(registry, { io, target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` })
+    .schemas as Record<string, Json>;
   // Inside an OpenAPI document the schemas are not standalone: drop their own $schema/$id.
   return Object.fromEntries(Object.entries(generated).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
 }
@@ -126,11 +143,15 @@ export const transformObject: SwaggerTransformObject = (documentObject) => {
   }
   refsIn(document.webhooks, output);
   for (const name of input) {
-    if (output.has(name)) throw new Error(`Schema ${name} is used both in a request and in a response; give each direction its own name.`);
+    if (output.has(name))
+      throw new Error(`Schema ${name} is used both in a request and in a response; give each direction its own name.`);
   }
   const components = (document.components ?? {}) as Json;
   return {
     ...document,
-    components: { ...components, schemas: { ...(components.schemas as Json), ...componentsOf(input, 'input'), ...componentsOf(output, 'output') } },
+    components: {
+      ...components,
+      schemas: { ...(components.schemas as Json), ...componentsOf(input, 'input'), ...componentsOf(output, 'output') },
+    },
   } as ReturnType<SwaggerTransformObject>;
 };

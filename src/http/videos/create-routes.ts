@@ -50,9 +50,14 @@ function referencesOf(body: VideoCreateBody, upload: FormFile | undefined): Refe
   const ref = body.input_reference;
   if (ref === undefined) return [];
   if (upload) return [{ data: upload.data, param: 'input_reference' }];
-  if (ref instanceof File) throw badRequest('input_reference must be an uploaded file or {"image_url": …}.', 'input_reference');
+  if (ref instanceof File)
+    throw badRequest('input_reference must be an uploaded file or {"image_url": …}.', 'input_reference');
   if ('file_id' in ref) {
-    throw badRequest('input_reference.file_id is not supported here: upload the image as input_reference, or send {"image_url": …}.', 'input_reference.file_id', 'unsupported_value');
+    throw badRequest(
+      'input_reference.file_id is not supported here: upload the image as input_reference, or send {"image_url": …}.',
+      'input_reference.file_id',
+      'unsupported_value',
+    );
   }
   return [{ url: ref.image_url, param: 'input_reference.image_url' }];
 }
@@ -61,11 +66,17 @@ function referencesOf(body: VideoCreateBody, upload: FormFile | undefined): Refe
 function explicitOf(body: VideoCreateBody): ExplicitFields {
   const directives = parsePrompt(body.prompt).directives;
   const explicit: ExplicitFields = {};
-  if (body.seconds !== undefined) explicit.seconds = typeof body.seconds === 'string' ? body.seconds.trim() : body.seconds;
+  if (body.seconds !== undefined)
+    explicit.seconds = typeof body.seconds === 'string' ? body.seconds.trim() : body.seconds;
   else if (directives.seconds === undefined) explicit.seconds = OPENAI_DEFAULT_SECONDS;
   if (body.size !== undefined) explicit.size = body.size;
   if (body.aspect_ratio !== undefined) explicit.aspect_ratio = body.aspect_ratio;
-  if (body.size === undefined && body.aspect_ratio === undefined && directives.aspectRatio === undefined && directives.size === undefined) {
+  if (
+    body.size === undefined &&
+    body.aspect_ratio === undefined &&
+    directives.aspectRatio === undefined &&
+    directives.size === undefined
+  ) {
     explicit.size = OPENAI_DEFAULT_SIZE;
   }
   if (body.seed !== undefined) explicit.seed = body.seed;
@@ -74,9 +85,18 @@ function explicitOf(body: VideoCreateBody): ExplicitFields {
 }
 
 /** Creates the job (once per Idempotency-Key) and answers with its Video object. */
-async function startVideo(services: GatewayServices, request: FastifyRequest, reply: FastifyReply, order: Omit<GenerationOrder, 'apiKeyId'>) {
+async function startVideo(
+  services: GatewayServices,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  order: Omit<GenerationOrder, 'apiKeyId'>,
+) {
   const { job, replayed } = await services.generation.create({ apiKeyId: request.apiKey.id, ...order });
-  reply.headers({ 'x-mediagate-job-id': job.id, 'x-mediagate-channel': job.channel ?? '', ...(replayed && { 'idempotent-replayed': 'true' }) });
+  reply.headers({
+    'x-mediagate-job-id': job.id,
+    'x-mediagate-channel': job.channel ?? '',
+    ...(replayed && { 'idempotent-replayed': 'true' }),
+  });
   return toVideoObject(job);
 }
 
@@ -86,7 +106,9 @@ const createSchema = {
   summary: 'Start a video',
   description: 'Answers at once with the queued Video; poll GET /v1/videos/{video_id} or pass `webhook_url`.',
   headers: idempotencyHeaders,
-  body: { content: { 'multipart/form-data': { schema: videoCreateBody }, 'application/json': { schema: videoCreateBody } } },
+  body: {
+    content: { 'multipart/form-data': { schema: videoCreateBody }, 'application/json': { schema: videoCreateBody } },
+  },
   response: { 200: jobStarted(videoObject), 404: errorResponse, 409: errorResponse, 413: errorResponse },
 };
 
@@ -94,29 +116,44 @@ const remixSchema = {
   operationId: 'remixVideo',
   tags: ['Videos'],
   summary: 'Make a new video from a completed one with a new prompt',
-  description: 'The new video keeps the original\'s model, duration, size and reference image; `remixed_from_video_id` names the original.',
+  description:
+    "The new video keeps the original's model, duration, size and reference image; `remixed_from_video_id` names the original.",
   params: videoIdParams,
   headers: idempotencyHeaders,
-  body: { content: { 'application/json': { schema: videoRemixBody }, 'multipart/form-data': { schema: videoRemixBody } } },
+  body: {
+    content: { 'application/json': { schema: videoRemixBody }, 'multipart/form-data': { schema: videoRemixBody } },
+  },
   response: { 200: jobStarted(videoObject), 404: errorResponse, 409: errorResponse },
 };
 
 /** `POST /v1/videos` and `POST /v1/videos/{id}/remix`. */
-export async function videoCreateRoutes(app: FastifyInstance, services: GatewayServices, deps: VideoRouteDeps): Promise<void> {
+export async function videoCreateRoutes(
+  app: FastifyInstance,
+  services: GatewayServices,
+  deps: VideoRouteDeps,
+): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.post('/v1/videos', { schema: createSchema }, async (request, reply) => {
     const { body, fingerprintContent, upload } = await readBody(request, videoCreateBody, deps);
-    const webhookUrl = body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
+    const webhookUrl =
+      body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
     return startVideo(services, request, reply, {
       idempotency: idempotencyOf(request, 'POST /v1/videos', fingerprintContent),
-      input: { model: body.model ?? 'sora-2', text: body.prompt, references: referencesOf(body, upload), explicit: explicitOf(body), kind: 'video' },
+      input: {
+        model: body.model ?? 'sora-2',
+        text: body.prompt,
+        references: referencesOf(body, upload),
+        explicit: explicitOf(body),
+        kind: 'video',
+      },
       ...(webhookUrl !== undefined && { webhookUrl }),
     });
   });
 
   routes.post('/v1/videos/:video_id/remix', { schema: remixSchema }, async (request, reply) => {
     const { body, fingerprintContent } = await readBody(request, videoRemixBody, deps);
-    const webhookUrl = body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
+    const webhookUrl =
+      body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
     const original = await findOwnedVideo(services, request, request.params.video_id);
     return startVideo(services, request, reply, {
       idempotency: idempotencyOf(request, `POST /v1/videos/${original.id}/remix`, fingerprintContent),
@@ -128,7 +165,12 @@ export async function videoCreateRoutes(app: FastifyInstance, services: GatewayS
 }
 
 /** The original's model, duration, size and reference image, with the new prompt. */
-async function remixInput(services: GatewayServices, original: JobRecord, id: string, prompt: string): Promise<GenerationInput> {
+async function remixInput(
+  services: GatewayServices,
+  original: JobRecord,
+  id: string,
+  prompt: string,
+): Promise<GenerationInput> {
   if (original.status !== 'succeeded') throw notReady(original, id, 'only a completed video can be remixed.');
   const { request } = original;
   const references = await Promise.all(

@@ -8,8 +8,15 @@ import type { VideoThumbnails } from './thumbnails.js';
  * the same uploaded image). Call after the job is marked deleted, so two jobs deleted at once
  * cannot each keep the file for the other.
  */
-export async function deleteJobMedia(job: JobRecord, deps: { jobs: Pick<JobStore, 'isMediaReferenced'>; media: MediaStore; thumbnails: VideoThumbnails }): Promise<void> {
-  const keys = new Set([...job.results.map((r) => r.key), ...job.request.references.map((r) => r.key), ...(job.request.mask ? [job.request.mask.key] : [])]);
+export async function deleteJobMedia(
+  job: JobRecord,
+  deps: { jobs: Pick<JobStore, 'isMediaReferenced'>; media: MediaStore; thumbnails: VideoThumbnails },
+): Promise<void> {
+  const keys = new Set([
+    ...job.results.map((r) => r.key),
+    ...job.request.references.map((r) => r.key),
+    ...(job.request.mask ? [job.request.mask.key] : []),
+  ]);
   for (const key of keys) {
     if (await deps.jobs.isMediaReferenced(key, job.id)) continue;
     const thumbnail = await deps.thumbnails.forget(key);

@@ -10,7 +10,9 @@ import { videoObject } from '../../api-objects/video-object.js';
 /** OpenAI sends seconds as a string ("4"); a number is accepted too. */
 const secondsField = z
   .union([z.string().regex(/^\s*\d+(\.\d+)?\s*$/, 'must be a number of seconds such as "4"'), z.number().positive()])
-  .describe('Duration in seconds, as OpenAI\'s string ("4") or a number. Default 4; snapped to what the model supports.');
+  .describe(
+    'Duration in seconds, as OpenAI\'s string ("4") or a number. Default 4; snapped to what the model supports.',
+  );
 
 const inputReference = z
   .union([
@@ -22,14 +24,20 @@ const inputReference = z
 
 export const videoCreateBody = z
   .looseObject({
-    prompt: z.string().min(1).max(32000).describe('What to generate. Prompt directives (`16:9`, `--seed 7`, …) work as in chat.'),
+    prompt: z
+      .string()
+      .min(1)
+      .max(32000)
+      .describe('What to generate. Prompt directives (`16:9`, `--seed 7`, …) work as in chat.'),
     model: z.string().min(1).optional().describe('A video model from GET /v1/models. Defaults to `sora-2`.'),
     seconds: secondsField.optional(),
     size: z
       .string()
       .regex(/^\d{2,5}x\d{2,5}$/, 'must look like "1280x720"')
       .optional()
-      .describe('`WxH`. Default 720x1280 (as OpenAI); a size the model does not offer is snapped to its nearest ratio.'),
+      .describe(
+        '`WxH`. Default 720x1280 (as OpenAI); a size the model does not offer is snapped to its nearest ratio.',
+      ),
     input_reference: inputReference.optional(),
     aspect_ratio: z.string().max(16).optional().describe('mediagate: a ratio such as `16:9`, instead of `size`.'),
     seed: z.coerce.number().int().optional().describe('mediagate: seed for upstreams that take one.'),
@@ -42,14 +50,22 @@ export type VideoCreateBody = z.infer<typeof videoCreateBody>;
 
 export const videoRemixBody = z
   .looseObject({
-    prompt: z.string().min(1).max(32000).describe('The new prompt; duration, size, model and reference come from the original.'),
+    prompt: z
+      .string()
+      .min(1)
+      .max(32000)
+      .describe('The new prompt; duration, size, model and reference come from the original.'),
     webhook_url: webhookUrlField.optional(),
   })
   .describe('POST /v1/videos/{video_id}/remix');
 
 /** Path parameter of every /v1/videos/{video_id} route. */
 export const videoIdParams = z.object({
-  video_id: z.string().describe('A video id (`video_…`); a job id (`job_…`) or chat completion id (`chatcmpl-job_…`) of a video job works too.'),
+  video_id: z
+    .string()
+    .describe(
+      'A video id (`video_…`); a job id (`job_…`) or chat completion id (`chatcmpl-job_…`) of a video job works too.',
+    ),
 });
 
 export const videoListQuery = z.object({
@@ -59,7 +75,10 @@ export const videoListQuery = z.object({
 });
 
 export const videoContentQuery = z.object({
-  variant: z.enum(['video', 'thumbnail', 'spritesheet']).optional().describe('`video` (MP4, default) or `thumbnail` (WebP). `spritesheet` is not offered.'),
+  variant: z
+    .enum(['video', 'thumbnail', 'spritesheet'])
+    .optional()
+    .describe('`video` (MP4, default) or `thumbnail` (WebP). `spritesheet` is not offered.'),
 });
 
 export const videoList = z
@@ -72,4 +91,6 @@ export const videoList = z
   })
   .describe('VideoList');
 
-export const videoDeleted = z.object({ id: z.string(), object: z.literal('video.deleted'), deleted: z.boolean() }).describe('DeletedVideo');
+export const videoDeleted = z
+  .object({ id: z.string(), object: z.literal('video.deleted'), deleted: z.boolean() })
+  .describe('DeletedVideo');

@@ -10,7 +10,22 @@ const FFMPEG_TIMEOUT_MS = 30_000;
 
 /** One frame of a video as PNG, `atSeconds` in. */
 function extractFrame(ffmpegPath: string, videoPath: string, atSeconds: number): Promise<Buffer> {
-  const args = ['-hide_banner', '-loglevel', 'error', '-ss', atSeconds.toFixed(2), '-i', videoPath, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-ss',
+    atSeconds.toFixed(2),
+    '-i',
+    videoPath,
+    '-frames:v',
+    '1',
+    '-f',
+    'image2pipe',
+    '-c:v',
+    'png',
+    'pipe:1',
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: FFMPEG_TIMEOUT_MS });
     const chunks: Buffer[] = [];
@@ -45,7 +60,11 @@ export class VideoThumbnails {
 
   /** Storage key of the thumbnail of the video stored under `videoKey`. */
   async thumbnailOf(videoKey: string, seconds: number | undefined): Promise<string> {
-    const row = await this.db.selectFrom('media_thumbnails').select('thumbnail_key').where('video_key', '=', videoKey).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('media_thumbnails')
+      .select('thumbnail_key')
+      .where('video_key', '=', videoKey)
+      .executeTakeFirst();
     if (row && (await this.media.locate(row.thumbnail_key))) return row.thumbnail_key;
     const pending = this.inflight.get(videoKey);
     if (pending) return pending;
@@ -56,7 +75,11 @@ export class VideoThumbnails {
 
   /** Drops the record of a video's thumbnail; returns the thumbnail's key so the caller can remove it. */
   async forget(videoKey: string): Promise<string | null> {
-    const row = await this.db.selectFrom('media_thumbnails').select('thumbnail_key').where('video_key', '=', videoKey).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('media_thumbnails')
+      .select('thumbnail_key')
+      .where('video_key', '=', videoKey)
+      .executeTakeFirst();
     if (!row) return null;
     await this.db.deleteFrom('media_thumbnails').where('video_key', '=', videoKey).execute();
     return row.thumbnail_key;

@@ -23,9 +23,15 @@ const putSchema = {
  * `GET|PUT /v1/webhooks/default`: an API key sets the webhook its jobs report to when a request
  * names none. Self-service by design: a key can only change its own default.
  */
-export async function webhookSettingsRoutes(app: FastifyInstance, deps: { keyDefaults: KeyWebhookDefaults; allowlist: readonly string[] }): Promise<void> {
+export async function webhookSettingsRoutes(
+  app: FastifyInstance,
+  deps: { keyDefaults: KeyWebhookDefaults; allowlist: readonly string[] },
+): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  routes.get('/v1/webhooks/default', { schema: getSchema }, async (request) => ({ object: 'webhook.default' as const, url: await deps.keyDefaults.get(request.apiKey.id) }));
+  routes.get('/v1/webhooks/default', { schema: getSchema }, async (request) => ({
+    object: 'webhook.default' as const,
+    url: await deps.keyDefaults.get(request.apiKey.id),
+  }));
 
   routes.put('/v1/webhooks/default', { schema: putSchema }, async (request) => {
     const body = request.body;

@@ -16,9 +16,12 @@ interface CompiledCategory {
   allowCompact: RegExp | null;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A term in the form the word views hold it: folded, punctuation as single spaces. */
-const asWords = (term: string) => foldText(term).replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+const asWords = (term: string) =>
+  foldText(term)
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 const asCompact = (term: string) => foldText(term).replace(/[^\p{L}\p{N}]+/gu, '');
 const ENDINGS = '(?:s|es|ed|d|ing|er|ers)?';
 /** Not preceded or followed by a letter or digit: whole words only. */
@@ -28,18 +31,26 @@ function compileRegex(source: string, category: string, flags = 'u'): RegExp {
   try {
     return new RegExp(source, flags);
   } catch (err) {
-    throw new Error(`Moderation term pattern for "${category}" is not a valid regular expression: ${source} (${(err as Error).message})`);
+    throw new Error(
+      `Moderation term pattern for "${category}" is not a valid regular expression: ${source} (${(err as Error).message})`,
+    );
   }
 }
 
 function compileCategory(name: string, data: TermCategoryData): CompiledCategory {
-  const listed = [...(data.words ?? []).map((w) => ({ text: asWords(w), endings: true })), ...(data.exact ?? []).map((w) => ({ text: asWords(w), endings: false }))];
+  const listed = [
+    ...(data.words ?? []).map((w) => ({ text: asWords(w), endings: true })),
+    ...(data.exact ?? []).map((w) => ({ text: asWords(w), endings: false })),
+  ];
   // A phrase also matches written as one word, which is what spaced-out letters join into ("t.a.y.l.o.r s.w.i.f.t").
   const joined = listed.filter((t) => t.text.includes(' ')).map((t) => ({ ...t, text: t.text.replace(/ /g, '') }));
   // Longest first, so a phrase wins over a word it starts with.
   const terms = [...listed, ...joined].filter((t) => t.text).sort((a, b) => b.text.length - a.text.length);
   const wordMatchers: RegExp[] = [];
-  if (terms.length > 0) wordMatchers.push(wordBounded([...new Set(terms.map((t) => `${escape(t.text)}${t.endings ? ENDINGS : ''}`))].join('|')));
+  if (terms.length > 0)
+    wordMatchers.push(
+      wordBounded([...new Set(terms.map((t) => `${escapeRegExp(t.text)}${t.endings ? ENDINGS : ''}`))].join('|')),
+    );
   for (const pattern of data.patterns ?? []) wordMatchers.push(compileRegex(pattern, name));
 
   const substrings = [...new Set((data.substrings ?? []).map(asCompact).filter(Boolean))];
@@ -48,12 +59,17 @@ function compileCategory(name: string, data: TermCategoryData): CompiledCategory
   for (const pattern of data.compactPatterns ?? []) compactMatchers.push(compileRegex(pattern, name));
 
   const allowWords = [...new Set((data.allow ?? []).map(asWords).filter(Boolean))].sort((a, b) => b.length - a.length);
-  const allowCompact = [...new Set((data.allow ?? []).map(asCompact).filter(Boolean))].sort((a, b) => b.length - a.length);
+  const allowCompact = [...new Set((data.allow ?? []).map(asCompact).filter(Boolean))].sort(
+    (a, b) => b.length - a.length,
+  );
   return {
     name,
     wordMatchers,
     compactMatchers,
-    allowWords: allowWords.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${allowWords.map(escape).join('|')})(?![\\p{L}\\p{N}])`, 'gu') : null,
+    allowWords:
+      allowWords.length > 0
+        ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${allowWords.map(escape).join('|')})(?![\\p{L}\\p{N}])`, 'gu')
+        : null,
     allowCompact: allowCompact.length > 0 ? new RegExp(allowCompact.map(escape).join('|'), 'gu') : null,
   };
 }

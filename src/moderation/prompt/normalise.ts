@@ -18,22 +18,111 @@ export interface PromptViews {
 }
 
 /** Invisible characters used to split words without showing a gap. */
-const INVISIBLE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/gu;
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: the combining and joining marks are listed one by one on purpose, to be removed.
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/gu;
 
 /** Letters from other scripts (and a few Latin ones NFD does not split) that look like Latin letters. */
 const LOOK_ALIKES: Record<string, string> = {
   // Cyrillic
-  а: 'a', в: 'b', е: 'e', ё: 'e', з: '3', і: 'i', ї: 'i', ј: 'j', к: 'k', м: 'm', н: 'h', о: 'o', п: 'n', р: 'p', с: 'c', т: 't', у: 'y', х: 'x', ѕ: 's', ԁ: 'd', ԛ: 'q', ԝ: 'w', ь: 'b', г: 'r',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  з: '3',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  п: 'n',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ь: 'b',
+  г: 'r',
   // Greek
-  α: 'a', β: 'b', γ: 'y', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w', ς: 's', σ: 'o',
+  α: 'a',
+  β: 'b',
+  γ: 'y',
+  ε: 'e',
+  η: 'n',
+  ι: 'i',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ω: 'w',
+  ς: 's',
+  σ: 'o',
   // Latin letters without a decomposition, IPA and small capitals
-  ø: 'o', đ: 'd', ł: 'l', ħ: 'h', ı: 'i', ɡ: 'g', ɑ: 'a', ɩ: 'i', ʀ: 'r', ꜱ: 's', ᴋ: 'k', ᴏ: 'o', ᴇ: 'e', ɪ: 'i', ʟ: 'l', ᴘ: 'p', ɴ: 'n', ᴛ: 't', ᴜ: 'u', ᴍ: 'm', ʜ: 'h', ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ɢ: 'g', ᴊ: 'j', ᴠ: 'v', ᴡ: 'w', ʏ: 'y', ᴢ: 'z',
-  æ: 'ae', œ: 'oe', ß: 'ss', þ: 'th',
+  ø: 'o',
+  đ: 'd',
+  ł: 'l',
+  ħ: 'h',
+  ı: 'i',
+  ɡ: 'g',
+  ɑ: 'a',
+  ɩ: 'i',
+  ʀ: 'r',
+  ꜱ: 's',
+  ᴋ: 'k',
+  ᴏ: 'o',
+  ᴇ: 'e',
+  ɪ: 'i',
+  ʟ: 'l',
+  ᴘ: 'p',
+  ɴ: 'n',
+  ᴛ: 't',
+  ᴜ: 'u',
+  ᴍ: 'm',
+  ʜ: 'h',
+  ᴀ: 'a',
+  ʙ: 'b',
+  ᴄ: 'c',
+  ᴅ: 'd',
+  ɢ: 'g',
+  ᴊ: 'j',
+  ᴠ: 'v',
+  ᴡ: 'w',
+  ʏ: 'y',
+  ᴢ: 'z',
+  æ: 'ae',
+  œ: 'oe',
+  ß: 'ss',
+  þ: 'th',
 };
 const LOOK_ALIKE_PATTERN = new RegExp(`[${Object.keys(LOOK_ALIKES).join('')}]`, 'gu');
 
 /** Digits and symbols commonly typed for letters. */
-const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l', '€': 'e', '£': 'l', '+': 't' };
+const LEET: Record<string, string> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '9': 'g',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+  '|': 'l',
+  '€': 'e',
+  '£': 'l',
+  '+': 't',
+};
 
 /** A token mixing letters with leet characters, e.g. `p0rn`, `$ex`, `k!ll` (a plain number is left alone). */
 const LEET_TOKEN = /[\p{L}0-9@$!|€£+]+/gu;

@@ -1,4 +1,9 @@
-import { DEFAULT_PROMPT_ACTIONS, DEFAULT_UNKNOWN_CATEGORY_ACTION, PROMPT_CATEGORY_ORDER, type PolicyAction } from '../defaults.js';
+import {
+  DEFAULT_PROMPT_ACTIONS,
+  DEFAULT_UNKNOWN_CATEGORY_ACTION,
+  PROMPT_CATEGORY_ORDER,
+  type PolicyAction,
+} from '../defaults.js';
 import { TermMatcher, type TermMatch } from './matcher.js';
 import { consultRemoteModeration, RemoteModerationError, type RemoteModerationSettings } from './remote-moderation.js';
 import type { TermCategoryData } from './term-data.js';
@@ -52,7 +57,9 @@ export class PromptPolicy {
     matches.sort((a, b) => rank(a.category) - rank(b.category));
     const blocking = matches.find((m) => this.actionFor(m.category) === 'block');
     return {
-      block: blocking ? { category: blocking.category, term: blocking.term, scores: { [blocking.category]: 1 }, source: 'terms' } : null,
+      block: blocking
+        ? { category: blocking.category, term: blocking.term, scores: { [blocking.category]: 1 }, source: 'terms' }
+        : null,
       warnings: matches.filter((m) => this.actionFor(m.category) === 'warn'),
       matches,
     };
@@ -70,7 +77,9 @@ export class PromptPolicy {
       const verdict = await consultRemoteModeration(prompt, remote);
       const flagged = verdict.flagged.sort((a, b) => rank(a) - rank(b));
       const blocking = flagged.find((category) => this.actionFor(category) === 'block');
-      const warnings = flagged.filter((category) => this.actionFor(category) === 'warn').map((category) => ({ category, term: 'remote' }));
+      const warnings = flagged
+        .filter((category) => this.actionFor(category) === 'warn')
+        .map((category) => ({ category, term: 'remote' }));
       return {
         block: blocking ? { category: blocking, scores: verdict.scores, source: 'remote' } : null,
         warnings: [...local.warnings, ...warnings],

@@ -30,19 +30,26 @@ const CATEGORY_MAP: Record<string, string> = {
   'illicit/violent': 'illicit',
 };
 
-export const ourCategory = (theirs: string) => CATEGORY_MAP[theirs] ?? theirs.replace(/[^a-z0-9]+/gi, '_').toLowerCase();
+export const ourCategory = (theirs: string) =>
+  CATEGORY_MAP[theirs] ?? theirs.replace(/[^a-z0-9]+/gi, '_').toLowerCase();
 
 export class RemoteModerationError extends Error {}
 
 const endpoint = (url: string) => (/\/moderations\/?$/.test(url) ? url : `${url.replace(/\/+$/, '')}/moderations`);
 
 /** Asks the configured service about one prompt. Throws RemoteModerationError when it cannot answer. */
-export async function consultRemoteModeration(prompt: string, settings: RemoteModerationSettings): Promise<RemoteVerdict> {
+export async function consultRemoteModeration(
+  prompt: string,
+  settings: RemoteModerationSettings,
+): Promise<RemoteVerdict> {
   let response: Response;
   try {
     response = await fetch(endpoint(settings.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
+      },
       body: JSON.stringify({ model: settings.model, input: prompt }),
       signal: AbortSignal.timeout(settings.timeoutMs),
     });
@@ -57,10 +64,12 @@ export async function consultRemoteModeration(prompt: string, settings: RemoteMo
     results?: { flagged?: boolean; categories?: Record<string, boolean>; category_scores?: Record<string, number> }[];
   } | null;
   const result = body?.results?.[0];
-  if (!result || typeof result !== 'object') throw new RemoteModerationError('the moderation service answered without results');
+  if (!result || typeof result !== 'object')
+    throw new RemoteModerationError('the moderation service answered without results');
   const flagged = new Set<string>();
   for (const [name, hit] of Object.entries(result.categories ?? {})) if (hit === true) flagged.add(ourCategory(name));
   const scores: Record<string, number> = {};
-  for (const [name, value] of Object.entries(result.category_scores ?? {})) if (typeof value === 'number') scores[name] = Math.round(value * 1000) / 1000;
+  for (const [name, value] of Object.entries(result.category_scores ?? {}))
+    if (typeof value === 'number') scores[name] = Math.round(value * 1000) / 1000;
   return { flagged: [...flagged], scores };
 }

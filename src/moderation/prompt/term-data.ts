@@ -32,13 +32,16 @@ export function validateTermFile(data: unknown, source: string): TermFileData {
   };
   if (typeof data !== 'object' || data === null) fail('expected an object with a "categories" map');
   const categories = (data as { categories?: unknown }).categories;
-  if (typeof categories !== 'object' || categories === null || Array.isArray(categories)) fail('"categories" must map category names to term lists');
+  if (typeof categories !== 'object' || categories === null || Array.isArray(categories))
+    fail('"categories" must map category names to term lists');
   for (const [name, entry] of Object.entries(categories as Record<string, unknown>)) {
     if (!/^[a-z][a-z0-9_]*$/.test(name)) fail(`category "${name}" must be lower_snake_case`);
     if (typeof entry !== 'object' || entry === null) fail(`category "${name}" must be an object`);
     for (const [key, list] of Object.entries(entry as Record<string, unknown>)) {
-      if (!(LISTS as readonly string[]).includes(key)) fail(`category "${name}" has unknown key "${key}" (expected ${LISTS.join(', ')})`);
-      if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) fail(`"${name}.${key}" must be a list of strings`);
+      if (!(LISTS as readonly string[]).includes(key))
+        fail(`category "${name}" has unknown key "${key}" (expected ${LISTS.join(', ')})`);
+      if (!Array.isArray(list) || list.some((item) => typeof item !== 'string'))
+        fail(`"${name}.${key}" must be a list of strings`);
     }
   }
   return data as TermFileData;
@@ -49,7 +52,15 @@ export function mergeTermFiles(files: TermFileData[]): Record<string, TermCatego
   const merged: Record<string, Required<TermCategoryData>> = {};
   for (const file of files) {
     for (const [name, entry] of Object.entries(file.categories)) {
-      const target = (merged[name] ??= { words: [], exact: [], patterns: [], substrings: [], compactPatterns: [], allow: [] });
+      merged[name] ??= {
+        words: [],
+        exact: [],
+        patterns: [],
+        substrings: [],
+        compactPatterns: [],
+        allow: [],
+      };
+      const target = merged[name];
       for (const key of LISTS) target[key].push(...(entry[key] ?? []));
     }
   }

@@ -18,7 +18,9 @@ export function loadTerms(files: string[], replaceBuiltin: boolean): Record<stri
     try {
       parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
     } catch (err) {
-      throw new Error(`Moderation term file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+      throw new Error(
+        `Moderation term file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`,
+      );
     }
     return validateTermFile(parsed, path);
   });

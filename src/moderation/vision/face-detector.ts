@@ -15,7 +15,10 @@ interface HumanTf {
 interface Human {
   tf: HumanTf;
   load(): Promise<void>;
-  detect(input: Tensor): Promise<{ face: { score: number; boxScore: number; box: [number, number, number, number] }[]; error?: string | null }>;
+  detect(input: Tensor): Promise<{
+    face: { score: number; boxScore: number; box: [number, number, number, number] }[];
+    error?: string | null;
+  }>;
 }
 type HumanModule = { Human: new (config: Record<string, unknown>) => Human };
 

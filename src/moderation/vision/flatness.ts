@@ -18,7 +18,9 @@ export async function flatness(image: RgbImage, box: [number, number, number, nu
   const top = Math.max(0, Math.min(image.height - 1, Math.round(box[1])));
   const width = Math.max(1, Math.min(image.width - left, Math.round(box[2])));
   const height = Math.max(1, Math.min(image.height - top, Math.round(box[3])));
-  const { data: grey, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+  const { data: grey, info } = await sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  })
     .extract({ left, top, width, height })
     .resize(Math.min(SAMPLE, width), Math.min(SAMPLE, height), { fit: 'fill' })
     .greyscale()

@@ -41,8 +41,15 @@ export function loadNsfwClassifier(): Promise<{ tf: Tf; model: NsfwModel }> {
     await tf.ready();
     const nsfwjs = require('nsfwjs') as NsfwModule;
     const modelDir = join(dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2');
-    const json = require(join(modelDir, 'model.min.js')) as { modelTopology: unknown; weightsManifest: { paths: string[]; weights: unknown[] }[] };
-    const weights = Buffer.concat(json.weightsManifest.flatMap((group) => group.paths.map((path) => Buffer.from(require(join(modelDir, `${path}.min.js`)) as string, 'base64'))));
+    const json = require(join(modelDir, 'model.min.js')) as {
+      modelTopology: unknown;
+      weightsManifest: { paths: string[]; weights: unknown[] }[];
+    };
+    const weights = Buffer.concat(
+      json.weightsManifest.flatMap((group) =>
+        group.paths.map((path) => Buffer.from(require(join(modelDir, `${path}.min.js`)) as string, 'base64')),
+      ),
+    );
     const handler = tf.io.fromMemory({
       modelTopology: json.modelTopology,
       weightSpecs: json.weightsManifest.flatMap((group) => group.weights),

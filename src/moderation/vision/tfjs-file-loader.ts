@@ -32,7 +32,8 @@ export function registerFileModelLoader(io: TfIo): void {
       async load() {
         const json = JSON.parse(await readFile(path, 'utf8')) as ModelJson;
         const shards: Buffer[] = [];
-        for (const group of json.weightsManifest) for (const shard of group.paths) shards.push(await readFile(join(dirname(path), shard)));
+        for (const group of json.weightsManifest)
+          for (const shard of group.paths) shards.push(await readFile(join(dirname(path), shard)));
         const weights = Buffer.concat(shards);
         return {
           modelTopology: json.modelTopology,

@@ -3,7 +3,24 @@ import { spawn } from 'node:child_process';
 /** One frame at `at` seconds, scaled to `size`×`size` RGB, streamed back from ffmpeg (nothing on disk). */
 function frameAt(ffmpegPath: string, path: string, at: number, size: number): Promise<Buffer | null> {
   // -ss before -i seeks to the nearest keyframe and decodes only from there, not the whole video.
-  const args = ['-v', 'error', '-nostdin', '-ss', at.toFixed(3), '-i', path, '-frames:v', '1', '-vf', `scale=${size}:${size}:flags=bilinear`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
+  const args = [
+    '-v',
+    'error',
+    '-nostdin',
+    '-ss',
+    at.toFixed(3),
+    '-i',
+    path,
+    '-frames:v',
+    '1',
+    '-vf',
+    `scale=${size}:${size}:flags=bilinear`,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -17,7 +34,12 @@ function frameAt(ffmpegPath: string, path: string, at: number, size: number): Pr
       const frame = Buffer.concat(chunks);
       if (frame.length >= size * size * 3) resolve(frame.subarray(0, size * size * 3));
       else if (code === 0) resolve(null);
-      else reject(new Error(`ffmpeg could not read a frame at ${at.toFixed(2)} s (exit ${code}): ${errors.trim().slice(0, 300)}`));
+      else
+        reject(
+          new Error(
+            `ffmpeg could not read a frame at ${at.toFixed(2)} s (exit ${code}): ${errors.trim().slice(0, 300)}`,
+          ),
+        );
     });
   });
 }
@@ -28,7 +50,13 @@ function frameAt(ffmpegPath: string, path: string, at: number, size: number): Pr
  * to the keyframe before its time and decodes from there, which for typical upstream videos (a
  * keyframe every second or two) is far less work than decoding the whole video.
  */
-export async function sampleFrames(ffmpegPath: string, path: string, count: number, seconds: number, size: number): Promise<Buffer[]> {
+export async function sampleFrames(
+  ffmpegPath: string,
+  path: string,
+  count: number,
+  seconds: number,
+  size: number,
+): Promise<Buffer[]> {
   const duration = Math.max(0.1, seconds);
   const frames: Buffer[] = [];
   for (let i = 0; i < count; i++) {

@@ -14,7 +14,12 @@ export interface VisionSettings {
 
 /** A Buffer's bytes as a transferable ArrayBuffer of their own (copied only when shared). */
 function ownBytes(data: Buffer): Uint8Array {
-  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer)) return new Uint8Array(data.buffer);
+  if (
+    data.byteOffset === 0 &&
+    data.byteLength === data.buffer.byteLength &&
+    !(data.buffer instanceof SharedArrayBuffer)
+  )
+    return new Uint8Array(data.buffer);
   return new Uint8Array(data);
 }
 
@@ -38,34 +43,51 @@ export class VisionService {
 
   constructor(private readonly settings: VisionSettings) {
     this.facePool = new WorkerPool({ name: 'face detector', size: settings.threads, timeoutMs: settings.timeoutMs });
-    this.nsfwPool = new WorkerPool({ name: 'output classifier', size: settings.threads, timeoutMs: settings.timeoutMs });
+    this.nsfwPool = new WorkerPool({
+      name: 'output classifier',
+      size: settings.threads,
+      timeoutMs: settings.timeoutMs,
+    });
     this.faceCache = new VerdictCache(settings.cacheEntries);
     this.nsfwCache = new VerdictCache(settings.cacheEntries);
   }
 
   get cacheStats() {
-    return { faces: { hits: this.faceCache.hits, misses: this.faceCache.misses }, nsfw: { hits: this.nsfwCache.hits, misses: this.nsfwCache.misses } };
+    return {
+      faces: { hits: this.faceCache.hits, misses: this.faceCache.misses },
+      nsfw: { hits: this.nsfwCache.hits, misses: this.nsfwCache.misses },
+    };
   }
 
   /** Faces in a stored image; `key` identifies its content. */
   findFaces(key: string, read: () => Promise<Buffer>): Promise<FacesResult> {
     return this.faceCache.get(contentIdOf(key), async () => {
       const image = ownBytes(await read());
-      return this.facePool.run<FacesResult>({ type: 'faces', image, maxPixels: this.settings.maxPixels }, [image.buffer as ArrayBuffer]);
+      return this.facePool.run<FacesResult>({ type: 'faces', image, maxPixels: this.settings.maxPixels }, [
+        image.buffer as ArrayBuffer,
+      ]);
     });
   }
 
   classifyImage(key: string, read: () => Promise<Buffer>): Promise<NsfwResult> {
     return this.nsfwCache.get(`image:${contentIdOf(key)}`, async () => {
       const image = ownBytes(await read());
-      return this.nsfwPool.run<NsfwResult>({ type: 'nsfw-image', image, maxPixels: this.settings.maxPixels }, [image.buffer as ArrayBuffer]);
+      return this.nsfwPool.run<NsfwResult>({ type: 'nsfw-image', image, maxPixels: this.settings.maxPixels }, [
+        image.buffer as ArrayBuffer,
+      ]);
     });
   }
 
   /** `path` is a local file holding the video; `seconds` spaces the sampled frames. */
   classifyVideo(key: string, path: () => Promise<string>, frames: number, seconds: number): Promise<NsfwResult> {
     return this.nsfwCache.get(`video:${frames}:${contentIdOf(key)}`, async () =>
-      this.nsfwPool.run<NsfwResult>({ type: 'nsfw-video', path: await path(), frames, seconds, ffmpegPath: this.settings.ffmpegPath }),
+      this.nsfwPool.run<NsfwResult>({
+        type: 'nsfw-video',
+        path: await path(),
+        frames,
+        seconds,
+        ffmpegPath: this.settings.ffmpegPath,
+      }),
     );
   }
 

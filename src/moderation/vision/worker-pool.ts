@@ -82,7 +82,14 @@ export class WorkerPool {
     const worker = this.pick();
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => this.discard(worker, new VisionWorkerError(`the ${this.options.name} check took longer than ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      const timer = setTimeout(
+        () =>
+          this.discard(
+            worker,
+            new VisionWorkerError(`the ${this.options.name} check took longer than ${this.options.timeoutMs} ms`),
+          ),
+        this.options.timeoutMs,
+      );
       worker.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
       worker.thread.ref();
       worker.thread.postMessage({ id, task }, transfer);
@@ -92,7 +99,8 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     const workers = this.workers.splice(0);
-    for (const worker of workers) this.rejectAll(worker, new VisionWorkerError(`the ${this.options.name} workers are shutting down`));
+    for (const worker of workers)
+      this.rejectAll(worker, new VisionWorkerError(`the ${this.options.name} workers are shutting down`));
     await Promise.all(workers.map((worker) => worker.thread.terminate()));
   }
 
@@ -116,8 +124,12 @@ export class WorkerPool {
       if (reply.ok) pending.resolve(reply.result);
       else pending.reject(new VisionWorkerError(reply.error));
     });
-    worker.thread.on('error', (err) => this.discard(worker, new VisionWorkerError(`the ${this.options.name} worker failed: ${err.message}`)));
-    worker.thread.on('exit', (code) => this.discard(worker, new VisionWorkerError(`the ${this.options.name} worker exited (${code})`)));
+    worker.thread.on('error', (err) =>
+      this.discard(worker, new VisionWorkerError(`the ${this.options.name} worker failed: ${err.message}`)),
+    );
+    worker.thread.on('exit', (code) =>
+      this.discard(worker, new VisionWorkerError(`the ${this.options.name} worker exited (${code})`)),
+    );
     this.workers.push(worker);
     return worker;
   }

@@ -17,7 +17,12 @@ async function faces(image: Uint8Array, maxPixels: number): Promise<Omit<FacesRe
   const rgb = await decodeRgb(image, maxPixels, { width: FACE_INPUT_SIZE, height: FACE_INPUT_SIZE, fit: 'inside' });
   const found = await detectFaces(rgb);
   if (found.length === 0) return { faces: [], width: rgb.width, height: rgb.height };
-  const texture = await decodeRgb(image, maxPixels, { width: TEXTURE_SIZE, height: TEXTURE_SIZE, fit: 'inside', withoutEnlargement: true });
+  const texture = await decodeRgb(image, maxPixels, {
+    width: TEXTURE_SIZE,
+    height: TEXTURE_SIZE,
+    fit: 'inside',
+    withoutEnlargement: true,
+  });
   const scale = texture.width / rgb.width;
   const faces = [];
   for (const face of found) {
@@ -40,7 +45,11 @@ async function run(task: VisionTask): Promise<FacesResult | NsfwResult | LoadRes
       return { ...result, ms: ms() };
     }
     case 'nsfw-image': {
-      const rgb = await decodeRgb(task.image, task.maxPixels, { width: NSFW_INPUT_SIZE, height: NSFW_INPUT_SIZE, fit: 'fill' });
+      const rgb = await decodeRgb(task.image, task.maxPixels, {
+        width: NSFW_INPUT_SIZE,
+        height: NSFW_INPUT_SIZE,
+        fit: 'fill',
+      });
       return { frames: [await classifyRgb(rgb.data)], ms: ms() };
     }
     case 'nsfw-video': {

@@ -30,7 +30,8 @@ export function arkPolicy(code: string | undefined): { stage: Stage; category: s
   const [base, sub] = code.split('.', 2);
   const stage = POLICY_STAGES[base];
   if (!stage) return undefined;
-  const category = (sub && SUB_REASON_CATEGORIES[sub]) ?? (base.endsWith('RiskDetection') ? 'risk_detection' : 'sensitive_content');
+  const category =
+    (sub && SUB_REASON_CATEGORIES[sub]) ?? (base.endsWith('RiskDetection') ? 'risk_detection' : 'sensitive_content');
   return { stage, category };
 }
 
@@ -49,9 +50,13 @@ export const describeArkError: ErrorDescriber = (status, body, text) => {
  * An error Ark reports inside a 200 answer (a failed image in `data[i].error`) or on a finished task
  * (`error` of a failed Seedance task): a policy block at its stage, or a plain upstream failure.
  */
-export function arkReportedError(error: { code?: unknown; message?: unknown } | null | undefined, fallback: string): NormalisedError {
+export function arkReportedError(
+  error: { code?: unknown; message?: unknown } | null | undefined,
+  fallback: string,
+): NormalisedError {
   const code = typeof error?.code === 'string' ? error.code : undefined;
-  const text = typeof error?.message === 'string' && error.message.trim() ? error.message.trim().slice(0, 500) : fallback;
+  const text =
+    typeof error?.message === 'string' && error.message.trim() ? error.message.trim().slice(0, 500) : fallback;
   const policy = arkPolicy(code);
   if (policy) return upstreamModerated(policy.stage, policy.category, `${ARK_LABEL}: ${text}`);
   // A plain failure keeps Ark's code in the message: it is what an operator searches for.

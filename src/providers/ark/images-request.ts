@@ -30,7 +30,11 @@ const clampAspect = (width: number, height: number) => {
 };
 
 /** The `WxH` the model accepts closest to the asked size, keeping its aspect ratio. */
-export function upstreamImageSize(family: ImageFamily, width: number, height: number): { width: number; height: number } {
+export function upstreamImageSize(
+  family: ImageFamily,
+  width: number,
+  height: number,
+): { width: number; height: number } {
   if (family === 'seedream4') {
     const { width: w, height: h } = clampAspect(width, height);
     const pixels = w * h;
@@ -47,7 +51,8 @@ export function upstreamImageSize(family: ImageFamily, width: number, height: nu
   if (family === 'seedream3') {
     const down = Math.min(1, SEEDREAM3_MAX_SIDE / Math.max(width, height));
     const up = Math.max(1, SEEDREAM3_MIN_SIDE / Math.min(width * down, height * down));
-    const clamp = (side: number) => Math.min(SEEDREAM3_MAX_SIDE, Math.max(SEEDREAM3_MIN_SIDE, Math.round(side * down * up)));
+    const clamp = (side: number) =>
+      Math.min(SEEDREAM3_MAX_SIDE, Math.max(SEEDREAM3_MIN_SIDE, Math.round(side * down * up)));
     return { width: clamp(width), height: clamp(height) };
   }
   return { width, height };

@@ -39,7 +39,11 @@ function sizeOf(item: ArkImageItem, req: GenerationRequest): { width: number; he
  * 24 h) are downloaded by the engine. Images that failed individually (`data[i].error`) are left
  * out when others succeeded; when none did, the first failure is the job's error.
  */
-export async function readArkImages(body: ArkImagesResponse, req: GenerationRequest, ctx: ProviderContext): Promise<ProviderOutput[]> {
+export async function readArkImages(
+  body: ArkImagesResponse,
+  req: GenerationRequest,
+  ctx: ProviderContext,
+): Promise<ProviderOutput[]> {
   const items = Array.isArray(body?.data) ? body.data : [];
   const outputs: ProviderOutput[] = [];
   let firstFailure: ArkImageItem['error'] | undefined;
@@ -50,7 +54,12 @@ export async function readArkImages(body: ArkImagesResponse, req: GenerationRequ
       const source = await ctx.storeOutput(data, contentType);
       outputs.push({ kind: 'image', contentType, source, ...sizeOf(item, req) });
     } else if (typeof item?.url === 'string' && item.url) {
-      outputs.push({ kind: 'image', contentType: typeFromUrl(item.url), source: { type: 'url', url: item.url }, ...sizeOf(item, req) });
+      outputs.push({
+        kind: 'image',
+        contentType: typeFromUrl(item.url),
+        source: { type: 'url', url: item.url },
+        ...sizeOf(item, req),
+      });
     } else if (item?.error) {
       firstFailure ??= item.error;
     }
@@ -58,6 +67,9 @@ export async function readArkImages(body: ArkImagesResponse, req: GenerationRequ
   if (outputs.length > 0) return outputs;
   const reported = firstFailure ?? body?.error;
   // The upstream answered 200 and may have billed the call: whatever went wrong, it is not repeated.
-  if (reported) throw new UpstreamError('rejected', arkReportedError(reported, 'The image could not be generated.'), { upstreamCode: reported.code });
+  if (reported)
+    throw new UpstreamError('rejected', arkReportedError(reported, 'The image could not be generated.'), {
+      upstreamCode: reported.code,
+    });
   throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${ARK_LABEL} returned no image.` });
 }

@@ -11,7 +11,9 @@ const arkOptionsSchema = z.object({
   watermark: flagOption(false),
   responseFormat: oneOfOption(['b64_json', 'url'], 'b64_json'),
   guidanceScale: between(1, 10),
-  imageFamily: z.enum(['seedream4', 'seedream3', 'seededit'], { error: 'must be one of seedream4, seedream3, seededit.' }).optional(),
+  imageFamily: z
+    .enum(['seedream4', 'seedream3', 'seededit'], { error: 'must be one of seedream4, seedream3, seededit.' })
+    .optional(),
   parameterStyle: oneOfOption(['fields', 'text-flags'], 'fields'),
   firstFrameRatio: oneOfOption(['requested', 'adaptive'], 'requested'),
   /** How long a Seedance task usually runs, for the progress estimate (Ark reports none). */

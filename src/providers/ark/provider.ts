@@ -15,7 +15,14 @@ import { imageBody, upstreamImageCount, upstreamImageSize, validSeed } from './i
 import { readArkImages, type ArkImagesResponse } from './images-response.js';
 import { imageFamilyOf, readArkOptions, type ArkOptions } from './options.js';
 import { SEEDANCE_SIZES, seedanceBody, seedanceDurations, seedanceParameters } from './seedance-request.js';
-import { readSeedanceTask, seedanceCreatedSchema, seedanceOperationSchema, seedanceTaskSchema, taskNotFound, typicalRunMs } from './seedance-task.js';
+import {
+  readSeedanceTask,
+  seedanceCreatedSchema,
+  seedanceOperationSchema,
+  seedanceTaskSchema,
+  taskNotFound,
+  typicalRunMs,
+} from './seedance-task.js';
 
 const TASKS_PATH = 'contents/generations/tasks';
 
@@ -52,13 +59,20 @@ export class ArkProvider implements Provider {
     const family = imageFamilyOf(model, this.options);
     if (family === 'seededit' && req.references.length !== 1) {
       // The catalog requires SeedEdit's one reference; a public name aliased onto it may not.
-      throw badRequest(`${req.model} edits exactly one reference image here; ${req.references.length} were given.`, 'messages', req.references.length === 0 ? 'reference_image_required' : 'too_many_reference_images');
+      throw badRequest(
+        `${req.model} edits exactly one reference image here; ${req.references.length} were given.`,
+        'messages',
+        req.references.length === 0 ? 'reference_image_required' : 'too_many_reference_images',
+      );
     }
     let out = req;
     if (family !== 'seededit') {
       const { width, height } = upstreamImageSize(family, req.width, req.height);
       if (width !== req.width || height !== req.height) {
-        out = adjusted({ ...out, width, height }, { kind: 'size_out_of_range', model, asked: `${req.width}x${req.height}`, used: `${width}x${height}` });
+        out = adjusted(
+          { ...out, width, height },
+          { kind: 'size_out_of_range', model, asked: `${req.width}x${req.height}`, used: `${width}x${height}` },
+        );
       }
     }
     const count = upstreamImageCount(family, req.n, req.references.length);
@@ -82,18 +96,37 @@ export class ArkProvider implements Provider {
     const family = imageFamilyOf(model, this.options);
     if (family === 'seededit' && references.length !== 1) {
       // `adapt` refuses this with a 400; a job that failed over from another channel lands here.
-      throw new UpstreamError('rejected', { code: 'reference_image_required', message: `${model} edits exactly one reference image; ${references.length} were given.` });
+      throw new UpstreamError('rejected', {
+        code: 'reference_image_required',
+        message: `${model} edits exactly one reference image; ${references.length} were given.`,
+      });
     }
-    const reply = await ctx.http.json<ArkImagesResponse>({ path: 'images/generations', json: imageBody(req, model, family, references, this.options), signal: ctx.signal });
+    const reply = await ctx.http.json<ArkImagesResponse>({
+      path: 'images/generations',
+      json: imageBody(req, model, family, references, this.options),
+      signal: ctx.signal,
+    });
     return completed(await readArkImages(reply.body, req, ctx));
   }
 
-  private async startVideo(req: GenerationRequest, ctx: ProviderContext, firstFrame: string | undefined): Promise<StartResult> {
+  private async startVideo(
+    req: GenerationRequest,
+    ctx: ProviderContext,
+    firstFrame: string | undefined,
+  ): Promise<StartResult> {
     const model = ctx.upstreamModel;
     const submittedAt = Date.now();
-    const reply = await ctx.http.json<unknown>({ path: TASKS_PATH, json: seedanceBody(req, model, firstFrame, this.options), signal: ctx.signal });
+    const reply = await ctx.http.json<unknown>({
+      path: TASKS_PATH,
+      json: seedanceBody(req, model, firstFrame, this.options),
+      signal: ctx.signal,
+    });
     // A 2xx without an id may still have created (and billed) a task: never submit it again.
-    const { id: taskId } = submissionAnswer(seedanceCreatedSchema, reply.body, `${ARK_LABEL} accepted the video request but returned no task id.`);
+    const { id: taskId } = submissionAnswer(
+      seedanceCreatedSchema,
+      reply.body,
+      `${ARK_LABEL} accepted the video request but returned no task id.`,
+    );
     const { duration } = seedanceParameters(req, model, this.options);
     return pending({
       taskId,
@@ -108,10 +141,16 @@ export class ArkProvider implements Provider {
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
     const op = readOperation(seedanceOperationSchema, operation, ARK_LABEL);
     // Ark answers 404 (ResourceNotFound) for a task it does not know.
-    return pollKnownTask(async () => {
-      const reply = await ctx.http.json<unknown>({ path: `${TASKS_PATH}/${encodeURIComponent(op.taskId)}`, signal: ctx.signal });
-      return readSeedanceTask(statusAnswer(seedanceTaskSchema, reply.body, ARK_LABEL), op);
-    }, () => taskNotFound(op.taskId));
+    return pollKnownTask(
+      async () => {
+        const reply = await ctx.http.json<unknown>({
+          path: `${TASKS_PATH}/${encodeURIComponent(op.taskId)}`,
+          signal: ctx.signal,
+        });
+        return readSeedanceTask(statusAnswer(seedanceTaskSchema, reply.body, ARK_LABEL), op);
+      },
+      () => taskNotFound(op.taskId),
+    );
   }
 
   async cancel(operation: OperationRef, ctx: ProviderContext): Promise<void> {

@@ -32,7 +32,8 @@ export function seedanceDurations(model: string): { min: number; max: number } {
   return { min: 3, max: 12 };
 }
 
-export const seedanceSeconds = (req: GenerationRequest, model: string) => upstreamSeconds(Math.round(req.seconds ?? 5), seedanceDurations(model));
+export const seedanceSeconds = (req: GenerationRequest, model: string) =>
+  upstreamSeconds(Math.round(req.seconds ?? 5), seedanceDurations(model));
 
 export const seedanceRatio = (req: GenerationRequest) => nearestRatio(req.aspectRatio, Object.keys(SEEDANCE_SIZES));
 
@@ -68,10 +69,17 @@ export function seedanceParameters(req: GenerationRequest, model: string, option
 
 function promptText(req: GenerationRequest): string {
   if (!req.negativePrompt) return req.prompt;
-  return req.language === 'zh' ? `${req.prompt}\n避免：${req.negativePrompt}` : `${req.prompt}\nAvoid: ${req.negativePrompt}`;
+  return req.language === 'zh'
+    ? `${req.prompt}\n避免：${req.negativePrompt}`
+    : `${req.prompt}\nAvoid: ${req.negativePrompt}`;
 }
 
-export function seedanceBody(req: GenerationRequest, model: string, firstFrame: string | undefined, options: ArkOptions): Record<string, unknown> {
+export function seedanceBody(
+  req: GenerationRequest,
+  model: string,
+  firstFrame: string | undefined,
+  options: ArkOptions,
+): Record<string, unknown> {
   const params = seedanceParameters(req, model, options);
   let text = promptText(req);
   const fields: Record<string, unknown> = {};

@@ -16,7 +16,13 @@ export const seedanceTaskSchema = z.object({
   status: lenient(z.string()),
   // Any error at all marks a task whose status word is unknown as failed; only its code and message are read.
   error: z
-    .union([z.object({ code: lenient(z.string()), message: lenient(z.string()) }), z.unknown().refine(Boolean).transform(() => ({}))])
+    .union([
+      z.object({ code: lenient(z.string()), message: lenient(z.string()) }),
+      z
+        .unknown()
+        .refine(Boolean)
+        .transform(() => ({})),
+    ])
     .nullish()
     .catch(undefined),
   content: lenient(z.object({ video_url: lenient(z.string()), last_frame_url: lenient(z.string()) }).nullable()),
@@ -56,7 +62,8 @@ function estimatedProgress(op: SeedanceOperation, now: number): number {
 
 /** The task's state in the gateway's terms; every terminal spelling ends the job at once. */
 export function readSeedanceTask(task: SeedanceTask, op: SeedanceOperation, now = Date.now()): OperationStatus {
-  const videoUrl = typeof task?.content?.video_url === 'string' && task.content.video_url ? task.content.video_url : undefined;
+  const videoUrl =
+    typeof task?.content?.video_url === 'string' && task.content.video_url ? task.content.video_url : undefined;
   let status = normaliseStatus(task?.status);
   // A word we do not know is judged by what came with it, so it can neither hang a job nor lose a result.
   if (status === 'unknown') status = videoUrl ? 'succeeded' : task?.error ? 'failed' : 'unknown';
@@ -67,22 +74,53 @@ export function readSeedanceTask(task: SeedanceTask, op: SeedanceOperation, now 
     case 'unknown':
       return { state: 'running', progress: estimatedProgress(op, now) };
     case 'succeeded': {
-      if (!videoUrl) return { state: 'failed', error: upstreamFailed('upstream_bad_response', `${ARK_LABEL} reported the task as finished but gave no video link.`) };
+      if (!videoUrl)
+        return {
+          state: 'failed',
+          error: upstreamFailed(
+            'upstream_bad_response',
+            `${ARK_LABEL} reported the task as finished but gave no video link.`,
+          ),
+        };
       const seconds = typeof task.duration === 'number' && task.duration > 0 ? task.duration : op.seconds;
       // A signed TOS link: fetched without our key, which must never reach another host.
-      return { state: 'succeeded', outputs: [{ kind: 'video', contentType: 'video/mp4', source: { type: 'url', url: videoUrl }, width: op.width, height: op.height, seconds }] };
+      return {
+        state: 'succeeded',
+        outputs: [
+          {
+            kind: 'video',
+            contentType: 'video/mp4',
+            source: { type: 'url', url: videoUrl },
+            width: op.width,
+            height: op.height,
+            seconds,
+          },
+        ],
+      };
     }
     case 'moderated':
     case 'failed':
       return { state: 'failed', error: arkReportedError(task?.error, 'The video task failed.') };
     case 'cancelled':
-      return { state: 'failed', error: upstreamFailed('upstream_cancelled', `${ARK_LABEL} cancelled the video task before it finished.`) };
+      return {
+        state: 'failed',
+        error: upstreamFailed('upstream_cancelled', `${ARK_LABEL} cancelled the video task before it finished.`),
+      };
     case 'expired':
-      return { state: 'failed', error: upstreamFailed('upstream_expired', `${ARK_LABEL} let the video task expire before it ran (it waited too long in the queue).`) };
+      return {
+        state: 'failed',
+        error: upstreamFailed(
+          'upstream_expired',
+          `${ARK_LABEL} let the video task expire before it ran (it waited too long in the queue).`,
+        ),
+      };
     case 'not_found':
       return { state: 'failed', error: taskNotFound(op.taskId) };
   }
 }
 
 export const taskNotFound = (taskId: string) =>
-  upstreamFailed('upstream_task_not_found', `${ARK_LABEL} no longer knows the video task ${taskId}; it may have been deleted or expired.`);
+  upstreamFailed(
+    'upstream_task_not_found',
+    `${ARK_LABEL} no longer knows the video task ${taskId}; it may have been deleted or expired.`,
+  );

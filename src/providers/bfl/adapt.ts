@@ -28,13 +28,24 @@ export function adaptToBfl(req: GenerationRequest, upstreamModel: string): Gener
       const wide = value > 1;
       const aspectRatio = wide ? '21:9' : '9:21';
       const size = wide ? { width: 1568, height: 672 } : { width: 672, height: 1568 };
-      out = adjusted({ ...out, aspectRatio, ...size }, { kind: 'ratio_snapped', model: upstreamModel, asked: out.aspectRatio, used: aspectRatio });
+      out = adjusted(
+        { ...out, aspectRatio, ...size },
+        { kind: 'ratio_snapped', model: upstreamModel, asked: out.aspectRatio, used: aspectRatio },
+      );
     }
     return out;
   }
   const size = fluxSize(out.width, out.height);
   if (size.width !== out.width || size.height !== out.height) {
-    out = adjusted({ ...out, ...size }, { kind: 'size_snapped', model: upstreamModel, asked: `${out.width}x${out.height}`, used: `${size.width}x${size.height}` });
+    out = adjusted(
+      { ...out, ...size },
+      {
+        kind: 'size_snapped',
+        model: upstreamModel,
+        asked: `${out.width}x${out.height}`,
+        used: `${size.width}x${size.height}`,
+      },
+    );
   }
   return out;
 }

@@ -32,7 +32,12 @@ export const describeBflError: ErrorDescriber = (status, body, text) => {
   const message = messageFrom(body, text, status);
   const said = message !== `HTTP ${status}`;
   // Both are about the account, not the request: the engine may try another channel.
-  if (status === 402) return { message: said ? message : 'The account has run out of credits.', upstreamCode: 'insufficient_credits' };
-  if (status === 429) return { message: said ? message : 'Too many active tasks on this account.', upstreamCode: 'too_many_active_tasks' };
+  if (status === 402)
+    return { message: said ? message : 'The account has run out of credits.', upstreamCode: 'insufficient_credits' };
+  if (status === 429)
+    return {
+      message: said ? message : 'Too many active tasks on this account.',
+      upstreamCode: 'too_many_active_tasks',
+    };
   return { message };
 };

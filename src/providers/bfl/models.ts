@@ -5,7 +5,8 @@
  */
 export type BflFamily = 'kontext' | 'sized';
 
-export const familyOf = (upstreamModel: string): BflFamily => (upstreamModel.startsWith('flux-kontext') ? 'kontext' : 'sized');
+export const familyOf = (upstreamModel: string): BflFamily =>
+  upstreamModel.startsWith('flux-kontext') ? 'kontext' : 'sized';
 
 /** Kontext accepts ratios from 21:9 to 9:21. */
 export const KONTEXT_MAX_RATIO = 21 / 9;

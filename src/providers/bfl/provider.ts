@@ -13,7 +13,14 @@ import { describeBflError } from './errors.js';
 import { readBflOptions, type BflOptions } from './options.js';
 import { pollTarget } from './polling-url.js';
 import { submitBody } from './request.js';
-import { bflOperationSchema, bflResultSchema, readResult, readSubmitAnswer, taskNotFound, type BflOperation } from './response.js';
+import {
+  bflOperationSchema,
+  bflResultSchema,
+  readResult,
+  readSubmitAnswer,
+  taskNotFound,
+  type BflOperation,
+} from './response.js';
 
 /**
  * Black Forest Labs: `POST /v1/<model>` answers `{id, polling_url}`; the task is polled until
@@ -61,10 +68,13 @@ export class BflProvider implements Provider {
   async status(operation: OperationRef, _req: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus> {
     const op = readOperation(bflOperationSchema, operation, this.label);
     // Some deployments answer an unknown id with HTTP 404 instead of the `Task not found` status.
-    return pollKnownTask(async () => {
-      const reply = await ctx.http.json<unknown>({ path: pollTarget(ctx.http.baseUrl, op), signal: ctx.signal });
-      return readResult(statusAnswer(bflResultSchema, reply.body, this.label), op);
-    }, () => taskNotFound(op.id));
+    return pollKnownTask(
+      async () => {
+        const reply = await ctx.http.json<unknown>({ path: pollTarget(ctx.http.baseUrl, op), signal: ctx.signal });
+        return readResult(statusAnswer(bflResultSchema, reply.body, this.label), op);
+      },
+      () => taskNotFound(op.id),
+    );
   }
 
   pollIntervalMs(attempt: number): number {

@@ -10,7 +10,12 @@ const takesSampling = (upstreamModel: string) => upstreamModel === 'flux-dev';
  * URL, but our stored references are not public). Kontext gets the ratio; the other models get
  * the pixel size, already snapped to multiples of 32 by `adapt`.
  */
-export function submitBody(req: GenerationRequest, upstreamModel: string, options: BflOptions, reference?: Buffer): Record<string, unknown> {
+export function submitBody(
+  req: GenerationRequest,
+  upstreamModel: string,
+  options: BflOptions,
+  reference?: Buffer,
+): Record<string, unknown> {
   const body: Record<string, unknown> = { prompt: req.prompt };
   if (familyOf(upstreamModel) === 'kontext') {
     if (reference) body.input_image = reference.toString('base64');

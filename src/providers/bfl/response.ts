@@ -38,14 +38,20 @@ const LABEL = 'Black Forest Labs';
 
 /** The task id of a submit answer; a 2xx without one may still be a task BFL is running (and billing). */
 export function readSubmitAnswer(body: unknown): { id: string; pollingUrl: string } {
-  const { id, polling_url } = submissionAnswer(bflSubmittedSchema, body, `${LABEL} accepted the request but returned no task id.`);
+  const { id, polling_url } = submissionAnswer(
+    bflSubmittedSchema,
+    body,
+    `${LABEL} accepted the request but returned no task id.`,
+  );
   return { id, pollingUrl: polling_url ?? '' };
 }
 
 /** `details["Moderation Reasons"]` (a list of strings) as text for the user. */
 function moderationReasons(details: BflResult['details']): string {
   const reasons = details?.['Moderation Reasons'];
-  const list = Array.isArray(reasons) ? reasons.filter((r): r is string => typeof r === 'string' && r.trim() !== '') : [];
+  const list = Array.isArray(reasons)
+    ? reasons.filter((r): r is string => typeof r === 'string' && r.trim() !== '')
+    : [];
   return list.length > 0 ? ` Reasons: ${list.join(', ')}.` : '';
 }
 
@@ -71,7 +77,10 @@ function running(body: BflResult | null): OperationStatus {
 }
 
 export const taskNotFound = (id: string): NormalisedError =>
-  upstreamFailed('upstream_task_not_found', `${LABEL} no longer knows task ${id} (it may have expired or been submitted with another key).`);
+  upstreamFailed(
+    'upstream_task_not_found',
+    `${LABEL} no longer knows task ${id} (it may have expired or been submitted with another key).`,
+  );
 
 /**
  * One `get_result` answer as a job state. `Request Moderated` means BFL refused the input: it is
@@ -85,26 +94,54 @@ export function readResult(body: BflResult | null, op: BflOperation): OperationS
     case 'Ready': {
       const sample = body?.result?.sample;
       if (typeof sample !== 'string' || !/^https?:\/\//i.test(sample)) {
-        return { state: 'failed', error: upstreamFailed('upstream_bad_response', `${LABEL} reported the task ready but gave no image link.`) };
+        return {
+          state: 'failed',
+          error: upstreamFailed('upstream_bad_response', `${LABEL} reported the task ready but gave no image link.`),
+        };
       }
       // The signed link expires in ten minutes: the engine downloads it as soon as it sees it,
       // and without our x-key (the link carries its own signature; the key must not leave BFL).
       const contentType = `image/${op.format}`;
-      return { state: 'succeeded', outputs: [{ kind: 'image', contentType, source: { type: 'url', url: sample }, width: op.width, height: op.height }] };
+      return {
+        state: 'succeeded',
+        outputs: [
+          { kind: 'image', contentType, source: { type: 'url', url: sample }, width: op.width, height: op.height },
+        ],
+      };
     }
     case 'Pending':
       return running(body);
     case 'Request Moderated': {
       const stage = op.withReference ? 'input_image' : 'prompt';
       const what = op.withReference ? 'the request (prompt or reference image)' : 'the prompt';
-      return { state: 'failed', error: upstreamModerated(stage, 'upstream_moderation', `${LABEL} moderation refused ${what}.${moderationReasons(body?.details)}`) };
+      return {
+        state: 'failed',
+        error: upstreamModerated(
+          stage,
+          'upstream_moderation',
+          `${LABEL} moderation refused ${what}.${moderationReasons(body?.details)}`,
+        ),
+      };
     }
     case 'Content Moderated':
-      return { state: 'failed', error: upstreamModerated('output', 'upstream_moderation', `${LABEL} moderation blocked the generated image.${moderationReasons(body?.details)}`) };
+      return {
+        state: 'failed',
+        error: upstreamModerated(
+          'output',
+          'upstream_moderation',
+          `${LABEL} moderation blocked the generated image.${moderationReasons(body?.details)}`,
+        ),
+      };
     case 'Task not found':
       return { state: 'failed', error: taskNotFound(op.id) };
     case 'Error':
-      return { state: 'failed', error: upstreamFailed('upstream_error', `${LABEL} reported that the generation failed${errorDetail(body?.details)}.`) };
+      return {
+        state: 'failed',
+        error: upstreamFailed(
+          'upstream_error',
+          `${LABEL} reported that the generation failed${errorDetail(body?.details)}.`,
+        ),
+      };
   }
   return readOtherStatus(status, body, op);
 }
@@ -121,12 +158,28 @@ function readOtherStatus(status: string, body: BflResult | null, op: BflOperatio
     case 'not_found':
       return { state: 'failed', error: taskNotFound(op.id) };
     case 'moderated':
-      return { state: 'failed', error: upstreamModerated('output', 'upstream_moderation', `${LABEL} moderation blocked the task (${status}).${moderationReasons(body?.details)}`) };
+      return {
+        state: 'failed',
+        error: upstreamModerated(
+          'output',
+          'upstream_moderation',
+          `${LABEL} moderation blocked the task (${status}).${moderationReasons(body?.details)}`,
+        ),
+      };
     case 'expired':
-      return { state: 'failed', error: upstreamFailed('upstream_task_expired', `${LABEL} task ${op.id} expired before it finished.`) };
+      return {
+        state: 'failed',
+        error: upstreamFailed('upstream_task_expired', `${LABEL} task ${op.id} expired before it finished.`),
+      };
     case 'cancelled':
       return { state: 'failed', error: upstreamFailed('upstream_cancelled', `${LABEL} task ${op.id} was cancelled.`) };
     case 'failed':
-      return { state: 'failed', error: upstreamFailed('upstream_error', `${LABEL} reported that the generation failed (${status})${errorDetail(body?.details)}.`) };
+      return {
+        state: 'failed',
+        error: upstreamFailed(
+          'upstream_error',
+          `${LABEL} reported that the generation failed (${status})${errorDetail(body?.details)}.`,
+        ),
+      };
   }
 }

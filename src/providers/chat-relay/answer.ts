@@ -37,7 +37,8 @@ function typeOf(url: string): string | undefined {
 const SUCCESS = /✅|success|成功|click here|点击|view video|查看/i;
 
 /** Every capture of `pattern`, without the sentence punctuation that often follows a bare link. */
-const all = (pattern: RegExp, text: string) => [...text.matchAll(pattern)].map((m) => (m[1] ?? m[0]).trim().replace(/[.,;:!?~]+$/, ''));
+const all = (pattern: RegExp, text: string) =>
+  [...text.matchAll(pattern)].map((m) => (m[1] ?? m[0]).trim().replace(/[.,;:!?~]+$/, ''));
 
 /**
  * The media a relay's final markdown points at, best candidates first: for a video a `<video src>`
@@ -75,7 +76,11 @@ export function findMedia(text: string, kind: GenerationRequest['kind'], baseUrl
   const bare = all(BARE_URL, text);
   // A link that does not look like media counts only when the relay says it succeeded.
   const anyLink = SUCCESS.test(text) ? [...links, ...images] : [];
-  if (kind === 'video') return usable([...all(VIDEO_TAG, text), ...[...links, ...images, ...bare].filter(looksRight), ...anyLink]).slice(0, 1);
+  if (kind === 'video')
+    return usable([...all(VIDEO_TAG, text), ...[...links, ...images, ...bare].filter(looksRight), ...anyLink]).slice(
+      0,
+      1,
+    );
   const markdownImages = usable(images);
   if (markdownImages.length > 0) return markdownImages;
   return usable([...[...links, ...bare].filter(looksRight), ...anyLink]).slice(0, 1);
@@ -83,7 +88,8 @@ export function findMedia(text: string, kind: GenerationRequest['kind'], baseUrl
 
 const FAILURE = /❌|⛔|🚫|generation failed|failed to generate|生成失败|失败|出错|\berror\b/i;
 /** Content-review words relays use in their refusals (English and Chinese). */
-export const POLICY_WORDS = /violat|moderation|审核|违规|content[ _-]?polic|safety|敏感|sensitive|不合规|inappropriate|guideline/i;
+export const POLICY_WORDS =
+  /violat|moderation|审核|违规|content[ _-]?polic|safety|敏感|sensitive|不合规|inappropriate|guideline/i;
 
 /** The relay said it failed; the policy flag marks a content-review refusal. */
 export interface RelayFailure {
@@ -100,7 +106,11 @@ export function findFailure(text: string): RelayFailure | undefined {
     .filter(Boolean);
   const failing = lines.filter((l) => FAILURE.test(l) || POLICY_WORDS.test(l));
   if (failing.length === 0) return undefined;
-  const message = failing.join(' ').replace(/[❌⛔🚫]\s*/g, '').trim().slice(0, 300);
+  const message = failing
+    .join(' ')
+    .replace(/[❌⛔🚫]\s*/gu, '')
+    .trim()
+    .slice(0, 300);
   return { message, policy: POLICY_WORDS.test(failing.join(' ')) };
 }
 

@@ -2,11 +2,17 @@ import { z } from 'zod';
 import { flagOption, oneOfOption, parseChannelOptions, textOption } from '../channel-options.js';
 
 const milliseconds = (fallback: number) =>
-  z.number({ error: 'must be a positive number of milliseconds.' }).positive({ error: 'must be a positive number of milliseconds.' }).default(fallback);
+  z
+    .number({ error: 'must be a positive number of milliseconds.' })
+    .positive({ error: 'must be a positive number of milliseconds.' })
+    .default(fallback);
 
 /** How one chat-format relay is spoken to, read from the channel's `options`. */
 const relayOptionsSchema = z.object({
-  label: z.unknown().optional().transform((v) => textOption(v) ?? 'Chat relay'),
+  label: z
+    .unknown()
+    .optional()
+    .transform((v) => textOption(v) ?? 'Chat relay'),
   /** Ask for `stream: true` (progress as it happens) or a single JSON answer. */
   stream: flagOption(true),
   /** `Authorization: Bearer <key>` or the bare `Authorization: <key>` some relays document (seed 004). */

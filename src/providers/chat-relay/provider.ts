@@ -50,7 +50,10 @@ export class ChatRelayProvider implements Provider {
   }
 
   /** Sends the completion and reads its answer, reporting progress as it is printed. */
-  private async converse(body: Record<string, unknown>, ctx: ProviderContext): Promise<{ answer: RelayAnswer; progress: number }> {
+  private async converse(
+    body: Record<string, unknown>,
+    ctx: ProviderContext,
+  ): Promise<{ answer: RelayAnswer; progress: number }> {
     const idle = new IdleTimer(this.options.idleTimeoutMs);
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, idle.signal]) : idle.signal;
     const progress = new ProgressScanner();
@@ -87,7 +90,12 @@ export class ChatRelayProvider implements Provider {
   }
 
   /** The media in a finished answer, or the error it amounts to. */
-  private async outputs(answer: RelayAnswer, req: GenerationRequest, ctx: ProviderContext, progress: number): Promise<ProviderOutput[]> {
+  private async outputs(
+    answer: RelayAnswer,
+    req: GenerationRequest,
+    ctx: ProviderContext,
+    progress: number,
+  ): Promise<ProviderOutput[]> {
     const stage = progress > OUTPUT_REVIEW_AFTER ? 'output' : 'prompt';
     const text = answer.content || answer.reasoning;
     const said = findFailure(answer.error ? `❌ ${answer.error.message}` : text);
@@ -96,11 +104,16 @@ export class ChatRelayProvider implements Provider {
     if (said) {
       const message = `${this.label}: ${said.message}`;
       if (said.policy) throw upstreamPolicyBlock(stage, 'upstream_moderation', message, answer.error?.code);
-      throw new UpstreamError('rejected', upstreamFailed('upstream_task_failed', message), { upstreamCode: answer.error?.code });
+      throw new UpstreamError('rejected', upstreamFailed('upstream_task_failed', message), {
+        upstreamCode: answer.error?.code,
+      });
     }
     if (!answer.complete || answer.cut) {
       if (!answer.received) {
-        throw new UpstreamError('not_accepted', { code: 'upstream_unreachable', message: `${this.label} closed the connection before answering.` });
+        throw new UpstreamError('not_accepted', {
+          code: 'upstream_unreachable',
+          message: `${this.label} closed the connection before answering.`,
+        });
       }
       // It may be generating still (and billing): never resubmit.
       throw new UpstreamError('ambiguous', {
@@ -115,8 +128,18 @@ export class ChatRelayProvider implements Provider {
     });
   }
 
-  private async output(link: { url: string; contentType: string }, req: GenerationRequest, ctx: ProviderContext): Promise<ProviderOutput> {
-    const base = { kind: req.kind, contentType: link.contentType, width: req.width, height: req.height, ...(req.kind === 'video' && req.seconds !== undefined && { seconds: req.seconds }) };
+  private async output(
+    link: { url: string; contentType: string },
+    req: GenerationRequest,
+    ctx: ProviderContext,
+  ): Promise<ProviderOutput> {
+    const base = {
+      kind: req.kind,
+      contentType: link.contentType,
+      width: req.width,
+      height: req.height,
+      ...(req.kind === 'video' && req.seconds !== undefined && { seconds: req.seconds }),
+    };
     const inline = /^data:[^;]+;base64,(.*)$/is.exec(link.url);
     // An inline image goes to storage now: the operation must not carry media.
     if (inline) return { ...base, source: await ctx.storeOutput(Buffer.from(inline[1], 'base64'), link.contentType) };

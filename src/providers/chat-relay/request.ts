@@ -15,7 +15,8 @@ const RATIO_WORDS: Record<string, string> = { '16:9': '横屏', '9:16': '竖屏'
 export function relayPrompt(req: GenerationRequest, options: RelayOptions): string {
   const extras: string[] = [];
   if (req.kind === 'video') {
-    if (options.durationStyle === 'directive' && req.seconds !== undefined) extras.push(`duration: ${req.seconds} seconds`);
+    if (options.durationStyle === 'directive' && req.seconds !== undefined)
+      extras.push(`duration: ${req.seconds} seconds`);
     if (options.ratioStyle === 'words') extras.push(RATIO_WORDS[req.aspectRatio] ?? req.aspectRatio);
     else if (options.ratioStyle === 'ratio') extras.push(req.aspectRatio);
   } else if (options.ratioStyle !== 'none' && req.aspectRatio !== '1:1') {
@@ -30,7 +31,12 @@ export function relayPrompt(req: GenerationRequest, options: RelayOptions): stri
  * else text plus one `image_url` part per reference, each as a `data:` URL (seeds 003/004 show
  * URLs; our references are stored locally and need not be reachable from the relay).
  */
-export function relayBody(model: string, prompt: string, references: ReferenceImage[], stream: boolean): Record<string, unknown> {
+export function relayBody(
+  model: string,
+  prompt: string,
+  references: ReferenceImage[],
+  stream: boolean,
+): Record<string, unknown> {
   const content =
     references.length === 0
       ? prompt

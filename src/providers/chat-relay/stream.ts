@@ -21,13 +21,15 @@ export interface ReadHandlers {
   onBytes(): void;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: relays answer loosely shaped JSON; every field read is checked where it is used.
 type Json = Record<string, any>;
 
 const errorOf = (payload: Json): RelayAnswer['error'] => {
   const error = payload?.error;
   if (!error) return undefined;
   if (typeof error === 'string') return { message: error };
-  const message = typeof error.message === 'string' && error.message ? error.message : JSON.stringify(error).slice(0, 200);
+  const message =
+    typeof error.message === 'string' && error.message ? error.message : JSON.stringify(error).slice(0, 200);
   return { message, ...(error.code !== undefined && error.code !== null && { code: String(error.code) }) };
 };
 
@@ -93,8 +95,7 @@ export async function readRelayAnswer(response: Response, handlers: ReadHandlers
         continue;
       }
       buffer += text;
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
+      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
         applyLine(answer, buffer.slice(0, newline).replace(/\r$/, ''), handlers);
         buffer = buffer.slice(newline + 1);
       }

@@ -41,15 +41,26 @@ export function reclassify(err: unknown): unknown {
   if (!(err instanceof UpstreamError)) return err;
   const code = err.details.upstreamCode;
   if (code === 'Arrearage') {
-    return new UpstreamError('not_accepted', { code: 'upstream_quota_exhausted', message: err.normalised.message }, err.details);
+    return new UpstreamError(
+      'not_accepted',
+      { code: 'upstream_quota_exhausted', message: err.normalised.message },
+      err.details,
+    );
   }
   if (code?.startsWith('Throttling')) {
-    return new UpstreamError('not_accepted', { code: 'upstream_rate_limited', message: err.normalised.message }, err.details);
+    return new UpstreamError(
+      'not_accepted',
+      { code: 'upstream_rate_limited', message: err.normalised.message },
+      err.details,
+    );
   }
   if (code === CALL_MODE_CODE) {
     return new UpstreamError(
       'rejected',
-      { code: 'upstream_invalid_request', message: `${DASHSCOPE_LABEL} refused the call mode (synchronous vs X-DashScope-Async) for this endpoint.` },
+      {
+        code: 'upstream_invalid_request',
+        message: `${DASHSCOPE_LABEL} refused the call mode (synchronous vs X-DashScope-Async) for this endpoint.`,
+      },
       err.details,
     );
   }
@@ -71,9 +82,13 @@ export async function dashScopeCall<T>(call: () => Promise<T>): Promise<T> {
  * whether it inspected the input again or the result, and the prompt had already passed submission.
  */
 export function taskFailure(code: unknown, message: unknown): NormalisedError {
-  const text = typeof message === 'string' && message.trim() ? message.trim().slice(0, 500) : 'the task failed without a message';
+  const text =
+    typeof message === 'string' && message.trim() ? message.trim().slice(0, 500) : 'the task failed without a message';
   const upstreamCode = typeof code === 'string' && code ? code : undefined;
   const category = upstreamCode ? POLICY_CATEGORIES[upstreamCode] : undefined;
   if (category) return upstreamModerated('output', category, `${DASHSCOPE_LABEL}: ${text}`);
-  return upstreamFailed('upstream_task_failed', `${DASHSCOPE_LABEL}: ${text}${upstreamCode ? ` (${upstreamCode})` : ''}`);
+  return upstreamFailed(
+    'upstream_task_failed',
+    `${DASHSCOPE_LABEL}: ${text}${upstreamCode ? ` (${upstreamCode})` : ''}`,
+  );
 }

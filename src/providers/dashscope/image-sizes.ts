@@ -11,7 +11,12 @@ export const QWEN_IMAGE_SIZES: Readonly<Record<string, string>> = {
 };
 
 /** The supported ratio and size nearest the request's. */
-export function qwenImageSize(req: Pick<GenerationRequest, 'aspectRatio' | 'width' | 'height'>): { aspectRatio: string; size: string; width: number; height: number } {
+export function qwenImageSize(req: Pick<GenerationRequest, 'aspectRatio' | 'width' | 'height'>): {
+  aspectRatio: string;
+  size: string;
+  width: number;
+  height: number;
+} {
   const ratios = Object.keys(QWEN_IMAGE_SIZES);
   const aspectRatio = ratios.includes(req.aspectRatio) ? req.aspectRatio : nearestRatio(req.aspectRatio, ratios);
   const size = QWEN_IMAGE_SIZES[aspectRatio];

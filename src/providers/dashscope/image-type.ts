@@ -1,4 +1,9 @@
-const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' };
+const IMAGE_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+};
 
 /** Content type from a result link's file extension (DashScope's OSS links end in `.png` or `.jpg`). */
 export function imageTypeOf(url: string): string {

@@ -21,15 +21,16 @@ const dashScopeOptionsSchema = z.object({
   /** `parameters.watermark`. */
   watermark: flagOption(false),
   /** Upstream model for image-to-video; by default the text-to-video name with `t2v` → `i2v`. */
-  i2vModel: z
-    .string({ error: 'must be a model name.' })
-    .trim()
-    .min(1, { error: 'must be a model name.' })
-    .optional(),
+  i2vModel: z.string({ error: 'must be a model name.' }).trim().min(1, { error: 'must be a model name.' }).optional(),
   /** Wan resolution tier when the request names none (`480P`, `720P`, `1080P`). */
   resolution: z
     .unknown()
-    .transform((value, ctx) => wanResolution(value) ?? (ctx.addIssue({ code: 'custom', message: 'must be 480P, 720P or 1080P.' }), z.NEVER))
+    .transform((value, ctx) => {
+      const resolution = wanResolution(value);
+      if (resolution) return resolution;
+      ctx.addIssue({ code: 'custom', message: 'must be 480P, 720P or 1080P.' });
+      return z.NEVER;
+    })
     .optional(),
   /** Wan request shape: `classic` (wan2.1–2.6: `img_url`, `size`) or `media` (wan2.7: `input.media`). */
   wanProtocol: z.enum(['classic', 'media'], { error: 'must be "classic" or "media".' }).optional(),

@@ -24,9 +24,16 @@ interface MultimodalReply {
   usage?: { width?: number; height?: number; image_count?: number };
 }
 
-export async function qwenImageEditBody(req: GenerationRequest, model: string, ctx: ProviderContext, options: DashScopeOptions) {
+export async function qwenImageEditBody(
+  req: GenerationRequest,
+  model: string,
+  ctx: ProviderContext,
+  options: DashScopeOptions,
+) {
   // Every DashScope image field takes a `data:` URL besides public links.
-  const images = await Promise.all(req.references.slice(0, MAX_IMAGES).map(async (r) => ({ image: await referenceDataUrl(ctx, r) })));
+  const images = await Promise.all(
+    req.references.slice(0, MAX_IMAGES).map(async (r) => ({ image: await referenceDataUrl(ctx, r) })),
+  );
   return {
     model,
     input: { messages: [{ role: 'user', content: [...images, { text: req.prompt }] }] },
@@ -40,25 +47,45 @@ export async function qwenImageEditBody(req: GenerationRequest, model: string, c
   };
 }
 
-export async function startQwenImageEdit(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<StartResult> {
+export async function startQwenImageEdit(
+  req: GenerationRequest,
+  ctx: ProviderContext,
+  options: DashScopeOptions,
+): Promise<StartResult> {
   if (req.references.length === 0) {
     // The catalog refuses this before a job exists; a channel mapping a text-to-image name here must not call out.
-    throw new UpstreamError('rejected', { code: 'reference_image_required', message: `${ctx.upstreamModel} needs a reference image.` });
+    throw new UpstreamError('rejected', {
+      code: 'reference_image_required',
+      message: `${ctx.upstreamModel} needs a reference image.`,
+    });
   }
   const body = await qwenImageEditBody(req, ctx.upstreamModel, ctx, options);
-  const reply = await dashScopeCall(() => ctx.http.json<MultimodalReply | null>({ path: apiUrl(ctx.http, PATH), json: body, signal: ctx.signal }));
+  const reply = await dashScopeCall(() =>
+    ctx.http.json<MultimodalReply | null>({ path: apiUrl(ctx.http, PATH), json: body, signal: ctx.signal }),
+  );
   return completed(readImages(reply.body, req));
 }
 
 function readImages(body: MultimodalReply | null, req: GenerationRequest): ProviderOutput[] {
   const content = body?.output?.choices?.[0]?.message?.content;
-  const links = (Array.isArray(content) ? content : []).map((part) => part?.image).filter((url): url is string => typeof url === 'string' && url.length > 0);
+  const links = (Array.isArray(content) ? content : [])
+    .map((part) => part?.image)
+    .filter((url): url is string => typeof url === 'string' && url.length > 0);
   if (links.length === 0) {
     // The call was answered (and billed) without an image: repeating it is not safe.
-    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${DASHSCOPE_LABEL} returned no image.` });
+    throw new UpstreamError('ambiguous', {
+      code: 'upstream_bad_response',
+      message: `${DASHSCOPE_LABEL} returned no image.`,
+    });
   }
   const size = qwenImageSize(req);
   const width = typeof body?.usage?.width === 'number' ? body.usage.width : size.width;
   const height = typeof body?.usage?.height === 'number' ? body.usage.height : size.height;
-  return links.map((url) => ({ kind: 'image', contentType: imageTypeOf(url), source: { type: 'url', url }, width, height }));
+  return links.map((url) => ({
+    kind: 'image',
+    contentType: imageTypeOf(url),
+    source: { type: 'url', url },
+    width,
+    height,
+  }));
 }

@@ -20,7 +20,12 @@ const PATH = 'services/aigc/text2image/image-synthesis';
 /** How long a qwen-image task usually takes, for the progress estimate. */
 const EXPECTED_MS = 15_000;
 
-export const qwenImageRefSchema = z.object({ flow: z.literal('qwen-image'), ...taskRefFields, width: z.number(), height: z.number() });
+export const qwenImageRefSchema = z.object({
+  flow: z.literal('qwen-image'),
+  ...taskRefFields,
+  width: z.number(),
+  height: z.number(),
+});
 export type QwenImageRef = z.infer<typeof qwenImageRefSchema>;
 
 /** One image per task: qwen-image takes only `n: 1`. */
@@ -45,11 +50,22 @@ export function qwenImageBody(req: GenerationRequest, model: string, options: Da
   };
 }
 
-export async function startQwenImage(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<StartResult> {
+export async function startQwenImage(
+  req: GenerationRequest,
+  ctx: ProviderContext,
+  options: DashScopeOptions,
+): Promise<StartResult> {
   const body = qwenImageBody(req, ctx.upstreamModel, options);
   const taskId = await submitTask(ctx, PATH, body);
   const { width, height } = qwenImageSize(req);
-  const ref: QwenImageRef = { flow: 'qwen-image', taskId, submittedAt: Date.now(), model: ctx.upstreamModel, width, height };
+  const ref: QwenImageRef = {
+    flow: 'qwen-image',
+    taskId,
+    submittedAt: Date.now(),
+    model: ctx.upstreamModel,
+    width,
+    height,
+  };
   return pending(ref);
 }
 
@@ -62,10 +78,22 @@ function readResults(reply: TaskReply, ref: QwenImageRef): OperationStatus {
   const results = Array.isArray(reply.output?.results) ? reply.output.results : [];
   const outputs: ProviderOutput[] = results
     .filter((r) => typeof r?.url === 'string' && r.url)
-    .map((r) => ({ kind: 'image', contentType: imageTypeOf(r.url!), source: { type: 'url', url: r.url! }, width: ref.width, height: ref.height }));
+    .map((r) => ({
+      kind: 'image',
+      contentType: imageTypeOf(r.url!),
+      source: { type: 'url', url: r.url! },
+      width: ref.width,
+      height: ref.height,
+    }));
   if (outputs.length > 0) return { state: 'succeeded', outputs };
   // Every image failed on its own (e.g. DataInspectionFailed on the result).
   const failed = results.find((r) => r?.code || r?.message);
   if (failed) return { state: 'failed', error: taskFailure(failed.code, failed.message) };
-  return { state: 'failed', error: upstreamFailed('upstream_bad_response', `${DASHSCOPE_LABEL} reported task ${ref.taskId} SUCCEEDED without any image.`) };
+  return {
+    state: 'failed',
+    error: upstreamFailed(
+      'upstream_bad_response',
+      `${DASHSCOPE_LABEL} reported task ${ref.taskId} SUCCEEDED without any image.`,
+    ),
+  };
 }

@@ -53,30 +53,55 @@ export const ASYNC_HEADER = { 'X-DashScope-Async': 'enable' };
 
 /** Creates an asynchronous task and returns its id; a 2xx without one may still have been accepted. */
 export async function submitTask(ctx: ProviderContext, path: string, body: unknown): Promise<string> {
-  const reply = await dashScopeCall(() => ctx.http.json<TaskReply | null>({ path: apiUrl(ctx.http, path), json: body, headers: ASYNC_HEADER, signal: ctx.signal }));
+  const reply = await dashScopeCall(() =>
+    ctx.http.json<TaskReply | null>({
+      path: apiUrl(ctx.http, path),
+      json: body,
+      headers: ASYNC_HEADER,
+      signal: ctx.signal,
+    }),
+  );
   const taskId = reply.body?.output?.task_id;
   if (typeof taskId !== 'string' || !taskId) {
-    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${DASHSCOPE_LABEL} answered the submission without a task id.` });
+    throw new UpstreamError('ambiguous', {
+      code: 'upstream_bad_response',
+      message: `${DASHSCOPE_LABEL} answered the submission without a task id.`,
+    });
   }
   return taskId;
 }
 
 export async function fetchTask(ctx: ProviderContext, taskId: string): Promise<TaskReply> {
-  const reply = await dashScopeCall(() => ctx.http.json<TaskReply | null>({ path: apiUrl(ctx.http, `tasks/${encodeURIComponent(taskId)}`), signal: ctx.signal }));
+  const reply = await dashScopeCall(() =>
+    ctx.http.json<TaskReply | null>({
+      path: apiUrl(ctx.http, `tasks/${encodeURIComponent(taskId)}`),
+      signal: ctx.signal,
+    }),
+  );
   if (!reply.body?.output) {
     // Not terminal by itself: the runner retries and gives up after several unreadable answers in a row.
-    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${DASHSCOPE_LABEL} answered a status check without the task.` });
+    throw new UpstreamError('ambiguous', {
+      code: 'upstream_bad_response',
+      message: `${DASHSCOPE_LABEL} answered a status check without the task.`,
+    });
   }
   return reply.body;
 }
 
 export async function cancelTask(ctx: ProviderContext, taskId: string): Promise<void> {
   // DashScope cancels only tasks still PENDING; a refusal for a running one changes nothing.
-  await dashScopeCall(() => ctx.http.json({ method: 'POST', path: apiUrl(ctx.http, `tasks/${encodeURIComponent(taskId)}/cancel`), signal: ctx.signal }));
+  await dashScopeCall(() =>
+    ctx.http.json({
+      method: 'POST',
+      path: apiUrl(ctx.http, `tasks/${encodeURIComponent(taskId)}/cancel`),
+      signal: ctx.signal,
+    }),
+  );
 }
 
 /** An estimate rising towards 95 % over about `expectedMs`, since DashScope reports no progress. */
-const estimate = (submittedAt: number, expectedMs: number) => Math.round(approachingProgress(Date.now() - submittedAt, expectedMs, 5, 95));
+const estimate = (submittedAt: number, expectedMs: number) =>
+  Math.round(approachingProgress(Date.now() - submittedAt, expectedMs, 5, 95));
 
 /**
  * DashScope's task states: PENDING, RUNNING, SUSPENDED, SUCCEEDED, FAILED, CANCELED and UNKNOWN,
@@ -92,12 +117,22 @@ export function taskState(reply: TaskReply, ref: TaskRef, expectedMs: number): T
     case 'failed':
       return { state: 'failed', error: taskFailure(output.code, output.message) };
     case 'cancelled':
-      return { state: 'failed', error: upstreamFailed('upstream_cancelled', `${DASHSCOPE_LABEL} cancelled task ${ref.taskId}.`) };
+      return {
+        state: 'failed',
+        error: upstreamFailed('upstream_cancelled', `${DASHSCOPE_LABEL} cancelled task ${ref.taskId}.`),
+      };
     case 'expired':
     case 'not_found':
       return { state: 'failed', error: expired(ref.taskId) };
     case 'moderated':
-      return { state: 'failed', error: upstreamModerated('output', 'upstream_data_inspection', `${DASHSCOPE_LABEL}: ${output.message ?? 'the result was blocked by content review.'}`) };
+      return {
+        state: 'failed',
+        error: upstreamModerated(
+          'output',
+          'upstream_data_inspection',
+          `${DASHSCOPE_LABEL}: ${output.message ?? 'the result was blocked by content review.'}`,
+        ),
+      };
     case 'running':
       return { state: 'running', progress: estimate(ref.submittedAt, expectedMs) };
     default:

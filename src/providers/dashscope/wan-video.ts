@@ -32,7 +32,13 @@ const TIER_PIXELS: Record<WanResolution, number> = { '480P': 832 * 480, '720P': 
 /** wan2.7 text-to-video ratios (media protocol). */
 const MEDIA_RATIOS = ['16:9', '9:16', '1:1', '4:3', '3:4'];
 
-export const wanRefSchema = z.object({ flow: z.literal('wan-video'), ...taskRefFields, seconds: z.number(), width: z.number().optional(), height: z.number().optional() });
+export const wanRefSchema = z.object({
+  flow: z.literal('wan-video'),
+  ...taskRefFields,
+  seconds: z.number(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+});
 export type WanRef = z.infer<typeof wanRefSchema>;
 
 /** Durations each model family takes; unknown names are treated like wan2.5 (5 or 10 s). */
@@ -58,20 +64,33 @@ function wanTiers(model: string, media: boolean): readonly WanResolution[] {
   return ['480P', '720P', '1080P'];
 }
 
-const protocolOf = (model: string, options: DashScopeOptions) => options.wanProtocol ?? (/^wan2\.7/.test(model) ? 'media' : 'classic');
+const protocolOf = (model: string, options: DashScopeOptions) =>
+  options.wanProtocol ?? (/^wan2\.7/.test(model) ? 'media' : 'classic');
 
-const supportedRatio = (asked: string, ratios: string[]) => (ratios.includes(asked) ? asked : nearestRatio(asked, ratios));
+const supportedRatio = (asked: string, ratios: string[]) =>
+  ratios.includes(asked) ? asked : nearestRatio(asked, ratios);
 
 /** The resolution tier: asked for, else the channel's, else the one nearest the request's pixel count. */
 function tierOf(req: GenerationRequest, options: DashScopeOptions, allowed: readonly WanResolution[]): WanResolution {
   const asked = wanResolution(req.resolution) ?? options.resolution;
-  if (asked) return allowed.includes(asked) ? asked : allowed.reduce((a, b) => (Math.abs(TIER_PIXELS[b] - TIER_PIXELS[asked]) < Math.abs(TIER_PIXELS[a] - TIER_PIXELS[asked]) ? b : a));
+  if (asked)
+    return allowed.includes(asked)
+      ? asked
+      : allowed.reduce((a, b) =>
+          Math.abs(TIER_PIXELS[b] - TIER_PIXELS[asked]) < Math.abs(TIER_PIXELS[a] - TIER_PIXELS[asked]) ? b : a,
+        );
   const pixels = req.width * req.height;
-  return allowed.reduce((a, b) => (Math.abs(Math.log(TIER_PIXELS[b] / pixels)) < Math.abs(Math.log(TIER_PIXELS[a] / pixels)) ? b : a));
+  return allowed.reduce((a, b) =>
+    Math.abs(Math.log(TIER_PIXELS[b] / pixels)) < Math.abs(Math.log(TIER_PIXELS[a] / pixels)) ? b : a,
+  );
 }
 
 /** Classic text-to-video: the tier's size for the supported ratio nearest the request's. */
-export function t2vSize(req: GenerationRequest, model: string, options: DashScopeOptions): { aspectRatio: string; size: string } {
+export function t2vSize(
+  req: GenerationRequest,
+  model: string,
+  options: DashScopeOptions,
+): { aspectRatio: string; size: string } {
   const sizes = T2V_SIZES[tierOf(req, options, wanTiers(model, false))];
   const aspectRatio = supportedRatio(req.aspectRatio, Object.keys(sizes));
   return { aspectRatio, size: sizes[aspectRatio] };
@@ -104,21 +123,40 @@ export async function wanBody(req: GenerationRequest, model: string, ctx: Provid
   if (media) {
     const resolution = tierOf(req, options, wanTiers(model, true));
     return reference
-      ? { model, input: { ...input, media: [{ type: 'first_frame', url: await referenceDataUrl(ctx, reference) }] }, parameters: { resolution, ...common } }
+      ? {
+          model,
+          input: { ...input, media: [{ type: 'first_frame', url: await referenceDataUrl(ctx, reference) }] },
+          parameters: { resolution, ...common },
+        }
       : { model, input, parameters: { resolution, ratio: supportedRatio(req.aspectRatio, MEDIA_RATIOS), ...common } };
   }
   if (reference) {
-    return { model, input: { ...input, img_url: await referenceDataUrl(ctx, reference) }, parameters: { resolution: tierOf(req, options, wanTiers(model, false)), ...common } };
+    return {
+      model,
+      input: { ...input, img_url: await referenceDataUrl(ctx, reference) },
+      parameters: { resolution: tierOf(req, options, wanTiers(model, false)), ...common },
+    };
   }
   return { model, input, parameters: { size: t2vSize(req, model, options).size, ...common } };
 }
 
-export async function startWan(req: GenerationRequest, ctx: ProviderContext, options: DashScopeOptions): Promise<StartResult> {
+export async function startWan(
+  req: GenerationRequest,
+  ctx: ProviderContext,
+  options: DashScopeOptions,
+): Promise<StartResult> {
   const model = wanModel(ctx.upstreamModel, req.references.length > 0, options);
   const body = await wanBody(req, model, ctx, options);
   const taskId = await submitTask(ctx, PATH, body);
   const size = 'size' in body.parameters ? body.parameters.size.split('*').map(Number) : undefined;
-  const ref: WanRef = { flow: 'wan-video', taskId, submittedAt: Date.now(), model, seconds: body.parameters.duration, ...(size && { width: size[0], height: size[1] }) };
+  const ref: WanRef = {
+    flow: 'wan-video',
+    taskId,
+    submittedAt: Date.now(),
+    model,
+    seconds: body.parameters.duration,
+    ...(size && { width: size[0], height: size[1] }),
+  };
   return pending(ref);
 }
 
@@ -127,7 +165,13 @@ export async function wanStatus(ref: WanRef, ctx: ProviderContext): Promise<Oper
   if (state.state !== 'succeeded') return state;
   const url = state.reply.output?.video_url;
   if (typeof url !== 'string' || !url) {
-    return { state: 'failed', error: upstreamFailed('upstream_bad_response', `${DASHSCOPE_LABEL} reported task ${ref.taskId} SUCCEEDED without a video link.`) };
+    return {
+      state: 'failed',
+      error: upstreamFailed(
+        'upstream_bad_response',
+        `${DASHSCOPE_LABEL} reported task ${ref.taskId} SUCCEEDED without a video link.`,
+      ),
+    };
   }
   const reported = state.reply.usage?.video_duration;
   const output: ProviderOutput = {

@@ -14,7 +14,13 @@ interface GoogleRpcError {
  * Reasons Google gives (in `details[].reason`) for a key that cannot work. An invalid or expired key
  * is answered with HTTP 400 INVALID_ARGUMENT, not 401, so the status alone would never retire it.
  */
-const KEY_REASONS = new Set(['API_KEY_INVALID', 'API_KEY_EXPIRED', 'API_KEY_SERVICE_BLOCKED', 'API_KEY_HTTP_REFERRER_BLOCKED', 'API_KEY_IP_ADDRESS_BLOCKED']);
+const KEY_REASONS = new Set([
+  'API_KEY_INVALID',
+  'API_KEY_EXPIRED',
+  'API_KEY_SERVICE_BLOCKED',
+  'API_KEY_HTTP_REFERRER_BLOCKED',
+  'API_KEY_IP_ADDRESS_BLOCKED',
+]);
 
 export function rpcError(body: unknown): GoogleRpcError['error'] | undefined {
   // Streaming endpoints wrap the envelope in an array; accept both.
@@ -24,7 +30,9 @@ export function rpcError(body: unknown): GoogleRpcError['error'] | undefined {
 
 export const describeGeminiError: ErrorDescriber = (status, body, text) => {
   const error = rpcError(body);
-  const reasons = (Array.isArray(error?.details) ? error.details : []).map((d) => d?.reason).filter((r): r is string => typeof r === 'string');
+  const reasons = (Array.isArray(error?.details) ? error.details : [])
+    .map((d) => d?.reason)
+    .filter((r): r is string => typeof r === 'string');
   const keyReason = reasons.find((r) => KEY_REASONS.has(r));
   const message = messageFrom(error ? { error } : body, text, status);
   return {

@@ -19,26 +19,50 @@ import { sumUsage, type UsageMetadata } from './usage.js';
  * fail, the images made are returned: failing the job would throw away paid work, and repeating it
  * would pay for those images twice.
  */
-export async function generateImages(req: GenerationRequest, ctx: ProviderContext, options: GeminiOptions): Promise<StartResult> {
+export async function generateImages(
+  req: GenerationRequest,
+  ctx: ProviderContext,
+  options: GeminiOptions,
+): Promise<StartResult> {
   const model = ctx.upstreamModel;
   const references = await readReferences(ctx, req.references);
   const body = generateContentBody(req, model, references, options);
   const calls = await Promise.allSettled(Array.from({ length: Math.max(1, req.n) }, () => oneImage(body, model, ctx)));
   const made = calls.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
-  if (made.length > 0) return completed(made.map((m) => m.output), sumUsage(made.map((m) => m.usage)));
+  if (made.length > 0)
+    return completed(
+      made.map((m) => m.output),
+      sumUsage(made.map((m) => m.usage)),
+    );
   throw mostFinal(calls.map((c) => (c as PromiseRejectedResult).reason));
 }
 
-async function oneImage(body: unknown, model: string, ctx: ProviderContext): Promise<{ output: ProviderOutput; usage?: UsageMetadata }> {
-  const reply = await ctx.http.json<GenerateContentResponse & { usageMetadata?: UsageMetadata }>({ path: `${modelPath(model)}:generateContent`, json: body, signal: ctx.signal });
+async function oneImage(
+  body: unknown,
+  model: string,
+  ctx: ProviderContext,
+): Promise<{ output: ProviderOutput; usage?: UsageMetadata }> {
+  const reply = await ctx.http.json<GenerateContentResponse & { usageMetadata?: UsageMetadata }>({
+    path: `${modelPath(model)}:generateContent`,
+    json: body,
+    signal: ctx.signal,
+  });
   const image = pickImage(reply.body);
   // The model decides the pixel size (about 1K, or the asked imageSize); report what it made.
-  const meta = await sharp(image.data).metadata().catch(() => undefined);
+  const meta = await sharp(image.data)
+    .metadata()
+    .catch(() => undefined);
   if (!meta?.width || !meta.height) {
-    throw new UpstreamError('rejected', { code: 'upstream_bad_response', message: 'Google Gemini returned image data that is not a readable image.' });
+    throw new UpstreamError('rejected', {
+      code: 'upstream_bad_response',
+      message: 'Google Gemini returned image data that is not a readable image.',
+    });
   }
   const source = await ctx.storeOutput(image.data, image.contentType);
-  return { output: { kind: 'image', contentType: image.contentType, source, width: meta.width, height: meta.height }, usage: reply.body?.usageMetadata };
+  return {
+    output: { kind: 'image', contentType: image.contentType, source, width: meta.width, height: meta.height },
+    usage: reply.body?.usageMetadata,
+  };
 }
 
 /**

@@ -30,7 +30,12 @@ export function adaptImageRequest(req: GenerationRequest, model: string, options
  * `models/{model}:generateContent` body: one user turn holding the prompt and each reference as
  * inline data, asking for image output at the request's ratio.
  */
-export function generateContentBody(req: GenerationRequest, model: string, references: ReferenceImage[], options: GeminiOptions) {
+export function generateContentBody(
+  req: GenerationRequest,
+  model: string,
+  references: ReferenceImage[],
+  options: GeminiOptions,
+) {
   const imageConfig: Record<string, string> = { aspectRatio: req.aspectRatio };
   if (takesImageSize(model)) imageConfig.imageSize = imageSize(req, options);
   return {
@@ -38,7 +43,10 @@ export function generateContentBody(req: GenerationRequest, model: string, refer
       {
         role: 'user',
         // Gemini has no negative-prompt field.
-        parts: [{ text: withAvoidLine(req.prompt, req.negativePrompt) }, ...references.map((r) => ({ inline_data: { mime_type: r.contentType, data: r.data.toString('base64') } }))],
+        parts: [
+          { text: withAvoidLine(req.prompt, req.negativePrompt) },
+          ...references.map((r) => ({ inline_data: { mime_type: r.contentType, data: r.data.toString('base64') } })),
+        ],
       },
     ],
     generationConfig: {

@@ -13,7 +13,12 @@ interface Part {
   inline_data?: Blob;
 }
 export interface GenerateContentResponse {
-  candidates?: { content?: { parts?: Part[] }; finishReason?: string; finish_reason?: string; finishMessage?: string }[];
+  candidates?: {
+    content?: { parts?: Part[] };
+    finishReason?: string;
+    finish_reason?: string;
+    finishMessage?: string;
+  }[];
   promptFeedback?: { blockReason?: string; blockReasonMessage?: string };
   prompt_feedback?: { block_reason?: string; block_reason_message?: string };
 }
@@ -23,7 +28,16 @@ export interface GenerateContentResponse {
  * HTTP 200 and usually no parts at all. (NO_IMAGE, OTHER, IMAGE_OTHER, MAX_TOKENS are not policy
  * outcomes: the model simply did not draw.)
  */
-const POLICY_FINISH = new Set(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII', 'RECITATION', 'IMAGE_SAFETY', 'IMAGE_PROHIBITED_CONTENT', 'IMAGE_RECITATION']);
+const POLICY_FINISH = new Set([
+  'SAFETY',
+  'PROHIBITED_CONTENT',
+  'BLOCKLIST',
+  'SPII',
+  'RECITATION',
+  'IMAGE_SAFETY',
+  'IMAGE_PROHIBITED_CONTENT',
+  'IMAGE_RECITATION',
+]);
 
 const LABEL = 'Google Gemini';
 
@@ -37,14 +51,22 @@ export function pickImage(body: GenerateContentResponse | null): { data: Buffer;
   const blockReason = body?.promptFeedback?.blockReason ?? body?.prompt_feedback?.block_reason;
   if (blockReason) {
     const detail = body?.promptFeedback?.blockReasonMessage ?? body?.prompt_feedback?.block_reason_message;
-    return fail(upstreamPolicyBlock('prompt', blockReason.toLowerCase(), `${LABEL} blocked the prompt (${blockReason})${detail ? `: ${detail}` : '.'}`, blockReason));
+    return fail(
+      upstreamPolicyBlock(
+        'prompt',
+        blockReason.toLowerCase(),
+        `${LABEL} blocked the prompt (${blockReason})${detail ? `: ${detail}` : '.'}`,
+        blockReason,
+      ),
+    );
   }
   const candidate = Array.isArray(body?.candidates) ? body.candidates[0] : undefined;
   const parts = Array.isArray(candidate?.content?.parts) ? candidate.content.parts : [];
   for (const part of parts) {
     const blob = part?.inlineData ?? part?.inline_data;
     const contentType = blob?.mimeType ?? blob?.mime_type ?? '';
-    if (part.thought === true || !contentType.startsWith('image/') || typeof blob?.data !== 'string' || !blob.data) continue;
+    if (part.thought === true || !contentType.startsWith('image/') || typeof blob?.data !== 'string' || !blob.data)
+      continue;
     return { data: Buffer.from(blob.data, 'base64'), contentType };
   }
   const finishReason = candidate?.finishReason ?? candidate?.finish_reason;
@@ -55,7 +77,14 @@ export function pickImage(body: GenerateContentResponse | null): { data: Buffer;
     .slice(0, 300);
   const explanation = candidate?.finishMessage ?? said;
   if (finishReason && POLICY_FINISH.has(finishReason)) {
-    return fail(upstreamPolicyBlock('output', finishReason.toLowerCase(), `${LABEL} withheld the image (${finishReason})${explanation ? `: ${explanation}` : '.'}`, finishReason));
+    return fail(
+      upstreamPolicyBlock(
+        'output',
+        finishReason.toLowerCase(),
+        `${LABEL} withheld the image (${finishReason})${explanation ? `: ${explanation}` : '.'}`,
+        finishReason,
+      ),
+    );
   }
   // The call was answered (and may be billed): repeating it is the user's choice, not ours.
   return fail(

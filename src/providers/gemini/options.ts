@@ -5,12 +5,18 @@ import { oneOfOption, parseChannelOptions } from '../channel-options.js';
 const geminiOptionsSchema = z.object({
   imageSize: oneOfOption(['1K', '2K', '4K'], '2K'),
   responseModalities: z
-    .custom<('TEXT' | 'IMAGE')[]>((v) => Array.isArray(v) && v.includes('IMAGE') && v.every((m) => m === 'TEXT' || m === 'IMAGE'), {
-      error: 'must be ["IMAGE"] or ["TEXT", "IMAGE"].',
-    })
+    .custom<('TEXT' | 'IMAGE')[]>(
+      (v) => Array.isArray(v) && v.includes('IMAGE') && v.every((m) => m === 'TEXT' || m === 'IMAGE'),
+      {
+        error: 'must be ["IMAGE"] or ["TEXT", "IMAGE"].',
+      },
+    )
     .default(['IMAGE']),
   veoReferenceMode: oneOfOption(['first-frame', 'asset'], 'first-frame'),
-  veoExpectedSeconds: z.number({ error: 'must be a positive number.' }).positive({ error: 'must be a positive number.' }).default(60),
+  veoExpectedSeconds: z
+    .number({ error: 'must be a positive number.' })
+    .positive({ error: 'must be a positive number.' })
+    .default(60),
 });
 
 export type GeminiOptions = z.output<typeof geminiOptionsSchema>;

@@ -27,7 +27,9 @@ export class GeminiProvider implements Provider {
   readonly authHeaders = keyHeaderNamed('x-goog-api-key');
 
   adapt(request: GenerationRequest, upstreamModel: string): GenerationRequest {
-    return request.kind === 'video' ? adaptVeoRequest(request, upstreamModel, this.options) : adaptImageRequest(request, upstreamModel, this.options);
+    return request.kind === 'video'
+      ? adaptVeoRequest(request, upstreamModel, this.options)
+      : adaptImageRequest(request, upstreamModel, this.options);
   }
 
   start(request: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {

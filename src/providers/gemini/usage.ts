@@ -13,7 +13,8 @@ export interface UsageMetadata {
   promptTokensDetails?: ModalityCount[];
 }
 
-const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0);
+const count = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0;
 
 /** Tokens of one modality in Gemini's per-modality breakdown. */
 const ofModality = (details: ModalityCount[] | undefined, modality: string) =>
@@ -25,7 +26,9 @@ const ofModality = (details: ModalityCount[] | undefined, modality: string) =>
  * Undefined when no call reported any.
  */
 export function sumUsage(reports: (UsageMetadata | undefined)[]): UpstreamUsage | undefined {
-  const present = reports.filter((r): r is UsageMetadata => typeof r === 'object' && r !== null && r.totalTokenCount !== undefined);
+  const present = reports.filter(
+    (r): r is UsageMetadata => typeof r === 'object' && r !== null && r.totalTokenCount !== undefined,
+  );
   if (present.length === 0) return undefined;
   const input = present.reduce((sum, r) => sum + count(r.promptTokenCount), 0);
   const output = present.reduce((sum, r) => sum + count(r.candidatesTokenCount) + count(r.thoughtsTokenCount), 0);

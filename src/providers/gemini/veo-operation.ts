@@ -45,7 +45,10 @@ export const veoPollSchema = z.object({
   error: z
     .union([
       z.object({ code: lenient(z.number()), message: lenient(z.string()), status: lenient(z.string()) }),
-      z.unknown().refine(Boolean).transform(() => ({}) as { code?: number; message?: string; status?: string }),
+      z
+        .unknown()
+        .refine(Boolean)
+        .transform(() => ({}) as { code?: number; message?: string; status?: string }),
     ])
     .optional()
     .catch(undefined),
@@ -71,23 +74,42 @@ export function syntheticProgress(elapsedMs: number, expectedSeconds: number): n
  * Files-API `uri` that needs the key to download, or the bytes inline as `encodedVideo`. A finished
  * operation without a video is a failure, a policy block when Veo says it filtered the media.
  */
-export async function readVeoOperation(op: VeoOperation, ref: VeoOperationRef, ctx: ProviderContext, expectedSeconds: number): Promise<OperationStatus> {
-  if (op?.done !== true) return { state: 'running', progress: syntheticProgress(Date.now() - ref.submittedAt, expectedSeconds) };
+export async function readVeoOperation(
+  op: VeoOperation,
+  ref: VeoOperationRef,
+  ctx: ProviderContext,
+  expectedSeconds: number,
+): Promise<OperationStatus> {
+  if (op?.done !== true)
+    return { state: 'running', progress: syntheticProgress(Date.now() - ref.submittedAt, expectedSeconds) };
   if (op.error) {
     const detail = op.error.message?.trim() || op.error.status || `error ${op.error.code ?? 'unknown'}`;
-    return { state: 'failed', error: upstreamFailed('upstream_error', `${LABEL} failed to generate the video: ${detail}`) };
+    return {
+      state: 'failed',
+      error: upstreamFailed('upstream_error', `${LABEL} failed to generate the video: ${detail}`),
+    };
   }
   const result: VeoResult = op.response?.generateVideoResponse ?? op.response ?? {};
   const samples = result.generatedSamples ?? result.generatedVideos ?? op.response?.generatedVideos ?? [];
-  const video = (Array.isArray(samples) ? samples : []).map((s) => s?.video).find((v) => v && (v.uri || v.encodedVideo));
+  const video = (Array.isArray(samples) ? samples : [])
+    .map((s) => s?.video)
+    .find((v) => v && (v.uri || v.encodedVideo));
   if (video) return { state: 'succeeded', outputs: [await videoOutput(video, ref, ctx)] };
 
-  const reasons = (Array.isArray(result.raiMediaFilteredReasons) ? result.raiMediaFilteredReasons : []).filter((r) => typeof r === 'string' && r.trim());
+  const reasons = (Array.isArray(result.raiMediaFilteredReasons) ? result.raiMediaFilteredReasons : []).filter(
+    (r) => typeof r === 'string' && r.trim(),
+  );
   if (reasons.length > 0 || (result.raiMediaFilteredCount ?? 0) > 0) {
     const why = reasons.length > 0 ? reasons.join(' ') : 'no reason given';
-    return { state: 'failed', error: upstreamModerated('output', 'upstream_safety_filter', `${LABEL} filtered the generated video: ${why}`) };
+    return {
+      state: 'failed',
+      error: upstreamModerated('output', 'upstream_safety_filter', `${LABEL} filtered the generated video: ${why}`),
+    };
   }
-  return { state: 'failed', error: upstreamFailed('upstream_no_video', `${LABEL} finished the operation without a video.`) };
+  return {
+    state: 'failed',
+    error: upstreamFailed('upstream_no_video', `${LABEL} finished the operation without a video.`),
+  };
 }
 
 async function videoOutput(video: VeoVideo, ref: VeoOperationRef, ctx: ProviderContext): Promise<ProviderOutput> {
@@ -105,7 +127,10 @@ async function videoOutput(video: VeoVideo, ref: VeoOperationRef, ctx: ProviderC
 function keyMayGoTo(url: string, ctx: ProviderContext): boolean {
   try {
     const target = new URL(url);
-    return target.origin === new URL(ctx.http.baseUrl).origin || (target.protocol === 'https:' && target.hostname.endsWith('.googleapis.com'));
+    return (
+      target.origin === new URL(ctx.http.baseUrl).origin ||
+      (target.protocol === 'https:' && target.hostname.endsWith('.googleapis.com'))
+    );
   } catch {
     return false;
   }

@@ -38,7 +38,10 @@ export function adaptVeoRequest(request: GenerationRequest, model: string, optio
   const [width, height] = sizes[req.aspectRatio].split('x').map(Number);
   req = { ...req, width, height };
 
-  const needsEight = resolution === '1080p' || resolution === '4k' || (options.veoReferenceMode === 'asset' && req.references.length > 0);
+  const needsEight =
+    resolution === '1080p' ||
+    resolution === '4k' ||
+    (options.veoReferenceMode === 'asset' && req.references.length > 0);
   if (needsEight && req.seconds !== 8) {
     const because = resolution === '1080p' || resolution === '4k' ? resolution : 'reference_images';
     return adjusted({ ...req, seconds: 8 }, { kind: 'duration_fixed', model, used: 8, because });
@@ -46,7 +49,10 @@ export function adaptVeoRequest(request: GenerationRequest, model: string, optio
   return snapSeconds(req, model, { allowed: veoSeconds(model) });
 }
 
-const encoded = (image: ReferenceImage) => ({ bytesBase64Encoded: image.data.toString('base64'), mimeType: image.contentType });
+const encoded = (image: ReferenceImage) => ({
+  bytesBase64Encoded: image.data.toString('base64'),
+  mimeType: image.contentType,
+});
 
 /**
  * `models/{model}:predictLongRunning` body, as the official SDK puts it on the wire. The reference
@@ -55,10 +61,16 @@ const encoded = (image: ReferenceImage) => ({ bytesBase64Encoded: image.data.toS
  * `personGeneration` is left out: the allowed value differs by mode and region, and a wrong one is a 400.
  * `seed` is left out: the SDK refuses it for the Gemini API.
  */
-export function predictLongRunningBody(req: GenerationRequest, model: string, references: ReferenceImage[], options: GeminiOptions) {
+export function predictLongRunningBody(
+  req: GenerationRequest,
+  model: string,
+  references: ReferenceImage[],
+  options: GeminiOptions,
+) {
   const instance: Record<string, unknown> = { prompt: req.prompt };
   if (references.length > 0) {
-    if (options.veoReferenceMode === 'asset') instance.referenceImages = references.slice(0, 3).map((r) => ({ image: encoded(r), referenceType: 'ASSET' }));
+    if (options.veoReferenceMode === 'asset')
+      instance.referenceImages = references.slice(0, 3).map((r) => ({ image: encoded(r), referenceType: 'ASSET' }));
     else instance.image = encoded(references[0]);
   }
   const parameters: Record<string, unknown> = { aspectRatio: req.aspectRatio, durationSeconds: req.seconds ?? 8 };

@@ -12,10 +12,12 @@ export const POLICY_CODE = 1301;
  */
 export const describeKlingError: ErrorDescriber = (status, body, text) => {
   const code = (body as { code?: unknown } | null)?.code;
-  const numeric = typeof code === 'number' ? code : typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : undefined;
+  const numeric =
+    typeof code === 'number' ? code : typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : undefined;
   const message = messageFrom(body, text, status);
   const upstreamCode = numeric !== undefined ? String(numeric) : undefined;
-  if (numeric === POLICY_CODE) return { message, upstreamCode, policy: { stage: 'prompt', category: 'upstream_moderation' } };
+  if (numeric === POLICY_CODE)
+    return { message, upstreamCode, policy: { stage: 'prompt', category: 'upstream_moderation' } };
   if (numeric !== undefined && KEY_CODES.has(numeric)) return { message, upstreamCode, keyRejected: true };
   return { message, upstreamCode };
 };

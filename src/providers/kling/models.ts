@@ -17,4 +17,8 @@ export function durationLimits(model: string): { allowed?: number[]; min?: numbe
 export const takesCfgScale = (model: string) => !/^kling-v[2-9]/.test(model);
 
 /** Kling's ratios; the pixel sizes are what the gateway announces for each. */
-export const KLING_SIZES: Readonly<Record<string, string>> = { '16:9': '1280x720', '9:16': '720x1280', '1:1': '720x720' };
+export const KLING_SIZES: Readonly<Record<string, string>> = {
+  '16:9': '1280x720',
+  '9:16': '720x1280',
+  '1:1': '720x720',
+};

@@ -16,7 +16,13 @@ export interface KlingCall {
  * a `data:` prefix); image-to-video takes no `aspect_ratio` (the video follows the image).
  * `external_task_id` is sent when given.
  */
-export function createCall(req: GenerationRequest, upstreamModel: string, options: KlingOptions, reference?: Buffer, externalTaskId?: string): KlingCall {
+export function createCall(
+  req: GenerationRequest,
+  upstreamModel: string,
+  options: KlingOptions,
+  reference?: Buffer,
+  externalTaskId?: string,
+): KlingCall {
   const endpoint: KlingEndpoint = reference ? 'image2video' : 'text2video';
   const model = !reference && isImageOnly(upstreamModel) ? options.textModel : upstreamModel;
   const body: Record<string, unknown> = { model_name: model, prompt: req.prompt };

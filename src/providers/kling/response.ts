@@ -19,7 +19,9 @@ export type KlingOperation = z.infer<typeof klingOperationSchema>;
 /** A field read when it has the documented type and ignored otherwise: one odd field must not lose a task. */
 const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
 
-const klingVideoSchema = z.object({ id: z.unknown().optional(), url: z.unknown().optional(), duration: z.unknown().optional() }).catch({ id: undefined, url: undefined, duration: undefined });
+const klingVideoSchema = z
+  .object({ id: z.unknown().optional(), url: z.unknown().optional(), duration: z.unknown().optional() })
+  .catch({ id: undefined, url: undefined, duration: undefined });
 
 /** Kling's `{code, message, data}` envelope, for a create, a poll and a lookup alike; anything but an object is not one. */
 export const klingEnvelopeSchema = z.object({
@@ -52,7 +54,10 @@ export function readCreateAnswer(body: KlingEnvelope | null): string {
   if (error) throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${error}.` });
   const id = body?.data?.task_id;
   if (typeof id !== 'string' && typeof id !== 'number') {
-    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${LABEL} accepted the request but returned no task id.` });
+    throw new UpstreamError('ambiguous', {
+      code: 'upstream_bad_response',
+      message: `${LABEL} accepted the request but returned no task id.`,
+    });
   }
   return String(id);
 }
@@ -67,23 +72,33 @@ export function readFoundTask(body: KlingEnvelope | null, externalTaskId: string
   const id = body?.data?.task_id;
   const echoed = body?.data?.task_info?.external_task_id;
   if (typeof id !== 'string' && typeof id !== 'number') {
-    throw new UpstreamError('not_accepted', { code: 'upstream_bad_response', message: `${LABEL} answered the lookup without a task id.` });
+    throw new UpstreamError('not_accepted', {
+      code: 'upstream_bad_response',
+      message: `${LABEL} answered the lookup without a task id.`,
+    });
   }
   if (echoed !== undefined && echoed !== externalTaskId) {
-    throw new UpstreamError('rejected', { code: 'upstream_bad_response', message: `${LABEL} answered the lookup of ${externalTaskId} with task ${String(id)} of another reference` });
+    throw new UpstreamError('rejected', {
+      code: 'upstream_bad_response',
+      message: `${LABEL} answered the lookup of ${externalTaskId} with task ${String(id)} of another reference`,
+    });
   }
   return String(id);
 }
 
 export const taskNotFound = (id: string): NormalisedError =>
-  upstreamFailed('upstream_task_not_found', `${LABEL} no longer knows task ${id} (it may have expired or been created with another key).`);
+  upstreamFailed(
+    'upstream_task_not_found',
+    `${LABEL} no longer knows task ${id} (it may have expired or been created with another key).`,
+  );
 
 /** Risk-control wording in `task_status_msg`: a moderation outcome, not a failure of the service. */
 const POLICY_WORDS = /risk|security|sensitive|inappropriate|moderat|violat|policy/i;
 
 function failure(message: string): NormalisedError {
   const text = message || 'no reason given';
-  if (!POLICY_WORDS.test(text)) return upstreamFailed('upstream_error', `${LABEL} reported that the generation failed: ${text}`);
+  if (!POLICY_WORDS.test(text))
+    return upstreamFailed('upstream_error', `${LABEL} reported that the generation failed: ${text}`);
   // Kling does not say which part tripped its risk control; an input check would have refused the
   // create call (code 1301), so a task that fails later is read as a blocked result.
   return upstreamModerated('output', 'upstream_moderation', `${LABEL} content review blocked the video: ${text}`);
@@ -94,7 +109,11 @@ export function readTask(body: KlingEnvelope | null, op: KlingOperation): Operat
   const error = envelopeError(body);
   if (error) return { state: 'failed', error: upstreamFailed('upstream_error', `${error}.`) };
   const data = body?.data;
-  if (!data || typeof data !== 'object') return { state: 'failed', error: upstreamFailed('upstream_bad_response', `${LABEL} answered the status check without task data.`) };
+  if (!data || typeof data !== 'object')
+    return {
+      state: 'failed',
+      error: upstreamFailed('upstream_bad_response', `${LABEL} answered the status check without task data.`),
+    };
   const message = typeof data?.task_status_msg === 'string' ? data.task_status_msg.trim() : '';
   switch (normaliseStatus(data?.task_status)) {
     case 'queued':
@@ -103,21 +122,42 @@ export function readTask(body: KlingEnvelope | null, op: KlingOperation): Operat
       return { state: 'running' };
     case 'succeeded': {
       const video = data?.task_result?.videos?.find((v) => typeof v?.url === 'string' && /^https?:\/\//i.test(v.url));
-      if (!video) return { state: 'failed', error: upstreamFailed('upstream_bad_response', `${LABEL} reported the task done but gave no video link.`) };
+      if (!video)
+        return {
+          state: 'failed',
+          error: upstreamFailed('upstream_bad_response', `${LABEL} reported the task done but gave no video link.`),
+        };
       const seconds = Number(video.duration);
       return {
         state: 'succeeded',
-        outputs: [{ kind: 'video', contentType: 'video/mp4', source: { type: 'url', url: video.url as string }, seconds: Number.isFinite(seconds) && seconds > 0 ? seconds : op.seconds }],
+        outputs: [
+          {
+            kind: 'video',
+            contentType: 'video/mp4',
+            source: { type: 'url', url: video.url as string },
+            seconds: Number.isFinite(seconds) && seconds > 0 ? seconds : op.seconds,
+          },
+        ],
       };
     }
     case 'failed':
       return { state: 'failed', error: failure(message) };
     case 'moderated':
-      return { state: 'failed', error: upstreamModerated('output', 'upstream_moderation', `${LABEL} content review blocked the video${message ? `: ${message}` : '.'}`) };
+      return {
+        state: 'failed',
+        error: upstreamModerated(
+          'output',
+          'upstream_moderation',
+          `${LABEL} content review blocked the video${message ? `: ${message}` : '.'}`,
+        ),
+      };
     case 'not_found':
       return { state: 'failed', error: taskNotFound(op.id) };
     case 'expired':
-      return { state: 'failed', error: upstreamFailed('upstream_task_expired', `${LABEL} task ${op.id} expired before it finished.`) };
+      return {
+        state: 'failed',
+        error: upstreamFailed('upstream_task_expired', `${LABEL} task ${op.id} expired before it finished.`),
+      };
     case 'cancelled':
       return { state: 'failed', error: upstreamFailed('upstream_cancelled', `${LABEL} task ${op.id} was cancelled.`) };
   }

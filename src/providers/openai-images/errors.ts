@@ -7,6 +7,7 @@ export const describeOpenAiError: ErrorDescriber = (status, body, text) => {
   const error = (body as { error?: { code?: unknown; type?: unknown } } | null)?.error;
   const code = typeof error?.code === 'string' ? error.code : undefined;
   const message = messageFrom(body, text, status);
-  if (code && MODERATION_CODES.has(code)) return { message, upstreamCode: code, policy: { stage: 'prompt', category: 'upstream_safety_system' } };
+  if (code && MODERATION_CODES.has(code))
+    return { message, upstreamCode: code, policy: { stage: 'prompt', category: 'upstream_safety_system' } };
   return { message, upstreamCode: code };
 };

@@ -15,7 +15,12 @@ function quality(model: string, asked: string | undefined): string | undefined {
 /** Fields shared by generations (JSON) and edits (multipart). */
 export function imageFields(req: GenerationRequest, model: string): Record<string, string | number> {
   // The images API has no negative-prompt field.
-  const fields: Record<string, string | number> = { model, prompt: withAvoidLine(req.prompt, req.negativePrompt), n: req.n, size: `${req.width}x${req.height}` };
+  const fields: Record<string, string | number> = {
+    model,
+    prompt: withAvoidLine(req.prompt, req.negativePrompt),
+    n: req.n,
+    size: `${req.width}x${req.height}`,
+  };
   const q = quality(model, req.quality);
   if (q) fields.quality = q;
   if (isDallE(model)) {
@@ -33,7 +38,11 @@ export function editForm(req: GenerationRequest, model: string, references: Refe
   for (const [name, value] of Object.entries(imageFields(req, model))) form.append(name, String(value));
   references.forEach((ref, i) => {
     const ext = ref.contentType.split('/')[1] ?? 'png';
-    form.append('image[]', new Blob([new Uint8Array(ref.data)], { type: ref.contentType }), `reference-${i + 1}.${ext === 'jpeg' ? 'jpg' : ext}`);
+    form.append(
+      'image[]',
+      new Blob([new Uint8Array(ref.data)], { type: ref.contentType }),
+      `reference-${i + 1}.${ext === 'jpeg' ? 'jpg' : ext}`,
+    );
   });
   return form;
 }

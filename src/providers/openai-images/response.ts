@@ -13,7 +13,9 @@ const isCount = (value: unknown): value is number => typeof value === 'number' &
 /** `{text_tokens, image_tokens}` when both are counts; anything else is left out. */
 function tokenDetails(value: unknown): { text_tokens: number; image_tokens: number } | undefined {
   const v = value as Record<string, unknown> | null | undefined;
-  return v && isCount(v.text_tokens) && isCount(v.image_tokens) ? { text_tokens: v.text_tokens, image_tokens: v.image_tokens } : undefined;
+  return v && isCount(v.text_tokens) && isCount(v.image_tokens)
+    ? { text_tokens: v.text_tokens, image_tokens: v.image_tokens }
+    : undefined;
 }
 
 /**
@@ -37,7 +39,11 @@ export function readUsage(body: ImagesResponse): UpstreamUsage | undefined {
 const CONTENT_TYPES: Record<string, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 /** Inline images go to storage now (the operation must not carry media); links are downloaded by the engine. */
-export async function readImages(body: ImagesResponse, req: GenerationRequest, ctx: ProviderContext): Promise<ProviderOutput[]> {
+export async function readImages(
+  body: ImagesResponse,
+  req: GenerationRequest,
+  ctx: ProviderContext,
+): Promise<ProviderOutput[]> {
   const items = Array.isArray(body?.data) ? body.data : [];
   const contentType = CONTENT_TYPES[body?.output_format ?? (req.format === 'mp4' ? 'png' : req.format)] ?? 'image/png';
   const outputs: ProviderOutput[] = [];

@@ -12,7 +12,11 @@ export function ratioOf(width: number, height: number): string {
 }
 
 /** The supported size nearest in shape, then in pixel count (both on a log scale). */
-export function nearestSize(width: number, height: number, sizes: VideosOptions['sizes']): { width: number; height: number } {
+export function nearestSize(
+  width: number,
+  height: number,
+  sizes: VideosOptions['sizes'],
+): { width: number; height: number } {
   const shape = (s: { width: number; height: number }) => Math.abs(Math.log(s.width / s.height / (width / height)));
   const area = (s: { width: number; height: number }) => Math.abs(Math.log((s.width * s.height) / (width * height)));
   return sizes.reduce((best, s) => {
@@ -26,9 +30,17 @@ export function nearestSize(width: number, height: number, sizes: VideosOptions[
  * 4, 8 or 12 where the public `sora-2` promises 1–15), and the size to the nearest supported one.
  * Every change is recorded in `adjustments`, for the user to be told.
  */
-export function adaptToVideos(req: GenerationRequest, upstreamModel: string, options: VideosOptions): GenerationRequest {
+export function adaptToVideos(
+  req: GenerationRequest,
+  upstreamModel: string,
+  options: VideosOptions,
+): GenerationRequest {
   if (req.kind !== 'video') return req;
-  let out = snapSeconds(req, upstreamModel, 'allowed' in options.seconds ? { allowed: options.seconds.allowed } : options.seconds);
+  let out = snapSeconds(
+    req,
+    upstreamModel,
+    'allowed' in options.seconds ? { allowed: options.seconds.allowed } : options.seconds,
+  );
   if (out.seconds !== undefined && !Number.isInteger(out.seconds)) out = { ...out, seconds: Math.round(out.seconds) };
   const size = nearestSize(out.width, out.height, options.sizes);
   if (size.width === out.width && size.height === out.height) return out;
@@ -37,6 +49,14 @@ export function adaptToVideos(req: GenerationRequest, upstreamModel: string, opt
   const change: Adjustment =
     ratio !== askedRatio
       ? { kind: 'ratio_snapped', model: upstreamModel, asked: out.aspectRatio, used: ratio }
-      : { kind: 'size_snapped', model: upstreamModel, asked: `${out.width}x${out.height}`, used: `${size.width}x${size.height}` };
-  return adjusted({ ...out, width: size.width, height: size.height, aspectRatio: ratio === askedRatio ? out.aspectRatio : ratio }, change);
+      : {
+          kind: 'size_snapped',
+          model: upstreamModel,
+          asked: `${out.width}x${out.height}`,
+          used: `${size.width}x${size.height}`,
+        };
+  return adjusted(
+    { ...out, width: size.width, height: size.height, aspectRatio: ratio === askedRatio ? out.aspectRatio : ratio },
+    change,
+  );
 }

@@ -33,7 +33,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export function readListPage(body: unknown, label: string): ListPage {
   const data = isObject(body) ? body.data : undefined;
-  if (!Array.isArray(data)) throw new UpstreamError('not_accepted', { code: 'upstream_bad_response', message: `${label} answered the task list without a \`data\` list.` });
+  if (!Array.isArray(data))
+    throw new UpstreamError('not_accepted', {
+      code: 'upstream_bad_response',
+      message: `${label} answered the task list without a \`data\` list.`,
+    });
   const lastId = isObject(body) && typeof body.last_id === 'string' ? body.last_id : undefined;
   return { items: data.filter(isObject), lastId, hasMore: isObject(body) && body.has_more === true };
 }
@@ -55,7 +59,12 @@ function sameRequest(item: Record<string, unknown>, sent: SentVideo): boolean {
 }
 
 /** Reads pages newest first until one reaches back past the submission; returns the ids of the matching tasks. */
-export async function findInList(listPage: (after?: string) => Promise<ListPage>, sent: SentVideo, submittedAtMs: number, label: string): Promise<string[]> {
+export async function findInList(
+  listPage: (after?: string) => Promise<ListPage>,
+  sent: SentVideo,
+  submittedAtMs: number,
+  label: string,
+): Promise<string[]> {
   const since = submittedAtMs / 1000 - CLOCK_SKEW_S;
   const matches = new Set<string>();
   let after: string | undefined;
@@ -74,7 +83,11 @@ export async function findInList(listPage: (after?: string) => Promise<ListPage>
     if (reachedBefore || !hasMore || !lastId) return [...matches];
     after = lastId;
   }
-  throw new UpstreamError('rejected', { code: 'upstream_bad_response', message: `${label}'s task list holds more than ${MAX_PAGES * PAGE_SIZE} tasks since the submission.` });
+  throw new UpstreamError('rejected', {
+    code: 'upstream_bad_response',
+    message: `${label}'s task list holds more than ${MAX_PAGES * PAGE_SIZE} tasks since the submission.`,
+  });
 }
 
-export const listPath = (after?: string) => `videos?order=desc&limit=${PAGE_SIZE}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+export const listPath = (after?: string) =>
+  `videos?order=desc&limit=${PAGE_SIZE}${after ? `&after=${encodeURIComponent(after)}` : ''}`;

@@ -32,18 +32,35 @@ const checked = <T>(read: (value: unknown) => T | undefined, message: string) =>
   z
     .unknown()
     .optional()
-    .transform((value, ctx) => read(value) ?? (ctx.addIssue({ code: 'custom', message }), z.NEVER));
+    .transform((value, ctx) => {
+      const parsed = read(value);
+      if (parsed !== undefined) return parsed;
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    });
 
 function secondsOption(value: unknown): VideosOptions['seconds'] | undefined {
   if (value === undefined) return { allowed: [4, 8, 12] };
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number' && v > 0)) return { allowed: [...value].sort((a, b) => a - b) };
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number' && v > 0))
+    return { allowed: [...value].sort((a, b) => a - b) };
   const range = value as { min?: unknown; max?: unknown } | null;
-  if (range && typeof range.min === 'number' && typeof range.max === 'number' && range.min > 0 && range.max >= range.min) return { min: range.min, max: range.max };
+  if (
+    range &&
+    typeof range.min === 'number' &&
+    typeof range.max === 'number' &&
+    range.min > 0 &&
+    range.max >= range.min
+  )
+    return { min: range.min, max: range.max };
   return undefined;
 }
 
 function sizesOption(value: unknown): VideosOptions['sizes'] | undefined {
-  if (value === undefined) return [{ width: 1280, height: 720 }, { width: 720, height: 1280 }];
+  if (value === undefined)
+    return [
+      { width: 1280, height: 720 },
+      { width: 720, height: 1280 },
+    ];
   if (!Array.isArray(value) || value.length === 0) return undefined;
   const sizes = value.map((v) => (typeof v === 'string' ? SIZE.exec(v.trim()) : null));
   return sizes.every(Boolean) ? sizes.map((m) => ({ width: Number(m![1]), height: Number(m![2]) })) : undefined;
@@ -51,17 +68,28 @@ function sizesOption(value: unknown): VideosOptions['sizes'] | undefined {
 
 const videosOptionsSchema = z
   .object({
-    label: z.unknown().optional().transform((v) => textOption(v) ?? 'OpenAI Videos'),
+    label: z
+      .unknown()
+      .optional()
+      .transform((v) => textOption(v) ?? 'OpenAI Videos'),
     durationField: oneOfOption(['seconds', 'duration'], 'seconds'),
     secondsType: oneOfOption(['string', 'number'], 'string'),
     sizeStyle: oneOfOption(['pixels', 'ratio'], 'pixels'),
-    allowedSeconds: checked(secondsOption, 'must be a list of seconds such as [4, 8, 12] or a range such as {min: 3, max: 12}.'),
+    allowedSeconds: checked(
+      secondsOption,
+      'must be a list of seconds such as [4, 8, 12] or a range such as {min: 3, max: 12}.',
+    ),
     sizes: checked(sizesOption, 'must be a list such as ["1280x720", "720x1280"].'),
     requestFormat: oneOfOption(['multipart', 'json'], 'multipart'),
     // Anything but an explicit `false` keeps the crop: Sora refuses a reference of another size.
-    fitReference: z.unknown().optional().transform((v) => v !== false),
+    fitReference: z
+      .unknown()
+      .optional()
+      .transform((v) => v !== false),
     resultFrom: oneOfOption(['auto', 'content'], 'auto'),
-    extraFields: z.record(z.string(), z.unknown(), { error: 'must be a mapping of field names to values.' }).default({}),
+    extraFields: z
+      .record(z.string(), z.unknown(), { error: 'must be a mapping of field names to values.' })
+      .default({}),
   })
   .transform(({ allowedSeconds, ...rest }) => ({ ...rest, seconds: allowedSeconds }));
 

@@ -7,7 +7,15 @@ import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js
 import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { readFirstReference, type ReferenceImage } from '../reference-data.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, StartResult, SubmissionHint } from '../types.js';
+import type {
+  OperationRef,
+  OperationStatus,
+  Provider,
+  ProviderContext,
+  ProviderOutput,
+  StartResult,
+  SubmissionHint,
+} from '../types.js';
 import { adaptToVideos } from './adapt.js';
 import { describeVideosError, taskFailure } from './errors.js';
 import { findInList, listPath, readListPage } from './find-submitted.js';
@@ -16,7 +24,12 @@ import { createFields, createForm, createJson, fitReference } from './request.js
 import { readVideoTask, type VideoTask } from './response.js';
 
 /** What is persisted for a created task: its id and what was asked for (no secrets, no media). */
-const videoOperationSchema = z.object({ id: z.string().min(1), seconds: z.number(), width: z.number(), height: z.number() });
+const videoOperationSchema = z.object({
+  id: z.string().min(1),
+  seconds: z.number(),
+  width: z.number(),
+  height: z.number(),
+});
 type VideoOperation = z.infer<typeof videoOperationSchema>;
 
 /**
@@ -56,7 +69,8 @@ export class OpenAiVideosProvider implements Provider {
 
   /** The create fields as `start` sends them; `findSubmitted` matches tasks against the same values. */
   private planned(req: GenerationRequest, ctx: ProviderContext) {
-    const seconds = req.seconds ?? ('allowed' in this.options.seconds ? this.options.seconds.allowed[0] : this.options.seconds.min);
+    const seconds =
+      req.seconds ?? ('allowed' in this.options.seconds ? this.options.seconds.allowed[0] : this.options.seconds.min);
     return { req, seconds, fields: createFields(req, ctx.upstreamModel, seconds, this.options) };
   }
 
@@ -71,12 +85,21 @@ export class OpenAiVideosProvider implements Provider {
     const task = readVideoTask(reply.body);
     if (!task.id) {
       // A 2xx without an id may still have started a (billed) task: never resubmit on it.
-      throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${this.label} accepted the video request but returned no task id.` });
+      throw new UpstreamError('ambiguous', {
+        code: 'upstream_bad_response',
+        message: `${this.label} accepted the video request but returned no task id.`,
+      });
     }
     if (task.status === 'failed' || task.status === 'moderated') {
       // Refused on the spot (some resellers answer 200 with a failed task): the request's fault.
       const failure = taskFailure(this.label, task.error, 0);
-      if (failure.code === 'content_policy_violation') throw upstreamPolicyBlock('prompt', failure.category ?? 'upstream_moderation', failure.message, task.error?.code);
+      if (failure.code === 'content_policy_violation')
+        throw upstreamPolicyBlock(
+          'prompt',
+          failure.category ?? 'upstream_moderation',
+          failure.message,
+          task.error?.code,
+        );
       throw new UpstreamError('rejected', failure);
     }
     const operation: VideoOperation = { id: task.id, seconds, width: req.width, height: req.height };
@@ -94,8 +117,21 @@ export class OpenAiVideosProvider implements Provider {
         // No list here (many resellers copy only create and retrieve), or a key restricted to
         // creating: asking again cannot help.
         const status = err instanceof UpstreamError ? err.details.status : undefined;
-        if (status === 404 || status === 405) throw new UpstreamError('rejected', { code: 'upstream_not_found', message: `${this.label} has no task list to look in` }, { status });
-        if (status === 401 || status === 403) throw new UpstreamError('rejected', { code: 'upstream_auth_failed', message: `${this.label} did not let this key read its task list (HTTP ${status})` }, { status });
+        if (status === 404 || status === 405)
+          throw new UpstreamError(
+            'rejected',
+            { code: 'upstream_not_found', message: `${this.label} has no task list to look in` },
+            { status },
+          );
+        if (status === 401 || status === 403)
+          throw new UpstreamError(
+            'rejected',
+            {
+              code: 'upstream_auth_failed',
+              message: `${this.label} did not let this key read its task list (HTTP ${status})`,
+            },
+            { status },
+          );
         throw err;
       }
     };
@@ -124,14 +160,21 @@ export class OpenAiVideosProvider implements Provider {
   private readStatus(task: VideoTask, op: VideoOperation, ctx: ProviderContext): OperationStatus {
     switch (task.status) {
       case 'succeeded':
-        if (task.expiresAt !== undefined && task.expiresAt * 1000 < Date.now()) return { state: 'failed', error: this.expired() };
+        if (task.expiresAt !== undefined && task.expiresAt * 1000 < Date.now())
+          return { state: 'failed', error: this.expired() };
         return { state: 'succeeded', outputs: [this.output(task, op, ctx)] };
       case 'failed':
         return { state: 'failed', error: taskFailure(this.label, task.error, task.progress) };
       case 'moderated':
-        return { state: 'failed', error: taskFailure(this.label, { message: 'blocked by moderation', ...task.error }, task.progress) };
+        return {
+          state: 'failed',
+          error: taskFailure(this.label, { message: 'blocked by moderation', ...task.error }, task.progress),
+        };
       case 'cancelled':
-        return { state: 'failed', error: upstreamFailed('upstream_task_cancelled', `${this.label} cancelled the video task ${op.id}.`) };
+        return {
+          state: 'failed',
+          error: upstreamFailed('upstream_task_cancelled', `${this.label} cancelled the video task ${op.id}.`),
+        };
       case 'expired':
         return { state: 'failed', error: this.expired() };
       case 'not_found':
@@ -139,7 +182,8 @@ export class OpenAiVideosProvider implements Provider {
       default:
         // `queued`, `in_progress`, `processing`, new-api's `unknown`, or a word nobody documented.
         // A body that already carries an error or a link is read as what it says, not left running.
-        if (task.error?.message && task.status === 'unknown') return { state: 'failed', error: taskFailure(this.label, task.error, task.progress) };
+        if (task.error?.message && task.status === 'unknown')
+          return { state: 'failed', error: taskFailure(this.label, task.error, task.progress) };
         if (task.url && task.status === 'unknown') return { state: 'succeeded', outputs: [this.output(task, op, ctx)] };
         return { state: 'running', ...(task.progress !== undefined && { progress: task.progress }) };
     }
@@ -156,7 +200,11 @@ export class OpenAiVideosProvider implements Provider {
     return {
       kind: 'video',
       contentType: 'video/mp4',
-      source: { type: 'url', url, ...(withKey && { headers: { ...ctx.http.authHeaders, accept: 'application/binary' } }) },
+      source: {
+        type: 'url',
+        url,
+        ...(withKey && { headers: { ...ctx.http.authHeaders, accept: 'application/binary' } }),
+      },
       width: task.width ?? op.width,
       height: task.height ?? op.height,
       seconds: task.seconds ?? op.seconds,
@@ -164,11 +212,17 @@ export class OpenAiVideosProvider implements Provider {
   }
 
   private expired() {
-    return upstreamFailed('result_expired', `${this.label}: the finished video has expired upstream and can no longer be downloaded.`);
+    return upstreamFailed(
+      'result_expired',
+      `${this.label}: the finished video has expired upstream and can no longer be downloaded.`,
+    );
   }
 
   private notFound(op: VideoOperation) {
-    return upstreamFailed('upstream_task_not_found', `${this.label} no longer knows the video task ${op.id}; it may have expired or been deleted.`);
+    return upstreamFailed(
+      'upstream_task_not_found',
+      `${this.label} no longer knows the video task ${op.id}; it may have expired or been deleted.`,
+    );
   }
 
   private async reference(req: GenerationRequest, ctx: ProviderContext): Promise<ReferenceImage | undefined> {

@@ -20,7 +20,8 @@ export interface VideoTask {
 type Body = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+const text = (v: unknown) =>
+  typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined;
 const httpUrl = (v: unknown) => (typeof v === 'string' && /^https?:\/\//i.test(v.trim()) ? v.trim() : undefined);
 
 /** Some resellers wrap the object: `{code: 0, data: {...}}`. */
@@ -48,7 +49,17 @@ function readUrl(body: Body): string | undefined {
   const metadata = isObject(body.metadata) ? body.metadata : undefined;
   const output = Array.isArray(body.output) ? body.output[0] : undefined;
   const result = isObject(body.result) ? body.result : undefined;
-  const candidates = [metadata?.url, metadata?.video_url, body.video_url, body.url, body.content_url, output, isObject(output) ? output.url : undefined, result?.url, result?.video_url];
+  const candidates = [
+    metadata?.url,
+    metadata?.video_url,
+    body.video_url,
+    body.url,
+    body.content_url,
+    output,
+    isObject(output) ? output.url : undefined,
+    result?.url,
+    result?.video_url,
+  ];
   for (const candidate of candidates) {
     const url = httpUrl(candidate);
     if (url) return url;

@@ -14,7 +14,14 @@ export const describeRecraftError: ErrorDescriber = (status, body, text) => {
   const nested = typeof b?.error === 'object' && b.error !== null ? (b.error as { code?: unknown }).code : undefined;
   const code = [b?.code, nested].find((c): c is string => typeof c === 'string' && c.trim() !== '');
   const message = messageFrom(body, text, status);
-  if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429 && POLICY_WORDS.test(`${code ?? ''} ${message}`)) {
+  if (
+    status >= 400 &&
+    status < 500 &&
+    status !== 401 &&
+    status !== 403 &&
+    status !== 429 &&
+    POLICY_WORDS.test(`${code ?? ''} ${message}`)
+  ) {
     return { message, upstreamCode: code, policy: { stage: 'prompt', category: 'upstream_moderation' } };
   }
   return { message, ...(code && { upstreamCode: code }) };

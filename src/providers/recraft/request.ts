@@ -2,7 +2,11 @@ import type { GenerationRequest } from '../../intent/types.js';
 import type { RecraftOptions } from './options.js';
 
 /** The JSON body of `POST /images/generations`; the request is already snapped by `adaptToRecraft`. */
-export function generationBody(req: GenerationRequest, upstreamModel: string, options: RecraftOptions): Record<string, unknown> {
+export function generationBody(
+  req: GenerationRequest,
+  upstreamModel: string,
+  options: RecraftOptions,
+): Record<string, unknown> {
   return {
     prompt: req.prompt,
     model: upstreamModel,

@@ -12,7 +12,11 @@ export interface RecraftImagesResponse {
  * Inline images go to storage now (the operation must not carry media); links (valid about a day)
  * are downloaded by the engine straight away.
  */
-export async function readImages(body: RecraftImagesResponse | null, req: GenerationRequest, ctx: ProviderContext): Promise<ProviderOutput[]> {
+export async function readImages(
+  body: RecraftImagesResponse | null,
+  req: GenerationRequest,
+  ctx: ProviderContext,
+): Promise<ProviderOutput[]> {
   const items = Array.isArray(body?.data) ? body.data : [];
   const contentType = `image/${req.format}`;
   const size = { width: req.width, height: req.height };

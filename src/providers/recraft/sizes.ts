@@ -43,7 +43,10 @@ export function adaptToRecraft(req: GenerationRequest, upstreamModel: string): G
   }
   if (out.n > MAX_N) out = adjusted({ ...out, n: MAX_N }, { kind: 'images_capped', model: upstreamModel, used: MAX_N });
   if (out.format !== 'png' && out.format !== 'webp') {
-    out = adjusted({ ...out, format: 'png' }, { kind: 'format_changed', model: upstreamModel, offered: ['png', 'webp'], used: 'png' });
+    out = adjusted(
+      { ...out, format: 'png' },
+      { kind: 'format_changed', model: upstreamModel, offered: ['png', 'webp'], used: 'png' },
+    );
   }
   return out;
 }

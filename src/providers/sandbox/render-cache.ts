@@ -28,7 +28,13 @@ export class RenderCache {
     const pending = this.inflight.get(path);
     if (pending) return pending;
     const job = (async () => {
-      if (await stat(path).then(() => true, () => false)) return path;
+      if (
+        await stat(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        return path;
       await mkdir(this.dir, { recursive: true });
       const temp = join(this.dir, `.tmp-${randomBytes(6).toString('hex')}.${ext}`);
       this.renders++;

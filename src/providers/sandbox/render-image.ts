@@ -5,18 +5,25 @@ import type { GenerationRequest } from '../../intent/types.js';
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
 /** Characters XML 1.0 forbids even escaped; librsvg refuses the whole SVG over one of them. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const NOT_XML =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const escapeXml = (text: string) =>
-  text.replace(NOT_XML, '').replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  text
+    .replace(NOT_XML, '')
+    .replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
 /** Width of a character in ems, roughly: CJK glyphs are square, Latin ones about half as wide. */
 const charWidth = (c: string) => (/[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]/.test(c) ? 1 : 0.56);
 
 /** Greedy word wrap (CJK text wraps anywhere), at most `maxLines` lines, ellipsis when cut. */
 export function wrapText(text: string, maxEms: number, maxLines: number): string[] {
-  const tokens = text.replace(/\s+/g, ' ').trim().match(/[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]|[^\s\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]+|\s/g) ?? [];
+  const tokens =
+    text
+      .replace(/\s+/g, ' ')
+      .trim()
+      .match(/[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]|[^\s\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]+|\s/g) ?? [];
   const lines: string[] = [];
   let line = '';
   let width = 0;
@@ -34,7 +41,8 @@ export function wrapText(text: string, maxEms: number, maxLines: number): string
   }
   if (lines.length < maxLines && line.trim()) lines.push(line.trim());
   const consumed = lines.join('').replace(/\s/g, '').length;
-  if (consumed < text.replace(/\s/g, '').length && lines.length > 0) lines[lines.length - 1] = `${lines[lines.length - 1].slice(0, -1)}…`;
+  if (consumed < text.replace(/\s/g, '').length && lines.length > 0)
+    lines[lines.length - 1] = `${lines[lines.length - 1].slice(0, -1)}…`;
   return lines;
 }
 
@@ -56,7 +64,12 @@ export interface ImageRenderOptions {
  * A placeholder that is still a faithful result: exactly the requested size and format, showing the
  * prompt, the model and, when given, the reference image as an inset.
  */
-export async function renderImage(req: GenerationRequest, reference: Buffer | null, format: ImageFormat, opts: ImageRenderOptions): Promise<Buffer> {
+export async function renderImage(
+  req: GenerationRequest,
+  reference: Buffer | null,
+  format: ImageFormat,
+  opts: ImageRenderOptions,
+): Promise<Buffer> {
   const { width, height } = opts;
   const index = opts.index ?? 0;
   const [from, to] = palette(`${req.prompt}|${req.seed ?? ''}|${index}`);
@@ -65,7 +78,10 @@ export async function renderImage(req: GenerationRequest, reference: Buffer | nu
   const margin = Math.round(short / 14);
   const insetSize = reference ? Math.round(short * 0.4) : 0;
   const textWidth = width - 2 * margin - (reference && width >= height ? insetSize + margin : 0);
-  const maxLines = Math.max(1, Math.floor((height * 0.6 - (reference && width < height ? insetSize : 0)) / (fontSize * 1.3)));
+  const maxLines = Math.max(
+    1,
+    Math.floor((height * 0.6 - (reference && width < height ? insetSize : 0)) / (fontSize * 1.3)),
+  );
   const lines = wrapText(req.prompt, Math.max(4, textWidth / fontSize), maxLines);
   const textTop = margin + fontSize + (reference && width < height ? insetSize + margin : 0);
   const caption = `mediagate sandbox · ${req.model} · ${width}x${height}${req.n > 1 ? ` · #${index + 1}` : ''}`;
@@ -86,7 +102,9 @@ export async function renderImage(req: GenerationRequest, reference: Buffer | nu
       .extend({ top: 4, bottom: 4, left: 4, right: 4, background: '#ffffff' })
       .png()
       .toBuffer();
-    image = sharp(await image.png().toBuffer()).composite([{ input: inset, top: margin, left: width - margin - insetSize }]);
+    image = sharp(await image.png().toBuffer()).composite([
+      { input: inset, top: margin, left: width - margin - insetSize },
+    ]);
   }
   if (format === 'jpeg') return image.jpeg({ quality: 88 }).toBuffer();
   if (format === 'webp') return image.webp({ quality: 88 }).toBuffer();

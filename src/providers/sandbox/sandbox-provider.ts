@@ -5,7 +5,14 @@ import type { GenerationRequest } from '../../intent/types.js';
 import { z } from 'zod';
 import { pending } from '../completed-operation.js';
 import { readOperation } from '../operation.js';
-import type { OperationRef, OperationStatus, Provider, ProviderContext, ProviderOutput, StartResult } from '../types.js';
+import type {
+  OperationRef,
+  OperationStatus,
+  Provider,
+  ProviderContext,
+  ProviderOutput,
+  StartResult,
+} from '../types.js';
 import { resolveFfmpegPath } from './ffmpeg-path.js';
 import { RenderCache } from './render-cache.js';
 import { renderImage, type ImageFormat } from './render-image.js';
@@ -68,7 +75,10 @@ export class SandboxProvider implements Provider {
     const latencyMs = req.kind === 'video' ? this.options.videoLatencyMs : this.options.imageLatencyMs;
     // One line per accepted operation: the record tests use to prove nothing is submitted twice.
     await mkdir(join(this.options.dataDir, 'sandbox'), { recursive: true });
-    await appendFile(this.operationsLog, `${JSON.stringify({ operationId, model: req.model, prompt: req.prompt, at: Date.now() })}\n`);
+    await appendFile(
+      this.operationsLog,
+      `${JSON.stringify({ operationId, model: req.model, prompt: req.prompt, at: Date.now() })}\n`,
+    );
     return pending({ operationId, startedAt: Date.now(), latencyMs });
   }
 
@@ -76,7 +86,13 @@ export class SandboxProvider implements Provider {
     const { operationId, startedAt, latencyMs } = readOperation(sandboxOperationSchema, operation, this.label);
     const fraction = latencyMs <= 0 ? 1 : (Date.now() - startedAt) / latencyMs;
     if (req.prompt.includes(FAIL_HOOK) && fraction >= 0.5) {
-      return { state: 'failed', error: { code: 'upstream_error', message: `The sandbox failed this job on request (${FAIL_HOOK} in the prompt).` } };
+      return {
+        state: 'failed',
+        error: {
+          code: 'upstream_error',
+          message: `The sandbox failed this job on request (${FAIL_HOOK} in the prompt).`,
+        },
+      };
     }
     if (req.prompt.includes(MODERATION_HOOK) && fraction >= 0.9 && !this.shownReview.has(operationId)) {
       // Always show progress past 90 % before the block, however the polls fall, as real services do.
@@ -95,7 +111,8 @@ export class SandboxProvider implements Provider {
         },
       };
     }
-    if (fraction < 1 || req.prompt.includes(MODERATION_HOOK)) return { state: 'running', progress: Math.min(99, Math.floor(fraction * 100)) };
+    if (fraction < 1 || req.prompt.includes(MODERATION_HOOK))
+      return { state: 'running', progress: Math.min(99, Math.floor(fraction * 100)) };
     const reference = req.references[0] ? await ctx.readReference(req.references[0].key) : null;
     let outputs: ProviderOutput[];
     try {
@@ -104,7 +121,13 @@ export class SandboxProvider implements Provider {
       // The same request renders the same way every time: a render that failed once always fails,
       // so the job fails now, as an upstream's failed task does, instead of being polled again.
       const reason = err instanceof Error ? err.message : String(err);
-      return { state: 'failed', error: { code: 'upstream_error', message: `The sandbox could not render this request: ${reason.slice(0, 300)}` } };
+      return {
+        state: 'failed',
+        error: {
+          code: 'upstream_error',
+          message: `The sandbox could not render this request: ${reason.slice(0, 300)}`,
+        },
+      };
     }
     return { state: 'succeeded', outputs };
   }
@@ -135,14 +158,29 @@ export class SandboxProvider implements Provider {
       const path = await this.cache.get(this.renderKey(req, reference, index), format, async (temp) =>
         writeFile(temp, await renderImage(req, reference, format, { width: req.width, height: req.height, index })),
       );
-      outputs.push({ kind: 'image', contentType: IMAGE_TYPES[format], source: { type: 'file', path }, width: req.width, height: req.height });
+      outputs.push({
+        kind: 'image',
+        contentType: IMAGE_TYPES[format],
+        source: { type: 'file', path },
+        width: req.width,
+        height: req.height,
+      });
     }
     return outputs;
   }
 
   private async video(req: GenerationRequest, reference: Buffer | null): Promise<ProviderOutput> {
     // Not tied to one job's abort signal: identical jobs may be sharing this render.
-    const path = await this.cache.get(this.renderKey(req, reference, 'video'), 'mp4', (temp) => renderVideo(req, reference, temp, this.ffmpegPath));
-    return { kind: 'video', contentType: 'video/mp4', source: { type: 'file', path }, width: req.width - (req.width % 2), height: req.height - (req.height % 2), seconds: req.seconds };
+    const path = await this.cache.get(this.renderKey(req, reference, 'video'), 'mp4', (temp) =>
+      renderVideo(req, reference, temp, this.ffmpegPath),
+    );
+    return {
+      kind: 'video',
+      contentType: 'video/mp4',
+      source: { type: 'file', path },
+      width: req.width - (req.width % 2),
+      height: req.height - (req.height % 2),
+      seconds: req.seconds,
+    };
   }
 }
