@@ -55,7 +55,7 @@ function compileCategory(name: string, data: TermCategoryData): CompiledCategory
 
   const substrings = [...new Set((data.substrings ?? []).map(asCompact).filter(Boolean))];
   const compactMatchers: RegExp[] = [];
-  if (substrings.length > 0) compactMatchers.push(new RegExp(substrings.map(escape).join('|'), 'u'));
+  if (substrings.length > 0) compactMatchers.push(new RegExp(substrings.map(escapeRegExp).join('|'), 'u'));
   for (const pattern of data.compactPatterns ?? []) compactMatchers.push(compileRegex(pattern, name));
 
   const allowWords = [...new Set((data.allow ?? []).map(asWords).filter(Boolean))].sort((a, b) => b.length - a.length);
@@ -68,9 +68,9 @@ function compileCategory(name: string, data: TermCategoryData): CompiledCategory
     compactMatchers,
     allowWords:
       allowWords.length > 0
-        ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${allowWords.map(escape).join('|')})(?![\\p{L}\\p{N}])`, 'gu')
+        ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${allowWords.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'gu')
         : null,
-    allowCompact: allowCompact.length > 0 ? new RegExp(allowCompact.map(escape).join('|'), 'gu') : null,
+    allowCompact: allowCompact.length > 0 ? new RegExp(allowCompact.map(escapeRegExp).join('|'), 'gu') : null,
   };
 }
 
