@@ -110,3 +110,32 @@ describe('Kling answers', () => {
     expect(odd.data?.task_result?.videos?.map((v) => v.url)).toEqual([undefined, 'https://x/v.mp4']);
   });
 });
+
+describe('synchronous image answers', () => {
+  const ambiguous = (message: string) =>
+    expect.objectContaining({ failure: 'ambiguous', normalised: { code: 'upstream_bad_response', message } });
+
+  it('OpenAI Images: a 200 that is not an object is ambiguous (the work may be done and billed); odd entries are skipped', async () => {
+    const { readImagesAnswer } = await import('../src/providers/openai-images/response.js');
+    for (const body of [null, 'ok', [{ url: 'https://x/a.png' }], 7]) {
+      expect(() => readImagesAnswer(body)).toThrow(ambiguous('OpenAI returned no image.'));
+    }
+    expect(
+      readImagesAnswer({
+        data: [null, 'x', { url: 5, b64_json: 'QUJD' }, { url: 'https://x/a.png' }],
+        output_format: 9,
+      }),
+    ).toEqual({ data: [{}, {}, { b64_json: 'QUJD' }, { url: 'https://x/a.png' }] });
+    expect(readImagesAnswer({ data: 'none', usage: { input_tokens: 1 } })).toEqual({ usage: { input_tokens: 1 } });
+  });
+
+  it('Recraft: a 200 that is not an object is ambiguous; entries that are not objects hold no image', async () => {
+    const { readRecraftAnswer } = await import('../src/providers/recraft/response.js');
+    for (const body of [null, '<html>', []]) {
+      expect(() => readRecraftAnswer(body)).toThrow(ambiguous('Recraft returned no image.'));
+    }
+    expect(readRecraftAnswer({ created: 1, data: [null, { image_id: 'i', url: 'https://x/a.webp' }] })).toEqual({
+      data: [{}, { url: 'https://x/a.webp' }],
+    });
+  });
+});
