@@ -139,3 +139,34 @@ describe('synchronous image answers', () => {
     });
   });
 });
+
+describe('Gemini image answers', () => {
+  it('treats a 200 that is not an object as ambiguous, and reads an odd candidate leniently', async () => {
+    const { pickImage, readGenerateContent } = await import('../src/providers/gemini/image-response.js');
+    for (const body of [null, 'done', [{ candidates: [] }]]) {
+      expect(() => readGenerateContent(body)).toThrow(
+        expect.objectContaining({
+          failure: 'ambiguous',
+          normalised: {
+            code: 'upstream_bad_response',
+            message: 'Google Gemini answered with something that is not a generateContent response.',
+          },
+        }),
+      );
+    }
+    const answer = readGenerateContent({
+      promptFeedback: { blockReason: 7 },
+      candidates: [
+        {
+          finishReason: ['STOP'],
+          content: {
+            parts: [null, { text: 3 }, { inlineData: 'x' }, { inlineData: { mimeType: 'image/png', data: 'iVBO' } }],
+          },
+        },
+      ],
+      usageMetadata: 'lots',
+    });
+    expect(pickImage(answer)).toEqual({ data: Buffer.from('iVBO', 'base64'), contentType: 'image/png' });
+    expect(answer.usageMetadata).toBeUndefined();
+  });
+});
