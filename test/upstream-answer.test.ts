@@ -170,3 +170,18 @@ describe('Gemini image answers', () => {
     expect(answer.usageMetadata).toBeUndefined();
   });
 });
+
+describe('DashScope task answers', () => {
+  it('needs an output object from a status check and reads its fields leniently', async () => {
+    const { taskReplySchema } = await import('../src/providers/dashscope/task.js');
+    for (const body of [null, 'busy', { request_id: 'r' }, { output: 'x' }]) {
+      expect(taskReplySchema.safeParse(body).success).toBe(false);
+    }
+    expect(
+      taskReplySchema.parse({
+        output: { task_status: 'SUCCEEDED', results: [null, { url: 'https://x/a.png', code: 5 }], video_url: 7 },
+        usage: { video_duration: '5' },
+      }),
+    ).toEqual({ output: { task_status: 'SUCCEEDED', results: [{}, { url: 'https://x/a.png' }] }, usage: {} });
+  });
+});
