@@ -185,3 +185,28 @@ describe('DashScope task answers', () => {
     ).toEqual({ output: { task_status: 'SUCCEEDED', results: [{}, { url: 'https://x/a.png' }] }, usage: {} });
   });
 });
+
+describe('Veo results', () => {
+  it('reads the result of a finished operation leniently: odd samples and fields are skipped, not fatal', async () => {
+    const { veoPollSchema } = await import('../src/providers/gemini/veo-operation.js');
+    expect(
+      statusAnswer(
+        veoPollSchema,
+        {
+          done: true,
+          response: {
+            generateVideoResponse: {
+              generatedSamples: [null, { video: 'x' }, { video: { uri: 'files/v1', mimeType: 4 } }],
+              raiMediaFilteredCount: 'none',
+            },
+            generatedVideos: 'n/a',
+          },
+        },
+        'Google Veo',
+      ),
+    ).toEqual({
+      done: true,
+      response: { generateVideoResponse: { generatedSamples: [{}, {}, { video: { uri: 'files/v1' } }] } },
+    });
+  });
+});
