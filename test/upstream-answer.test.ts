@@ -210,3 +210,27 @@ describe('Veo results', () => {
     });
   });
 });
+
+describe('openai-videos create answers', () => {
+  it('needs a task id, at the top or in a reseller wrapper; without one the submission is ambiguous', async () => {
+    const { videoCreatedSchema } = await import('../src/providers/openai-videos/response.js');
+    expect(submissionAnswer(videoCreatedSchema, { id: 'video_1', status: 'queued' }, 'no id')).toMatchObject({
+      id: 'video_1',
+      status: 'queued',
+    });
+    expect(submissionAnswer(videoCreatedSchema, { code: 0, data: { task_id: 42 } }, 'no id').id).toBe('42');
+    for (const body of [{ status: 'queued' }, { id: ' ' }, null, 'ok', ['video_1']]) {
+      expect(() =>
+        submissionAnswer(videoCreatedSchema, body, 'Sora accepted the video request but returned no task id.'),
+      ).toThrow(
+        expect.objectContaining({
+          failure: 'ambiguous',
+          normalised: {
+            code: 'upstream_bad_response',
+            message: 'Sora accepted the video request but returned no task id.',
+          },
+        }),
+      );
+    }
+  });
+});
