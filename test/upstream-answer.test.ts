@@ -234,3 +234,24 @@ describe('openai-videos create answers', () => {
     }
   });
 });
+
+describe('chat relay answers', () => {
+  it('reads a chunk leniently: odd fields are skipped, an error is kept, and a payload that is not an object says nothing', async () => {
+    const { relayPayloadSchema } = await import('../src/providers/chat-relay/stream.js');
+    expect(
+      relayPayloadSchema.parse({
+        choices: [{ delta: { content: 5, reasoning_content: '40%' }, message: 'x', finish_reason: null }],
+        error: { message: 'busy', code: 429 },
+      }),
+    ).toEqual({
+      choices: [{ delta: { reasoning_content: '40%' }, finish_reason: null }],
+      error: { message: 'busy', code: 429 },
+    });
+    expect(relayPayloadSchema.parse({ choices: [null, 'x'] })).toEqual({
+      choices: [{}, {}],
+    });
+    for (const payload of [5, 'text', null, [{ choices: [] }]]) {
+      expect(relayPayloadSchema.safeParse(payload).success).toBe(false);
+    }
+  });
+});
