@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { UpstreamError } from './errors.js';
 
-/** A field read when it has the documented type and ignored otherwise: one odd field must not lose paid work. */
+/** A field read when it has the documented type and ignored otherwise: one odd field must not lose a task or paid work. */
 export const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
 
 /**
