@@ -255,3 +255,23 @@ describe('chat relay answers', () => {
     }
   });
 });
+
+describe('Ark image answers', () => {
+  it('treats a 200 that is not an object as ambiguous and keeps any per-image error as a failure', async () => {
+    const { readArkImagesAnswer } = await import('../src/providers/ark/images-response.js');
+    for (const body of [null, 'ok', []]) {
+      expect(() => readArkImagesAnswer(body)).toThrow(
+        expect.objectContaining({
+          failure: 'ambiguous',
+          normalised: { code: 'upstream_bad_response', message: 'Volcengine Ark returned no image.' },
+        }),
+      );
+    }
+    expect(
+      readArkImagesAnswer({
+        data: [null, { error: 'boom' }, { error: { code: 'OutputImageSensitiveContentDetected', message: 7 } }],
+        error: null,
+      }),
+    ).toEqual({ data: [{}, { error: {} }, { error: { code: 'OutputImageSensitiveContentDetected' } }] });
+  });
+});
