@@ -110,3 +110,168 @@ describe('Kling answers', () => {
     expect(odd.data?.task_result?.videos?.map((v) => v.url)).toEqual([undefined, 'https://x/v.mp4']);
   });
 });
+
+describe('synchronous image answers', () => {
+  const ambiguous = (message: string) =>
+    expect.objectContaining({ failure: 'ambiguous', normalised: { code: 'upstream_bad_response', message } });
+
+  it('OpenAI Images: a 200 that is not an object is ambiguous (the work may be done and billed); odd entries are skipped', async () => {
+    const { readImagesAnswer } = await import('../src/providers/openai-images/response.js');
+    for (const body of [null, 'ok', [{ url: 'https://x/a.png' }], 7]) {
+      expect(() => readImagesAnswer(body)).toThrow(ambiguous('OpenAI returned no image.'));
+    }
+    expect(
+      readImagesAnswer({
+        data: [null, 'x', { url: 5, b64_json: 'QUJD' }, { url: 'https://x/a.png' }],
+        output_format: 9,
+      }),
+    ).toEqual({ data: [{}, {}, { b64_json: 'QUJD' }, { url: 'https://x/a.png' }] });
+    expect(readImagesAnswer({ data: 'none', usage: { input_tokens: 1 } })).toEqual({ usage: { input_tokens: 1 } });
+  });
+
+  it('Recraft: a 200 that is not an object is ambiguous; entries that are not objects hold no image', async () => {
+    const { readRecraftAnswer } = await import('../src/providers/recraft/response.js');
+    for (const body of [null, '<html>', []]) {
+      expect(() => readRecraftAnswer(body)).toThrow(ambiguous('Recraft returned no image.'));
+    }
+    expect(readRecraftAnswer({ created: 1, data: [null, { image_id: 'i', url: 'https://x/a.webp' }] })).toEqual({
+      data: [{}, { url: 'https://x/a.webp' }],
+    });
+  });
+});
+
+describe('Gemini image answers', () => {
+  it('treats a 200 that is not an object as ambiguous, and reads an odd candidate leniently', async () => {
+    const { pickImage, readGenerateContent } = await import('../src/providers/gemini/image-response.js');
+    for (const body of [null, 'done', [{ candidates: [] }]]) {
+      expect(() => readGenerateContent(body)).toThrow(
+        expect.objectContaining({
+          failure: 'ambiguous',
+          normalised: {
+            code: 'upstream_bad_response',
+            message: 'Google Gemini answered with something that is not a generateContent response.',
+          },
+        }),
+      );
+    }
+    const answer = readGenerateContent({
+      promptFeedback: { blockReason: 7 },
+      candidates: [
+        {
+          finishReason: ['STOP'],
+          content: {
+            parts: [null, { text: 3 }, { inlineData: 'x' }, { inlineData: { mimeType: 'image/png', data: 'iVBO' } }],
+          },
+        },
+      ],
+      usageMetadata: 'lots',
+    });
+    expect(pickImage(answer)).toEqual({ data: Buffer.from('iVBO', 'base64'), contentType: 'image/png' });
+    expect(answer.usageMetadata).toBeUndefined();
+  });
+});
+
+describe('DashScope task answers', () => {
+  it('needs an output object from a status check and reads its fields leniently', async () => {
+    const { taskReplySchema } = await import('../src/providers/dashscope/task.js');
+    for (const body of [null, 'busy', { request_id: 'r' }, { output: 'x' }]) {
+      expect(taskReplySchema.safeParse(body).success).toBe(false);
+    }
+    expect(
+      taskReplySchema.parse({
+        output: { task_status: 'SUCCEEDED', results: [null, { url: 'https://x/a.png', code: 5 }], video_url: 7 },
+        usage: { video_duration: '5' },
+      }),
+    ).toEqual({ output: { task_status: 'SUCCEEDED', results: [{}, { url: 'https://x/a.png' }] }, usage: {} });
+  });
+});
+
+describe('Veo results', () => {
+  it('reads the result of a finished operation leniently: odd samples and fields are skipped, not fatal', async () => {
+    const { veoPollSchema } = await import('../src/providers/gemini/veo-operation.js');
+    expect(
+      statusAnswer(
+        veoPollSchema,
+        {
+          done: true,
+          response: {
+            generateVideoResponse: {
+              generatedSamples: [null, { video: 'x' }, { video: { uri: 'files/v1', mimeType: 4 } }],
+              raiMediaFilteredCount: 'none',
+            },
+            generatedVideos: 'n/a',
+          },
+        },
+        'Google Veo',
+      ),
+    ).toEqual({
+      done: true,
+      response: { generateVideoResponse: { generatedSamples: [{}, {}, { video: { uri: 'files/v1' } }] } },
+    });
+  });
+});
+
+describe('openai-videos create answers', () => {
+  it('needs a task id, at the top or in a reseller wrapper; without one the submission is ambiguous', async () => {
+    const { videoCreatedSchema } = await import('../src/providers/openai-videos/response.js');
+    expect(submissionAnswer(videoCreatedSchema, { id: 'video_1', status: 'queued' }, 'no id')).toMatchObject({
+      id: 'video_1',
+      status: 'queued',
+    });
+    expect(submissionAnswer(videoCreatedSchema, { code: 0, data: { task_id: 42 } }, 'no id').id).toBe('42');
+    for (const body of [{ status: 'queued' }, { id: ' ' }, null, 'ok', ['video_1']]) {
+      expect(() =>
+        submissionAnswer(videoCreatedSchema, body, 'Sora accepted the video request but returned no task id.'),
+      ).toThrow(
+        expect.objectContaining({
+          failure: 'ambiguous',
+          normalised: {
+            code: 'upstream_bad_response',
+            message: 'Sora accepted the video request but returned no task id.',
+          },
+        }),
+      );
+    }
+  });
+});
+
+describe('chat relay answers', () => {
+  it('reads a chunk leniently: odd fields are skipped, an error is kept, and a payload that is not an object says nothing', async () => {
+    const { relayPayloadSchema } = await import('../src/providers/chat-relay/stream.js');
+    expect(
+      relayPayloadSchema.parse({
+        choices: [{ delta: { content: 5, reasoning_content: '40%' }, message: 'x', finish_reason: null }],
+        error: { message: 'busy', code: 429 },
+      }),
+    ).toEqual({
+      choices: [{ delta: { reasoning_content: '40%' }, finish_reason: null }],
+      error: { message: 'busy', code: 429 },
+    });
+    expect(relayPayloadSchema.parse({ choices: [null, 'x'] })).toEqual({
+      choices: [{}, {}],
+    });
+    for (const payload of [5, 'text', null, [{ choices: [] }]]) {
+      expect(relayPayloadSchema.safeParse(payload).success).toBe(false);
+    }
+  });
+});
+
+describe('Ark image answers', () => {
+  it('treats a 200 that is not an object as ambiguous and keeps any per-image error as a failure', async () => {
+    const { readArkImagesAnswer } = await import('../src/providers/ark/images-response.js');
+    for (const body of [null, 'ok', []]) {
+      expect(() => readArkImagesAnswer(body)).toThrow(
+        expect.objectContaining({
+          failure: 'ambiguous',
+          normalised: { code: 'upstream_bad_response', message: 'Volcengine Ark returned no image.' },
+        }),
+      );
+    }
+    expect(
+      readArkImagesAnswer({
+        data: [null, { error: 'boom' }, { error: { code: 'OutputImageSensitiveContentDetected', message: 7 } }],
+        error: null,
+      }),
+    ).toEqual({ data: [{}, { error: {} }, { error: { code: 'OutputImageSensitiveContentDetected' } }] });
+  });
+});

@@ -1,6 +1,9 @@
 import type { z } from 'zod';
 import { UpstreamError } from './errors.js';
 
+/** A field read when it has the documented type and ignored otherwise: one odd field must not lose a task or paid work. */
+export const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
 /**
  * A success answer to a submission, parsed with the adapter's schema. One that does not parse may
  * still mean the upstream created (and bills) the work, so it is `ambiguous`: never resubmitted.

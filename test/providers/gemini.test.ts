@@ -267,6 +267,20 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     expect(fake.count('POST', GENERATE) - before).toBe(1);
   });
 
+  it('a 200 that is not a generateContent response is ambiguous: the image may be drawn and billed, so it is not asked for again', async () => {
+    const before = fake.count('POST', GENERATE);
+    fake.injectFaults('POST', GENERATE, [{ status: 200, body: ['upstream busy'] }]);
+    const err = await chatError(gw, 'nano-banana', 'a lighthouse');
+    expect(err.status).toBe(502);
+    expect(err.error).toEqual({
+      message: 'Google Gemini answered with something that is not a generateContent response.',
+      type: 'upstream_error',
+      param: null,
+      code: 'upstream_bad_response',
+    });
+    expect(fake.count('POST', GENERATE) - before).toBe(1);
+  });
+
   it('a 429 RESOURCE_EXHAUSTED is not accepted: the submission is retried and billed once', async () => {
     fake.injectFaults('POST', PREDICT, [
       googleError(429, 'You exceeded your current quota, please check your plan and billing details.'),

@@ -1,19 +1,41 @@
+import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
 import { UpstreamError } from '../errors.js';
 import type { ProviderContext, ProviderOutput } from '../types.js';
+import { lenient, submissionAnswer } from '../upstream-answer.js';
 import { ARK_LABEL, arkReportedError } from './errors.js';
 
-interface ArkImageItem {
-  b64_json?: string;
-  url?: string;
-  size?: string;
-  error?: { code?: string; message?: string };
-}
+/** Any error at all marks the image (or the answer) as failed; its code and message describe it when present. */
+const reportedErrorSchema = lenient(
+  z.union([
+    z.object({ code: lenient(z.string()), message: lenient(z.string()) }),
+    z
+      .unknown()
+      .refine(Boolean)
+      .transform(() => ({}) as { code?: string; message?: string }),
+  ]),
+);
 
-export interface ArkImagesResponse {
-  data?: ArkImageItem[];
-  error?: { code?: string; message?: string };
-}
+/** One entry of `data`: an image, or the error of that image alone; one that is not an object holds neither. */
+const imageItemSchema = z
+  .object({
+    b64_json: lenient(z.string()),
+    url: lenient(z.string()),
+    size: lenient(z.string()),
+    error: reportedErrorSchema,
+  })
+  .catch({});
+type ArkImageItem = z.infer<typeof imageItemSchema>;
+
+/** An `/images/generations` answer, each field read leniently: one odd field must not lose paid images. */
+export const arkImagesSchema = z.object({ data: lenient(z.array(imageItemSchema)), error: reportedErrorSchema });
+export type ArkImagesResponse = z.infer<typeof arkImagesSchema>;
+
+const NO_IMAGE = `${ARK_LABEL} returned no image.`;
+
+/** The answer of a 200: anything but an object may still be billed work, so it is ambiguous, never repeated. */
+export const readArkImagesAnswer = (body: unknown): ArkImagesResponse =>
+  submissionAnswer(arkImagesSchema, body, NO_IMAGE);
 
 /** Seedream 3.0/4.0 return JPEG; newer models can return PNG. The bytes say which. */
 function sniffImageType(data: Buffer): string {
@@ -44,32 +66,32 @@ export async function readArkImages(
   req: GenerationRequest,
   ctx: ProviderContext,
 ): Promise<ProviderOutput[]> {
-  const items = Array.isArray(body?.data) ? body.data : [];
+  const items = body.data ?? [];
   const outputs: ProviderOutput[] = [];
   let firstFailure: ArkImageItem['error'] | undefined;
   for (const item of items) {
-    if (typeof item?.b64_json === 'string' && item.b64_json) {
+    if (item.b64_json) {
       const data = Buffer.from(item.b64_json, 'base64');
       const contentType = sniffImageType(data);
       const source = await ctx.storeOutput(data, contentType);
       outputs.push({ kind: 'image', contentType, source, ...sizeOf(item, req) });
-    } else if (typeof item?.url === 'string' && item.url) {
+    } else if (item.url) {
       outputs.push({
         kind: 'image',
         contentType: typeFromUrl(item.url),
         source: { type: 'url', url: item.url },
         ...sizeOf(item, req),
       });
-    } else if (item?.error) {
+    } else if (item.error) {
       firstFailure ??= item.error;
     }
   }
   if (outputs.length > 0) return outputs;
-  const reported = firstFailure ?? body?.error;
+  const reported = firstFailure ?? body.error;
   // The upstream answered 200 and may have billed the call: whatever went wrong, it is not repeated.
   if (reported)
     throw new UpstreamError('rejected', arkReportedError(reported, 'The image could not be generated.'), {
       upstreamCode: reported.code,
     });
-  throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: `${ARK_LABEL} returned no image.` });
+  throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: NO_IMAGE });
 }

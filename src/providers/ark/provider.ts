@@ -12,7 +12,7 @@ import { adjusted, snapRatio, snapSeconds } from '../snap.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { ARK_LABEL, describeArkError } from './errors.js';
 import { imageBody, upstreamImageCount, upstreamImageSize, validSeed } from './images-request.js';
-import { readArkImages, type ArkImagesResponse } from './images-response.js';
+import { readArkImages, readArkImagesAnswer } from './images-response.js';
 import { imageFamilyOf, readArkOptions, type ArkOptions } from './options.js';
 import { SEEDANCE_SIZES, seedanceBody, seedanceDurations, seedanceParameters } from './seedance-request.js';
 import {
@@ -101,12 +101,12 @@ export class ArkProvider implements Provider {
         message: `${model} edits exactly one reference image; ${references.length} were given.`,
       });
     }
-    const reply = await ctx.http.json<ArkImagesResponse>({
+    const reply = await ctx.http.json({
       path: 'images/generations',
       json: imageBody(req, model, family, references, this.options),
       signal: ctx.signal,
     });
-    return completed(await readArkImages(reply.body, req, ctx));
+    return completed(await readArkImages(readArkImagesAnswer(reply.body), req, ctx));
   }
 
   private async startVideo(

@@ -1,11 +1,9 @@
 import { z } from 'zod';
+import { lenient } from '../upstream-answer.js';
 import { upstreamFailed } from '../errors.js';
 import { normaliseStatus } from '../status-words.js';
 import type { OperationStatus } from '../types.js';
 import { ARK_LABEL, arkReportedError } from './errors.js';
-
-/** A field read when it has the documented type and ignored otherwise: one odd field must not lose a task. */
-const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
 
 /** The answer to `POST /contents/generations/tasks`: the created task's id. */
 export const seedanceCreatedSchema = z.object({ id: z.string().min(1) });

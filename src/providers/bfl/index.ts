@@ -6,7 +6,7 @@ import { BflProvider } from './provider.js';
  * endpoint names: `flux-kontext-pro`, `flux-kontext-max` (ratio + optional reference image),
  * `flux-pro-1.1`, `flux-dev` (pixel size in multiples of 32, 256–1440).
  *
- * Channel `options` (all optional; out-of-range values are ignored):
+ * Channel `options` (all optional; an out-of-range value stops the start):
  * - `safety_tolerance`: 0 (strictest) – 6, sent with every task; default 2.
  * - `prompt_upsampling`: boolean; BFL's default (false) when absent.
  * - `steps` (1–50) and `guidance` (1.5–5): FLUX.1 [dev] only; BFL's defaults (28, 3) when absent.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { submissionAnswer } from '../upstream-answer.js';
+import { lenient, submissionAnswer } from '../upstream-answer.js';
 import { upstreamFailed, upstreamModerated } from '../errors.js';
 import { normaliseStatus } from '../status-words.js';
 import type { NormalisedError, OperationStatus } from '../types.js';
@@ -17,9 +17,6 @@ export const bflOperationSchema = z.object({
   withReference: z.boolean(),
 });
 export type BflOperation = z.infer<typeof bflOperationSchema>;
-
-/** A field read when it has the documented type and ignored otherwise: one odd field must not lose a task. */
-const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
 
 /** The answer to a submission: the task id, and where to poll it. */
 export const bflSubmittedSchema = z.object({ id: z.string().trim().min(1), polling_url: lenient(z.string()) });

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { lenient } from '../upstream-answer.js';
+
 /** What a relay said, read from its SSE stream or its single JSON answer. */
 export interface RelayAnswer {
   /** The assistant's text (`delta.content` joined, or `message.content`). */
@@ -21,28 +24,50 @@ export interface ReadHandlers {
   onBytes(): void;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: relays answer loosely shaped JSON; every field read is checked where it is used.
-type Json = Record<string, any>;
+const textField = lenient(z.string());
+const partSchema = z.object({ content: textField, reasoning_content: textField });
 
-const errorOf = (payload: Json): RelayAnswer['error'] => {
-  const error = payload?.error;
+/**
+ * A chunk of a stream, or a whole completion. Relays answer loosely shaped JSON, so each field is read
+ * leniently: one odd field must not lose an answer the relay may have billed.
+ */
+export const relayPayloadSchema = z.object({
+  error: z.unknown().optional(),
+  choices: lenient(
+    z.array(
+      z
+        .object({ delta: lenient(partSchema), message: lenient(partSchema), finish_reason: z.unknown().optional() })
+        .catch({}),
+    ),
+  ),
+});
+
+const relayErrorSchema = z.object({
+  message: lenient(z.string()),
+  code: lenient(z.union([z.string(), z.number()])),
+});
+
+/** `{error: "…"}` or `{error: {message, code}}`; any other error value is quoted as JSON. */
+const errorOf = (error: unknown): RelayAnswer['error'] => {
   if (!error) return undefined;
   if (typeof error === 'string') return { message: error };
-  const message =
-    typeof error.message === 'string' && error.message ? error.message : JSON.stringify(error).slice(0, 200);
-  return { message, ...(error.code !== undefined && error.code !== null && { code: String(error.code) }) };
+  const fields = relayErrorSchema.safeParse(error).data;
+  const message = fields?.message || JSON.stringify(error).slice(0, 200);
+  return { message, ...(fields?.code !== undefined && { code: String(fields.code) }) };
 };
 
-/** Applies one parsed payload (a chunk, or a whole completion) to the answer. */
-function apply(answer: RelayAnswer, payload: Json, handlers: ReadHandlers): void {
-  const error = errorOf(payload);
+/** Applies one parsed payload (a chunk, or a whole completion) to the answer; one that is not an object says nothing. */
+function apply(answer: RelayAnswer, json: unknown, handlers: ReadHandlers): void {
+  const payload = relayPayloadSchema.safeParse(json).data;
+  if (!payload) return;
+  const error = errorOf(payload.error);
   if (error) answer.error = error;
-  const choice = Array.isArray(payload?.choices) ? payload.choices[0] : undefined;
+  const choice = payload.choices?.[0];
   if (!choice) return;
   const part = choice.delta ?? choice.message ?? {};
   for (const field of ['reasoning_content', 'content'] as const) {
     const text = part[field];
-    if (typeof text !== 'string' || !text) continue;
+    if (!text) continue;
     if (field === 'content') answer.content += text;
     else answer.reasoning += text;
     handlers.onText(text);
@@ -60,7 +85,7 @@ function applyLine(answer: RelayAnswer, line: string, handlers: ReadHandlers): v
     return;
   }
   try {
-    apply(answer, JSON.parse(data) as Json, handlers);
+    apply(answer, JSON.parse(data), handlers);
   } catch {
     // A relay that streams plain text lines instead of JSON chunks: still its answer.
     answer.content += `${data}\n`;
@@ -111,7 +136,7 @@ export async function readRelayAnswer(response: Response, handlers: ReadHandlers
   whole += rest;
   if (answer.cut) return answer;
   try {
-    apply(answer, JSON.parse(whole) as Json, handlers);
+    apply(answer, JSON.parse(whole), handlers);
     answer.complete = true;
   } catch {
     for (const line of whole.split('\n')) applyLine(answer, line.replace(/\r$/, ''), handlers);

@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
 import { completed } from '../completed-operation.js';
 import { UpstreamError } from '../errors.js';
 import { referenceDataUrl } from '../reference-data.js';
 import type { ProviderContext, ProviderOutput, StartResult } from '../types.js';
+import { lenient, submissionAnswer } from '../upstream-answer.js';
 import { DASHSCOPE_LABEL, dashScopeCall } from './errors.js';
 import { imageTypeOf } from './image-type.js';
 import { qwenImageSize } from './image-sizes.js';
@@ -19,10 +21,24 @@ const PATH = 'services/aigc/multimodal-generation/generation';
 /** qwen-image-edit takes one image; the -plus and later models up to three. */
 const MAX_IMAGES = 3;
 
-interface MultimodalReply {
-  output?: { choices?: { finish_reason?: string; message?: { content?: { image?: string; text?: string }[] } }[] };
-  usage?: { width?: number; height?: number; image_count?: number };
-}
+/** An entry of the answer's content that is not an object holds no image. */
+const contentPartSchema = z.object({ image: lenient(z.string()) }).catch({});
+
+/** The multimodal answer, only the fields read here, each leniently: one odd field must not lose paid images. */
+const multimodalReplySchema = z.object({
+  output: lenient(
+    z.object({
+      choices: lenient(
+        z.array(z.object({ message: lenient(z.object({ content: lenient(z.array(contentPartSchema)) })) }).catch({})),
+      ),
+    }),
+  ),
+  usage: lenient(z.object({ width: lenient(z.number()), height: lenient(z.number()) })),
+});
+type MultimodalReply = z.infer<typeof multimodalReplySchema>;
+
+// The call was answered (and billed) without an image: repeating it is not safe.
+const NO_IMAGE = `${DASHSCOPE_LABEL} returned no image.`;
 
 export async function qwenImageEditBody(
   req: GenerationRequest,
@@ -61,26 +77,20 @@ export async function startQwenImageEdit(
   }
   const body = await qwenImageEditBody(req, ctx.upstreamModel, ctx, options);
   const reply = await dashScopeCall(() =>
-    ctx.http.json<MultimodalReply | null>({ path: apiUrl(ctx.http, PATH), json: body, signal: ctx.signal }),
+    ctx.http.json({ path: apiUrl(ctx.http, PATH), json: body, signal: ctx.signal }),
   );
-  return completed(readImages(reply.body, req));
+  return completed(readImages(submissionAnswer(multimodalReplySchema, reply.body, NO_IMAGE), req));
 }
 
-function readImages(body: MultimodalReply | null, req: GenerationRequest): ProviderOutput[] {
-  const content = body?.output?.choices?.[0]?.message?.content;
-  const links = (Array.isArray(content) ? content : [])
-    .map((part) => part?.image)
-    .filter((url): url is string => typeof url === 'string' && url.length > 0);
+function readImages(body: MultimodalReply, req: GenerationRequest): ProviderOutput[] {
+  const content = body.output?.choices?.[0]?.message?.content ?? [];
+  const links = content.flatMap((part) => (part.image ? [part.image] : []));
   if (links.length === 0) {
-    // The call was answered (and billed) without an image: repeating it is not safe.
-    throw new UpstreamError('ambiguous', {
-      code: 'upstream_bad_response',
-      message: `${DASHSCOPE_LABEL} returned no image.`,
-    });
+    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: NO_IMAGE });
   }
   const size = qwenImageSize(req);
-  const width = typeof body?.usage?.width === 'number' ? body.usage.width : size.width;
-  const height = typeof body?.usage?.height === 'number' ? body.usage.height : size.height;
+  const width = body.usage?.width ?? size.width;
+  const height = body.usage?.height ?? size.height;
   return links.map((url) => ({
     kind: 'image',
     contentType: imageTypeOf(url),

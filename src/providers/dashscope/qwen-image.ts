@@ -75,19 +75,23 @@ export async function qwenImageStatus(ref: QwenImageRef, ctx: ProviderContext): 
 }
 
 function readResults(reply: TaskReply, ref: QwenImageRef): OperationStatus {
-  const results = Array.isArray(reply.output?.results) ? reply.output.results : [];
-  const outputs: ProviderOutput[] = results
-    .filter((r) => typeof r?.url === 'string' && r.url)
-    .map((r) => ({
-      kind: 'image',
-      contentType: imageTypeOf(r.url!),
-      source: { type: 'url', url: r.url! },
-      width: ref.width,
-      height: ref.height,
-    }));
+  const results = reply.output.results ?? [];
+  const outputs: ProviderOutput[] = results.flatMap(({ url }) =>
+    url
+      ? [
+          {
+            kind: 'image',
+            contentType: imageTypeOf(url),
+            source: { type: 'url', url },
+            width: ref.width,
+            height: ref.height,
+          },
+        ]
+      : [],
+  );
   if (outputs.length > 0) return { state: 'succeeded', outputs };
   // Every image failed on its own (e.g. DataInspectionFailed on the result).
-  const failed = results.find((r) => r?.code || r?.message);
+  const failed = results.find((r) => r.code || r.message);
   if (failed) return { state: 'failed', error: taskFailure(failed.code, failed.message) };
   return {
     state: 'failed',

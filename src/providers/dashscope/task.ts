@@ -4,25 +4,42 @@ import { approachingProgress } from '../estimated-progress.js';
 import type { UpstreamHttp } from '../http-client.js';
 import { normaliseStatus } from '../status-words.js';
 import type { NormalisedError, ProviderContext } from '../types.js';
+import { lenient, submissionAnswer } from '../upstream-answer.js';
 import { DASHSCOPE_LABEL, dashScopeCall, taskFailure } from './errors.js';
 
-/** `output` of a task, as both the create answer and `GET /tasks/{id}` carry it. */
-export interface TaskOutput {
-  task_id?: string;
-  task_status?: string;
-  code?: string;
-  message?: string;
-  /** qwen-image: one entry per image, a link or a per-image error. */
-  results?: { url?: string; code?: string; message?: string }[];
-  /** Wan: a signed OSS link carrying `Expires=`. */
-  video_url?: string;
-}
+/** One entry of qwen-image's `results`: a link or a per-image error; one that is not an object holds neither. */
+const taskResultSchema = z
+  .object({ url: lenient(z.string()), code: lenient(z.string()), message: lenient(z.string()) })
+  .catch({});
 
-export interface TaskReply {
-  request_id?: string;
-  output?: TaskOutput;
-  usage?: { image_count?: number; video_duration?: number; video_count?: number };
-}
+/** `output` of a task, as both the create answer and `GET /tasks/{id}` carry it; each field read leniently. */
+const taskOutputSchema = z.object({
+  task_id: lenient(z.string()),
+  task_status: lenient(z.string()),
+  code: lenient(z.string()),
+  message: lenient(z.string()),
+  /** qwen-image: one entry per image. */
+  results: lenient(z.array(taskResultSchema)),
+  /** Wan: a signed OSS link carrying `Expires=`. */
+  video_url: lenient(z.string()),
+});
+
+/** A task answer; without an `output` object it says nothing about the task. */
+export const taskReplySchema = z.object({
+  request_id: lenient(z.string()),
+  output: taskOutputSchema,
+  usage: lenient(
+    z.object({
+      image_count: lenient(z.number()),
+      video_duration: lenient(z.number()),
+      video_count: lenient(z.number()),
+    }),
+  ),
+});
+export type TaskReply = z.infer<typeof taskReplySchema>;
+
+/** The answer to a submission: a task id, or the task may exist (and be billed) without us knowing it. */
+const submittedSchema = z.object({ output: z.object({ task_id: z.string().min(1) }) });
 
 /** What the persisted operation of an asynchronous flow holds: the task and what we asked for. */
 export const taskRefFields = {
@@ -54,38 +71,33 @@ export const ASYNC_HEADER = { 'X-DashScope-Async': 'enable' };
 /** Creates an asynchronous task and returns its id; a 2xx without one may still have been accepted. */
 export async function submitTask(ctx: ProviderContext, path: string, body: unknown): Promise<string> {
   const reply = await dashScopeCall(() =>
-    ctx.http.json<TaskReply | null>({
+    ctx.http.json({
       path: apiUrl(ctx.http, path),
       json: body,
       headers: ASYNC_HEADER,
       signal: ctx.signal,
     }),
   );
-  const taskId = reply.body?.output?.task_id;
-  if (typeof taskId !== 'string' || !taskId) {
-    throw new UpstreamError('ambiguous', {
-      code: 'upstream_bad_response',
-      message: `${DASHSCOPE_LABEL} answered the submission without a task id.`,
-    });
-  }
-  return taskId;
+  return submissionAnswer(submittedSchema, reply.body, `${DASHSCOPE_LABEL} answered the submission without a task id.`)
+    .output.task_id;
 }
 
 export async function fetchTask(ctx: ProviderContext, taskId: string): Promise<TaskReply> {
   const reply = await dashScopeCall(() =>
-    ctx.http.json<TaskReply | null>({
+    ctx.http.json({
       path: apiUrl(ctx.http, `tasks/${encodeURIComponent(taskId)}`),
       signal: ctx.signal,
     }),
   );
-  if (!reply.body?.output) {
+  const parsed = taskReplySchema.safeParse(reply.body);
+  if (!parsed.success) {
     // Not terminal by itself: the runner retries and gives up after several unreadable answers in a row.
     throw new UpstreamError('ambiguous', {
       code: 'upstream_bad_response',
       message: `${DASHSCOPE_LABEL} answered a status check without the task.`,
     });
   }
-  return reply.body;
+  return parsed.data;
 }
 
 export async function cancelTask(ctx: ProviderContext, taskId: string): Promise<void> {
@@ -108,8 +120,8 @@ const estimate = (submittedAt: number, expectedMs: number) =>
  * which means the task expired (tasks are kept 24 h) or never existed — terminal, not "still running".
  */
 export function taskState(reply: TaskReply, ref: TaskRef, expectedMs: number): TaskState {
-  const output = reply.output ?? {};
-  const word = typeof output.task_status === 'string' ? output.task_status : '';
+  const output = reply.output;
+  const word = output.task_status ?? '';
   if (word.trim().toUpperCase() === 'UNKNOWN') return { state: 'failed', error: expired(ref.taskId) };
   switch (normaliseStatus(word)) {
     case 'succeeded':

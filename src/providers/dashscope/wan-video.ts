@@ -163,8 +163,8 @@ export async function startWan(
 export async function wanStatus(ref: WanRef, ctx: ProviderContext): Promise<OperationStatus> {
   const state = taskState(await fetchTask(ctx, ref.taskId), ref, EXPECTED_MS);
   if (state.state !== 'succeeded') return state;
-  const url = state.reply.output?.video_url;
-  if (typeof url !== 'string' || !url) {
+  const url = state.reply.output.video_url;
+  if (!url) {
     return {
       state: 'failed',
       error: upstreamFailed(

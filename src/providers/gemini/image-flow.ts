@@ -6,7 +6,7 @@ import { readReferences } from '../reference-data.js';
 import type { ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { generateContentBody } from './image-request.js';
 import { modelPath } from './request-parts.js';
-import { pickImage, type GenerateContentResponse } from './image-response.js';
+import { pickImage, readGenerateContent } from './image-response.js';
 import type { GeminiOptions } from './options.js';
 import { sumUsage, type UsageMetadata } from './usage.js';
 
@@ -42,12 +42,13 @@ async function oneImage(
   model: string,
   ctx: ProviderContext,
 ): Promise<{ output: ProviderOutput; usage?: UsageMetadata }> {
-  const reply = await ctx.http.json<GenerateContentResponse & { usageMetadata?: UsageMetadata }>({
+  const reply = await ctx.http.json({
     path: `${modelPath(model)}:generateContent`,
     json: body,
     signal: ctx.signal,
   });
-  const image = pickImage(reply.body);
+  const answer = readGenerateContent(reply.body);
+  const image = pickImage(answer);
   // The model decides the pixel size (about 1K, or the asked imageSize); report what it made.
   const meta = await sharp(image.data)
     .metadata()
@@ -61,7 +62,7 @@ async function oneImage(
   const source = await ctx.storeOutput(image.data, image.contentType);
   return {
     output: { kind: 'image', contentType: image.contentType, source, width: meta.width, height: meta.height },
-    usage: reply.body?.usageMetadata,
+    usage: answer.usageMetadata,
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { upstreamFailed, upstreamModerated } from '../errors.js';
 import { approachingProgress } from '../estimated-progress.js';
 import type { OperationStatus, ProviderContext, ProviderOutput } from '../types.js';
+import { lenient } from '../upstream-answer.js';
 
 /** What is persisted for a Veo job: the operation's name and what the video will be (no key, no media). */
 export const veoOperationSchema = z.object({
@@ -15,28 +16,35 @@ export const veoOperationSchema = z.object({
 });
 export type VeoOperationRef = z.infer<typeof veoOperationSchema>;
 
-interface VeoVideo {
-  uri?: string;
-  encodedVideo?: string;
-  encoding?: string;
-  mimeType?: string;
-}
-interface VeoResult {
-  generatedSamples?: { video?: VeoVideo }[];
-  generatedVideos?: { video?: VeoVideo }[];
-  raiMediaFilteredCount?: number;
-  raiMediaFilteredReasons?: string[];
-}
-type VeoResponse = VeoResult & { generateVideoResponse?: VeoResult };
+/** A Files-API `uri` that needs the key to download, or the bytes inline as `encodedVideo`. */
+const veoVideoSchema = z.object({
+  uri: lenient(z.string()),
+  encodedVideo: lenient(z.string()),
+  encoding: lenient(z.string()),
+  mimeType: lenient(z.string()),
+});
+type VeoVideo = z.infer<typeof veoVideoSchema>;
 
-const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+/** A sample that is not an object holds no video. */
+const samplesSchema = lenient(z.array(z.object({ video: lenient(veoVideoSchema) }).catch({})));
+
+const veoResultSchema = z.object({
+  generatedSamples: samplesSchema,
+  generatedVideos: samplesSchema,
+  raiMediaFilteredCount: lenient(z.number()),
+  raiMediaFilteredReasons: lenient(z.array(z.unknown())),
+});
+type VeoResult = z.infer<typeof veoResultSchema>;
+
+/** The operation's `response`: the result, wrapped in `generateVideoResponse` or (SDK style) bare. */
+const veoResponseSchema = veoResultSchema.extend({ generateVideoResponse: lenient(veoResultSchema) });
 
 /** The answer to `predictLongRunning`: the operation's name, all that is needed to follow it. */
 export const veoCreatedSchema = z.object({ name: z.string().min(1) });
 
 /**
  * A google.longrunning.Operation as the Gemini API returns it for Veo; anything but an object is not
- * one. Its result is read defensively below, field by field, since Google has moved it before.
+ * one. Its result is read field by field, leniently, since Google has moved it before.
  */
 export const veoPollSchema = z.object({
   name: lenient(z.string()),
@@ -52,7 +60,7 @@ export const veoPollSchema = z.object({
     ])
     .optional()
     .catch(undefined),
-  response: lenient(z.custom<VeoResponse>((v) => typeof v === 'object' && v !== null && !Array.isArray(v))),
+  response: lenient(veoResponseSchema),
 });
 export type VeoOperation = z.infer<typeof veoPollSchema>;
 
@@ -91,14 +99,10 @@ export async function readVeoOperation(
   }
   const result: VeoResult = op.response?.generateVideoResponse ?? op.response ?? {};
   const samples = result.generatedSamples ?? result.generatedVideos ?? op.response?.generatedVideos ?? [];
-  const video = (Array.isArray(samples) ? samples : [])
-    .map((s) => s?.video)
-    .find((v) => v && (v.uri || v.encodedVideo));
+  const video = samples.map((s) => s.video).find((v) => v && (v.uri || v.encodedVideo));
   if (video) return { state: 'succeeded', outputs: [await videoOutput(video, ref, ctx)] };
 
-  const reasons = (Array.isArray(result.raiMediaFilteredReasons) ? result.raiMediaFilteredReasons : []).filter(
-    (r) => typeof r === 'string' && r.trim(),
-  );
+  const reasons = (result.raiMediaFilteredReasons ?? []).filter((r) => typeof r === 'string' && r.trim());
   if (reasons.length > 0 || (result.raiMediaFilteredCount ?? 0) > 0) {
     const why = reasons.length > 0 ? reasons.join(' ') : 'no reason given';
     return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lenient } from '../upstream-answer.js';
 import { UpstreamError, upstreamFailed, upstreamModerated } from '../errors.js';
 import { normaliseStatus } from '../status-words.js';
 import type { NormalisedError, OperationStatus } from '../types.js';
@@ -15,9 +16,6 @@ export const klingOperationSchema = z.object({
   withReference: z.boolean(),
 });
 export type KlingOperation = z.infer<typeof klingOperationSchema>;
-
-/** A field read when it has the documented type and ignored otherwise: one odd field must not lose a task. */
-const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
 
 const klingVideoSchema = z
   .object({ id: z.unknown().optional(), url: z.unknown().optional(), duration: z.unknown().optional() })

@@ -5,7 +5,7 @@ import { readReferences } from '../reference-data.js';
 import type { Provider, ProviderContext, StartResult } from '../types.js';
 import { describeOpenAiError } from './errors.js';
 import { editForm, imageFields } from './request.js';
-import { readImages, readUsage } from './response.js';
+import { readImages, readImagesAnswer, readUsage } from './response.js';
 
 /**
  * OpenAI Images (`/images/generations`, `/images/edits`): synchronous, so `start` does the whole
@@ -25,8 +25,8 @@ export class OpenAiImagesProvider implements Provider {
       req.references.length > 0
         ? { path: 'images/edits', form: editForm(req, model, await readReferences(ctx, req.references)) }
         : { path: 'images/generations', json: imageFields(req, model) };
-    const reply = await ctx.http.json<Parameters<typeof readImages>[0]>({ ...call, signal: ctx.signal });
-    return completed(await readImages(reply.body, req, ctx), readUsage(reply.body));
+    const answer = readImagesAnswer((await ctx.http.json({ ...call, signal: ctx.signal })).body);
+    return completed(await readImages(answer, req, ctx), readUsage(answer));
   }
 
   pollIntervalMs(): number {

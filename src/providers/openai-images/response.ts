@@ -1,12 +1,25 @@
+import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
 import { UpstreamError } from '../errors.js';
 import type { ProviderContext, ProviderOutput, UpstreamUsage } from '../types.js';
+import { lenient, submissionAnswer } from '../upstream-answer.js';
 
-interface ImagesResponse {
-  data?: { b64_json?: string; url?: string }[];
-  output_format?: string;
-  usage?: unknown;
-}
+/** One entry of `data`; an entry that is not an object holds no image. */
+const imageItemSchema = z.object({ b64_json: lenient(z.string()), url: lenient(z.string()) }).catch({});
+
+/** An Images API answer; `usage` is checked field by field in readUsage. */
+export const imagesAnswerSchema = z.object({
+  data: lenient(z.array(imageItemSchema)),
+  output_format: lenient(z.string()),
+  usage: z.unknown().optional(),
+});
+type ImagesResponse = z.infer<typeof imagesAnswerSchema>;
+
+// The upstream answered 200, so it may have done (and billed) the work: not worth repeating.
+const NO_IMAGE = 'OpenAI returned no image.';
+
+/** The answer of a 200: anything but an object is ambiguous, never resubmitted. */
+export const readImagesAnswer = (body: unknown): ImagesResponse => submissionAnswer(imagesAnswerSchema, body, NO_IMAGE);
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
@@ -23,7 +36,7 @@ function tokenDetails(value: unknown): { text_tokens: number; image_tokens: numb
  * `usage`. A malformed one is dropped rather than failing a paid generation.
  */
 export function readUsage(body: ImagesResponse): UpstreamUsage | undefined {
-  const u = body?.usage as Record<string, unknown> | undefined;
+  const u = body.usage as Record<string, unknown> | null | undefined;
   if (!u || !isCount(u.input_tokens) || !isCount(u.output_tokens) || !isCount(u.total_tokens)) return undefined;
   const input = tokenDetails(u.input_tokens_details);
   const output = tokenDetails(u.output_tokens_details);
@@ -44,21 +57,21 @@ export async function readImages(
   req: GenerationRequest,
   ctx: ProviderContext,
 ): Promise<ProviderOutput[]> {
-  const items = Array.isArray(body?.data) ? body.data : [];
-  const contentType = CONTENT_TYPES[body?.output_format ?? (req.format === 'mp4' ? 'png' : req.format)] ?? 'image/png';
+  const items = body.data ?? [];
+  const contentType = CONTENT_TYPES[body.output_format ?? (req.format === 'mp4' ? 'png' : req.format)] ?? 'image/png';
   const outputs: ProviderOutput[] = [];
   for (const item of items) {
     const size = { width: req.width, height: req.height };
-    if (typeof item.b64_json === 'string' && item.b64_json) {
+    if (item.b64_json) {
       const source = await ctx.storeOutput(Buffer.from(item.b64_json, 'base64'), contentType);
       outputs.push({ kind: 'image', contentType, source, ...size });
-    } else if (typeof item.url === 'string' && item.url) {
+    } else if (item.url) {
       outputs.push({ kind: 'image', contentType, source: { type: 'url', url: item.url }, ...size });
     }
   }
   if (outputs.length === 0) {
     // The upstream accepted (and billed) the call but returned nothing usable: not worth repeating.
-    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: 'OpenAI returned no image.' });
+    throw new UpstreamError('ambiguous', { code: 'upstream_bad_response', message: NO_IMAGE });
   }
   return outputs;
 }

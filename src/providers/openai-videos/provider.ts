@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
 import { readOperation } from '../operation.js';
-import { statusAnswer } from '../upstream-answer.js';
+import { statusAnswer, submissionAnswer } from '../upstream-answer.js';
 import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
@@ -21,7 +21,7 @@ import { describeVideosError, taskFailure } from './errors.js';
 import { findInList, listPath, readListPage } from './find-submitted.js';
 import type { VideosOptions } from './options.js';
 import { createFields, createForm, createJson, fitReference } from './request.js';
-import { readVideoTask, type VideoTask } from './response.js';
+import { readVideoTask, type VideoTask, videoAnswerSchema, videoCreatedSchema } from './response.js';
 
 /** What is persisted for a created task: its id and what was asked for (no secrets, no media). */
 const videoOperationSchema = z.object({
@@ -31,12 +31,6 @@ const videoOperationSchema = z.object({
   height: z.number(),
 });
 type VideoOperation = z.infer<typeof videoOperationSchema>;
-
-/**
- * A status answer is an object, OpenAI's Video or a reseller's variant of it (read field by field in
- * response.ts); anything else (a proxy page, an empty body) says nothing about the task.
- */
-const videoAnswerSchema = z.record(z.string(), z.unknown());
 
 const sameOrigin = (a: string, b: string) => {
   try {
@@ -82,14 +76,12 @@ export class OpenAiVideosProvider implements Provider {
         ? { path: 'videos', json: createJson(fields, reference) }
         : { path: 'videos', form: createForm(fields, reference) };
     const reply = await ctx.http.json({ ...call, signal: ctx.signal });
-    const task = readVideoTask(reply.body);
-    if (!task.id) {
-      // A 2xx without an id may still have started a (billed) task: never resubmit on it.
-      throw new UpstreamError('ambiguous', {
-        code: 'upstream_bad_response',
-        message: `${this.label} accepted the video request but returned no task id.`,
-      });
-    }
+    // A 2xx without an id may still have started a (billed) task: never resubmit on it.
+    const task = submissionAnswer(
+      videoCreatedSchema,
+      reply.body,
+      `${this.label} accepted the video request but returned no task id.`,
+    );
     if (task.status === 'failed' || task.status === 'moderated') {
       // Refused on the spot (some resellers answer 200 with a failed task): the request's fault.
       const failure = taskFailure(this.label, task.error, 0);

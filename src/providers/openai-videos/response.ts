@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { normaliseStatus, type NormalStatus } from '../status-words.js';
 
 /** A `/v1/videos` task as read from OpenAI's Video object or a reseller's variant of it. */
@@ -93,3 +94,17 @@ export function readVideoTask(raw: unknown): VideoTask {
     ...(size && { width: Number(size[1]), height: Number(size[2]) }),
   };
 }
+
+/**
+ * A status answer is an object, OpenAI's Video or a reseller's variant of it (read field by field
+ * above); anything else (a proxy page, an empty body) says nothing about the task.
+ */
+export const videoAnswerSchema = z.record(z.string(), z.unknown());
+
+/** The answer to a create: a Video that carries its id, at the top or inside a reseller's `data` wrapper. */
+export const videoCreatedSchema = videoAnswerSchema.transform((body, ctx) => {
+  const task = readVideoTask(body);
+  if (task.id !== undefined) return { ...task, id: task.id };
+  ctx.addIssue({ code: 'custom', message: 'no task id' });
+  return z.NEVER;
+});

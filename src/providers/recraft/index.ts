@@ -9,7 +9,7 @@ import { RecraftProvider } from './provider.js';
  * Channel `options` (all optional):
  * - `style`: `realistic_image` (default: Recraft's own default is undocumented, so one is always
  *   sent), `digital_illustration`, `logo_raster` or `any`. The vector styles
- *   (`vector_illustration`, `icon`) return SVG and are ignored.
+ *   (`vector_illustration`, `icon`) return SVG and stop the start.
  * - `substyle`: passed with `style`, e.g. `hdr`, `natural_light`.
  * - `style_id`: a custom style's UUID; sent instead of `style`.
  * - `response_format`: `url` (default; the link is downloaded at once) or `b64_json`.

@@ -5,7 +5,7 @@ import type { Provider, ProviderContext, StartResult } from '../types.js';
 import { describeRecraftError } from './errors.js';
 import { readRecraftOptions, type RecraftOptions } from './options.js';
 import { generationBody } from './request.js';
-import { readImages, type RecraftImagesResponse } from './response.js';
+import { readImages, readRecraftAnswer } from './response.js';
 import { adaptToRecraft } from './sizes.js';
 
 /** Recraft: synchronous `POST /images/generations`, so `start` does the work and returns the outputs. */
@@ -27,12 +27,12 @@ export class RecraftProvider implements Provider {
   }
 
   async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
-    const reply = await ctx.http.json<RecraftImagesResponse | null>({
+    const reply = await ctx.http.json({
       path: 'images/generations',
       json: generationBody(req, ctx.upstreamModel, this.options),
       signal: ctx.signal,
     });
-    return completed(await readImages(reply.body, req, ctx));
+    return completed(await readImages(readRecraftAnswer(reply.body), req, ctx));
   }
 
   pollIntervalMs(): number {
