@@ -3,74 +3,34 @@ import { GenerationError } from '../errors/generation-error.js';
 import { ApiError } from './errors.js';
 import { generationErrorToApiError } from './generation-error-response.js';
 
+/** A client's mistake, in OpenAI's terms. */
+const refusal = (status: number, message: string, code: string) =>
+  new ApiError(status, message, 'invalid_request_error', null, code);
+
 /** Maps Fastify's own errors (parsing, limits) to what an OpenAI client expects. */
 function fromFastifyError(err: FastifyError): ApiError | undefined {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(
+      return refusal(
         413,
         'The request body is too large. Send images as URLs, or smaller data: URLs.',
-        'invalid_request_error',
-        null,
         'request_too_large',
       );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(
-        415,
-        `Unsupported Content-Type. Send the body as application/json.`,
-        'invalid_request_error',
-        null,
-        'unsupported_media_type',
-      );
+      return refusal(415, `Unsupported Content-Type. Send the body as application/json.`, 'unsupported_media_type');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ApiError(
-        400,
-        'The request body is empty; expected a JSON object.',
-        'invalid_request_error',
-        null,
-        'invalid_json',
-      );
+      return refusal(400, 'The request body is empty; expected a JSON object.', 'invalid_json');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ApiError(
-        400,
-        `The request body is not valid JSON: ${err.message}`,
-        'invalid_request_error',
-        null,
-        'invalid_json',
-      );
+      return refusal(400, `The request body is not valid JSON: ${err.message}`, 'invalid_json');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ApiError(
-        400,
-        'The body is not as long as its Content-Length header says.',
-        'invalid_request_error',
-        null,
-        'invalid_content_length',
-      );
+      return refusal(400, 'The body is not as long as its Content-Length header says.', 'invalid_content_length');
     case 'FST_ERR_BAD_URL':
-      return new ApiError(
-        400,
-        'The URL path has a malformed %-escape; encode reserved characters as %XX.',
-        'invalid_request_error',
-        null,
-        'invalid_url',
-      );
+      return refusal(400, 'The URL path has a malformed %-escape; encode reserved characters as %XX.', 'invalid_url');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new ApiError(
-        414,
-        'A path parameter is too long; ids are at most 100 characters.',
-        'invalid_request_error',
-        null,
-        'path_parameter_too_long',
-      );
+      return refusal(414, 'A path parameter is too long; ids are at most 100 characters.', 'path_parameter_too_long');
   }
   if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
-    return new ApiError(
-      400,
-      `The request body is not valid JSON: ${err.message}`,
-      'invalid_request_error',
-      null,
-      'invalid_json',
-    );
+    return refusal(400, `The request body is not valid JSON: ${err.message}`, 'invalid_json');
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return new ApiError(err.statusCode, err.message, 'invalid_request_error', null, err.code ?? null);
