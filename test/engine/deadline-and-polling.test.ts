@@ -66,34 +66,27 @@ describe(`engine: deadline and polling (${databaseLabel})`, () => {
     ).toEqual([1, 2]);
   });
 
-  it('ends the job at once when the upstream says the task cannot go on', async () => {
-    const provider = new FakeProvider();
-    provider.onStatus = async () => {
-      throw new UpstreamError(
+  it.each([
+    {
+      why: 'says the task cannot go on',
+      error: new UpstreamError(
         'rejected',
         { code: 'upstream_task_not_found', message: 'Fake: the task does not exist.' },
         { status: 404 },
-      );
-    };
-    const { h } = await open(provider);
-    const runner = h.runner('one');
-    runner.start();
-    const job = await runner.submit(h.newJob());
-    expect(await h.terminal(job.id)).toMatchObject({
-      status: 'failed',
-      statusCalls: 1,
-      error: { code: 'upstream_task_not_found', message: 'Fake: the task does not exist.' },
-    });
-  });
-
-  it('ends the job at once when the upstream refuses the key its task belongs to', async () => {
-    const provider = new FakeProvider();
-    provider.onStatus = async () => {
-      throw new UpstreamError(
+      ),
+    },
+    {
+      why: 'refuses the key its task belongs to',
+      error: new UpstreamError(
         'key_rejected',
         { code: 'upstream_auth_failed', message: 'Fake: the key was revoked.' },
         { status: 401 },
-      );
+      ),
+    },
+  ])('ends the job at once when the upstream $why', async ({ error }) => {
+    const provider = new FakeProvider();
+    provider.onStatus = async () => {
+      throw error;
     };
     const { h } = await open(provider);
     const runner = h.runner('one');
@@ -102,7 +95,7 @@ describe(`engine: deadline and polling (${databaseLabel})`, () => {
     expect(await h.terminal(job.id)).toMatchObject({
       status: 'failed',
       statusCalls: 1,
-      error: { code: 'upstream_auth_failed', message: 'Fake: the key was revoked.' },
+      error: { code: error.normalised.code, message: error.normalised.message },
     });
   });
 

@@ -158,6 +158,23 @@ function jsonBody(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<s
   return fc.oneof({ weight: 6, arbitrary: object }, { weight: 2, arbitrary: raw });
 }
 
+/** A POST of a JSON body built from `fields` (or raw junk), with hostile headers and content types. */
+function jsonPost(
+  key: string,
+  path: string,
+  fields: Record<string, fc.Arbitrary<unknown>>,
+  finish: (body: string) => string = (body) => body,
+): fc.Arbitrary<HostileRequest> {
+  return fc
+    .record({ body: jsonBody(fields), headers: headers(key), type: contentType })
+    .map(({ body, headers, type }) => ({
+      method: 'POST',
+      path,
+      headers: { ...headers, 'content-type': type },
+      body: finish(body),
+    }));
+}
+
 const contentType = fc.oneof(
   { weight: 8, arbitrary: fc.constant('application/json') },
   {
@@ -272,15 +289,8 @@ function chat(key: string): fc.Arbitrary<HostileRequest> {
     negative_prompt: field(nastyString),
     webhook_url: field(badUrl),
   };
-  return fc
-    .record({ body: jsonBody(fields), headers: headers(key), type: contentType })
-    .map(({ body, headers, type }) => ({
-      method: 'POST',
-      path: '/v1/chat/completions',
-      headers: { ...headers, 'content-type': type },
-      // A valid non-streaming video request would wait for a render; streamed, its answer starts at once.
-      body: streamVideoRequests(body),
-    }));
+  // A valid non-streaming video request would wait for a render; streamed, its answer starts at once.
+  return jsonPost(key, '/v1/chat/completions', fields, streamVideoRequests);
 }
 
 function streamVideoRequests(body: string): string {
@@ -314,14 +324,7 @@ function imagesGenerations(key: string): fc.Arbitrary<HostileRequest> {
     negative_prompt: field(nastyString),
     webhook_url: field(badUrl),
   };
-  return fc
-    .record({ body: jsonBody(fields), headers: headers(key), type: contentType })
-    .map(({ body, headers, type }) => ({
-      method: 'POST',
-      path: '/v1/images/generations',
-      headers: { ...headers, 'content-type': type },
-      body,
-    }));
+  return jsonPost(key, '/v1/images/generations', fields);
 }
 
 function imagesEditsJson(key: string): fc.Arbitrary<HostileRequest> {
@@ -333,14 +336,7 @@ function imagesEditsJson(key: string): fc.Arbitrary<HostileRequest> {
     n: field(fc.integer()),
     size: field(nastyString),
   };
-  return fc
-    .record({ body: jsonBody(fields), headers: headers(key), type: contentType })
-    .map(({ body, headers, type }) => ({
-      method: 'POST',
-      path: '/v1/images/edits',
-      headers: { ...headers, 'content-type': type },
-      body,
-    }));
+  return jsonPost(key, '/v1/images/edits', fields);
 }
 
 function videosJson(key: string): fc.Arbitrary<HostileRequest> {
@@ -353,14 +349,7 @@ function videosJson(key: string): fc.Arbitrary<HostileRequest> {
     seed: field(fc.integer()),
     webhook_url: field(badUrl),
   };
-  return fc
-    .record({ body: jsonBody(fields), headers: headers(key), type: contentType })
-    .map(({ body, headers, type }) => ({
-      method: 'POST',
-      path: '/v1/videos',
-      headers: { ...headers, 'content-type': type },
-      body,
-    }));
+  return jsonPost(key, '/v1/videos', fields);
 }
 
 /** Bytes that claim to be an image: damaged, truncated, another format, or nothing. */
