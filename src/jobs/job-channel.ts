@@ -1,5 +1,6 @@
 import type { Channel } from '../providers/channel.js';
-import type { Route } from '../providers/registry.js';
+import type { ChannelRegistry, Route } from '../providers/registry.js';
+import type { JobRecord } from './types.js';
 
 /** A channel key as a job uses it: its fingerprint (null on keyless channels) and its value. */
 export interface JobKey {
@@ -29,4 +30,9 @@ export function keyForTask(channel: Channel, keyId: string | null): JobKey {
 export function keyForSubmission(channel: Channel): JobKey | undefined {
   if (channel.settings.keys.length === 0) return { id: null, key: '' };
   return channel.keys.next();
+}
+
+/** The route of the channel the job was recorded on, if that channel is still configured. */
+export function recordedRoute(channels: ChannelRegistry, job: Pick<JobRecord, 'channel' | 'model'>): Route | undefined {
+  return job.channel ? channels.routeOn(job.channel, job.model) : undefined;
 }

@@ -6,7 +6,7 @@ import type { NormalisedError } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
 import type { JobEvent, JobEvents } from './events.js';
 import { JobFollower } from './follower.js';
-import { keyForTask } from './job-channel.js';
+import { keyForTask, recordedRoute } from './job-channel.js';
 import { JobDriver } from './job-driver.js';
 import { internalError, JobSettler } from './job-settler.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -148,7 +148,7 @@ export class JobRunner {
     const job = await store.get(jobId);
     if (!job || TERMINAL_STATUSES.includes(job.status)) return null;
     this.leases.abort(jobId);
-    const route = job.channel ? channels.routeOn(job.channel, job.model) : undefined;
+    const route = recordedRoute(channels, job);
     if (route && job.operation && route.channel.provider.cancel) {
       const key = keyForTask(route.channel, job.channelKey);
       const ctx = this.contexts.for(jobId, route, key.key, AbortSignal.timeout(CANCEL_TIMEOUT_MS));

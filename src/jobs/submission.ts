@@ -6,7 +6,7 @@ import { UpstreamError } from '../providers/errors.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError, OperationRef, ProviderContext } from '../providers/types.js';
 import { interruptedSubmission } from './interrupted-submission.js';
-import { type HeldChannel, keyForSubmission, keyForTask } from './job-channel.js';
+import { type HeldChannel, keyForSubmission, keyForTask, recordedRoute } from './job-channel.js';
 import { recoverSubmission, withRecoveryNote } from './recover-submission.js';
 import { abortableSleep } from './sleep.js';
 import type { JobRecord, JobStore } from './types.js';
@@ -117,7 +117,7 @@ export class Submitter {
 
   /** A job whose task exists upstream: it keeps its channel and key, and counts on the channel's limit. */
   private resume(job: JobRecord, operation: OperationRef): ChannelAttempt {
-    const route = job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined;
+    const route = recordedRoute(this.deps.channels, job);
     if (!route) return { ok: false, error: channelGone(job.channel), failOver: false };
     route.channel.acquire();
     return {
@@ -127,11 +127,9 @@ export class Submitter {
   }
 
   private async submit(job: JobRecord, signal: AbortSignal): Promise<ChannelAttempt> {
-    const interrupted = interruptedSubmission(
-      job,
-      job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined,
-    );
-    if (interrupted) return this.recoverInterrupted(job, interrupted, signal);
+    const recorded = recordedRoute(this.deps.channels, job);
+    const interrupted = interruptedSubmission(job, recorded);
+    if (interrupted) return this.recoverInterrupted(job, recorded, interrupted, signal);
     const tried = new Set<string>();
     let lastError: NormalisedError | undefined;
     for (;;) {
@@ -275,10 +273,10 @@ export class Submitter {
    */
   private async recoverInterrupted(
     job: JobRecord,
+    route: Route | undefined,
     interrupted: NormalisedError,
     signal: AbortSignal,
   ): Promise<ChannelAttempt> {
-    const route = job.channel ? this.deps.channels.routeOn(job.channel, job.model) : undefined;
     if (!route || job.submittedAt === null) return { ok: false, error: interrupted, failOver: false };
     const key = keyForTask(route.channel, job.channelKey);
     const ctx = this.deps.context(job.id, route, key.key, signal);
