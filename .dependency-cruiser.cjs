@@ -11,9 +11,12 @@
 //   moderation  src/moderation/            checks prompts, references and outputs; used by generation and jobs
 //   intent      src/intent/                reads what the user asked for out of a request
 //   providers   src/providers/             upstream adapters; see the stricter `providers-stay-low` rule
+//   operator    src/accounts/, src/billing/, src/limits/   accounts and keys, prices and the ledger, request counters
 //   persistence src/db/, src/storage/      database and media files
-//   leaves      src/catalog/, src/net/, src/config/, src/errors/   static model data, safe networking,
-//                                          settings, the typed refusals raised below HTTP
+//   leaves      src/catalog/, src/net/, src/config/, src/errors/, src/metrics/   static model data, safe
+//                                          networking, settings, the typed refusals raised below HTTP, metrics
+//
+// src/cli/ is a second composition root (the operator's command line): only src/main.ts imports it.
 //
 // Two deliberate exceptions, both kept narrow:
 // - `src/intent/types.ts` and `adjustments.ts` (the shape of a generation request and of the changes
@@ -34,6 +37,7 @@ const LAYERS = [
   { name: 'moderation', path: '^src/moderation/' },
   { name: 'intent', path: '^src/intent/(?!(types|adjustments)\\.ts$)' },
   { name: 'providers', path: '^src/providers/' },
+  { name: 'operator', path: '^src/(accounts|billing|limits)/' },
   { name: 'persistence', path: '^src/(db|storage)/' },
 ];
 
@@ -79,6 +83,13 @@ module.exports = {
       to: { path: '^src/(main|app)\\.ts$' },
     },
     {
+      name: 'cli-imported-by-main-only',
+      comment: 'src/cli/ is the command line, a composition root of its own: only src/main.ts starts it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/cli/'] },
+      to: { path: '^src/cli/' },
+    },
+    {
       name: 'generation-not-http',
       comment:
         'The generation pipeline serves every entry point (chat, images, videos and those to come), so it ' +
@@ -103,6 +114,7 @@ module.exports = {
           '^src/catalog/',
           '^src/intent/(types|adjustments)\\.ts$',
           '^src/errors/',
+          '^src/metrics/',
           // reported by their own rules: http-only-from-http and providers-config-types-only
           '^src/http/',
           '^src/config/',
@@ -125,7 +137,9 @@ module.exports = {
         'catalog, net and intent/types are read by everyone, so they import nothing from src/ but each ' +
         'other: one import upwards and half the tree becomes a cycle.',
       severity: 'error',
-      from: { path: ['^src/catalog/', '^src/net/', '^src/errors/', '^src/intent/(types|adjustments)\\.ts$'] },
+      from: {
+        path: ['^src/catalog/', '^src/net/', '^src/errors/', '^src/metrics/', '^src/intent/(types|adjustments)\\.ts$'],
+      },
       to: { path: '^src/', pathNot: ['^src/catalog/', '^src/net/', '^src/intent/(types|adjustments)\\.ts$'] },
     },
     {

@@ -9,6 +9,7 @@ import { openDatabase, SqlApiKeyStore } from './db/index.js';
 import { bootstrapApiKeys, type KeyBootstrapResult } from './http/api-key-bootstrap.js';
 import { ApiKeyAuthenticator, requiresApiKey } from './http/auth.js';
 import { GenerationPipeline } from './generation/pipeline.js';
+import { PriceBook } from './billing/price-book.js';
 import { chatRoutes } from './http/chat/route.js';
 import { answerClientError, answerUnknownExpectation } from './http/client-errors.js';
 import { answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
@@ -76,6 +77,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir, schema: config.databaseSchema });
   const jobStore = new SqlJobStore(database.db);
   const keyStore = new SqlApiKeyStore(database.db);
+  const prices = new PriceBook(database.db, config.billing);
   const keys = await bootstrapApiKeys(keyStore, config.apiKeys, dataDir);
   const webhookSecret = await loadWebhookSecret(config.webhooks.secret, dataDir);
   const media = new LocalMediaStore(join(dataDir, 'media'));
@@ -132,6 +134,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
       jobs: jobStore,
       engine: runner,
       newJobId,
+      prices,
     }),
     media,
     jobs: jobStore,

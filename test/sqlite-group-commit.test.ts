@@ -87,4 +87,51 @@ describe('SQLite group commit', () => {
       await second.close();
     }
   });
+
+  it('commits a transaction whole, and answers its commit only once it is durable', async () => {
+    const done = database.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('group_commit_probe' as never)
+        .values({ label: 'a' } as never)
+        .execute();
+      await trx
+        .insertInto('group_commit_probe' as never)
+        .values({ label: 'b' } as never)
+        .execute();
+    });
+    await done;
+    expect(committedCount()).toBe(2);
+  });
+
+  it('rolls back only the transaction’s own statements; others issued meanwhile wait and commit', async () => {
+    let outside: Promise<unknown> | undefined;
+    const failed = database.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('group_commit_probe' as never)
+        .values({ label: 'inside' } as never)
+        .execute();
+      outside = insert('outside');
+      await trx
+        .insertInto('group_commit_probe' as never)
+        .values({ label: 'inside' } as never)
+        .execute();
+    });
+    await expect(failed).rejects.toThrow(/UNIQUE constraint failed/);
+    await outside;
+    expect(observer.prepare('SELECT label FROM group_commit_probe ORDER BY id').all()).toEqual([{ label: 'outside' }]);
+  });
+
+  it('runs concurrent transactions one after the other', async () => {
+    const bump = () =>
+      database.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM group_commit_probe`.execute(trx);
+        await new Promise((resolve) => setImmediate(resolve));
+        await trx
+          .insertInto('group_commit_probe' as never)
+          .values({ label: `row ${rows[0].n}` } as never)
+          .execute();
+      });
+    await Promise.all(Array.from({ length: 10 }, bump));
+    expect(committedCount()).toBe(10);
+  });
 });

@@ -23,6 +23,8 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['DATABASE_URL', ['databaseUrl'], String],
   ['DATABASE_SCHEMA', ['databaseSchema'], String],
   ['MEDIAGATE_API_KEYS', ['apiKeys'], list],
+  ['MEDIAGATE_ADMIN_KEYS', ['adminKeys'], list],
+  ['MEDIAGATE_UNPRICED_MODELS', ['billing', 'unpricedModels'], String],
   ['LOG_LEVEL', ['logLevel'], String],
   ['MEDIAGATE_BODY_LIMIT_BYTES', ['bodyLimitBytes'], int],
   ['MEDIAGATE_HEADERS_TIMEOUT_MS', ['headersTimeoutMs'], int],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { billingSchema } from '../billing/config-billing.js';
 import { moderationSchema } from '../moderation/config-schema.js';
 
 const byteSize = z.number().int().positive();
@@ -41,6 +42,10 @@ export const configSchema = z.object({
   databaseSchema: z.string().optional(),
   /** Keys accepted in addition to those in the database; stored hashed on start. */
   apiKeys: z.array(z.string().min(8)).default([]),
+  /** Admin keys (the /admin API, /metrics, the CLI's HTTP mode), accepted in addition to those stored; stored hashed. */
+  adminKeys: z.array(z.string().min(16)).default([]),
+  /** Prices, the ledger's unit, and what an unpriced model does (README "Operating"). */
+  billing: billingSchema,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   bodyLimitBytes: byteSize.default(32 * 1024 * 1024),
   /** A client must have sent its headers within this time, and its whole request within the next. */

@@ -8,6 +8,7 @@ const toRecord = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
   prefix: row.prefix,
   createdAt: row.created_at,
   revokedAt: row.revoked_at,
+  accountId: row.account_id,
 });
 
 export interface ApiKeyRecord {
@@ -17,6 +18,7 @@ export interface ApiKeyRecord {
   prefix: string;
   createdAt: number;
   revokedAt: number | null;
+  accountId: string;
 }
 
 export interface ApiKeyStore {

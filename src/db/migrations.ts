@@ -114,6 +114,117 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('jobs').addColumn('original_request', 'text').execute();
     },
   },
+  '0006_accounts_and_ledger': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+        .addColumn('balance', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('reserved', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('active_jobs', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('prepaid', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('monthly_spend_limit', 'bigint')
+        .addColumn('models', 'text')
+        .addColumn('rpm_limit', 'integer')
+        .addColumn('concurrency_limit', 'integer')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // Every key that existed before accounts belongs to the default account, which is postpaid:
+      // its usage is recorded and priced, but no balance stops it (as before this migration).
+      const now = Date.now();
+      await sql`INSERT INTO accounts (id, name, status, balance, reserved, active_jobs, prepaid, created_at, updated_at)
+        VALUES ('acct_default', 'default', 'active', 0, 0, 0, 0, ${now}, ${now})`.execute(db);
+
+      const keyColumns: [string, 'text' | 'bigint' | 'integer', boolean][] = [
+        ['expires_at', 'bigint', false],
+        ['last_used_at', 'bigint', false],
+        ['spend_limit', 'bigint', false],
+        ['models', 'text', false],
+        ['rpm_limit', 'integer', false],
+        ['concurrency_limit', 'integer', false],
+        ['spent', 'bigint', true],
+        ['reserved', 'bigint', true],
+        ['active_jobs', 'integer', true],
+      ];
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('account_id', 'text', (c) => c.notNull().defaultTo('acct_default'))
+        .execute();
+      for (const [name, type, counter] of keyColumns) {
+        await db.schema
+          .alterTable('api_keys')
+          .addColumn(name, type, (c) => (counter ? c.notNull().defaultTo(0) : c))
+          .execute();
+      }
+      await db.schema.createIndex('api_keys_account').on('api_keys').columns(['account_id', 'created_at']).execute();
+
+      await db.schema
+        .createTable('admin_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+
+      await db.schema
+        .createTable('ledger_entries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('api_key_id', 'text')
+        .addColumn('job_id', 'text')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('model', 'text')
+        .addColumn('note', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // The rule that makes a second settlement of a job impossible, whatever the code does.
+      await db.schema
+        .createIndex('ledger_entries_job_once')
+        .unique()
+        .on('ledger_entries')
+        .columns(['job_id', 'kind'])
+        .where(sql<boolean>`kind in ('reservation', 'capture', 'release')`)
+        .execute();
+      await db.schema
+        .createIndex('ledger_entries_account_time')
+        .on('ledger_entries')
+        .columns(['account_id', 'created_at'])
+        .execute();
+
+      for (const [name, type] of [
+        ['account_id', 'text'],
+        ['quote', 'text'],
+        ['cost', 'bigint'],
+        ['billed_units', 'real'],
+        ['loss', 'bigint'],
+      ] as const) {
+        await db.schema.alterTable('jobs').addColumn(name, type).execute();
+      }
+      await db.schema.createIndex('jobs_account_created').on('jobs').columns(['account_id', 'created_at']).execute();
+
+      await db.schema
+        .createTable('rate_counters')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_counters_pk', ['scope', 'window_start'])
+        .execute();
+
+      // Prices set through the admin API, over the configured ones: shared by every instance.
+      await db.schema
+        .createTable('price_overrides')
+        .addColumn('model', 'text', (c) => c.primaryKey())
+        .addColumn('price', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

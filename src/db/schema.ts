@@ -36,6 +36,16 @@ export interface JobsTable {
   usage: Generated<string | null>;
   /** Added by 0005: the request before it was fitted to a channel (JSON), for re-fitting it on a failover. */
   original_request: Generated<string | null>;
+  /** Added by 0006: the account charged for the job (null on jobs from before accounts). */
+  account_id: Generated<string | null>;
+  /** The price quote reserved for the job (JSON `Quote`); null when nothing was reserved. */
+  quote: Generated<string | null>;
+  /** Credits captured when the job ended: what was delivered; null while it runs. */
+  cost: Generated<number | null>;
+  /** Units charged: images, or seconds of video. */
+  billed_units: Generated<number | null>;
+  /** What the upstream likely billed for work the gateway could not deliver, for reconciliation. */
+  loss: Generated<number | null>;
 }
 
 export interface ApiKeysTable {
@@ -47,6 +57,71 @@ export interface ApiKeysTable {
   revoked_at: number | null;
   /** Default webhook for this key's jobs (0002). */
   webhook_url: Generated<string | null>;
+  /** 0006: the account the key belongs to, and the limits that narrow the account's. */
+  account_id: Generated<string>;
+  expires_at: Generated<number | null>;
+  last_used_at: Generated<number | null>;
+  spend_limit: Generated<number | null>;
+  /** JSON array of public model names; null allows every model the account allows. */
+  models: Generated<string | null>;
+  rpm_limit: Generated<number | null>;
+  concurrency_limit: Generated<number | null>;
+  /** Credits captured for this key's jobs, and reserved for those still running. */
+  spent: Generated<number>;
+  reserved: Generated<number>;
+  active_jobs: Generated<number>;
+}
+
+/** A customer (0006). Money in credits (integers). */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  /** `active` or `suspended`. */
+  status: Generated<string>;
+  /** Funds; captures take from it, top-ups add to it. */
+  balance: Generated<number>;
+  /** Sum of the open reservations of running jobs. */
+  reserved: Generated<number>;
+  active_jobs: Generated<number>;
+  /** 1: balance − reserved must cover a job's reservation. 0 (postpaid): usage is recorded, nothing stops it. */
+  prepaid: Generated<number>;
+  monthly_spend_limit: number | null;
+  models: string | null;
+  rpm_limit: number | null;
+  concurrency_limit: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AdminKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** Every movement of money (0006). */
+export interface LedgerEntriesTable {
+  id: string;
+  account_id: string;
+  api_key_id: string | null;
+  job_id: string | null;
+  /** top_up | reservation | capture | release | adjustment | loss */
+  kind: string;
+  /** A magnitude, except `adjustment`, which is signed. */
+  amount: number;
+  model: string | null;
+  note: string | null;
+  created_at: number;
+}
+
+/** Requests counted per scope (a key or an account) and fixed one-minute window (0006). */
+export interface RateCountersTable {
+  scope: string;
+  window_start: number;
+  count: number;
 }
 
 export interface WebhookDeliveriesTable {
@@ -80,4 +155,16 @@ export interface DatabaseSchema {
   api_keys: ApiKeysTable;
   webhook_deliveries: WebhookDeliveriesTable;
   media_thumbnails: MediaThumbnailsTable;
+  accounts: AccountsTable;
+  admin_keys: AdminKeysTable;
+  ledger_entries: LedgerEntriesTable;
+  rate_counters: RateCountersTable;
+  price_overrides: PriceOverridesTable;
+}
+
+/** A model's price set at run time (0006), JSON `ModelPrice`. */
+export interface PriceOverridesTable {
+  model: string;
+  price: string;
+  updated_at: number;
 }

@@ -37,16 +37,83 @@ interface Waiting {
  * that could still be lost.
  *
  * Statements are prepared once and reused: preparing costs more than running these small ones.
- * Kysely transactions are not supported here (nothing in mediagate uses them on SQLite): a
- * statement is atomic on its own, and grouping is the driver's business.
+ *
+ * A Kysely transaction (the ledger's: a job and its reservation, a job's end and its settlement) is a
+ * savepoint inside the open group. Its statements answer at once, so its body never waits for a
+ * commit; everyone else's statements wait until it is released or rolled back, so a rollback undoes
+ * only its own work. Its commit answers after the group's COMMIT, like any other write.
  */
 class GroupCommitConnection implements DatabaseConnection {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private group: Waiting[] = [];
   private commitScheduled = false;
   private closed = false;
+  /** The view whose transaction is open; statements of other views wait in `deferred`. */
+  private transactionOwner: ConnectionView | null = null;
+  private deferred: (() => void)[] = [];
 
   constructor(private readonly file: BetterSqlite3.Database) {}
+
+  executeFor<R>(view: ConnectionView, compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.transactionOwner === view) return this.runInTransaction<R>(compiled);
+    if (this.transactionOwner)
+      return new Promise((resolve, reject) => {
+        this.deferred.push(() => this.executeQuery<R>(compiled).then(resolve, reject));
+      });
+    return this.executeQuery(compiled);
+  }
+
+  /** Waits for any open transaction to end, then opens a savepoint owned by `view`. */
+  async begin(view: ConnectionView): Promise<void> {
+    while (this.transactionOwner) await new Promise<void>((resolve) => this.deferred.push(resolve));
+    if (this.closed) throw new Error('The database is closed.');
+    this.openGroup();
+    this.file.exec('SAVEPOINT mediagate_tx');
+    this.transactionOwner = view;
+  }
+
+  async commitTransaction(view: ConnectionView): Promise<void> {
+    if (this.transactionOwner !== view) throw new Error('No transaction is open on this connection.');
+    this.file.exec('RELEASE mediagate_tx');
+    this.endTransaction();
+    // The caller hears "committed" only once the group holding its savepoint is durable.
+    await this.executeQuery(SELECT_ONE);
+  }
+
+  rollbackTransaction(view: ConnectionView): void {
+    if (this.transactionOwner !== view) return;
+    try {
+      if (this.file.inTransaction) {
+        this.file.exec('ROLLBACK TO mediagate_tx');
+        this.file.exec('RELEASE mediagate_tx');
+      }
+    } finally {
+      this.endTransaction();
+    }
+  }
+
+  private endTransaction(): void {
+    this.transactionOwner = null;
+    const waiting = this.deferred;
+    this.deferred = [];
+    for (const resume of waiting) resume();
+    this.scheduleCommit();
+  }
+
+  private runInTransaction<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return Promise.resolve(this.run(compiled) as QueryResult<R>);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private openGroup(): void {
+    if (this.file.inTransaction) return;
+    for (const other of openGroups) if (other !== this) other.commit();
+    this.file.exec('BEGIN');
+    openGroups.add(this);
+  }
 
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (this.closed) return Promise.reject(new Error('The database is closed.'));
@@ -56,11 +123,7 @@ class GroupCommitConnection implements DatabaseConnection {
       waiting.reject = reject;
     });
     try {
-      if (!this.file.inTransaction) {
-        for (const other of openGroups) if (other !== this) other.commit();
-        this.file.exec('BEGIN');
-        openGroups.add(this);
-      }
+      this.openGroup();
       waiting.result = this.run(compiled);
     } catch (err) {
       waiting.error = err;
@@ -112,6 +175,8 @@ class GroupCommitConnection implements DatabaseConnection {
   }
 
   commit(): void {
+    // A COMMIT would release an open savepoint: the group waits for the transaction to end.
+    if (this.transactionOwner) return;
     openGroups.delete(this);
     const group = this.group;
     this.group = [];
@@ -136,6 +201,25 @@ class GroupCommitConnection implements DatabaseConnection {
   }
 }
 
+const SELECT_ONE = { sql: 'select 1', parameters: [], query: { kind: 'RawNode' } } as unknown as CompiledQuery;
+
+/**
+ * What Kysely holds as "a connection": every acquisition gets its own view of the one shared
+ * connection, so that a transaction's statements can be told from everyone else's.
+ */
+class ConnectionView implements DatabaseConnection {
+  constructor(private readonly shared: GroupCommitConnection) {}
+
+  executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    return this.shared.executeFor<R>(this, compiled);
+  }
+
+  async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const rows = (await this.executeQuery<R>(compiled)).rows;
+    for (const row of rows) yield { rows: [row] };
+  }
+}
+
 class GroupCommitDriver implements Driver {
   private readonly connection: GroupCommitConnection;
 
@@ -147,16 +231,20 @@ class GroupCommitDriver implements Driver {
 
   /** One connection shared by all: statements run synchronously, so they cannot interleave. */
   async acquireConnection(): Promise<DatabaseConnection> {
-    return this.connection;
+    return new ConnectionView(this.connection);
   }
 
-  async beginTransaction(): Promise<void> {
-    throw new Error('Transactions are not supported on the group-commit SQLite driver.');
+  async beginTransaction(view: DatabaseConnection): Promise<void> {
+    await this.connection.begin(view as ConnectionView);
   }
 
-  async commitTransaction(): Promise<void> {}
+  async commitTransaction(view: DatabaseConnection): Promise<void> {
+    await this.connection.commitTransaction(view as ConnectionView);
+  }
 
-  async rollbackTransaction(): Promise<void> {}
+  async rollbackTransaction(view: DatabaseConnection): Promise<void> {
+    this.connection.rollbackTransaction(view as ConnectionView);
+  }
 
   async releaseConnection(): Promise<void> {}
 

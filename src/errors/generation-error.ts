@@ -32,9 +32,21 @@ export const GENERATION_ERROR_CODES = [
   'webhook_url_not_allowed',
   // The gateway's own content review could not run; the request may pass on a retry.
   'moderation_unavailable',
+  // The customer's account and key: status, allow-lists, money and limits.
+  'account_suspended',
+  'model_not_allowed',
+  'model_not_priced',
+  'insufficient_quota',
+  'rate_limit_exceeded',
 ] as const;
 
 export type GenerationErrorCode = (typeof GENERATION_ERROR_CODES)[number];
+
+/** Whether a client's automatic retry could succeed, and when; absent means the status decides. */
+export interface RetryAdvice {
+  retry: boolean;
+  afterSeconds?: number;
+}
 
 export class GenerationError extends Error {
   constructor(
@@ -42,6 +54,7 @@ export class GenerationError extends Error {
     message: string,
     /** The request field at fault, named as the client sent it (`messages`, `image[0]`, `Idempotency-Key`). */
     readonly param: string | null = null,
+    readonly retryAdvice?: RetryAdvice,
   ) {
     super(message);
     this.name = 'GenerationError';

@@ -1,4 +1,6 @@
-import { badRequest } from '../errors/generation-error.js';
+import type { PriceBook } from '../billing/price-book.js';
+import { findModel } from '../catalog/index.js';
+import { badRequest, GenerationError } from '../errors/generation-error.js';
 import { loadReference, type ReferenceInput } from '../intent/references.js';
 import type { GenerationRequest, StoredReference } from '../intent/types.js';
 import { createJobOnce, type CreatedJob, type IdempotencyTag } from '../jobs/idempotency.js';
@@ -9,6 +11,10 @@ import { submitPrepared, type JobCreationDeps } from './submit-prepared.js';
 /** One create request from any entry point: what to generate, and what the job carries besides. */
 export interface GenerationOrder {
   apiKeyId: string;
+  /** The account charged; without one (tests, tools) nothing is reserved or charged. */
+  accountId?: string;
+  /** Public model names the key and its account may use; null or absent allows every model. */
+  allowedModels?: readonly string[] | null;
   input: GenerationInput;
   /**
    * The request's Idempotency-Key (already validated; undefined when it sent none) and what the
@@ -26,6 +32,22 @@ export interface GenerationOrder {
 
 export interface PipelineDeps extends PrepareDeps, JobCreationDeps {
   jobs: Pick<JobStore, 'findByIdempotencyKey'>;
+  /** Quotes the reservation of each job; absent, nothing is charged. */
+  prices?: Pick<PriceBook, 'quote'>;
+}
+
+/** Refused before anything is fetched or reviewed, naming the models that may be used. */
+function checkModelAllowed(order: GenerationOrder): void {
+  const allowed = order.allowedModels;
+  if (!allowed) return;
+  const model = findModel(order.input.model)?.id ?? order.input.model;
+  if (allowed.includes(model)) return;
+  throw new GenerationError(
+    'model_not_allowed',
+    `This API key may not use ${model}. It may use: ${allowed.join(', ') || 'no model'}.`,
+    'model',
+    { retry: false },
+  );
 }
 
 /** OpenAI: the mask is a PNG with the first image's dimensions. */
@@ -62,9 +84,16 @@ export class GenerationPipeline {
   }
 
   private async createJob(order: GenerationOrder, tag: IdempotencyTag | undefined): Promise<JobRecord> {
+    checkModelAllowed(order);
     const prepared = await prepareGeneration(order.input, this.deps);
     const options = await this.imageOptions(prepared.request, order);
+    const { prices } = this.deps;
+    const billing =
+      order.accountId && prices
+        ? { accountId: order.accountId, quote: await prices.quote(prepared.request) }
+        : undefined;
     return submitPrepared(this.deps, order.apiKeyId, prepared, {
+      ...(billing && { billing }),
       // The original goes with the job so that a failover can fit it to another channel.
       originalRequest: { ...prepared.original, ...options },
       ...(options && { request: { ...prepared.request, ...options } }),

@@ -6,7 +6,13 @@ import type { PreparedGeneration } from './prepare-generation.js';
 export type JobExtras = Partial<
   Pick<
     NewJob,
-    'request' | 'originalRequest' | 'idempotencyKey' | 'idempotencyFingerprint' | 'webhookUrl' | 'remixedFrom'
+    | 'request'
+    | 'originalRequest'
+    | 'idempotencyKey'
+    | 'idempotencyFingerprint'
+    | 'webhookUrl'
+    | 'remixedFrom'
+    | 'billing'
   >
 >;
 

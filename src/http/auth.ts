@@ -14,6 +14,13 @@ declare module 'fastify' {
   }
 }
 
+/** Who a create request is for: the key, the account it charges, and the models it may use. */
+export const customerOf = (key: ApiKeyRecord) => ({
+  apiKeyId: key.id,
+  accountId: key.accountId,
+  allowedModels: null,
+});
+
 /** Accepts `Authorization: Bearer <key>` and the bare `Authorization: <key>` some clients send. */
 export function readPresentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization?.trim();

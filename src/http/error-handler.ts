@@ -60,7 +60,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
           : fromFastifyError(err);
     if (apiError) {
       if (apiError.type === 'server_error') request.log.error({ err }, 'request failed');
-      return reply.status(apiError.status).send(apiError.toBody());
+      return reply.status(apiError.status).headers(apiError.headers).send(apiError.toBody());
     }
     request.log.error({ err }, 'unhandled error');
     const internal = new ApiError(

@@ -8,6 +8,8 @@ export type ErrorType =
   | 'permission_error'
   | 'not_found_error'
   | 'rate_limit_error'
+  | 'insufficient_quota'
+  | 'requests'
   | 'server_error'
   | 'upstream_error';
 
@@ -18,6 +20,8 @@ export class ApiError extends Error {
     readonly type: ErrorType = 'invalid_request_error',
     readonly param: string | null = null,
     readonly code: string | null = null,
+    /** Sent with the envelope: `Retry-After`, `x-should-retry`. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'ApiError';

@@ -10,6 +10,14 @@ function statusOf(code: GenerationErrorCode): { status: number; type: ErrorType 
       return { status: 409, type: 'invalid_request_error' };
     case 'moderation_unavailable':
       return { status: 503, type: 'server_error' };
+    case 'account_suspended':
+    case 'model_not_allowed':
+    case 'model_not_priced':
+      return { status: 403, type: 'permission_error' };
+    case 'insufficient_quota':
+      return { status: 429, type: 'insufficient_quota' };
+    case 'rate_limit_exceeded':
+      return { status: 429, type: 'requests' };
     case 'model_not_image':
     case 'model_not_video':
     case 'invalid_value':
@@ -41,5 +49,14 @@ function unreachable(code: never): never {
 /** A generation error as the API reports it, in OpenAI's envelope. */
 export function generationErrorToApiError(err: GenerationError): ApiError {
   const { status, type } = statusOf(err.code);
-  return new ApiError(status, err.message, type, err.param, err.code);
+  return new ApiError(status, err.message, type, err.param, err.code, retryHeaders(err.retryAdvice));
+}
+
+/** The official SDKs read `x-should-retry` before anything else, then `Retry-After`. */
+export function retryHeaders(advice: GenerationError['retryAdvice']): Record<string, string> {
+  if (!advice) return {};
+  return {
+    'x-should-retry': String(advice.retry),
+    ...(advice.afterSeconds !== undefined && { 'retry-after': String(Math.max(1, Math.ceil(advice.afterSeconds))) }),
+  };
 }

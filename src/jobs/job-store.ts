@@ -6,6 +6,9 @@ import { readAdjustments } from '../intent/adjustments.js';
 import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
 import type { JobListQuery, JobRecord, JobResult, JobStatus, JobStore, NewJob, ProgressUpdate } from './types.js';
 import { newJobId } from './ids.js';
+import { reserve, settle } from '../billing/ledger.js';
+import type { Quote } from '../billing/quote.js';
+import { isUpstreamBilledFailure } from './upstream-billed.js';
 
 const ACTIVE: JobStatus[] = ['queued', 'running'];
 
@@ -49,6 +52,11 @@ function toRecord(row: Selectable<JobsTable>): JobRecord {
     webhookUrl: row.webhook_url,
     remixedFrom: row.remixed_from,
     deletedAt: row.deleted_at,
+    accountId: row.account_id,
+    quote: row.quote === null ? null : (JSON.parse(row.quote) as Quote),
+    cost: row.cost,
+    billedUnits: row.billed_units,
+    loss: row.loss,
   };
 }
 
@@ -85,8 +93,30 @@ export class SqlJobStore implements JobStore {
       remixed_from: job.remixedFrom ?? null,
       deleted_at: null,
       usage: null,
+      account_id: job.billing?.accountId ?? null,
+      quote: job.billing ? JSON.stringify(job.billing.quote) : null,
+      cost: null,
+      billed_units: null,
+      loss: null,
     };
-    await this.db.insertInto('jobs').values(row).execute();
+    const { billing } = job;
+    if (!billing) {
+      await this.db.insertInto('jobs').values(row).execute();
+      return toRecord(row);
+    }
+    // The reservation and the job exist together or not at all: a crash between them cannot leave
+    // money held for no job, or a job that nobody paid for.
+    await this.db.transaction().execute(async (trx) => {
+      await reserve(trx, {
+        accountId: billing.accountId,
+        apiKeyId: job.apiKeyId,
+        jobId: job.id,
+        model: job.model,
+        amount: billing.quote.amount,
+        now: job.createdAt,
+      });
+      await trx.insertInto('jobs').values(row).execute();
+    });
     return toRecord(row);
   }
 
@@ -339,15 +369,40 @@ export class SqlJobStore implements JobStore {
     now: number,
     owner?: string,
   ): Promise<JobRecord | null> {
-    let update = this.db
-      .updateTable('jobs')
-      .set({ ...values, lease_owner: null, lease_expires_at: null, updated_at: now, completed_at: now })
-      .where('id', '=', id)
-      .where('status', 'in', ACTIVE);
-    // A job another instance took over is that instance's to finish.
-    if (owner !== undefined)
-      update = update.where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner)]));
-    const row = await update.returningAll().executeTakeFirst();
-    return row ? toRecord(row) : null;
+    // The terminal row and the job's settlement commit together: the UPDATE below matches an active
+    // job once, so whichever path ends the job (delivery, failure, cancel, a takeover's give-up)
+    // settles it, exactly once, and a crash before the commit leaves the job active and reserved,
+    // to be settled when it is resumed.
+    return this.db.transaction().execute(async (trx) => {
+      let update = trx
+        .updateTable('jobs')
+        .set({ ...values, lease_owner: null, lease_expires_at: null, updated_at: now, completed_at: now })
+        .where('id', '=', id)
+        .where('status', 'in', ACTIVE);
+      // A job another instance took over is that instance's to finish.
+      if (owner !== undefined)
+        update = update.where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner)]));
+      const row = await update.returningAll().executeTakeFirst();
+      if (!row) return null;
+      const job = toRecord(row);
+      if (!job.accountId || !job.quote) return job;
+      const settlement = await settle(
+        trx,
+        {
+          id: job.id,
+          accountId: job.accountId,
+          apiKeyId: job.apiKeyId,
+          model: job.model,
+          quote: job.quote,
+          succeeded: job.status === 'succeeded',
+          delivered: job.results,
+          upstreamBilled: job.error !== null && isUpstreamBilledFailure(job.error),
+        },
+        now,
+      );
+      const billed = { cost: settlement.amount, billed_units: settlement.units, loss: settlement.loss || null };
+      await trx.updateTable('jobs').set(billed).where('id', '=', id).execute();
+      return { ...job, cost: billed.cost, billedUnits: billed.billed_units, loss: billed.loss };
+    });
   }
 }

@@ -1,5 +1,6 @@
 import type { MediaKind } from '../catalog/types.js';
 import type { GenerationRequest } from '../intent/types.js';
+import type { Quote } from '../billing/quote.js';
 import type { NormalisedError, OperationRef, UpstreamUsage } from '../providers/types.js';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -60,6 +61,16 @@ export interface JobRecord {
   remixedFrom?: string | null;
   /** Set when the owner deleted the job (and its media); the row stays so ids are never reused. */
   deletedAt?: number | null;
+  /** The account charged; null on jobs from before accounts existed. */
+  accountId?: string | null;
+  /** What was reserved for the job; null when nothing was (jobs from before accounts). */
+  quote?: Quote | null;
+  /** Credits captured when the job ended (0 when nothing was delivered); null while it runs. */
+  cost?: number | null;
+  /** Images, or seconds of video, charged. */
+  billedUnits?: number | null;
+  /** Credits' worth of work the upstream made (and likely billed) that was not delivered. */
+  loss?: number | null;
 }
 
 export interface NewJob {
@@ -81,6 +92,8 @@ export interface NewJob {
   /** The creating instance's lease, taken in the same insert so it can run the job without a claim. */
   leaseOwner?: string;
   leaseExpiresAt?: number;
+  /** The account to charge and the quote to reserve, in the same transaction as the insert. */
+  billing?: { accountId: string; quote: Quote };
 }
 
 /** One page of a key's jobs, in id (= creation) order. */

@@ -1,3 +1,4 @@
+import { customerOf } from '../auth.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -52,7 +53,7 @@ export async function chatRoutes(app: FastifyInstance, services: GatewayServices
     const body = request.body;
     // A retry with the same Idempotency-Key follows the job the first attempt created.
     const { job, replayed } = await services.generation.create({
-      apiKeyId: request.apiKey.id,
+      ...customerOf(request.apiKey),
       idempotency: idempotencyOf(request, 'POST /v1/chat/completions', body),
       input: chatToGenerationInput(body),
     });

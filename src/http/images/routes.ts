@@ -1,3 +1,4 @@
+import { customerOf } from '../auth.js';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -95,7 +96,7 @@ async function runImageCall(
   const { options } = call;
   const webhookUrl = options.webhook_url ? checkWebhookUrl(options.webhook_url, deps.references.allowlist) : undefined;
   const { job, replayed } = await services.generation.create({
-    apiKeyId: request.apiKey.id,
+    ...customerOf(request.apiKey),
     idempotency: idempotencyOf(request, call.endpoint, call.fingerprintContent),
     input: {
       model: options.model ?? 'gpt-image-1',

@@ -1,3 +1,4 @@
+import { customerOf } from '../auth.js';
 import type { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -89,9 +90,9 @@ async function startVideo(
   services: GatewayServices,
   request: FastifyRequest,
   reply: FastifyReply,
-  order: Omit<GenerationOrder, 'apiKeyId'>,
+  order: Omit<GenerationOrder, 'apiKeyId' | 'accountId' | 'allowedModels'>,
 ) {
-  const { job, replayed } = await services.generation.create({ apiKeyId: request.apiKey.id, ...order });
+  const { job, replayed } = await services.generation.create({ ...customerOf(request.apiKey), ...order });
   reply.headers({
     'x-mediagate-job-id': job.id,
     'x-mediagate-channel': job.channel ?? '',
