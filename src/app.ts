@@ -5,8 +5,11 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { listModels } from './catalog/index.js';
 import { publicBaseUrl, type Config } from './config/index.js';
-import { openDatabase, SqlApiKeyStore } from './db/index.js';
-import { bootstrapApiKeys, type KeyBootstrapResult } from './http/api-key-bootstrap.js';
+import { AccountService } from './accounts/account-service.js';
+import { bootstrapKeys, type KeyBootstrapResult } from './accounts/bootstrap.js';
+import { openDatabase } from './db/index.js';
+import { AdminAuthenticator } from './http/admin/admin-auth.js';
+import { adminRoutes } from './http/admin/routes.js';
 import { ApiKeyAuthenticator, requiresApiKey } from './http/auth.js';
 import { GenerationPipeline } from './generation/pipeline.js';
 import { PriceBook } from './billing/price-book.js';
@@ -76,9 +79,9 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   await mkdir(dataDir, { recursive: true });
   const database = await openDatabase({ url: config.databaseUrl, dataDir, schema: config.databaseSchema });
   const jobStore = new SqlJobStore(database.db);
-  const keyStore = new SqlApiKeyStore(database.db);
   const prices = new PriceBook(database.db, config.billing);
-  const keys = await bootstrapApiKeys(keyStore, config.apiKeys, dataDir);
+  const operator = new AccountService(database.db, config.billing, prices);
+  const keys = await bootstrapKeys(operator, config, dataDir);
   const webhookSecret = await loadWebhookSecret(config.webhooks.secret, dataDir);
   const media = new LocalMediaStore(join(dataDir, 'media'));
   const channels = new ChannelRegistry(buildChannels(config, () => sandboxProvider(config, dataDir)));
@@ -156,7 +159,8 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   registerErrorHandling(app);
   await registerRouteSchemas(app);
   registerJsonBodyParser(app);
-  const authenticator = new ApiKeyAuthenticator(keyStore);
+  const authenticator = new ApiKeyAuthenticator(operator.keys);
+  const adminAuthenticator = new AdminAuthenticator(operator.adminKeys, authenticator);
   app.decorateRequest('apiKey', null as never);
   app.addHook('onRequest', async (request) => {
     if (requiresApiKey(request.url)) request.apiKey = await authenticator.authenticate(request);
@@ -170,6 +174,15 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   await app.register(async (scope) => videoRoutes(scope, services, { references: config.references, thumbnails }));
   await app.register(async (scope) =>
     webhookSettingsRoutes(scope, { keyDefaults: keyWebhookDefaults, allowlist: config.references.allowlist }),
+  );
+  await app.register(
+    async (scope) =>
+      adminRoutes(scope, {
+        authenticator: adminAuthenticator,
+        operator,
+        customersChanged: () => authenticator.cache.clear(),
+      }),
+    { prefix: '/admin/v1' },
   );
   await app.register(async (scope) => openApiRoutes(scope));
   if (webhookSecret.createdFile)

@@ -27,6 +27,12 @@ async function main(): Promise<void> {
         `It is also in ${gateway.keys.createdKeyFile} (mode 0600). Set MEDIAGATE_API_KEYS to use your own.\n\n`,
     );
   }
+  if (gateway.keys.createdAdminKey) {
+    process.stdout.write(
+      `An admin key for /admin/v1, /metrics and the CLI was created:\n\n    ${gateway.keys.createdAdminKey}\n\n` +
+        `It is also in ${gateway.keys.createdAdminKeyFile} (mode 0600). Set MEDIAGATE_ADMIN_KEYS to use your own.\n\n`,
+    );
+  }
   const upstreams = gateway.channels.channels.filter((c) => c.name !== 'sandbox');
   if (upstreams.length === 0) {
     log.warn(

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GenerationError } from '../errors/generation-error.js';
+import { OperatorError } from '../accounts/operator-error.js';
 import { ApiError } from './errors.js';
 import { generationErrorToApiError } from './generation-error-response.js';
 
@@ -49,6 +50,17 @@ export function answerFrameworkError(err: FastifyError, _request: FastifyRequest
   reply.status(apiError.status).send(apiError.toBody());
 }
 
+function operatorErrorToApiError(err: OperatorError): ApiError {
+  switch (err.code) {
+    case 'account_not_found':
+    case 'key_not_found':
+      return new ApiError(404, err.message, 'not_found_error', err.param, err.code);
+    case 'model_not_found':
+    case 'invalid_value':
+      return new ApiError(400, err.message, 'invalid_request_error', err.param, err.code);
+  }
+}
+
 /** Renders every failure in OpenAI's envelope, in one place. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -57,7 +69,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
         ? err
         : err instanceof GenerationError
           ? generationErrorToApiError(err)
-          : fromFastifyError(err);
+          : err instanceof OperatorError
+            ? operatorErrorToApiError(err)
+            : fromFastifyError(err);
     if (apiError) {
       if (apiError.type === 'server_error') request.log.error({ err }, 'request failed');
       return reply.status(apiError.status).headers(apiError.headers).send(apiError.toBody());

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { testDatabaseOptions } from './database.js';
 
 export const TEST_API_KEY = 'sk-test-0123456789abcdef';
+export const TEST_ADMIN_KEY = 'mg-admin-test-0123456789abcdef';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -35,6 +36,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     HOST: '127.0.0.1',
     MEDIAGATE_DATA_DIR: dataDir,
     MEDIAGATE_API_KEYS: TEST_API_KEY,
+    MEDIAGATE_ADMIN_KEYS: TEST_ADMIN_KEY,
     ...FAST_SANDBOX_ENV,
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     ...(db.schema ? { DATABASE_SCHEMA: db.schema } : {}),

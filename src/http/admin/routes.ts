@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import type { AccountService } from '../../accounts/account-service.js';
+import type { AdminAuthenticator } from './admin-auth.js';
+
+export interface AdminDeps {
+  authenticator: AdminAuthenticator;
+  operator: AccountService;
+  /** Called after a change to keys or accounts, so that this instance's key caches see it at once. */
+  customersChanged(): void;
+}
+
+/** `/admin/v1/*`: the operator's API. Every route in this scope needs an admin key. */
+export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  app.decorateRequest('adminKey', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.adminKey = await deps.authenticator.authenticate(request);
+  });
+}
