@@ -1,13 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { AccountService } from '../../accounts/account-service.js';
-import type { AdminAuthenticator } from './admin-auth.js';
-
-export interface AdminDeps {
-  authenticator: AdminAuthenticator;
-  operator: AccountService;
-  /** Called after a change to keys or accounts, so that this instance's key caches see it at once. */
-  customersChanged(): void;
-}
+import type { AdminDeps } from './deps.js';
+import { accountRoutes } from './account-routes.js';
 
 /** `/admin/v1/*`: the operator's API. Every route in this scope needs an admin key. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
@@ -15,4 +8,5 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
   app.addHook('onRequest', async (request) => {
     request.adminKey = await deps.authenticator.authenticate(request);
   });
+  await app.register(async (scope) => accountRoutes(scope, deps));
 }
