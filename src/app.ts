@@ -8,7 +8,7 @@ import { publicBaseUrl, type Config } from './config/index.js';
 import { AccountService } from './accounts/account-service.js';
 import { bootstrapKeys, type KeyBootstrapResult } from './accounts/bootstrap.js';
 import { openDatabase } from './db/index.js';
-import { AdminAuthenticator } from './http/admin/admin-auth.js';
+import { ADMIN_PREFIX, AdminAuthenticator } from './http/admin/admin-auth.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { ApiKeyAuthenticator, requiresApiKey } from './http/auth.js';
 import { GenerationPipeline } from './generation/pipeline.js';
@@ -182,7 +182,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
         operator,
         customersChanged: () => authenticator.cache.clear(),
       }),
-    { prefix: '/admin/v1' },
+    { prefix: ADMIN_PREFIX },
   );
   await app.register(async (scope) => openApiRoutes(scope));
   if (webhookSecret.createdFile)

@@ -11,6 +11,10 @@ declare module 'fastify' {
   }
 }
 
+/** The admin API's prefix; every route under it needs an admin key. */
+export const ADMIN_PREFIX = '/admin/v1';
+export const isAdminPath = (url: string) => url.startsWith(`${ADMIN_PREFIX}/`);
+
 export interface AdminKeyLookup {
   findActiveByHash(hash: string): Promise<AdminKey | null>;
 }

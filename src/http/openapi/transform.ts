@@ -1,6 +1,7 @@
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifySchema } from 'fastify';
 import { z } from 'zod';
+import { isAdminPath } from '../admin/admin-auth.js';
 import { requiresApiKey } from '../auth.js';
 import { componentName, componentRef, namedSchema } from './components.js';
 import { errorResponse } from './response-schemas.js';
@@ -64,12 +65,24 @@ function responseOf(value: unknown): Json {
  * Statuses every operation of a kind can answer, so no route has to repeat them: 401 where the
  * auth hook asks for an API key, 400 where the route validates a body or a query.
  */
-function implicitErrors(schema: FastifySchema, authenticated: boolean): Record<string, z.ZodType> {
+function implicitErrors(schema: FastifySchema, auth: Auth): Record<string, z.ZodType> {
   return {
     ...((schema.body !== undefined || schema.querystring !== undefined) && { 400: errorResponse }),
-    ...(authenticated && { 401: errorResponse }),
+    ...(auth !== 'none' && { 401: errorResponse }),
+    // A customer key on the admin API is told it needs an admin key.
+    ...(auth === 'admin' && { 403: errorResponse }),
   };
 }
+
+type Auth = 'none' | 'customer' | 'admin';
+
+const authOf = (url: string): Auth => (isAdminPath(url) ? 'admin' : requiresApiKey(url) ? 'customer' : 'none');
+
+const SECURITY: Record<Auth, unknown[]> = {
+  none: [],
+  customer: [{ bearerAuth: [] }],
+  admin: [{ adminAuth: [] }],
+};
 
 function renameWildcard(params: unknown): unknown {
   const json = params as { properties?: Json; required?: string[] };
@@ -86,11 +99,11 @@ export const transform: SwaggerTransform = ({ schema, url }) => {
   const { body, querystring, params, headers, response, ...rest } = declared as FastifySchema & {
     response?: Record<string, unknown>;
   };
-  const authenticated = requiresApiKey(url);
-  const responses = { ...implicitErrors(declared, authenticated), ...(response ?? {}) };
+  const auth = authOf(url);
+  const responses = { ...implicitErrors(declared, auth), ...(response ?? {}) };
   const transformed: Json = {
     ...rest,
-    security: authenticated ? [{ bearerAuth: [] }] : [],
+    security: SECURITY[auth],
     ...(body !== undefined && {
       body: isContentForm(body) ? { content: contentOf(body, 'input') } : toJson(body, 'input'),
     }),
