@@ -137,7 +137,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
       jobs: jobStore,
       engine: runner,
       newJobId,
-      prices,
+      ...(config.billing.enabled && { prices }),
     }),
     media,
     jobs: jobStore,

@@ -32,6 +32,11 @@ export type ModelPrice = z.infer<typeof modelPriceSchema>;
 export const billingSchema = z
   .object({
     /**
+     * Off: no reservation, ledger entry or charge for any job (a private, single-user gateway).
+     * Rate limits and key checks still apply.
+     */
+    enabled: z.boolean().default(true),
+    /**
      * Credits per currency unit, for people reading amounts (1,000,000: a credit is a micro-dollar).
      * Amounts themselves are always integers in credits.
      */

@@ -25,6 +25,7 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['MEDIAGATE_API_KEYS', ['apiKeys'], list],
   ['MEDIAGATE_ADMIN_KEYS', ['adminKeys'], list],
   ['MEDIAGATE_UNPRICED_MODELS', ['billing', 'unpricedModels'], String],
+  ['MEDIAGATE_BILLING', ['billing', 'enabled'], (v) => !['off', 'false', '0', 'no'].includes(v.trim().toLowerCase())],
   ['LOG_LEVEL', ['logLevel'], String],
   ['MEDIAGATE_BODY_LIMIT_BYTES', ['bodyLimitBytes'], int],
   ['MEDIAGATE_HEADERS_TIMEOUT_MS', ['headersTimeoutMs'], int],
