@@ -3,12 +3,21 @@ import { GENERATION_ERROR_CODES, GenerationError } from '../src/errors/generatio
 import { generationErrorToApiError } from '../src/http/generation-error-response.js';
 
 describe('generation errors at the HTTP edge', () => {
-  it('gives every code a 4xx, or a 503 for the review that may pass on a retry', () => {
+  it('gives every code a 4xx, or a 503 for the review that may pass on a retry; money and limits are 403/429', () => {
     const statuses = Object.fromEntries(
       GENERATION_ERROR_CODES.map((code) => [code, generationErrorToApiError(new GenerationError(code, 'm')).status]),
     );
     const not400 = Object.fromEntries(Object.entries(statuses).filter(([, status]) => status !== 400));
-    expect(not400).toEqual({ model_not_found: 404, idempotency_key_reused: 409, moderation_unavailable: 503 });
+    expect(not400).toEqual({
+      model_not_found: 404,
+      idempotency_key_reused: 409,
+      moderation_unavailable: 503,
+      account_suspended: 403,
+      model_not_allowed: 403,
+      model_not_priced: 403,
+      insufficient_quota: 429,
+      rate_limit_exceeded: 429,
+    });
   });
 
   it('renders the envelope clients get today', () => {
