@@ -12,8 +12,9 @@
 //   intent      src/intent/                reads what the user asked for out of a request
 //   providers   src/providers/             upstream adapters; see the stricter `providers-stay-low` rule
 //   persistence src/db/, src/storage/      database and media files
-//   leaves      src/catalog/, src/net/, src/config/, src/errors/   static model data, safe networking,
-//                                          settings, the typed refusals raised below HTTP
+//   leaves      src/catalog/, src/net/, src/config/, src/errors/, src/metrics/   static model data, safe
+//                                          networking, settings, the typed refusals raised below HTTP,
+//                                          the Prometheus series (imports only prom-client)
 //
 // Two deliberate exceptions, both kept narrow:
 // - `src/intent/types.ts` and `adjustments.ts` (the shape of a generation request and of the changes
@@ -91,7 +92,7 @@ module.exports = {
       name: 'providers-stay-low',
       comment:
         'An adapter knows its upstream and the provider contract, nothing above: it may import ' +
-        'src/providers/, src/net/, src/catalog/, src/intent/types.ts and (see the next rule) config. ' +
+        'src/providers/, src/net/, src/catalog/, src/metrics/, src/intent/types.ts and (see the next rule) config. ' +
         'Anything more and adapters start deciding policy or speaking HTTP to clients.',
       severity: 'error',
       from: { path: '^src/providers/' },
@@ -101,6 +102,7 @@ module.exports = {
           '^src/providers/',
           '^src/net/',
           '^src/catalog/',
+          '^src/metrics/',
           '^src/intent/(types|adjustments)\\.ts$',
           '^src/errors/',
           // reported by their own rules: http-only-from-http and providers-config-types-only
@@ -122,10 +124,12 @@ module.exports = {
     {
       name: 'leaves-stay-leaves',
       comment:
-        'catalog, net and intent/types are read by everyone, so they import nothing from src/ but each ' +
+        'catalog, net, metrics and intent/types are read by everyone, so they import nothing from src/ but each ' +
         'other: one import upwards and half the tree becomes a cycle.',
       severity: 'error',
-      from: { path: ['^src/catalog/', '^src/net/', '^src/errors/', '^src/intent/(types|adjustments)\\.ts$'] },
+      from: {
+        path: ['^src/catalog/', '^src/net/', '^src/errors/', '^src/metrics/', '^src/intent/(types|adjustments)\\.ts$'],
+      },
       to: { path: '^src/', pathNot: ['^src/catalog/', '^src/net/', '^src/intent/(types|adjustments)\\.ts$'] },
     },
     {

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../metrics/index.js';
 import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
 import type { JobEvents } from './events.js';
 import type { ProgressWriter } from './progress-writer.js';
@@ -20,6 +21,7 @@ export class JobSettler {
       log: FastifyBaseLogger;
       /** This instance: a job whose lease another instance took is not finished from here. */
       instanceId: string;
+      metrics?: Metrics;
     },
   ) {}
 
@@ -35,7 +37,10 @@ export class JobSettler {
       outcome.status === 'succeeded'
         ? await store.succeed(job.id, outcome.results, statusCalls, now, outcome.usage, instanceId)
         : await store.fail(job.id, outcome.error, statusCalls, now, instanceId);
-    if (finished) events.publish({ type: 'finished', jobId: job.id, job: finished });
+    if (finished) {
+      events.publish({ type: 'finished', jobId: job.id, job: finished });
+      this.deps.metrics && recordFinished(this.deps.metrics, finished, now);
+    }
     log.info(
       {
         jobId: job.id,
@@ -47,4 +52,17 @@ export class JobSettler {
       'job finished',
     );
   }
+}
+
+/** Counts a job that has just reached its terminal state (once: only the transition that ended it calls this). */
+export function recordFinished(metrics: Metrics, job: JobRecord, now: number): void {
+  if (job.status !== 'succeeded' && job.status !== 'failed' && job.status !== 'cancelled') return;
+  metrics.recordJobFinished({
+    model: job.model,
+    channel: job.channel,
+    outcome: job.status,
+    code: job.error?.code ?? null,
+    createdAt: job.createdAt,
+    completedAt: job.completedAt ?? now,
+  });
 }
