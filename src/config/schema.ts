@@ -41,6 +41,19 @@ export const configSchema = z.object({
   databaseSchema: z.string().optional(),
   /** Keys accepted in addition to those in the database; stored hashed on start. */
   apiKeys: z.array(z.string().min(8)).default([]),
+  /** Operator keys (GET /metrics, later the admin API); never customer keys. */
+  adminKeys: z.array(z.string().min(8)).default([]),
+  metrics: z
+    .object({
+      /**
+       * Serve GET /metrics on this port, without authentication, and not on the main port (keep the
+       * port private to the scraper). Unset: /metrics is on the main port and needs an admin key.
+       */
+      port: z.number().int().min(0).max(65535).optional(),
+      /** Defaults to `host`. */
+      host: z.string().optional(),
+    })
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   bodyLimitBytes: byteSize.default(32 * 1024 * 1024),
   /** A client must have sent its headers within this time, and its whole request within the next. */

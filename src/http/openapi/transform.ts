@@ -90,7 +90,8 @@ export const transform: SwaggerTransform = ({ schema, url }) => {
   const responses = { ...implicitErrors(declared, authenticated), ...(response ?? {}) };
   const transformed: Json = {
     ...rest,
-    security: authenticated ? [{ bearerAuth: [] }] : [],
+    // A route outside /v1/ with its own credentials (an admin key) declares its security itself.
+    security: authenticated ? [{ bearerAuth: [] }] : (rest.security ?? []),
     ...(body !== undefined && {
       body: isContentForm(body) ? { content: contentOf(body, 'input') } : toJson(body, 'input'),
     }),
