@@ -152,12 +152,38 @@ describe(`GET /metrics on the main port, behind an admin key (${databaseLabel})`
     expect(blocked.status).toBe(400);
     const samples = await scrape(`${gw.baseUrl}/metrics`, ADMIN_KEY);
     const failures = seriesOf(samples, 'mediagate_jobs_finished_total').filter((s) => s.labels.outcome === 'failed');
-    expect(failures.map((s) => [s.labels.code, s.value]).sort()).toEqual([
-      ['content_policy_violation', 1],
-      ['upstream_error', 1],
+    // The refused prompt never reached a channel.
+    expect(failures.map((s) => [s.labels.code, s.labels.channel, s.value]).sort()).toEqual([
+      ['content_policy_violation', 'none', 1],
+      ['upstream_error', 'sandbox', 1],
     ]);
     expect(sampleValue(samples, 'mediagate_moderation_checks_total', { stage: 'prompt', verdict: 'blocked' })).toBe(1);
     expect(sampleValue(samples, 'mediagate_moderation_checks_total', { stage: 'prompt', verdict: 'allowed' })).toBe(2);
+  });
+
+  it('counts a cancelled job once', async () => {
+    const auth = { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' };
+    const created = await fetch(`${gw.baseUrl}/v1/videos`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ model: 'sora-2', prompt: 'a long drum roll 4s' }),
+    });
+    expect(created.status).toBe(200);
+    const jobId = (await created.json()).id.replace('video_', 'job_');
+    const statuses = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${gw.baseUrl}/v1/jobs/${jobId}/cancel`, {
+        method: 'POST',
+        headers: { authorization: auth.authorization },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 409]);
+    const samples = await scrape(`${gw.baseUrl}/metrics`, ADMIN_KEY);
+    const cancelled = seriesOf(samples, 'mediagate_jobs_finished_total').filter(
+      (s) => s.labels.outcome === 'cancelled',
+    );
+    expect(cancelled.map((s) => [s.labels.model, s.labels.code, s.value])).toEqual([['sora-2', 'none', 1]]);
   });
 
   it('counts upstream calls by channel and status class, a retried 500 included', async () => {

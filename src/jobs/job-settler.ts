@@ -59,7 +59,8 @@ export function recordFinished(metrics: Metrics, job: JobRecord, now: number): v
   if (job.status !== 'succeeded' && job.status !== 'failed' && job.status !== 'cancelled') return;
   metrics.recordJobFinished({
     model: job.model,
-    channel: job.channel,
+    // A job refused by the gateway's own review, or cancelled while queued, never reached its channel.
+    channel: job.submitAttempts > 0 ? job.channel : null,
     outcome: job.status,
     code: job.error?.code ?? null,
     createdAt: job.createdAt,
