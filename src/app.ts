@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { listModels } from './catalog/index.js';
 import { publicBaseUrl, type Config } from './config/index.js';
 import { AccountService } from './accounts/account-service.js';
@@ -43,15 +43,28 @@ import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { KeyWebhookDefaults } from './webhooks/key-defaults.js';
 import { loadWebhookSecret } from './webhooks/secret.js';
 import { webhookSettingsRoutes } from './http/webhooks/settings-route.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
+import { type MetricsListener, metricsRoutes, startMetricsListener } from './http/metrics-route.js';
+import { registerRequestMetrics } from './http/request-metrics.js';
+import { loggingOptions, registerRequestContext } from './http/request-logging.js';
 
 export interface Gateway {
   app: FastifyInstance;
   config: Config;
   channels: ChannelRegistry;
   keys: KeyBootstrapResult;
+  /** This gateway's Prometheus registry and series. */
+  metrics: Metrics;
+  /** The port /metrics is served on when `metrics.port` is set (known after `listen`). */
+  metricsPort: number | undefined;
   /** Starts the job runner and listens; returns the bound port. */
   listen(): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** The local renderer; serves every catalog model when no upstream is configured. */
@@ -74,7 +87,7 @@ function instanceIdFor(config: Config): string {
   return config.databaseUrl ? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}` : `sqlite@${hostname()}`;
 }
 
-export async function buildGateway(config: Config): Promise<Gateway> {
+export async function buildGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
   const database = await openDatabase({ url: config.databaseUrl, dataDir, schema: config.databaseSchema });
@@ -85,8 +98,9 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   const webhookSecret = await loadWebhookSecret(config.webhooks.secret, dataDir);
   const media = new LocalMediaStore(join(dataDir, 'media'));
   const channels = new ChannelRegistry(buildChannels(config, () => sandboxProvider(config, dataDir)));
+  const metrics = createMetrics();
   const app = Fastify({
-    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    ...loggingOptions(config.logLevel, options.logStream),
     bodyLimit: config.bodyLimitBytes,
     // One line per finished job is logged instead of two per request.
     logController: new LogController({ disableRequestLogging: true }),
@@ -105,7 +119,9 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     frameworkErrors: answerFrameworkError,
   });
   app.server.on('checkExpectation', answerUnknownExpectation);
-  const moderator = createModerator(config, { media, db: database.db, log: app.log });
+  registerRequestContext(app);
+  registerRequestMetrics(app, metrics);
+  const moderator = createModerator(config, { media, db: database.db, log: app.log, metrics });
   const events = new JobEvents();
   const runner = new JobRunner({
     store: jobStore,
@@ -116,8 +132,10 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     settings: config.jobs,
     log: app.log,
     moderator,
+    metrics,
   });
   const keepAlive = new SseKeepAlive(config.keepAliveMs);
+  metrics.countOpenStreams(() => keepAlive.size);
   let baseUrl = publicBaseUrl(config);
   const services: GatewayServices = {
     runner,
@@ -185,6 +203,12 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     { prefix: ADMIN_PREFIX },
   );
   await app.register(async (scope) => openApiRoutes(scope));
+  // With a metrics port, /metrics lives there only; otherwise here, behind an admin key.
+  if (config.metrics.port === undefined) {
+    const authorize = async (request: FastifyRequest) => void (await adminAuthenticator.authenticate(request));
+    await app.register(async (scope) => metricsRoutes(scope, { metrics, authorize }));
+  }
+  let metricsListener: MetricsListener | undefined;
   if (webhookSecret.createdFile)
     app.log.info({ file: webhookSecret.createdFile }, 'generated a webhook signing secret');
 
@@ -193,12 +217,18 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     config,
     channels,
     keys,
+    metrics,
+    get metricsPort() {
+      return metricsListener?.port;
+    },
     async listen() {
       // A burst of clients opening streams at once (a reconnect storm) should queue, not be reset.
       await app.listen({ port: config.port, host: config.host, backlog: 4096 });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       baseUrl = publicBaseUrl(config, port);
+      if (config.metrics.port !== undefined)
+        metricsListener = await startMetricsListener(metrics, config.metrics.port, config.metrics.host ?? config.host);
       runner.start();
       webhooks.start();
       return port;
@@ -210,6 +240,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
       await webhooks.stop();
       await moderator.close?.();
       keepAlive.close();
+      await metricsListener?.close();
       await app.close();
       await database.close();
     },

@@ -41,7 +41,12 @@ async function main(): Promise<void> {
     );
   }
   log.info(
-    { port, dataDir: config.dataDir, database: config.databaseUrl ? 'postgres' : 'sqlite' },
+    {
+      port,
+      dataDir: config.dataDir,
+      database: config.databaseUrl ? 'postgres' : 'sqlite',
+      metrics: gateway.metricsPort === undefined ? '/metrics (admin key)' : `port ${gateway.metricsPort}`,
+    },
     `mediagate listening on port ${port}`,
   );
 

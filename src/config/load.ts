@@ -26,6 +26,8 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['MEDIAGATE_ADMIN_KEYS', ['adminKeys'], list],
   ['MEDIAGATE_UNPRICED_MODELS', ['billing', 'unpricedModels'], String],
   ['MEDIAGATE_BILLING', ['billing', 'enabled'], (v) => !['off', 'false', '0', 'no'].includes(v.trim().toLowerCase())],
+  ['MEDIAGATE_METRICS_PORT', ['metrics', 'port'], int],
+  ['MEDIAGATE_METRICS_HOST', ['metrics', 'host'], String],
   ['LOG_LEVEL', ['logLevel'], String],
   ['MEDIAGATE_BODY_LIMIT_BYTES', ['bodyLimitBytes'], int],
   ['MEDIAGATE_HEADERS_TIMEOUT_MS', ['headersTimeoutMs'], int],

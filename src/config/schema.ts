@@ -46,6 +46,17 @@ export const configSchema = z.object({
   adminKeys: z.array(z.string().min(16)).default([]),
   /** Prices, the ledger's unit, and what an unpriced model does (README "Operating"). */
   billing: billingSchema,
+  metrics: z
+    .object({
+      /**
+       * Serve GET /metrics on this port, without authentication, and not on the main port (keep the
+       * port private to the scraper). Unset: /metrics is on the main port and needs an admin key.
+       */
+      port: z.number().int().min(0).max(65535).optional(),
+      /** Defaults to `host`. */
+      host: z.string().optional(),
+    })
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   bodyLimitBytes: byteSize.default(32 * 1024 * 1024),
   /** A client must have sent its headers within this time, and its whole request within the next. */

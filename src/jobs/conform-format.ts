@@ -52,7 +52,7 @@ export async function conformImageFormat(
         .toBuffer();
     } catch (err) {
       deps.warn(
-        { key: result.key, from: result.contentType, to: wanted, err: (err as Error).message },
+        { mediaKey: result.key, from: result.contentType, to: wanted, err: (err as Error).message },
         'could not convert an upstream image; kept as made',
       );
       conformed.push(result);

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../metrics/index.js';
 import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
 import type { JobEvents } from './events.js';
 import type { ProgressWriter } from './progress-writer.js';
@@ -20,6 +21,7 @@ export class JobSettler {
       log: FastifyBaseLogger;
       /** This instance: a job whose lease another instance took is not finished from here. */
       instanceId: string;
+      metrics?: Metrics;
     },
   ) {}
 
@@ -35,7 +37,10 @@ export class JobSettler {
       outcome.status === 'succeeded'
         ? await store.succeed(job.id, outcome.results, statusCalls, now, outcome.usage, instanceId)
         : await store.fail(job.id, outcome.error, statusCalls, now, instanceId);
-    if (finished) events.publish({ type: 'finished', jobId: job.id, job: finished });
+    if (finished) {
+      events.publish({ type: 'finished', jobId: job.id, job: finished });
+      this.deps.metrics && recordFinished(this.deps.metrics, finished, now);
+    }
     log.info(
       {
         jobId: job.id,
@@ -46,5 +51,24 @@ export class JobSettler {
       },
       'job finished',
     );
+  }
+}
+
+/** Counts a job that has just reached its terminal state (once: only the transition that ended it calls this). */
+export function recordFinished(metrics: Metrics, job: JobRecord, now: number): void {
+  if (job.status !== 'succeeded' && job.status !== 'failed' && job.status !== 'cancelled') return;
+  metrics.recordJobFinished({
+    model: job.model,
+    // A job refused by the gateway's own review, or cancelled while queued, never reached its channel.
+    channel: job.submitAttempts > 0 ? job.channel : null,
+    outcome: job.status,
+    code: job.error?.code ?? null,
+    createdAt: job.createdAt,
+    completedAt: job.completedAt ?? now,
+  });
+  // The settlement committed with the terminal row: what was captured, and the rest of the quote released.
+  if (job.quote && typeof job.cost === 'number') {
+    metrics.recordMoney('captured', job.model, job.cost);
+    metrics.recordMoney('released', job.model, job.quote.amount - job.cost);
   }
 }

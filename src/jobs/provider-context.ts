@@ -1,3 +1,4 @@
+import type { Metrics } from '../metrics/index.js';
 import type { Route } from '../providers/registry.js';
 import { clientReferenceOf } from '../providers/submission-reference.js';
 import type { ProviderContext } from '../providers/types.js';
@@ -11,13 +12,13 @@ import type { JobEvents } from './events.js';
 export class ProviderContexts {
   private readonly startProgress = new Map<string, number>();
 
-  constructor(private readonly deps: { media: MediaStore; events: JobEvents }) {}
+  constructor(private readonly deps: { media: MediaStore; events: JobEvents; metrics?: Metrics }) {}
 
   for(jobId: string, route: Route, apiKey: string, signal: AbortSignal): ProviderContext {
-    const { media, events } = this.deps;
+    const { media, events, metrics } = this.deps;
     return {
       upstreamModel: route.upstreamModel,
-      http: route.channel.http(apiKey),
+      http: route.channel.http(apiKey, metrics),
       readReference: (key) => media.read(key),
       storeOutput: async (data, contentType) => {
         const stored = await media.put(data, contentType);

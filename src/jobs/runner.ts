@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Moderator } from '../moderation/types.js';
 import type { ChannelRegistry } from '../providers/registry.js';
 import type { NormalisedError } from '../providers/types.js';
@@ -8,7 +9,7 @@ import type { JobEvent, JobEvents } from './events.js';
 import { JobFollower } from './follower.js';
 import { keyForTask, recordedRoute } from './job-channel.js';
 import { JobDriver } from './job-driver.js';
-import { internalError, JobSettler } from './job-settler.js';
+import { internalError, JobSettler, recordFinished } from './job-settler.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { OutputFinisher } from './output-finisher.js';
 import { ProgressWriter } from './progress-writer.js';
@@ -29,6 +30,8 @@ export interface RunnerDeps {
   log: FastifyBaseLogger;
   /** Stage 3 review of finished results. */
   moderator: Moderator;
+  /** Jobs finished, queue time, upstream calls; absent in engine tests that do not look at them. */
+  metrics?: Metrics;
 }
 
 /** Time allowed for asking an upstream to cancel a task. */
@@ -51,16 +54,17 @@ export class JobRunner {
   private readonly follower: JobFollower;
 
   constructor(private readonly deps: RunnerDeps) {
-    const { store, channels, media, events, instanceId, settings, log, moderator } = deps;
+    const { store, channels, media, events, instanceId, settings, log, moderator, metrics } = deps;
     this.progressWriter = new ProgressWriter(store, settings.progressWriteIntervalMs, log);
-    this.contexts = new ProviderContexts({ media, events });
-    this.settler = new JobSettler({ store, events, progressWriter: this.progressWriter, log, instanceId });
+    this.contexts = new ProviderContexts({ media, events, metrics });
+    this.settler = new JobSettler({ store, events, progressWriter: this.progressWriter, log, instanceId, metrics });
     const submitter = new Submitter({
       store,
       channels,
       settings,
       log,
       instanceId,
+      metrics,
       context: (jobId, route, apiKey, signal) => this.contexts.for(jobId, route, apiKey, signal),
     });
     const finisher = new OutputFinisher({
@@ -130,6 +134,7 @@ export class JobRunner {
       ? { leaseOwner: this.deps.instanceId, leaseExpiresAt: Date.now() + this.deps.settings.leaseMs }
       : {};
     const job = await this.deps.store.create({ ...newJob, ...lease });
+    if (job.quote) this.deps.metrics?.recordMoney('reserved', job.model, job.quote.amount);
     if (rejection) {
       await this.settler.finish(job, { status: 'failed', error: rejection });
       return job;
@@ -144,7 +149,7 @@ export class JobRunner {
    * null when it was already terminal or unknown.
    */
   async cancel(jobId: string): Promise<JobRecord | null> {
-    const { store, channels, events, log } = this.deps;
+    const { store, channels, events, log, metrics } = this.deps;
     const job = await store.get(jobId);
     if (!job || TERMINAL_STATUSES.includes(job.status)) return null;
     this.leases.abort(jobId);
@@ -158,7 +163,10 @@ export class JobRunner {
     }
     // Null when the job finished on its own meanwhile: its outcome stands and the caller answers 409.
     const cancelled = await store.cancel(jobId, Date.now());
-    if (cancelled) events.publish({ type: 'finished', jobId, job: cancelled });
+    if (cancelled) {
+      events.publish({ type: 'finished', jobId, job: cancelled });
+      if (metrics) recordFinished(metrics, cancelled, Date.now());
+    }
     return cancelled;
   }
 

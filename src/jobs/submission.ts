@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { GenerationRequest } from '../intent/types.js';
+import type { Metrics } from '../metrics/index.js';
 import { storedOperation } from '../providers/completed-operation.js';
 import { UpstreamError } from '../providers/errors.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
@@ -20,6 +21,8 @@ export interface SubmissionDeps {
   instanceId: string;
   /** Builds the provider context for one channel and key. */
   context(jobId: string, route: Route, apiKey: string, signal: AbortSignal): ProviderContext;
+  /** Queue time (created → first submission). */
+  metrics?: Metrics;
 }
 
 /** A job's task upstream, on the channel that holds it: what the poll loop works with. */
@@ -144,7 +147,8 @@ export class Submitter {
       tried.add(route.channel.name);
       let attempt: ChannelAttempt;
       try {
-        attempt = await this.submitOn(job, route, signal);
+        // Queue time ends at the job's first submission, not at a failover's or a restart's.
+        attempt = await this.submitOn(job, route, signal, tried.size === 1 && job.submitAttempts === 0);
       } catch (err) {
         route.channel.release();
         throw err;
@@ -186,13 +190,14 @@ export class Submitter {
     return Date.now() > job.createdAt + this.deps.settings.timeoutMs;
   }
 
-  private async submitOn(job: JobRecord, route: Route, signal: AbortSignal): Promise<ChannelAttempt> {
+  private async submitOn(job: JobRecord, route: Route, signal: AbortSignal, first: boolean): Promise<ChannelAttempt> {
     const { store, settings, log } = this.deps;
     const channel = route.channel;
     // A job failing over leaves the channel its request was fitted to: fitted again, and recorded with the attempt.
     const refitted = channel.name === job.channel ? undefined : fitTo(job, route);
     const request = refitted ?? job.request;
     let lastError: NormalisedError = noChannel(job.model);
+    let queueTimed = !first;
     for (let attempt = 1; attempt <= settings.submitAttempts; attempt++) {
       const key = keyForSubmission(channel);
       if (!key)
@@ -206,6 +211,8 @@ export class Submitter {
       const submittedAt = Date.now();
       if (!(await store.markSubmitting(job.id, this.deps.instanceId, channel.name, key.id, submittedAt, refitted)))
         return undefined;
+      if (!queueTimed) this.deps.metrics?.recordJobSubmitted(job.model, channel.name, job.createdAt, submittedAt);
+      queueTimed = true;
       const ctx = this.deps.context(job.id, route, key.key, signal);
       try {
         const operation = storedOperation(await channel.provider.start(request, ctx));
@@ -225,7 +232,13 @@ export class Submitter {
           const retired = channel.keys.retire(key.id, err.normalised.message);
           if (retired)
             log.error(
-              { channel: channel.name, key: retired.masked, status: err.details.status },
+              {
+                jobId: job.id,
+                channel: channel.name,
+                keyId: retired.id,
+                keyMasked: retired.masked,
+                status: err.details.status,
+              },
               'upstream refused an API key; it is out of rotation',
             );
           attempt--; // a refused key is not the job's fault: try the next key without spending an attempt

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ModelSpec } from '../catalog/types.js';
 import { GenerationError } from '../errors/generation-error.js';
 import type { GenerationRequest } from '../intent/types.js';
+import type { Metrics } from '../metrics/index.js';
 import type { MediaStore } from '../storage/types.js';
 import type { ModerationConfig } from './config-schema.js';
 import { DEFAULT_OUTPUT_THRESHOLDS, OUTPUT_CLASSES, type OutputClass, type PolicyAction } from './defaults.js';
@@ -22,6 +23,8 @@ export interface GatewayModeratorDeps {
   ffmpegPath: string;
   /** Without it, withheld results are always deleted. */
   references?: ResultReferences;
+  /** Counts each stage that ran, by verdict. */
+  metrics?: Metrics;
 }
 
 /** Duration assumed for a video whose length nobody recorded, to space the sampled frames. */
@@ -86,6 +89,7 @@ export class GatewayModerator implements Moderator {
       const scores = maxScores(verdict.frames);
       const over = checked.find((c) => scores[c] >= (this.thresholds[c] as number));
       if (!over) continue;
+      this.deps.metrics?.recordModeration('output', 'blocked');
       this.deps.log.warn(
         { jobId: job.id, model: job.model, stage: 'output', category: over, scores },
         'result withheld by output review',
@@ -97,13 +101,14 @@ export class GatewayModerator implements Moderator {
         scores: { ...scores, ...(isVideo && { frames: verdict.frames.length }) },
       };
     }
+    this.deps.metrics?.recordModeration('output', 'allowed');
     return null;
   }
 
   async discardResults(job: ReviewedJob, results: ReviewedResult[]): Promise<void> {
     for (const key of new Set(results.map((r) => r.key))) {
       if (this.deps.references && (await this.deps.references.isStillNeeded(key, job.id))) {
-        this.deps.log.info({ jobId: job.id, key }, 'withheld result kept: another job uses the same bytes');
+        this.deps.log.info({ jobId: job.id, mediaKey: key }, 'withheld result kept: another job uses the same bytes');
         continue;
       }
       await this.deps.media.remove(key);
@@ -131,7 +136,11 @@ export class GatewayModerator implements Moderator {
         'content policy warning',
       );
     }
-    if (!decision.block) return null;
+    if (!decision.block) {
+      this.deps.metrics?.recordModeration('prompt', 'allowed');
+      return null;
+    }
+    this.deps.metrics?.recordModeration('prompt', 'blocked');
     const { category, term, scores, source } = decision.block;
     this.deps.log.info({ stage: 'prompt', category, term, source, model: spec.id }, 'prompt refused by content policy');
     return { stage: 'prompt', category, message: promptBlockMessage(category, request.language), scores };
@@ -171,6 +180,7 @@ export class GatewayModerator implements Moderator {
         );
         continue;
       }
+      this.deps.metrics?.recordModeration('input_image', 'blocked');
       return {
         stage: 'input_image',
         category: 'real_person',
@@ -178,6 +188,7 @@ export class GatewayModerator implements Moderator {
         scores,
       };
     }
+    this.deps.metrics?.recordModeration('input_image', 'allowed');
     return null;
   }
 

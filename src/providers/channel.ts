@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Metrics } from '../metrics/index.js';
 import { UpstreamHttp } from './http-client.js';
 import type { Provider } from './types.js';
 
@@ -104,14 +105,15 @@ export class Channel {
     return this.settings.models;
   }
 
-  /** The channel's HTTP bound to one key. */
-  http(apiKey: string): UpstreamHttp {
+  /** The channel's HTTP bound to one key; its calls are counted in `metrics` under the channel's name. */
+  http(apiKey: string, metrics?: Metrics): UpstreamHttp {
     return new UpstreamHttp({
       baseUrl: this.settings.baseUrl,
       headers: this.provider.authHeaders(apiKey),
       describeError: this.provider.describeError,
       timeoutMs: this.settings.timeoutMs,
       label: this.provider.label,
+      ...(metrics && { metrics: { metrics, channel: this.name } }),
     });
   }
 

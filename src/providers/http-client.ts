@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
+import { type Metrics, statusClassOf, type UpstreamStatusClass } from '../metrics/index.js';
 import { parseRetryAfter, UpstreamError } from './errors.js';
 
 /** What a provider reads out of an upstream's error body; each protocol has its own shape. */
@@ -46,6 +48,18 @@ export interface UpstreamHttpOptions {
   timeoutMs: number;
   /** Names the upstream in messages users see, e.g. "Black Forest Labs". */
   label: string;
+  /** Where every call is counted (status class, latency), under the channel's name. */
+  metrics?: { metrics: Metrics; channel: string };
+}
+
+/** What a call that threw came to, for the metrics: no answer, a cut-off answer, or our own abort. */
+function failedCallClass(err: unknown, aborted: boolean): UpstreamStatusClass {
+  if (aborted) return 'aborted';
+  if (err instanceof UpstreamError) {
+    if (err.details.status !== undefined) return statusClassOf(err.details.status);
+    if (err.normalised.code === 'upstream_timeout') return 'timeout';
+  }
+  return 'network';
 }
 
 const MAX_REDIRECTS = 5;
@@ -99,7 +113,15 @@ export class UpstreamHttp {
   }
 
   async json<T = unknown>(call: UpstreamCall): Promise<UpstreamReply<T>> {
-    const answer = call.form ? await this.readViaFetch(call) : await this.readViaRequest(call);
+    const started = performance.now();
+    let answer: ReadAnswer;
+    try {
+      answer = call.form ? await this.readViaFetch(call) : await this.readViaRequest(call);
+    } catch (err) {
+      this.observe(started, failedCallClass(err, call.signal?.aborted === true));
+      throw err;
+    }
+    this.observe(started, statusClassOf(answer.status));
     const ok = answer.status >= 200 && answer.status < 300;
     if (!ok) throw this.httpError(answer.status, answer.headers['retry-after'], answer.text);
     try {
@@ -119,7 +141,15 @@ export class UpstreamHttp {
 
   /** The raw response of a successful call (downloads); non-2xx answers throw like `json`. */
   async raw(call: UpstreamCall): Promise<Response> {
-    const { response } = await this.send(call);
+    const started = performance.now();
+    let response: Response;
+    try {
+      ({ response } = await this.send(call));
+    } catch (err) {
+      this.observe(started, failedCallClass(err, call.signal?.aborted === true));
+      throw err;
+    }
+    this.observe(started, statusClassOf(response.status));
     if (!response.ok)
       throw this.httpError(
         response.status,
@@ -127,6 +157,11 @@ export class UpstreamHttp {
         await response.text().catch(() => ''),
       );
     return response;
+  }
+
+  private observe(started: number, statusClass: UpstreamStatusClass): void {
+    const target = this.options.metrics;
+    target?.metrics.recordUpstreamCall(target.channel, statusClass, (performance.now() - started) / 1000);
   }
 
   /** Multipart bodies go through fetch, which encodes a FormData itself. */

@@ -76,7 +76,9 @@ function implicitErrors(schema: FastifySchema, auth: Auth): Record<string, z.Zod
 
 type Auth = 'none' | 'customer' | 'admin';
 
-const authOf = (url: string): Auth => (isAdminPath(url) ? 'admin' : requiresApiKey(url) ? 'customer' : 'none');
+/** /metrics takes an admin key too (unless the operator serves it on a port of its own). */
+const authOf = (url: string): Auth =>
+  isAdminPath(url) || url === '/metrics' ? 'admin' : requiresApiKey(url) ? 'customer' : 'none';
 
 const SECURITY: Record<Auth, unknown[]> = {
   none: [],
