@@ -180,6 +180,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
       adminRoutes(scope, {
         authenticator: adminAuthenticator,
         operator,
+        billing: config.billing,
         customersChanged: () => authenticator.cache.clear(),
       }),
     { prefix: ADMIN_PREFIX },
