@@ -164,6 +164,9 @@ describe(`admin API: managing accounts, keys and prices (${databaseLabel})`, { t
     expect(refused.body.error).toMatchObject({ type: 'invalid_request_error', code: 'api_key_expired', param: null });
     expect(refused.body.error.message).toContain(new Date(past * 1000).toISOString());
 
+    const farFuture = await admin<Json>(gw.baseUrl, 'PATCH', `/keys/${customer.keyId}`, { expires_at: 1e15 });
+    expect(farFuture.status).toBe(400);
+    expect(farFuture.body.error).toMatchObject({ type: 'invalid_request_error', param: 'expires_at' });
     await admin(gw.baseUrl, 'PATCH', `/keys/${customer.keyId}`, { expires_at: null });
     expect((await listModels(customer.key)).status).toBe(200);
   });

@@ -141,6 +141,9 @@ export const limitsFromBody = (body: {
   ...(body.concurrency_limit !== undefined && { concurrencyLimit: body.concurrency_limit }),
 });
 
+/** 9999-12-31: later times would not fit the stored milliseconds. */
+const MAX_UNIX_SECONDS = 253_402_300_799;
+
 export const keyIdParams = z.object({ id: z.string().max(100) });
 
 export const accountList = z.object({ object: z.literal('list'), data: z.array(accountObject) });
@@ -168,6 +171,7 @@ export const updateKeyBody = z
       .number()
       .int()
       .positive()
+      .max(MAX_UNIX_SECONDS)
       .nullable()
       .optional()
       .describe('Unix seconds; a time in the past expires the key now; null: never.'),
