@@ -198,6 +198,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       adminRoutes(scope, {
         authenticator: adminAuthenticator,
         operator,
+        billing: config.billing,
         customersChanged: () => authenticator.cache.clear(),
       }),
     { prefix: ADMIN_PREFIX },

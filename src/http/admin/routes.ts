@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from './deps.js';
+import { accountManagementRoutes } from './account-management-routes.js';
 import { accountRoutes } from './account-routes.js';
+import { keyRoutes } from './key-routes.js';
+import { priceRoutes } from './price-routes.js';
 
 /** `/admin/v1/*`: the operator's API. Every route in this scope needs an admin key. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
@@ -9,4 +12,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     request.adminKey = await deps.authenticator.authenticate(request);
   });
   await app.register(async (scope) => accountRoutes(scope, deps));
+  await app.register(async (scope) => accountManagementRoutes(scope, deps));
+  await app.register(async (scope) => keyRoutes(scope, deps));
+  await app.register(async (scope) => priceRoutes(scope, deps));
 }

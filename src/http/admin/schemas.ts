@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Account, CustomerKey } from '../../accounts/types.js';
+import type { LedgerEntry } from '../../billing/ledger-entries.js';
 
 /* The admin API's objects. Amounts are integers in credits; times are unix seconds, as in OpenAI's API. */
 
@@ -139,3 +140,103 @@ export const limitsFromBody = (body: {
   ...(body.rpm_limit !== undefined && { rpmLimit: body.rpm_limit }),
   ...(body.concurrency_limit !== undefined && { concurrencyLimit: body.concurrency_limit }),
 });
+
+/** 9999-12-31: later times would not fit the stored milliseconds. */
+const MAX_UNIX_SECONDS = 253_402_300_799;
+
+export const keyIdParams = z.object({ id: z.string().max(100) });
+
+export const accountList = z.object({ object: z.literal('list'), data: z.array(accountObject) });
+export const keyList = z.object({ object: z.literal('list'), data: z.array(keyObject) });
+
+export const accountListQuery = z
+  .object({ status: z.enum(['active', 'suspended']).optional().describe('Only accounts with this status.') })
+  .strict();
+
+export const updateAccountBody = z
+  .object({
+    name: name.optional(),
+    status: z.enum(['active', 'suspended']).optional(),
+    prepaid: z.boolean().optional(),
+    monthly_spend_limit: credits.min(0).nullable().optional(),
+    ...optionalLimits,
+  })
+  .strict();
+
+export const updateKeyBody = z
+  .object({
+    name: name.optional(),
+    spend_limit: credits.min(0).nullable().optional(),
+    expires_at: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_UNIX_SECONDS)
+      .nullable()
+      .optional()
+      .describe('Unix seconds; a time in the past expires the key now; null: never.'),
+    ...optionalLimits,
+  })
+  .strict();
+
+export const adjustmentBody = z
+  .object({
+    amount: credits.describe('Signed, non-zero: positive adds credits, negative takes them away.'),
+    note: z.string().trim().min(1).max(500).describe('Why: kept in the ledger.'),
+  })
+  .strict();
+
+export const adjustmentObject = z.object({
+  object: z.literal('account.adjustment'),
+  id: z.string().describe('The ledger entry.'),
+  amount: credits,
+  note: z.string(),
+  account: accountObject,
+});
+
+const ledgerKinds = ['top_up', 'reservation', 'capture', 'release', 'adjustment', 'loss'] as const;
+
+export const ledgerQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).optional().describe('Page size, 1–500 (default 100).'),
+    before: z.string().max(100).optional().describe('An entry id: the page starts after it (older entries).'),
+    kind: z.enum(ledgerKinds).optional(),
+    job_id: z.string().max(100).optional(),
+  })
+  .strict();
+
+export const ledgerEntryObject = z.object({
+  object: z.literal('ledger_entry'),
+  id: z.string().describe('Time-sortable.'),
+  account_id: z.string(),
+  api_key_id: z.string().nullable(),
+  job_id: z.string().nullable(),
+  kind: z.enum(ledgerKinds),
+  amount: credits.describe('A magnitude ≥ 0, except for adjustments (signed).'),
+  model: z.string().nullable(),
+  note: z.string().nullable(),
+  created_at: z.number().int(),
+});
+
+export const ledgerList = z.object({
+  object: z.literal('list'),
+  data: z.array(ledgerEntryObject),
+  first_id: z.string().nullable(),
+  last_id: z.string().nullable(),
+  has_more: z.boolean(),
+});
+
+export function toLedgerEntryObject(entry: LedgerEntry): z.infer<typeof ledgerEntryObject> {
+  return {
+    object: 'ledger_entry',
+    id: entry.id,
+    account_id: entry.accountId,
+    api_key_id: entry.apiKeyId,
+    job_id: entry.jobId,
+    kind: entry.kind,
+    amount: entry.amount,
+    model: entry.model,
+    note: entry.note,
+    created_at: seconds(entry.createdAt),
+  };
+}

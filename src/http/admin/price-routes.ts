@@ -1,0 +1,189 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { type ModelPrice, modelPriceSchema, type PriceRule } from '../../billing/config-billing.js';
+import type { PricedModel } from '../../billing/price-book.js';
+import { findModel } from '../../catalog/index.js';
+import { badRequest } from '../errors.js';
+import { errorResponse } from '../openapi/response-schemas.js';
+import type { AdminDeps } from './deps.js';
+
+const tags = ['Admin: prices'];
+
+/* Prices in the API are snake_case; inside (config, price book) they are camelCase. Mapped explicitly here. */
+
+const credits = z.number().int().min(0).describe('Credits (integers).');
+
+const priceRuleBody = z
+  .object({
+    quality: z.string().max(50).optional(),
+    size: z.string().max(50).optional().describe('`WxH`.'),
+    resolution: z.string().max(50).optional().describe('`720p`, `1080p` (videos).'),
+    per_image: credits.optional(),
+    per_second: credits.optional(),
+  })
+  .strict();
+
+const priceBody = z
+  .object({
+    per_image: credits.optional().describe('Credits per image delivered (image models).'),
+    per_second: credits.optional().describe('Credits per second of video delivered (video models).'),
+    rules: z
+      .array(priceRuleBody)
+      .max(100)
+      .optional()
+      .describe('Prices for requests matching every condition a rule names; the first match wins.'),
+  })
+  .strict();
+
+const priceRuleObject = z.object({
+  quality: z.string().nullable(),
+  size: z.string().nullable(),
+  resolution: z.string().nullable(),
+  per_image: credits.nullable(),
+  per_second: credits.nullable(),
+});
+
+const priceObject = z.object({
+  object: z.literal('price'),
+  model: z.string(),
+  per_image: credits.nullable(),
+  per_second: credits.nullable(),
+  rules: z.array(priceRuleObject),
+  source: z
+    .enum(['default', 'config', 'admin'])
+    .describe('default: embedded list; config: billing.prices; admin: set through this API.'),
+});
+
+const priceList = z.object({
+  object: z.literal('list'),
+  data: z.array(priceObject),
+  unit: z
+    .object({ credits_per_unit: z.number().int(), currency: z.string() })
+    .describe('How many credits make one currency unit (billing.creditsPerUnit, billing.currency).'),
+});
+
+const priceReset = z.object({
+  object: z.literal('price.reset'),
+  model: z.string(),
+  price: priceObject.nullable().describe('The price in force now (config or default); null: the model is unpriced.'),
+});
+
+const modelParams = z.object({ model: z.string().max(200) });
+
+const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
+
+function toPriceObject({ model, price, source }: PricedModel): z.infer<typeof priceObject> {
+  return {
+    object: 'price',
+    model,
+    per_image: orNull(price.perImage),
+    per_second: orNull(price.perSecond),
+    rules: price.rules.map((rule) => ({
+      quality: orNull(rule.quality),
+      size: orNull(rule.size),
+      resolution: orNull(rule.resolution),
+      per_image: orNull(rule.perImage),
+      per_second: orNull(rule.perSecond),
+    })),
+    source,
+  };
+}
+
+function fromBody(body: z.infer<typeof priceBody>): ModelPrice {
+  const rules: PriceRule[] = (body.rules ?? []).map((rule) => ({
+    ...(rule.quality !== undefined && { quality: rule.quality }),
+    ...(rule.size !== undefined && { size: rule.size }),
+    ...(rule.resolution !== undefined && { resolution: rule.resolution }),
+    ...(rule.per_image !== undefined && { perImage: rule.per_image }),
+    ...(rule.per_second !== undefined && { perSecond: rule.per_second }),
+  }));
+  const parsed = modelPriceSchema.safeParse({
+    ...(body.per_image !== undefined && { perImage: body.per_image }),
+    ...(body.per_second !== undefined && { perSecond: body.per_second }),
+    rules,
+  });
+  if (!parsed.success) throw badRequest(`Invalid price: ${parsed.error.issues[0]?.message ?? 'rejected'}.`);
+  return parsed.data;
+}
+
+/** An image model is priced per image, a video model per second: a price in the other unit would never apply. */
+function checkUnit(model: string, price: ModelPrice): void {
+  const spec = findModel(model);
+  if (!spec) return; // the service answers model_not_found
+  const [field, wrong, unit] =
+    spec.kind === 'video'
+      ? (['perSecond', 'perImage', 'per_second'] as const)
+      : (['perImage', 'perSecond', 'per_image'] as const);
+  const wrongName = wrong === 'perImage' ? 'per_image' : 'per_second';
+  if (price[wrong] !== undefined || price.rules.some((r) => r[wrong] !== undefined))
+    throw badRequest(
+      `${spec.id} is a ${spec.kind} model, priced with ${unit}; ${wrongName} would never apply.`,
+      wrongName,
+    );
+  if (price[field] === undefined && !price.rules.some((r) => r[field] !== undefined))
+    throw badRequest(`A price for ${spec.id} needs ${unit} (as the base price or in a rule).`, unit);
+}
+
+/** The price list: read it, set a model's price at run time (stored, so every instance agrees), reset it. */
+export async function priceRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { operator, billing } = deps;
+  // Prices are kept under the catalog's spelling of the model, whatever case the path uses.
+  const canonical = (model: string) => findModel(model)?.id ?? model;
+
+  routes.get(
+    '/prices',
+    {
+      schema: {
+        operationId: 'adminListPrices',
+        tags,
+        summary: 'Every priced model, with where its price comes from, and what a credit is worth',
+        response: { 200: priceList },
+      },
+    },
+    async () => ({
+      object: 'list' as const,
+      data: (await operator.listPrices()).map(toPriceObject),
+      unit: { credits_per_unit: billing.creditsPerUnit, currency: billing.currency },
+    }),
+  );
+
+  routes.put(
+    '/prices/:model',
+    {
+      schema: {
+        operationId: 'adminSetPrice',
+        tags,
+        summary: "Set a model's price (applies to jobs created from now on; running jobs keep their quote)",
+        params: modelParams,
+        body: priceBody,
+        response: { 200: priceObject },
+      },
+    },
+    async (request) => {
+      const model = canonical(request.params.model);
+      const price = fromBody(request.body);
+      checkUnit(model, price);
+      return toPriceObject(await operator.setPrice(model, price));
+    },
+  );
+
+  routes.delete(
+    '/prices/:model',
+    {
+      schema: {
+        operationId: 'adminResetPrice',
+        tags,
+        summary: 'Drop the price set through this API: the configured or default price applies again',
+        params: modelParams,
+        response: { 200: priceReset, 400: errorResponse },
+      },
+    },
+    async (request) => {
+      const model = canonical(request.params.model);
+      const price = await operator.resetPrice(model);
+      return { object: 'price.reset' as const, model, price: price ? toPriceObject(price) : null };
+    },
+  );
+}
