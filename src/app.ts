@@ -11,6 +11,8 @@ import { openDatabase } from './db/index.js';
 import { AdminAuthenticator } from './http/admin/admin-auth.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { ApiKeyAuthenticator, requiresApiKey } from './http/auth.js';
+import { registerRateLimits } from './http/rate-limit.js';
+import { RequestCounter } from './limits/request-counter.js';
 import { GenerationPipeline } from './generation/pipeline.js';
 import { PriceBook } from './billing/price-book.js';
 import { chatRoutes } from './http/chat/route.js';
@@ -49,6 +51,7 @@ export interface Gateway {
   config: Config;
   channels: ChannelRegistry;
   keys: KeyBootstrapResult;
+  operator: AccountService;
   /** Starts the job runner and listens; returns the bound port. */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -74,7 +77,12 @@ function instanceIdFor(config: Config): string {
   return config.databaseUrl ? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}` : `sqlite@${hostname()}`;
 }
 
-export async function buildGateway(config: Config): Promise<Gateway> {
+export interface GatewayOptions {
+  /** The clock of the requests-per-minute windows (tests pin it to a known second of the minute). */
+  rateLimitClock?: () => number;
+}
+
+export async function buildGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
   const database = await openDatabase({ url: config.databaseUrl, dataDir, schema: config.databaseSchema });
@@ -165,6 +173,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   app.addHook('onRequest', async (request) => {
     if (requiresApiKey(request.url)) request.apiKey = await authenticator.authenticate(request);
   });
+  registerRateLimits(app, new RequestCounter(database.db, { now: options.rateLimitClock }));
   await app.register(async (scope) => healthRoutes(scope));
   await app.register(async (scope) => mediaRoutes(scope, { store: media }));
   await app.register(async (scope) => modelRoutes(scope, services));
@@ -193,6 +202,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     config,
     channels,
     keys,
+    operator,
     async listen() {
       // A burst of clients opening streams at once (a reconnect storm) should queue, not be reset.
       await app.listen({ port: config.port, host: config.host, backlog: 4096 });

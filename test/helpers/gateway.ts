@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { buildGateway, type Gateway } from '../../src/app.js';
+import { buildGateway, type Gateway, type GatewayOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { testDatabaseOptions } from './database.js';
 
@@ -28,7 +28,10 @@ export const FAST_SANDBOX_ENV = {
 };
 
 /** Starts the real gateway in-process on a free port, with its own data dir and database. */
-export async function startGateway(overrides: Record<string, string> = {}): Promise<RunningGateway> {
+export async function startGateway(
+  overrides: Record<string, string> = {},
+  options: GatewayOptions = {},
+): Promise<RunningGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mediagate-test-'));
   const db = await testDatabaseOptions(dataDir);
   const env: Record<string, string> = {
@@ -42,7 +45,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     ...(db.schema ? { DATABASE_SCHEMA: db.schema } : {}),
     ...overrides,
   };
-  const gateway = await buildGateway(loadConfig(env));
+  const gateway = await buildGateway(loadConfig(env), options);
   const port = await gateway.listen();
   const baseUrl = `http://127.0.0.1:${port}`;
   const client = new OpenAI({ apiKey: TEST_API_KEY, baseURL: `${baseUrl}/v1`, maxRetries: 0, timeout: 60_000 });
