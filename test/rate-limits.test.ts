@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACCOUNT_ID } from '../src/accounts/types.js';
 import { type Database, openDatabase } from '../src/db/database.js';
+import { formatReset } from '../src/http/rate-limit.js';
 import { databaseLabel } from './helpers/database.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { parseSse } from './helpers/sse.js';
@@ -291,4 +292,19 @@ describe(`rate limits (${databaseLabel})`, { timeout: 120_000 }, () => {
       }
     },
   );
+});
+
+describe('x-ratelimit-reset-requests', () => {
+  it("is written in OpenAI's (Go's) duration format", () => {
+    expect([60_000, 59_999, 30_000, 12_280, 1_500, 1_000, 999, 1].map(formatReset)).toEqual([
+      '1m0s',
+      '59.999s',
+      '30s',
+      '12.28s',
+      '1.5s',
+      '1s',
+      '999ms',
+      '1ms',
+    ]);
+  });
 });
