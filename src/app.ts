@@ -11,6 +11,8 @@ import { openDatabase } from './db/index.js';
 import { ADMIN_PREFIX, AdminAuthenticator } from './http/admin/admin-auth.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { ApiKeyAuthenticator, requiresApiKey } from './http/auth.js';
+import { registerRateLimits } from './http/rate-limit.js';
+import { RequestCounter } from './limits/request-counter.js';
 import { GenerationPipeline } from './generation/pipeline.js';
 import { PriceBook } from './billing/price-book.js';
 import { chatRoutes } from './http/chat/route.js';
@@ -57,6 +59,7 @@ export interface Gateway {
   metrics: Metrics;
   /** The port /metrics is served on when `metrics.port` is set (known after `listen`). */
   metricsPort: number | undefined;
+  operator: AccountService;
   /** Starts the job runner and listens; returns the bound port. */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -65,6 +68,8 @@ export interface Gateway {
 export interface GatewayOptions {
   /** Where log lines go instead of stdout (tests read them). */
   logStream?: NodeJS.WritableStream;
+  /** The clock of the requests-per-minute windows (tests pin it to a known second of the minute). */
+  rateLimitClock?: () => number;
 }
 
 /** The local renderer; serves every catalog model when no upstream is configured. */
@@ -183,6 +188,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   app.addHook('onRequest', async (request) => {
     if (requiresApiKey(request.url)) request.apiKey = await authenticator.authenticate(request);
   });
+  registerRateLimits(app, new RequestCounter(database.db, { now: options.rateLimitClock }));
   await app.register(async (scope) => healthRoutes(scope));
   await app.register(async (scope) => mediaRoutes(scope, { store: media }));
   await app.register(async (scope) => modelRoutes(scope, services));
@@ -222,6 +228,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     get metricsPort() {
       return metricsListener?.port;
     },
+    operator,
     async listen() {
       // A burst of clients opening streams at once (a reconnect storm) should queue, not be reset.
       await app.listen({ port: config.port, host: config.host, backlog: 4096 });

@@ -129,7 +129,7 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
     expect(document.paths['/openapi.json'].get.security).toEqual([]);
   });
 
-  it('documents the headers of every answer that starts a job', () => {
+  it('documents the headers of every answer that starts a job, and of its 429', () => {
     const starts = [
       ['/v1/chat/completions', 'post'],
       ['/v1/images/generations', 'post'],
@@ -139,11 +139,26 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
     ];
     for (const [path, method] of starts) {
       const headers = document.paths[path][method].responses['200'].headers;
-      expect(Object.keys(headers), path).toEqual(['x-mediagate-job-id', 'x-mediagate-channel', 'idempotent-replayed']);
+      expect(Object.keys(headers), path).toEqual([
+        'x-mediagate-job-id',
+        'x-mediagate-channel',
+        'idempotent-replayed',
+        'x-ratelimit-limit-requests',
+        'x-ratelimit-remaining-requests',
+        'x-ratelimit-reset-requests',
+      ]);
       expect(headers['x-mediagate-job-id']).toMatchObject({
         schema: { type: 'string' },
         description: expect.stringContaining('/v1/jobs/{job_id}'),
       });
+      const refused = document.paths[path][method].responses['429'];
+      expect(Object.keys(refused.headers), path).toEqual([
+        'retry-after',
+        'x-should-retry',
+        'x-ratelimit-limit-requests',
+        'x-ratelimit-remaining-requests',
+        'x-ratelimit-reset-requests',
+      ]);
     }
   });
 

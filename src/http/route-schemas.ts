@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errorResponse } from './openapi/response-schemas.js';
 
 /* Schema pieces several routes declare. */
 
@@ -13,6 +14,19 @@ export const idempotencyHeaders = z.object({
     ),
 });
 
+/** Sent on every request counted against a requests-per-minute limit (absent when neither key nor account has one). */
+const rateLimitHeaders = z.object({
+  'x-ratelimit-limit-requests': z
+    .string()
+    .optional()
+    .describe("Requests per minute allowed: the key's or the account's limit, whichever has fewer requests left."),
+  'x-ratelimit-remaining-requests': z.string().optional().describe('Requests left in the current minute.'),
+  'x-ratelimit-reset-requests': z
+    .string()
+    .optional()
+    .describe("Time until the count starts again, in OpenAI's format (`12s`, `1m0s`, `450ms`)."),
+});
+
 /** Response headers of every request that starts a job (documentation; the handlers set them). */
 export const jobHeaders = z.object({
   'x-mediagate-job-id': z.string().describe('The job behind this answer; follow it at GET /v1/jobs/{job_id}.'),
@@ -23,6 +37,7 @@ export const jobHeaders = z.object({
     .literal('true')
     .optional()
     .describe('Present when the Idempotency-Key returned the job an earlier request created.'),
+  ...rateLimitHeaders.shape,
 });
 
 /** A 200 carrying `schema` as JSON, with the job headers. */
@@ -31,3 +46,18 @@ export const jobStarted = <S extends z.ZodType>(schema: S) => ({
   content: { 'application/json': { schema } },
   headers: jobHeaders,
 });
+
+/** 429 of the requests that create a job: requests per minute, jobs at once, or money left. */
+export const tooManyRequests = {
+  description:
+    '`rate_limit_exceeded` (requests per minute, with `Retry-After`; or jobs at once, with `x-should-retry: false`) or `insufficient_quota` (with `x-should-retry: false`).',
+  content: { 'application/json': { schema: errorResponse } },
+  headers: z.object({
+    'retry-after': z.string().optional().describe('Seconds until the requests-per-minute window ends.'),
+    'x-should-retry': z
+      .literal('false')
+      .optional()
+      .describe('Present when retrying cannot succeed soon: the official SDKs then do not retry.'),
+    ...rateLimitHeaders.shape,
+  }),
+};

@@ -7,7 +7,7 @@ import type { GatewayServices } from '../services.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import { SseStream } from '../sse.js';
 import { chatCompletion, errorResponse } from '../openapi/response-schemas.js';
-import { idempotencyHeaders, jobHeaders } from '../route-schemas.js';
+import { idempotencyHeaders, jobHeaders, tooManyRequests } from '../route-schemas.js';
 import { idempotencyOf } from '../idempotency.js';
 import { completion, completionChunk, usageChunk, usageFor, type CompletionIdentity } from './completion.js';
 import {
@@ -21,6 +21,7 @@ import {
 } from './content.js';
 import { chatCompletionBody, type ChatCompletionBody } from './schema.js';
 import { chatToGenerationInput } from './to-generation-input.js';
+import { createsJob } from '../rate-limit.js';
 
 const chatStream = z.string().meta({
   contentMediaType: 'text/event-stream',
@@ -43,13 +44,17 @@ const schema = {
     },
     404: errorResponse,
     409: errorResponse,
+    429: tooManyRequests,
     502: errorResponse,
   },
 };
 
+/** Counted against the key's and the account's requests per minute, like every request that creates a job. */
+const options = { schema, config: createsJob };
+
 /** `POST /v1/chat/completions`: a chat request becomes a generation job, followed as a stream or awaited. */
 export async function chatRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
-  app.withTypeProvider<ZodTypeProvider>().post('/v1/chat/completions', { schema }, async (request, reply) => {
+  app.withTypeProvider<ZodTypeProvider>().post('/v1/chat/completions', options, async (request, reply) => {
     const body = request.body;
     // A retry with the same Idempotency-Key follows the job the first attempt created.
     const { job, replayed } = await services.generation.create({

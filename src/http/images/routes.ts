@@ -11,12 +11,13 @@ import { badRequest } from '../errors.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import type { GatewayServices } from '../services.js';
 import { errorResponse } from '../openapi/response-schemas.js';
-import { idempotencyHeaders, jobStarted } from '../route-schemas.js';
+import { idempotencyHeaders, jobStarted, tooManyRequests } from '../route-schemas.js';
 import { bodyAsSent, jsonBodyOf, parseBody } from '../validation.js';
 import { idempotencyOf } from '../idempotency.js';
 import { readMultipartForm } from './multipart-form.js';
 import { defaultResponseFormat, toImagesResponse } from './response.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse, type ImageOptions } from './schemas.js';
+import { createsJob } from '../rate-limit.js';
 
 export interface ImageRouteDeps {
   references: Config['references'];
@@ -143,7 +144,13 @@ const generationSchema = {
     'Waits for the images (no streaming). `response_format` chooses a link to the stored image or the bytes inline.',
   headers: idempotencyHeaders,
   body: imageGenerationBody,
-  response: { 200: jobStarted(imagesResponse), 404: errorResponse, 409: errorResponse, 502: errorResponse },
+  response: {
+    200: jobStarted(imagesResponse),
+    404: errorResponse,
+    409: errorResponse,
+    429: tooManyRequests,
+    502: errorResponse,
+  },
 };
 
 const editSchema = {
@@ -160,6 +167,7 @@ const editSchema = {
     200: jobStarted(imagesResponse),
     404: errorResponse,
     409: errorResponse,
+    429: tooManyRequests,
     413: errorResponse,
     502: errorResponse,
   },
@@ -174,7 +182,7 @@ export async function imageRoutes(
   await app.register(multipart);
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
-  routes.post('/v1/images/generations', { schema: generationSchema }, async (request, reply) => {
+  routes.post('/v1/images/generations', { schema: generationSchema, config: createsJob }, async (request, reply) => {
     const options = request.body;
     return runImageCall(services, deps, request, reply, {
       endpoint: 'POST /v1/images/generations',
@@ -184,7 +192,7 @@ export async function imageRoutes(
     });
   });
 
-  routes.post('/v1/images/edits', { schema: editSchema }, async (request, reply) => {
+  routes.post('/v1/images/edits', { schema: editSchema, config: createsJob }, async (request, reply) => {
     if (!request.isMultipart()) {
       const options = jsonBodyOf(imageEditJson, request.body);
       const references = options.images.map((ref, i) => imageUrlOf(ref, `images[${i}]`));

@@ -15,11 +15,12 @@ import type { GenerationInput } from '../../generation/prepare-generation.js';
 import { idempotencyOf } from '../idempotency.js';
 import type { GatewayServices } from '../services.js';
 import { errorResponse } from '../openapi/response-schemas.js';
-import { idempotencyHeaders, jobStarted } from '../route-schemas.js';
+import { idempotencyHeaders, jobStarted, tooManyRequests } from '../route-schemas.js';
 import { bodyAsSent, jsonBodyOf, parseBody } from '../validation.js';
 import { findOwnedVideo, notReady } from './owned-video.js';
 import { videoCreateBody, videoIdParams, videoRemixBody, type VideoCreateBody } from './schemas.js';
 import { toVideoObject, videoObject } from '../../api-objects/video-object.js';
+import { createsJob } from '../rate-limit.js';
 
 export interface VideoRouteDeps {
   references: Config['references'];
@@ -110,7 +111,13 @@ const createSchema = {
   body: {
     content: { 'multipart/form-data': { schema: videoCreateBody }, 'application/json': { schema: videoCreateBody } },
   },
-  response: { 200: jobStarted(videoObject), 404: errorResponse, 409: errorResponse, 413: errorResponse },
+  response: {
+    200: jobStarted(videoObject),
+    404: errorResponse,
+    409: errorResponse,
+    413: errorResponse,
+    429: tooManyRequests,
+  },
 };
 
 const remixSchema = {
@@ -124,7 +131,7 @@ const remixSchema = {
   body: {
     content: { 'application/json': { schema: videoRemixBody }, 'multipart/form-data': { schema: videoRemixBody } },
   },
-  response: { 200: jobStarted(videoObject), 404: errorResponse, 409: errorResponse },
+  response: { 200: jobStarted(videoObject), 404: errorResponse, 409: errorResponse, 429: tooManyRequests },
 };
 
 /** `POST /v1/videos` and `POST /v1/videos/{id}/remix`. */
@@ -134,7 +141,7 @@ export async function videoCreateRoutes(
   deps: VideoRouteDeps,
 ): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  routes.post('/v1/videos', { schema: createSchema }, async (request, reply) => {
+  routes.post('/v1/videos', { schema: createSchema, config: createsJob }, async (request, reply) => {
     const { body, fingerprintContent, upload } = await readBody(request, videoCreateBody, deps);
     const webhookUrl =
       body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
@@ -151,7 +158,7 @@ export async function videoCreateRoutes(
     });
   });
 
-  routes.post('/v1/videos/:video_id/remix', { schema: remixSchema }, async (request, reply) => {
+  routes.post('/v1/videos/:video_id/remix', { schema: remixSchema, config: createsJob }, async (request, reply) => {
     const { body, fingerprintContent } = await readBody(request, videoRemixBody, deps);
     const webhookUrl =
       body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
