@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Channel } from '../providers/channel.js';
 import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
 import type { JobEvents } from './events.js';
 import type { ProgressWriter } from './progress-writer.js';
@@ -20,6 +21,8 @@ export class JobSettler {
       log: FastifyBaseLogger;
       /** This instance: a job whose lease another instance took is not finished from here. */
       instanceId: string;
+      /** The channels, to record each ended job's outcome on the one that ran it (the operator's channel view). */
+      channels?: { get(name: string): Channel | undefined };
     },
   ) {}
 
@@ -36,6 +39,15 @@ export class JobSettler {
         ? await store.succeed(job.id, outcome.results, statusCalls, now, outcome.usage, instanceId)
         : await store.fail(job.id, outcome.error, statusCalls, now, instanceId);
     if (finished) events.publish({ type: 'finished', jobId: job.id, job: finished });
+    const channel = finished?.channel ? this.deps.channels?.get(finished.channel) : undefined;
+    // Only jobs that reached the upstream count: a job refused by the gateway's own review never did.
+    if (finished && channel && finished.submittedAt !== null)
+      channel.recordOutcome({
+        ok: finished.status === 'succeeded',
+        ms: now - finished.submittedAt,
+        ...(finished.error && { code: finished.error.code }),
+        at: now,
+      });
     log.info(
       {
         jobId: job.id,

@@ -54,7 +54,7 @@ export class JobRunner {
     const { store, channels, media, events, instanceId, settings, log, moderator } = deps;
     this.progressWriter = new ProgressWriter(store, settings.progressWriteIntervalMs, log);
     this.contexts = new ProviderContexts({ media, events });
-    this.settler = new JobSettler({ store, events, progressWriter: this.progressWriter, log, instanceId });
+    this.settler = new JobSettler({ store, events, progressWriter: this.progressWriter, log, instanceId, channels });
     const submitter = new Submitter({
       store,
       channels,
