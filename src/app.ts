@@ -19,6 +19,7 @@ import { answerFrameworkError, registerErrorHandling } from './http/error-handle
 import { registerJsonBodyParser } from './http/json-body.js';
 import { mediaRoutes } from './http/media-route.js';
 import { jobRoutes } from './http/jobs-route.js';
+import { customerUsageRoutes } from './http/usage/customer-usage-route.js';
 import { modelRoutes } from './http/models-route.js';
 import type { GatewayServices } from './http/services.js';
 import { SseKeepAlive } from './http/sse.js';
@@ -49,6 +50,8 @@ export interface Gateway {
   config: Config;
   channels: ChannelRegistry;
   keys: KeyBootstrapResult;
+  /** Accounts, keys, money and prices: what the admin API and the CLI operate on (tests set up customers with it). */
+  operator: AccountService;
   /** Starts the job runner and listens; returns the bound port. */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -170,6 +173,9 @@ export async function buildGateway(config: Config): Promise<Gateway> {
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => chatRoutes(scope, services));
   await app.register(async (scope) => jobRoutes(scope, services));
+  await app.register(async (scope) =>
+    customerUsageRoutes(scope, { db: database.db, operator, billing: config.billing }),
+  );
   await app.register(async (scope) => imageRoutes(scope, services, { references: config.references }));
   await app.register(async (scope) => videoRoutes(scope, services, { references: config.references, thumbnails }));
   await app.register(async (scope) =>
@@ -181,6 +187,15 @@ export async function buildGateway(config: Config): Promise<Gateway> {
         authenticator: adminAuthenticator,
         operator,
         customersChanged: () => authenticator.cache.clear(),
+        views: {
+          db: database.db,
+          billing: config.billing,
+          jobs: jobStore,
+          mediaUrl: services.mediaUrl,
+          channels,
+          generation: services.generation,
+          runner,
+        },
       }),
     { prefix: '/admin/v1' },
   );
@@ -193,6 +208,7 @@ export async function buildGateway(config: Config): Promise<Gateway> {
     config,
     channels,
     keys,
+    operator,
     async listen() {
       // A burst of clients opening streams at once (a reconnect storm) should queue, not be reset.
       await app.listen({ port: config.port, host: config.host, backlog: 4096 });

@@ -90,19 +90,25 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
       ids.add(op.operationId);
       expect(op.tags.length === 1 && tags.includes(op.tags[0]), where).toBe(true);
       expect(op.summary, where).toBeTruthy();
-      expect(op.security, where).toEqual(path.startsWith('/v1/') ? [{ bearerAuth: [] }] : []);
+      const security = path.startsWith('/v1/')
+        ? [{ bearerAuth: [] }]
+        : path.startsWith('/admin/')
+          ? [{ adminAuth: [] }]
+          : [];
+      expect(op.security, where).toEqual(security);
       for (const [status, response] of Object.entries(op.responses as Record<string, Json>)) {
         expect(response.description, `${where} ${status}`).not.toBe('Default Response');
         expect(Object.keys(response.content ?? {}).length, `${where} ${status} has content`).toBeGreaterThan(0);
       }
       // Only the key and the body/query checks can refuse a request before its handler runs.
-      if (path.startsWith('/v1/')) expect(op.responses['401'], where).toBeDefined();
+      if (path.startsWith('/v1/') || path.startsWith('/admin/')) expect(op.responses['401'], where).toBeDefined();
+      if (path.startsWith('/admin/')) expect(op.responses['403'], where).toBeDefined();
       if (op.requestBody || op.parameters?.some((p: Json) => p.in === 'query'))
         expect(op.responses['400'], where).toBeDefined();
       const url = path.replace(/\{key\}$/, '*').replace(/\{(\w+)\}/g, ':$1');
       expect(gw.gateway.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${where} is served`).toBe(true);
     }
-    expect(operations.length).toBe(19);
+    expect(operations.length).toBe(25);
   });
 
   it('describes requests with the schemas that validate them', () => {

@@ -38,7 +38,9 @@ export function openApiOptions(version: string): SwaggerOptions {
           'Chat completions, the Images API and the Videos API over one durable job engine. Authenticate with `Authorization: Bearer <key>`. Errors use OpenAI\'s envelope `{"error":{"message","type","param","code"}}`.',
       },
       servers: [{ url: '/' }],
-      tags: ['Chat', 'Images', 'Videos', 'Jobs', 'Models', 'Webhooks', 'Media', 'Meta'].map((name) => ({ name })),
+      tags: ['Chat', 'Images', 'Videos', 'Jobs', 'Usage', 'Models', 'Webhooks', 'Media', 'Meta', 'Admin'].map(
+        (name) => ({ name }),
+      ),
       webhooks,
       components: {
         securitySchemes: {
@@ -46,6 +48,12 @@ export function openApiOptions(version: string): SwaggerOptions {
             type: 'http',
             scheme: 'bearer',
             description: 'An API key. The bare `Authorization: <key>` form is accepted too.',
+          },
+          adminAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An admin key (MEDIAGATE_ADMIN_KEYS, or the one created on first start in <dataDir>/initial-admin-key). A customer key is refused with 403 admin_key_required.',
           },
         },
       },

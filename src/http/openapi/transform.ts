@@ -64,12 +64,16 @@ function responseOf(value: unknown): Json {
  * Statuses every operation of a kind can answer, so no route has to repeat them: 401 where the
  * auth hook asks for an API key, 400 where the route validates a body or a query.
  */
-function implicitErrors(schema: FastifySchema, authenticated: boolean): Record<string, z.ZodType> {
+function implicitErrors(schema: FastifySchema, authenticated: boolean, admin: boolean): Record<string, z.ZodType> {
   return {
     ...((schema.body !== undefined || schema.querystring !== undefined) && { 400: errorResponse }),
-    ...(authenticated && { 401: errorResponse }),
+    ...((authenticated || admin) && { 401: errorResponse }),
+    ...(admin && { 403: errorResponse }),
   };
 }
+
+/** The admin scope's hook asks for an admin key on every route under this prefix. */
+const isAdminRoute = (url: string) => url.startsWith('/admin/');
 
 function renameWildcard(params: unknown): unknown {
   const json = params as { properties?: Json; required?: string[] };
@@ -87,10 +91,11 @@ export const transform: SwaggerTransform = ({ schema, url }) => {
     response?: Record<string, unknown>;
   };
   const authenticated = requiresApiKey(url);
-  const responses = { ...implicitErrors(declared, authenticated), ...(response ?? {}) };
+  const admin = isAdminRoute(url);
+  const responses = { ...implicitErrors(declared, authenticated, admin), ...(response ?? {}) };
   const transformed: Json = {
     ...rest,
-    security: authenticated ? [{ bearerAuth: [] }] : [],
+    security: authenticated ? [{ bearerAuth: [] }] : admin ? [{ adminAuth: [] }] : [],
     ...(body !== undefined && {
       body: isContentForm(body) ? { content: contentOf(body, 'input') } : toJson(body, 'input'),
     }),
