@@ -147,6 +147,14 @@ describe(`Admin jobs and channels (${databaseLabel})`, { timeout: 120_000 }, () 
     expect((await call(gw, '/admin/v1/usage?group_by=')).body.totals.jobs).toBe(2);
   });
 
+  it('tests a video model with the shortest video it allows', async () => {
+    const { body } = await call(gw, '/admin/v1/channels/sandbox/test', { body: { model: 'sora-2' } });
+    expect(body).toMatchObject({ ok: true, model: 'sora-2', status: 'succeeded', error: null });
+    const job = (await call(gw, `/admin/v1/jobs/${body.job_id}`)).body;
+    // sora-2 takes 1 to 15 seconds (10 by default): the test asks for 1.
+    expect(job).toMatchObject({ kind: 'video', seconds: 1, n: 1, cost: null, adjustments: [] });
+  });
+
   it('the channel test names what it cannot do: an unknown channel, a model it does not serve', async () => {
     const missing = await call(gw, '/admin/v1/channels/nowhere/test', { body: {} });
     expect(missing.status).toBe(404);
