@@ -21,6 +21,7 @@ import { answerFrameworkError, registerErrorHandling } from './http/error-handle
 import { registerJsonBodyParser } from './http/json-body.js';
 import { mediaRoutes } from './http/media-route.js';
 import { jobRoutes } from './http/jobs-route.js';
+import { customerUsageRoutes } from './http/usage/customer-usage-route.js';
 import { modelRoutes } from './http/models-route.js';
 import type { GatewayServices } from './http/services.js';
 import { SseKeepAlive } from './http/sse.js';
@@ -194,6 +195,9 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => chatRoutes(scope, services));
   await app.register(async (scope) => jobRoutes(scope, services));
+  await app.register(async (scope) =>
+    customerUsageRoutes(scope, { db: database.db, operator, billing: config.billing }),
+  );
   await app.register(async (scope) => imageRoutes(scope, services, { references: config.references }));
   await app.register(async (scope) => videoRoutes(scope, services, { references: config.references, thumbnails }));
   await app.register(async (scope) =>
@@ -206,6 +210,15 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
         operator,
         billing: config.billing,
         customersChanged: () => authenticator.cache.clear(),
+        views: {
+          db: database.db,
+          billing: config.billing,
+          jobs: jobStore,
+          mediaUrl: services.mediaUrl,
+          channels,
+          generation: services.generation,
+          runner,
+        },
       }),
     { prefix: ADMIN_PREFIX },
   );

@@ -101,12 +101,13 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
       }
       // Only the key and the body/query checks can refuse a request before its handler runs.
       if (keyed) expect(op.responses['401'], where).toBeDefined();
+      if (admin) expect(op.responses['403'], where).toBeDefined();
       if (op.requestBody || op.parameters?.some((p: Json) => p.in === 'query'))
         expect(op.responses['400'], where).toBeDefined();
       const url = path.replace(/\{key\}$/, '*').replace(/\{(\w+)\}/g, ':$1');
       expect(gw.gateway.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${where} is served`).toBe(true);
     }
-    expect(operations.length).toBe(37);
+    expect(operations.length).toBe(43);
   });
 
   it('describes requests with the schemas that validate them', () => {

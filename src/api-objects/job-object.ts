@@ -1,5 +1,19 @@
 import { adjustmentLines } from '../intent/adjustment-text.js';
-import type { JobRecord } from '../jobs/types.js';
+import { TERMINAL_STATUSES, type JobRecord } from '../jobs/types.js';
+
+/**
+ * What a job was charged, once it has ended: `cost` in credits (0 when nothing was delivered),
+ * `billed_units` (images, or seconds of video) and their `unit`. All null while the job runs, and
+ * on jobs from before accounts existed (nothing was reserved for them).
+ */
+export function jobCharge(job: JobRecord) {
+  const ended = TERMINAL_STATUSES.includes(job.status);
+  return {
+    cost: ended ? (job.cost ?? null) : null,
+    billed_units: ended ? (job.billedUnits ?? null) : null,
+    unit: job.quote?.unit ?? (job.kind === 'video' ? ('second' as const) : ('image' as const)),
+  };
+}
 
 /** The public view of a job: what was asked, where it stands, and links to its results. */
 export function toJobObject(job: JobRecord, mediaUrl: (key: string) => string) {
@@ -38,6 +52,7 @@ export function toJobObject(job: JobRecord, mediaUrl: (key: string) => string) {
       status_calls: job.statusCalls,
       usage: job.usage && { ...job.usage },
     },
+    ...jobCharge(job),
     created_at: Math.floor(job.createdAt / 1000),
     completed_at: job.completedAt === null ? null : Math.floor(job.completedAt / 1000),
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JobRecord } from '../jobs/types.js';
+import { jobCharge } from './job-object.js';
 import { toVideoId } from './video-ids.js';
 
 /** OpenAI's Video object, field for field; also the response schema in /openapi.json. */
@@ -18,6 +19,13 @@ export const videoObject = z
     prompt: z.string().nullable(),
     remixed_from_video_id: z.string().nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    cost: z
+      .number()
+      .int()
+      .nullable()
+      .describe('mediagate: credits charged once the video has ended (0 when nothing was delivered); null before.'),
+    billed_units: z.number().nullable().describe('mediagate: seconds of video charged; null before the end.'),
+    unit: z.enum(['image', 'second']).describe('mediagate: what `billed_units` counts.'),
   })
   .describe('Video');
 
@@ -50,5 +58,6 @@ export function toVideoObject(job: JobRecord): VideoObject {
     prompt: job.request.prompt,
     remixed_from_video_id: job.remixedFrom ? toVideoId(job.remixedFrom) : null,
     error: job.error ? { code: job.error.code, message: job.error.message } : null,
+    ...jobCharge(job),
   };
 }

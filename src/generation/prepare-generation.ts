@@ -20,6 +20,8 @@ export interface GenerationInput {
   explicit: ExplicitFields;
   /** What the entry point makes (the Videos API only videos); absent when any model will do (chat). */
   kind?: MediaKind;
+  /** Routes the job to this channel first instead of by priority (the operator's "test this channel"). */
+  channel?: string;
 }
 
 export interface PreparedGeneration {
@@ -78,7 +80,9 @@ function wrongKind(spec: ModelSpec, wanted: MediaKind): GenerationError {
 export async function prepareGeneration(input: GenerationInput, deps: PrepareDeps): Promise<PreparedGeneration> {
   const spec = findModel(input.model);
   if (spec && input.kind && spec.kind !== input.kind) throw wrongKind(spec, input.kind);
-  const route = spec && deps.channels.route(spec.id);
+  const route =
+    spec &&
+    (input.channel === undefined ? deps.channels.route(spec.id) : deps.channels.routeOn(input.channel, spec.id));
   if (!spec || !route) throw modelNotFound(input.model);
   const parsed = parsePrompt(input.text);
   checkReferenceCount(spec, input.references.length);

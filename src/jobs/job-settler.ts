@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics/index.js';
+import type { Channel } from '../providers/channel.js';
 import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
 import type { JobEvents } from './events.js';
 import type { ProgressWriter } from './progress-writer.js';
@@ -22,6 +23,8 @@ export class JobSettler {
       /** This instance: a job whose lease another instance took is not finished from here. */
       instanceId: string;
       metrics?: Metrics;
+      /** The channels, to record each ended job's outcome on the one that ran it (the operator's channel view). */
+      channels?: { get(name: string): Channel | undefined };
     },
   ) {}
 
@@ -41,6 +44,15 @@ export class JobSettler {
       events.publish({ type: 'finished', jobId: job.id, job: finished });
       this.deps.metrics && recordFinished(this.deps.metrics, finished, now);
     }
+    const channel = finished?.channel ? this.deps.channels?.get(finished.channel) : undefined;
+    // Only jobs that reached the upstream count: a job refused by the gateway's own review never did.
+    if (finished && channel && finished.submittedAt !== null)
+      channel.recordOutcome({
+        ok: finished.status === 'succeeded',
+        ms: now - finished.submittedAt,
+        ...(finished.error && { code: finished.error.code }),
+        at: now,
+      });
     log.info(
       {
         jobId: job.id,

@@ -4,7 +4,16 @@ import type { GenerationRequest } from '../intent/types.js';
 import type { DatabaseSchema, JobsTable } from '../db/schema.js';
 import { readAdjustments } from '../intent/adjustments.js';
 import type { NormalisedError, UpstreamUsage } from '../providers/types.js';
-import type { JobListQuery, JobRecord, JobResult, JobStatus, JobStore, NewJob, ProgressUpdate } from './types.js';
+import type {
+  JobListQuery,
+  JobRecord,
+  JobSearch,
+  JobResult,
+  JobStatus,
+  JobStore,
+  NewJob,
+  ProgressUpdate,
+} from './types.js';
 import { newJobId } from './ids.js';
 import { reserve, settle } from '../billing/ledger.js';
 import type { Quote } from '../billing/quote.js';
@@ -322,6 +331,21 @@ export class SqlJobStore implements JobStore {
       .where('deleted_at', 'is', null);
     if (query.after !== undefined) select = select.where('id', query.order === 'asc' ? '>' : '<', query.after);
     const rows = await select.orderBy('id', query.order).limit(query.limit).execute();
+    return rows.map(toRecord);
+  }
+
+  /** Jobs of every key, for the operator; ids sort by creation, so the id is the cursor. */
+  async search(query: JobSearch): Promise<JobRecord[]> {
+    let select = this.db.selectFrom('jobs').selectAll();
+    if (query.status !== undefined) select = select.where('status', '=', query.status);
+    if (query.model !== undefined) select = select.where('model', '=', query.model);
+    if (query.channel !== undefined) select = select.where('channel', '=', query.channel);
+    if (query.accountId !== undefined) select = select.where('account_id', '=', query.accountId);
+    if (query.apiKeyId !== undefined) select = select.where('api_key_id', '=', query.apiKeyId);
+    if (query.since !== undefined) select = select.where('created_at', '>=', query.since);
+    if (query.until !== undefined) select = select.where('created_at', '<', query.until);
+    if (query.after !== undefined) select = select.where('id', '<', query.after);
+    const rows = await select.orderBy('id', 'desc').limit(query.limit).execute();
     return rows.map(toRecord);
   }
 

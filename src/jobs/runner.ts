@@ -57,7 +57,15 @@ export class JobRunner {
     const { store, channels, media, events, instanceId, settings, log, moderator, metrics } = deps;
     this.progressWriter = new ProgressWriter(store, settings.progressWriteIntervalMs, log);
     this.contexts = new ProviderContexts({ media, events, metrics });
-    this.settler = new JobSettler({ store, events, progressWriter: this.progressWriter, log, instanceId, metrics });
+    this.settler = new JobSettler({
+      store,
+      events,
+      progressWriter: this.progressWriter,
+      log,
+      instanceId,
+      metrics,
+      channels,
+    });
     const submitter = new Submitter({
       store,
       channels,

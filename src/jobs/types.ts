@@ -106,6 +106,21 @@ export interface JobListQuery {
   order: 'asc' | 'desc';
 }
 
+/** The operator's view: jobs of every key and account, filtered; newest first, deleted ones included. */
+export interface JobSearch {
+  status?: JobStatus;
+  model?: string;
+  channel?: string;
+  accountId?: string;
+  apiKeyId?: string;
+  /** Created at or after / before, unix milliseconds. */
+  since?: number;
+  until?: number;
+  /** Exclusive cursor: a job id; the page holds older jobs. */
+  after?: string;
+  limit: number;
+}
+
 export interface ProgressUpdate {
   id: string;
   progress: number;

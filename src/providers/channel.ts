@@ -78,6 +78,18 @@ export interface ChannelSettings {
   pollIntervalMs?: number;
 }
 
+/** One ended job on a channel: whether it succeeded, and how long it took from submission. */
+export interface ChannelOutcome {
+  ok: boolean;
+  ms: number;
+  /** The job's error code when it failed. */
+  code?: string;
+  at: number;
+}
+
+/** Outcomes kept per channel for the operator's view (success rate, mean latency). */
+export const RECENT_OUTCOMES = 100;
+
 /** Consecutive failures after which a channel is passed over for a while. */
 const UNHEALTHY_AFTER = 3;
 const COOLDOWN_MS = 30_000;
@@ -89,6 +101,8 @@ export class Channel {
   private readonly slotWaiters = new Set<() => void>();
   private consecutiveFailures = 0;
   private unhealthyUntil = 0;
+  /** The last RECENT_OUTCOMES ended jobs, oldest first (a ring would save nothing at this size). */
+  private readonly outcomes: ChannelOutcome[] = [];
 
   constructor(
     readonly settings: ChannelSettings,
@@ -119,6 +133,22 @@ export class Channel {
 
   healthy(now = Date.now()): boolean {
     return now >= this.unhealthyUntil && (this.settings.keys.length === 0 || this.keys.usable > 0);
+  }
+
+  /** Until when the channel is passed over after consecutive failures (its open circuit); 0 when it is not. */
+  get openUntil(): number {
+    return this.unhealthyUntil;
+  }
+
+  /** Records an ended job for `recentOutcomes`; this process's jobs only. */
+  recordOutcome(outcome: ChannelOutcome): void {
+    this.outcomes.push(outcome);
+    if (this.outcomes.length > RECENT_OUTCOMES) this.outcomes.shift();
+  }
+
+  /** The last ended jobs on this channel, oldest first. */
+  recentOutcomes(): readonly ChannelOutcome[] {
+    return [...this.outcomes];
   }
 
   recordSuccess(): void {

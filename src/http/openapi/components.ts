@@ -4,6 +4,10 @@ import { chatCompletionBody } from '../chat/schema.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse } from '../images/schemas.js';
 import { videoCreateBody, videoDeleted, videoList, videoRemixBody } from '../videos/schemas.js';
 import { videoObject } from '../../api-objects/video-object.js';
+import { adminChannelList, channelTestResult } from '../admin/channels-routes.js';
+import { adminJob, adminJobDetail, adminJobList } from '../admin/jobs-routes.js';
+import { adminUsage } from '../admin/usage-routes.js';
+import { customerUsage } from '../usage/customer-usage-route.js';
 import {
   chatCompletion,
   errorResponse,
@@ -38,6 +42,13 @@ const NAMES = new Map<z.ZodType, string>([
   [webhookDefaultObject, 'WebhookDefault'],
   [webhookEventSchema, 'WebhookEvent'],
   [healthResponse, 'Health'],
+  [customerUsage, 'Usage'],
+  [adminUsage, 'AdminUsage'],
+  [adminJob, 'AdminJob'],
+  [adminJobDetail, 'AdminJobDetail'],
+  [adminJobList, 'AdminJobList'],
+  [adminChannelList, 'ChannelList'],
+  [channelTestResult, 'ChannelTestResult'],
 ]);
 
 const BY_NAME = new Map([...NAMES].map(([schema, name]) => [name, schema]));

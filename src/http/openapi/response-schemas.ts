@@ -80,6 +80,15 @@ export const jobObject = z
       })
       .optional()
       .describe('Which channel ran the job, how many upstream calls it took, and what the upstream reported using.'),
+    cost: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Credits charged, once the job has ended: what was delivered (0 for a failed, cancelled or moderated job). Null while it runs.',
+      ),
+    billed_units: z.number().nullable().describe('Images, or seconds of video, charged; null while the job runs.'),
+    unit: z.enum(['image', 'second']).describe('What `billed_units` counts.'),
     created_at: z.number().int(),
     completed_at: z.number().int().nullable(),
   })
