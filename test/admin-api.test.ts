@@ -354,7 +354,7 @@ describe(`admin API: managing accounts, keys and prices (${databaseLabel})`, { t
     expect(refused.body).toEqual({
       error: {
         message:
-          "This request needs up to 42,000 credits, but this API key's spend limit leaves 5,000. " +
+          "This request needs up to 42,000 credits, but this API key's spend limit of 5,000 credits leaves 5,000. " +
           "Ask the operator to raise the key's limit.",
         type: 'insufficient_quota',
         param: null,

@@ -9,9 +9,18 @@ type Tx = Kysely<DatabaseSchema>;
 
 export type LedgerKind = 'top_up' | 'reservation' | 'capture' | 'release' | 'adjustment' | 'loss';
 
-/** Sortable by creation: a zero-padded time, then randomness. */
-export const newLedgerEntryId = (now: number) =>
-  `le_${now.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+let lastTime = 0;
+let sequence = 0;
+
+/**
+ * Sortable by creation: a zero-padded time, a counter within the millisecond (so a job's capture
+ * sorts before its release), then randomness against other instances.
+ */
+export function newLedgerEntryId(now: number): string {
+  sequence = now === lastTime ? sequence + 1 : 0;
+  lastTime = now;
+  return `le_${now.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(3, '0')}${randomBytes(5).toString('hex')}`;
+}
 
 const credits = (n: number) => n.toLocaleString('en-US');
 
@@ -47,11 +56,12 @@ async function refusal(trx: Tx, r: Reservation, scope: 'account' | 'key'): Promi
   const key = await trx.selectFrom('api_keys').selectAll().where('id', '=', r.apiKeyId).executeTakeFirst();
   if (key && key.concurrency_limit !== null && key.active_jobs >= key.concurrency_limit)
     return tooManyJobs('API key', key.concurrency_limit);
-  const left = key?.spend_limit == null ? 0 : Number(key.spend_limit) - Number(key.spent) - Number(key.reserved);
+  const limit = Number(key?.spend_limit ?? 0);
+  const left = limit - Number(key?.spent ?? 0) - Number(key?.reserved ?? 0);
   return new GenerationError(
     'insufficient_quota',
-    `This request needs up to ${credits(r.amount)} credits, but this API key's spend limit leaves ` +
-      `${credits(Math.max(0, left))}. Ask the operator to raise the key's limit.`,
+    `This request needs up to ${credits(r.amount)} credits, but this API key's spend limit of ${credits(limit)} ` +
+      `credits leaves ${credits(Math.max(0, left))}. Ask the operator to raise the key's limit.`,
     null,
     { retry: false },
   );
