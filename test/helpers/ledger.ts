@@ -115,3 +115,51 @@ export async function proveLedger(database: Database, accountId: string): Promis
   expect(reserved, 'reserved the ledger implies').toBe(0);
   return { entries, account, jobs, captured, opening, lowestBalance, lowestAvailable };
 }
+
+export interface EndedJobRow {
+  id: string;
+  status: string;
+  cost: number;
+  billedUnits: number;
+  loss: number | null;
+  errorCode: string | null;
+  results: { seconds?: number }[];
+}
+
+/** The account's only job once it has ended and been settled (its `cost` is set in the same transaction). */
+export async function endedJobOf(database: Database, accountId: string, timeoutMs = 30_000): Promise<EndedJobRow> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await database.db.selectFrom('jobs').selectAll().where('account_id', '=', accountId).execute();
+    if (rows.length > 1) throw new Error(`account ${accountId} has ${rows.length} jobs`);
+    const row = rows[0];
+    if (row && row.cost !== null) {
+      return {
+        id: row.id,
+        status: row.status,
+        cost: Number(row.cost),
+        billedUnits: Number(row.billed_units),
+        loss: row.loss === null ? null : Number(row.loss),
+        errorCode: row.error ? (JSON.parse(row.error) as { code: string }).code : null,
+        results: JSON.parse(row.results),
+      };
+    }
+    if (Date.now() > deadline) throw new Error(`no ended job on ${accountId}: ${JSON.stringify(row)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The id of the account's only job, as soon as it exists. */
+export async function jobIdOf(database: Database, accountId: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await database.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (row) return row.id;
+    if (Date.now() > deadline) throw new Error(`no job on ${accountId}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
