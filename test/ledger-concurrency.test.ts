@@ -86,6 +86,17 @@ describe(`the ledger under concurrent requests (${databaseLabel})`, () => {
           messages: [{ role: 'user', content: 'a red kite' }],
         }),
       );
+    const streamed = () =>
+      viaSdk(async () => {
+        const stream = await customer.client.chat.completions.create({
+          model: 'gpt-image-1',
+          stream: true,
+          messages: [{ role: 'user', content: 'a red kite' }],
+        });
+        let text = '';
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+        if (!/!\[image\]\(http/.test(text)) throw new Error(`no image in the stream: ${text}`);
+      });
     const plain = async (): Promise<Outcome> => {
       const response = await fetch(`${gw.baseUrl}/v1/images/generations`, {
         method: 'POST',
@@ -96,7 +107,7 @@ describe(`the ledger under concurrent requests (${databaseLabel})`, () => {
       if (response.status === 200) return { ok: true };
       return { ok: false, status: response.status, body, shouldRetry: response.headers.get('x-should-retry') };
     };
-    const calls = Array.from({ length: 50 }, (_, i) => [generate, chat, plain][i % 3]);
+    const calls = Array.from({ length: 50 }, (_, i) => [generate, chat, streamed, plain][i % 4]);
     const outcomes = await Promise.all(calls.map((call) => call()));
 
     const refused = outcomes.filter((o) => !o.ok);
