@@ -142,6 +142,30 @@ describe(`the ledger under concurrent requests (${databaseLabel})`, () => {
     expect(new Set(jobs.map((j) => j.id))).toEqual(new Set(proof.jobs.keys()));
   });
 
+  it('answers concurrent retries of one request (one Idempotency-Key) with its one job, even when it took the whole balance', async () => {
+    const customer = await fundedCustomer(gw.baseUrl, PRICE);
+    const send = () =>
+      fetch(`${gw.baseUrl}/v1/images/generations`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${customer.key}`,
+          'content-type': 'application/json',
+          'idempotency-key': 'retry-of-one-request',
+        },
+        body: JSON.stringify({ model: 'gpt-image-1', prompt: 'a red kite', size: '1024x1024', quality: 'medium' }),
+      }).then(async (response) => ({ status: response.status, body: await response.json() }));
+    const answers = await Promise.all(Array.from({ length: 8 }, send));
+    // A duplicate that lost the race for the job must not be refused for the money its own job holds.
+    expect(answers.map((a) => [a.status, a.body.error?.code ?? null])).toEqual(Array(8).fill([200, null]));
+    const images = new Set(answers.map((a) => JSON.stringify(a.body.data)));
+    expect(images.size).toBe(1);
+
+    const proof = await proveLedger(database, customer.accountId);
+    expect(proof.jobs.size).toBe(1);
+    expect([...proof.jobs.values()]).toEqual([{ reservation: PRICE, capture: PRICE, release: 0, loss: 0 }]);
+    expect(proof.account).toEqual({ balance: 0, reserved: 0, active_jobs: 0 });
+  });
+
   it('is not retried by the official client with its default retries: one HTTP request per refusal', async () => {
     const customer = await fundedCustomer(gw.baseUrl, PRICE - 1);
     const proxy = await countingProxy(gw.baseUrl);
