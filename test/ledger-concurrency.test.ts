@@ -142,6 +142,55 @@ describe(`the ledger under concurrent requests (${databaseLabel})`, () => {
     expect(new Set(jobs.map((j) => j.id))).toEqual(new Set(proof.jobs.keys()));
   });
 
+  it.each([
+    {
+      limit: "the key's spend limit",
+      options: { key: { spend_limit: 2 * PRICE } },
+      allowed: 2,
+      message: `This request needs up to 42,000 credits, but this API key's spend limit leaves 0. Ask the operator to raise the key's limit.`,
+    },
+    {
+      limit: "the account's monthly spend limit",
+      options: { account: { monthly_spend_limit: 3 * PRICE } },
+      allowed: 3,
+      message: `This request needs up to 42,000 credits, but the account's monthly spend limit of 126,000 leaves 0 this month.`,
+    },
+  ])('holds $limit under 20 concurrent requests on a larger balance', async ({ options, allowed, message }) => {
+    const customer = await fundedCustomer(gw.baseUrl, 10 * PRICE, options);
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(`${gw.baseUrl}/v1/images/generations`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${customer.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-image-1', prompt: 'a red kite', size: '1024x1024', quality: 'medium' }),
+        }).then(async (response) => ({ status: response.status, body: await response.json() })),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 200)).toHaveLength(allowed);
+    const refused = outcomes.filter((o) => o.status !== 200);
+    expect(refused).toHaveLength(20 - allowed);
+    // Refusals that came while the allowed jobs still ran count their reservations as spent, so
+    // every one of them says nothing is left.
+    for (const o of refused)
+      expect(o).toEqual({
+        status: 429,
+        body: { error: { message, type: 'insufficient_quota', param: null, code: 'insufficient_quota' } },
+      });
+    const proof = await proveLedger(database, customer.accountId);
+    expect(proof.jobs.size).toBe(allowed);
+    expect(proof.account).toEqual({ balance: (10 - allowed) * PRICE, reserved: 0, active_jobs: 0 });
+    const key = await database.db
+      .selectFrom('api_keys')
+      .select(['spent', 'reserved', 'active_jobs'])
+      .where('id', '=', customer.keyId)
+      .executeTakeFirstOrThrow();
+    expect({ spent: Number(key.spent), reserved: Number(key.reserved), active_jobs: key.active_jobs }).toEqual({
+      spent: allowed * PRICE,
+      reserved: 0,
+      active_jobs: 0,
+    });
+  });
+
   it('answers concurrent retries of one request (one Idempotency-Key) with its one job, even when it took the whole balance', async () => {
     const customer = await fundedCustomer(gw.baseUrl, PRICE);
     const send = () =>
