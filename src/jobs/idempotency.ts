@@ -72,6 +72,9 @@ function isUniqueViolation(err: unknown): boolean {
  * the existing job back without running `create` (so nothing is fetched, reviewed or submitted
  * again); a different request with the same key is a 409. Concurrent duplicates are settled by
  * the unique index on the jobs table: the loser's insert fails and it returns the winner's job.
+ * The loser may fail before its insert, too: the winner's reservation can have taken what the
+ * account or key had left, so the loser's is refused (insufficient_quota, or a concurrency limit).
+ * That refusal is about money its own request already holds, so it also returns the winner's job.
  */
 export async function createJobOnce(
   store: Pick<JobStore, 'findByIdempotencyKey'>,
@@ -86,12 +89,16 @@ export async function createJobOnce(
   try {
     return { job: await create({ idempotencyKey: key, idempotencyFingerprint: fingerprint }), replayed: false };
   } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
+    if (!isUniqueViolation(err) && !isReservationRefusal(err)) throw err;
     const winner = await store.findByIdempotencyKey(apiKeyId, key);
     if (!winner) throw err;
     return replay(winner, fingerprint);
   }
 }
+
+/** A reservation refused for the account's or key's money or running jobs (see src/billing/ledger.ts). */
+const isReservationRefusal = (err: unknown): boolean =>
+  err instanceof GenerationError && (err.code === 'insufficient_quota' || err.code === 'rate_limit_exceeded');
 
 function replay(job: JobRecord, fingerprint: string): CreatedJob {
   if (job.idempotencyFingerprint !== fingerprint) throw conflict();

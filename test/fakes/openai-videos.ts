@@ -43,6 +43,8 @@ interface Task {
   height: number;
   createdAt: number;
   outcome: FakeVideoOutcome;
+  /** Seconds the finished video has when the upstream made it shorter than asked. */
+  delivered?: number;
 }
 
 const SORA_SECONDS = ['4', '8', '12'];
@@ -80,6 +82,11 @@ export class FakeOpenAiVideos extends FakeUpstream {
   accepted = 0;
   /** Outcome of tasks created from now on. */
   outcome: FakeVideoOutcome = 'completed';
+  /**
+   * Tasks created from now on finish with a video of this many seconds whatever was asked (an
+   * upstream that cut the video short): the finished task reports it and `/content` serves it.
+   */
+  deliveredSeconds: number | undefined;
   /** A prompt containing this word is refused at creation by the moderation system. */
   moderationWord = 'forbidden';
   readonly tasks = new Map<string, Task>();
@@ -166,6 +173,7 @@ export class FakeOpenAiVideos extends FakeUpstream {
       createdAt: Date.now(),
       outcome: this.outcome,
       ...checked,
+      ...(this.deliveredSeconds !== undefined && { delivered: this.deliveredSeconds }),
     };
     this.tasks.set(task.id, task);
     this.accepted++;
@@ -287,6 +295,7 @@ export class FakeOpenAiVideos extends FakeUpstream {
     const { status, progress, error: failure } = this.state(task);
     const finishedAt = task.createdAt + this.durationMs;
     const done = status === 'completed' || status === 'succeeded' || status === 'expired';
+    const seconds = done ? (task.delivered ?? task.seconds) : task.seconds;
     const body: Record<string, unknown> = {
       id: task.id,
       object: 'video',
@@ -298,13 +307,13 @@ export class FakeOpenAiVideos extends FakeUpstream {
       expires_at: !done ? null : status === 'expired' ? unix(finishedAt) - 7200 : unix(finishedAt) + 3600,
       prompt: task.prompt,
       size: `${task.width}x${task.height}`,
-      seconds: String(task.seconds),
+      seconds: String(seconds),
       remixed_from_video_id: null,
       error: failure ?? null,
     };
     if (this.style === 'reseller') {
       body.task_id = task.id;
-      body.seconds = task.seconds;
+      body.seconds = seconds;
       if (done) body.metadata = { url: `${this.cdnBase}/cdn/${task.id}.mp4` };
     }
     return body;
@@ -400,7 +409,7 @@ export class FakeOpenAiVideos extends FakeUpstream {
     const even = (v: number) => Math.max(2, Math.round((v * this.videoScale) / 2) * 2);
     return {
       status: 200,
-      body: await fakeVideo(task.seconds, even(task.width), even(task.height)),
+      body: await fakeVideo(task.delivered ?? task.seconds, even(task.width), even(task.height)),
       headers: { 'content-type': 'video/mp4' },
     };
   }
