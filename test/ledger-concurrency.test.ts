@@ -147,7 +147,7 @@ describe(`the ledger under concurrent requests (${databaseLabel})`, () => {
       limit: "the key's spend limit",
       options: { key: { spend_limit: 2 * PRICE } },
       allowed: 2,
-      message: `This request needs up to 42,000 credits, but this API key's spend limit leaves 0. Ask the operator to raise the key's limit.`,
+      message: `This request needs up to 42,000 credits, but this API key's spend limit of 84,000 credits leaves 0. Ask the operator to raise the key's limit.`,
     },
     {
       limit: "the account's monthly spend limit",

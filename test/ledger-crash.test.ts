@@ -187,11 +187,13 @@ describe(`the ledger across a crash of the server (${databaseLabel})`, () => {
         status: 'succeeded',
         cost: 4 * SECOND,
       });
-      // The held submission is not sent again (it could be billed twice): it fails and costs nothing.
+      // The held submission is not sent again (it could be billed twice): it fails and costs nothing,
+      // and the operator sees what the upstream may have billed for it.
       expect(await endedJobOf(database, held.accountId)).toMatchObject({
         status: 'failed',
         cost: 0,
         errorCode: 'interrupted_submission',
+        loss: IMAGE,
       });
       expect(images.count('POST', GENERATIONS)).toBe(1);
     } finally {

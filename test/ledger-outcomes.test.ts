@@ -3,7 +3,7 @@ import type { Database } from '../src/db/database.js';
 import { FakeOpenAiImages } from './fakes/openai-images.js';
 import { FakeOpenAiVideos } from './fakes/openai-videos.js';
 import { fakeImage } from './fakes/media.js';
-import { fundedCustomer } from './helpers/accounts.js';
+import { admin, fundedCustomer } from './helpers/accounts.js';
 import { NO_REVIEW_ENV, QUICK_POLL_ENV } from './helpers/adapter-env.js';
 import { channelsConfig, FAST_RETRY_ENV } from './helpers/channels.js';
 import { databaseLabel } from './helpers/database.js';
@@ -69,7 +69,8 @@ describe(`what a job's outcome costs (${databaseLabel})`, () => {
     [sandbox, timing, strict, upstream] = await Promise.all([
       start({ MEDIAGATE_SANDBOX_VIDEO_LATENCY_MS: '20000' }),
       start({ MEDIAGATE_SANDBOX_VIDEO_LATENCY_MS: '20000', MEDIAGATE_JOB_TIMEOUT_MS: '1500', ...NO_REVIEW_ENV }),
-      start({ MEDIAGATE_MODERATION_OUTPUT_THRESHOLDS: 'neutral=0' }),
+      // A real (fake) upstream: a result the sandbox renders costs nobody anything, so it is no loss.
+      start({ ...channels, ...QUICK_POLL_ENV, MEDIAGATE_MODERATION_OUTPUT_THRESHOLDS: 'neutral=0' }),
       start({ ...channels, ...QUICK_POLL_ENV, ...NO_REVIEW_ENV, ...FAST_RETRY_ENV }),
     ]);
   });
@@ -88,8 +89,9 @@ describe(`what a job's outcome costs (${databaseLabel})`, () => {
     expect(proof.jobs.get(job.id)).toMatchObject({ reservation, capture, release: reservation - capture });
     expect(proof.account.balance).toBe(FUNDS - capture);
     expect(job.cost).toBe(capture);
-    // TODO(issue 10): GET /v1/jobs/{id} shows `cost` once ended — another helper adds it to the job
-    // object; once merged, assert `(await jobOf(...)).cost === capture` here too.
+    // What the operator's API shows for the job agrees with the ledger.
+    const shown = await admin<{ cost: number | null }>(s.gw.baseUrl, 'GET', `/jobs/${job.id}`);
+    expect(shown.body.cost).toBe(capture);
     return { job, proof };
   }
 
@@ -114,7 +116,8 @@ describe(`what a job's outcome costs (${databaseLabel})`, () => {
       messages: [{ role: 'user', content: 'Pikachu dancing in the rain' }],
     });
     expect(status).toBe(400);
-    const { job } = await settled(sandbox, customer.accountId, IMAGE, 0);
+    // A blocked request holds nothing (so an empty balance cannot hide the block): a reservation of 0.
+    const { job } = await settled(sandbox, customer.accountId, 0, 0);
     expect(job).toMatchObject({ status: 'failed', errorCode: 'content_policy_violation', loss: null });
   });
 

@@ -1,11 +1,18 @@
 import type { PriceBook } from '../billing/price-book.js';
+import type { Quote } from '../billing/quote.js';
 import { findModel } from '../catalog/index.js';
 import { badRequest, GenerationError } from '../errors/generation-error.js';
 import { loadReference, type ReferenceInput } from '../intent/references.js';
 import type { GenerationRequest, StoredReference } from '../intent/types.js';
 import { createJobOnce, type CreatedJob, type IdempotencyTag } from '../jobs/idempotency.js';
 import type { JobRecord, JobStore } from '../jobs/types.js';
-import { prepareGeneration, referenceDeps, type GenerationInput, type PrepareDeps } from './prepare-generation.js';
+import {
+  prepareGeneration,
+  referenceDeps,
+  type GenerationInput,
+  type PrepareDeps,
+  type PreparedGeneration,
+} from './prepare-generation.js';
 import { submitPrepared, type JobCreationDeps } from './submit-prepared.js';
 
 /** One create request from any entry point: what to generate, and what the job carries besides. */
@@ -34,6 +41,15 @@ export interface PipelineDeps extends PrepareDeps, JobCreationDeps {
   jobs: Pick<JobStore, 'findByIdempotencyKey'>;
   /** Quotes the reservation of each job; absent, nothing is charged. */
   prices?: Pick<PriceBook, 'quote'>;
+}
+
+/**
+ * A request the gateway's own review refused holds nothing: its job still gets its reservation and
+ * settlement (of 0), so the block is answered as a block, not as an empty balance.
+ */
+async function quoteFor(prices: Pick<PriceBook, 'quote'>, prepared: PreparedGeneration): Promise<Quote> {
+  const quote = await prices.quote(prepared.request);
+  return prepared.rejection ? { ...quote, outputs: 0, amount: 0 } : quote;
 }
 
 /** Refused before anything is fetched or reviewed, naming the models that may be used. */
@@ -89,9 +105,7 @@ export class GenerationPipeline {
     const options = await this.imageOptions(prepared.request, order);
     const { prices } = this.deps;
     const billing =
-      order.accountId && prices
-        ? { accountId: order.accountId, quote: await prices.quote(prepared.request) }
-        : undefined;
+      order.accountId && prices ? { accountId: order.accountId, quote: await quoteFor(prices, prepared) } : undefined;
     return submitPrepared(this.deps, order.apiKeyId, prepared, {
       ...(billing && { billing }),
       // The original goes with the job so that a failover can fit it to another channel.

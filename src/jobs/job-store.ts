@@ -420,7 +420,7 @@ export class SqlJobStore implements JobStore {
           quote: job.quote,
           succeeded: job.status === 'succeeded',
           delivered: job.results,
-          upstreamBilled: job.error !== null && isUpstreamBilledFailure(job.error),
+          upstreamBilled: job.error !== null && isUpstreamBilledFailure(job.error, job.channel),
         },
         now,
       );
