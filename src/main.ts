@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { buildGateway } from './app.js';
+import { isCliInvocation, runCli } from './cli/index.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { renderRoutingTable } from './config/print-config.js';
@@ -7,6 +8,10 @@ import { buildChannels } from './providers/build-channels.js';
 import { SandboxProvider } from './providers/sandbox/index.js';
 
 async function main(): Promise<void> {
+  if (isCliInvocation(process.argv)) {
+    process.exitCode = await runCli(process.argv);
+    return;
+  }
   const config = loadConfig();
   if (process.argv.includes('--print-config')) {
     const channels = buildChannels(
