@@ -48,12 +48,22 @@ export function positiveInt(text: string): number {
   return value;
 }
 
-const NONE = new Set(['none', 'unlimited', 'off']);
+const NONE_WORDS = new Set(['none', 'unlimited', 'off']);
+
+/**
+ * What `none` parses to. Not null: commander turns an option parser's null into "" (it reads null as
+ * "no value given"), so the parsers return this and `cleared` turns it into null for the service.
+ */
+export const NONE = Symbol('none');
 
 /** For `update` commands: a value, or `none` to remove the limit. */
-export function orNone<T>(parse: (text: string) => T): (text: string) => T | null {
-  return (text) => (NONE.has(text.trim().toLowerCase()) ? null : parse(text));
+export function orNone<T>(parse: (text: string) => T): (text: string) => T | typeof NONE {
+  return (text) => (NONE_WORDS.has(text.trim().toLowerCase()) ? NONE : parse(text));
 }
+
+/** An option's value for the service: `none` becomes null; undefined (not given) stays undefined. */
+export const cleared = <T>(value: T | typeof NONE): Exclude<T, typeof NONE> | null =>
+  value === NONE ? null : (value as Exclude<T, typeof NONE>);
 
 /** A model allow-list: comma-separated public model names. */
 export function modelList(text: string): string[] {
@@ -67,8 +77,8 @@ export function modelList(text: string): string[] {
 }
 
 /** A model allow-list, or `all` / `none` to remove it (every model allowed). */
-export function modelListOrAll(text: string): string[] | null {
-  return ['all', ...NONE].includes(text.trim().toLowerCase()) ? null : modelList(text);
+export function modelListOrAll(text: string): string[] | typeof NONE {
+  return ['all', ...NONE_WORDS].includes(text.trim().toLowerCase()) ? NONE : modelList(text);
 }
 
 /**

@@ -9,16 +9,18 @@ import {
   positiveCredits,
   positiveInt,
   signedCredits,
+  cleared,
+  type NONE,
 } from '../arguments.js';
 import type { CommandContext } from '../context.js';
 import { fields, formatCredits, formatLimit, formatMoney, formatTime, table } from '../output.js';
 import { type CommandModule, UsageError } from '../program.js';
 
 interface LimitOptions {
-  monthlyLimit?: number | null;
-  models?: string[] | null;
-  rpm?: number | null;
-  concurrency?: number | null;
+  monthlyLimit?: number | typeof NONE;
+  models?: string[] | typeof NONE;
+  rpm?: number | typeof NONE;
+  concurrency?: number | typeof NONE;
 }
 
 function showAccount(account: Account, ctx: CommandContext): string {
@@ -206,9 +208,9 @@ export const accountsCommand: CommandModule = (program, run) => {
 
 function limitChanges(options: LimitOptions) {
   return {
-    ...(options.monthlyLimit !== undefined && { monthlySpendLimit: options.monthlyLimit }),
-    ...(options.models !== undefined && { models: options.models }),
-    ...(options.rpm !== undefined && { rpmLimit: options.rpm }),
-    ...(options.concurrency !== undefined && { concurrencyLimit: options.concurrency }),
+    ...(options.monthlyLimit !== undefined && { monthlySpendLimit: cleared(options.monthlyLimit) }),
+    ...(options.models !== undefined && { models: cleared(options.models) }),
+    ...(options.rpm !== undefined && { rpmLimit: cleared(options.rpm) }),
+    ...(options.concurrency !== undefined && { concurrencyLimit: cleared(options.concurrency) }),
   };
 }

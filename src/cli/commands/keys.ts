@@ -1,17 +1,17 @@
 import type { Command } from 'commander';
 import type { CustomerKey } from '../../accounts/types.js';
-import { credits, expiry, modelList, modelListOrAll, orNone, positiveInt } from '../arguments.js';
+import { credits, expiry, modelList, modelListOrAll, orNone, positiveInt, cleared, type NONE } from '../arguments.js';
 import { DURATION_HINT } from '../durations.js';
 import { fields, formatCredits, formatLimit, formatTime, table } from '../output.js';
 import { type CommandModule, UsageError } from '../program.js';
 
 interface KeyLimitOptions {
   name?: string;
-  rpm?: number | null;
-  concurrency?: number | null;
-  spendLimit?: number | null;
-  models?: string[] | null;
-  expires?: number | null;
+  rpm?: number | typeof NONE;
+  concurrency?: number | typeof NONE;
+  spendLimit?: number | typeof NONE;
+  models?: string[] | typeof NONE;
+  expires?: number | typeof NONE;
 }
 
 function keyStatus(key: CustomerKey, now = Date.now()): string {
@@ -60,11 +60,11 @@ const keyRows = (keys: CustomerKey[]) =>
 function keyChanges(options: KeyLimitOptions) {
   return {
     ...(options.name !== undefined && { name: options.name }),
-    ...(options.rpm !== undefined && { rpmLimit: options.rpm }),
-    ...(options.concurrency !== undefined && { concurrencyLimit: options.concurrency }),
-    ...(options.spendLimit !== undefined && { spendLimit: options.spendLimit }),
-    ...(options.models !== undefined && { models: options.models }),
-    ...(options.expires !== undefined && { expiresAt: options.expires }),
+    ...(options.rpm !== undefined && { rpmLimit: cleared(options.rpm) }),
+    ...(options.concurrency !== undefined && { concurrencyLimit: cleared(options.concurrency) }),
+    ...(options.spendLimit !== undefined && { spendLimit: cleared(options.spendLimit) }),
+    ...(options.models !== undefined && { models: cleared(options.models) }),
+    ...(options.expires !== undefined && { expiresAt: cleared(options.expires) }),
   };
 }
 
