@@ -123,6 +123,19 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('balance:       5,000,000 (5.00 USD)\n');
     expect(shown.stdout).toContain('models:        gpt-image-1,sora-2\n');
+
+    // "none" and "all" remove limits; suspend changes only the status.
+    const updated = await cliJson(env, 'accounts', 'update', account.id as string, '--rpm', 'none', '--models', 'all');
+    expect(updated).toMatchObject({ rpmLimit: null, models: null, concurrencyLimit: 3, monthlySpendLimit: 20_000_000 });
+    const suspended = await cliJson(env, 'accounts', 'suspend', account.id as string);
+    expect(suspended).toMatchObject({ status: 'suspended', balance: 5_000_000 });
+    expect(
+      await database.db
+        .selectFrom('accounts')
+        .select(['status', 'rpm_limit', 'models'])
+        .where('id', '=', account.id as string)
+        .execute(),
+    ).toEqual([{ status: 'suspended', rpm_limit: null, models: null }]);
   });
 
   it('top-up and adjust move the balance through the ledger; ledger lists them newest first', async () => {
@@ -356,12 +369,16 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
         'ledger',
         account.id,
       );
-      expect(ledger.map(({ kind, amount, jobId }) => ({ kind, amount, jobId }))).toEqual([
-        // Settlement writes both entries, a zero release included: the unique index refuses a second one.
-        { kind: 'capture', amount: 30_000, jobId },
-        { kind: 'release', amount: 0, jobId },
+      // Newest first; the capture and release of one settlement share a time, so their order is not fixed.
+      const entries = ledger.map(({ kind, amount, jobId }) => ({ kind, amount, jobId }));
+      expect(entries.slice(2)).toEqual([
         { kind: 'reservation', amount: 30_000, jobId },
         { kind: 'top_up', amount: 50_000, jobId: null },
+      ]);
+      // Settlement writes both entries, a zero release included: the unique index refuses a second one.
+      expect(entries.slice(0, 2).sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
+        { kind: 'capture', amount: 30_000, jobId },
+        { kind: 'release', amount: 0, jobId },
       ]);
     });
   });
