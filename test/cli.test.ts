@@ -222,7 +222,7 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
     expect(human.code).toBe(0);
     const secret = human.stdout.match(/^key: (sk-mg-[A-Za-z0-9_-]{32})\n/)?.[1];
     expect(secret, human.stdout).toBeDefined();
-    expect(human.stdout).toContain('This secret is shown only now and is not stored');
+    expect(human.stdout).toContain('\nThis secret will not be shown again (only its hash is stored)');
 
     const created = await cliJson<{ id: string; key: string; accountId: string; expiresAt: number }>(
       env,

@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { AccountService } from '../accounts/account-service.js';
 import type { Config } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
-import { openDatabase } from '../db/index.js';
+import { openDatabase, sqliteFile } from '../db/index.js';
 import type { MoneyFormat } from './output.js';
 
 export interface CliIo {
@@ -33,11 +34,23 @@ export async function withOperator(
   env: Record<string, string | undefined> = process.env,
 ): Promise<void> {
   const config: Config = loadConfig(env);
+  // A mistyped data dir would otherwise get a new, empty database and the change would seem to work.
+  if (!config.databaseUrl && !existsSync(sqliteFile(config.dataDir)))
+    io.stderr(
+      `note: there was no database in ${config.dataDir}; a new one was created. If the gateway uses another ` +
+        'data dir, set MEDIAGATE_DATA_DIR (or DATABASE_URL) as it does.\n',
+    );
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
     schema: config.databaseSchema,
     skipDataDirLock: true,
+  }).catch((err: Error) => {
+    // Never the URL itself: it may hold a password.
+    const where = config.databaseUrl
+      ? `PostgreSQL from DATABASE_URL${config.databaseSchema ? `, schema ${config.databaseSchema}` : ''}`
+      : `SQLite in MEDIAGATE_DATA_DIR ${config.dataDir}`;
+    throw new Error(`Cannot open the gateway's database (${where}): ${err.message}`);
   });
   try {
     await action({

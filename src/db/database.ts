@@ -29,6 +29,9 @@ export interface DatabaseOptions {
   skipDataDirLock?: boolean;
 }
 
+/** Where the embedded database lives in a data dir. */
+export const sqliteFile = (dataDir: string) => join(dataDir, 'mediagate.sqlite');
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** BIGINT columns hold millisecond timestamps, well inside Number's exact range. */
@@ -42,7 +45,7 @@ const pgTypes = {
 function openSqlite(dataDir: string, skipLock: boolean): Database {
   mkdirSync(dataDir, { recursive: true });
   const unlock = skipLock ? () => {} : lockDataDir(dataDir);
-  const file = new BetterSqlite3(join(dataDir, 'mediagate.sqlite'));
+  const file = new BetterSqlite3(sqliteFile(dataDir));
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
   file.pragma('busy_timeout = 5000');

@@ -22,7 +22,9 @@ export const adminKeysCommand: CommandModule = (program, run) => {
             ['created', formatTime(k.createdAt)],
           ]),
         );
-        ctx.note('\nThis secret is shown only now and is not stored. It opens /admin/v1 and /metrics: keep it safe.');
+        ctx.note(
+          '\nThis secret will not be shown again (only its hash is stored). It opens /admin/v1 and /metrics: keep it safe.',
+        );
       }),
     );
 };

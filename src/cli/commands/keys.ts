@@ -90,7 +90,7 @@ export const keysCommand: CommandModule = (program, run) => {
           name: options.name,
         });
         ctx.print({ ...key, key: secret }, (k) => `key: ${k.key}\n\n${showKey(key)}`);
-        ctx.note('\nThis secret is shown only now and is not stored: give it to the customer, then forget it.');
+        ctx.note('\nThis secret will not be shown again (only its hash is stored): give it to the customer now.');
       }),
     );
 

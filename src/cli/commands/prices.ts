@@ -5,7 +5,15 @@ import { collect, credits, priceRule, type RuleText } from '../arguments.js';
 import { fields, formatCredits, table } from '../output.js';
 import { type CommandModule, UsageError } from '../program.js';
 
-const unit = (price: ModelPrice) => (price.perImage !== undefined ? 'image' : 'second');
+/** Per image or per second: from the base price, else from the rules (a model may be priced by rules only). */
+const unit = (price: ModelPrice) =>
+  [price, ...price.rules].some((p) => p.perImage !== undefined) ? 'image' : 'second';
+
+/** The base price; "-" when only the rules price the model (a request no rule matches is then unpriced). */
+const base = (price: ModelPrice) => {
+  const amount = price.perImage ?? price.perSecond;
+  return amount === undefined ? '-' : formatCredits(amount);
+};
 
 function ruleText(rule: PriceRule): string {
   const conditions = (['quality', 'size', 'resolution'] as const)
@@ -21,7 +29,7 @@ const priceRows = (prices: PricedModel[]) =>
     prices.map(({ model, price, source }) => [
       model,
       unit(price),
-      formatCredits(price.perImage ?? price.perSecond ?? 0),
+      base(price),
       source,
       price.rules.map(ruleText).join('  ') || '-',
     ]),
@@ -30,7 +38,7 @@ const priceRows = (prices: PricedModel[]) =>
 const showPrice = ({ model, price, source }: PricedModel) =>
   fields([
     ['model', model],
-    [`per ${unit(price)}`, formatCredits(price.perImage ?? price.perSecond ?? 0)],
+    [`per ${unit(price)}`, base(price)],
     ['source', source],
     ['rules', price.rules.map(ruleText).join('  ') || '-'],
   ]);
