@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expiry, positiveCredits, priceRule, signedCredits } from '../src/cli/arguments.js';
+import { expiry, pastTime, positiveCredits, priceRule, signedCredits } from '../src/cli/arguments.js';
 import { parseDuration } from '../src/cli/durations.js';
+import { isCliInvocation } from '../src/cli/index.js';
 import { type Database, openDatabase } from '../src/db/index.js';
 import { databaseLabel, testDatabaseOptions } from './helpers/database.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
@@ -385,6 +386,16 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
 });
 
 describe('CLI argument parsing', () => {
+  it('runs the CLI for a command, and the server with no arguments or only server flags', () => {
+    const argv = (...args: string[]) => ['node', 'main.js', ...args];
+    expect([argv(), argv('--print-config')].map(isCliInvocation)).toEqual([false, false]);
+    expect([argv('accounts', 'list'), argv('--json', 'keys', 'list'), argv('--help')].map(isCliInvocation)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+  });
+
   it('reads durations as operators type them', () => {
     expect(['45s', '30m', '24h', '7d', '2w'].map(parseDuration)).toEqual([
       45_000, 1_800_000, 86_400_000, 604_800_000, 1_209_600_000,
@@ -405,6 +416,9 @@ describe('CLI argument parsing', () => {
     expect(expiry(now)('2026-02-01')).toBe(Date.UTC(2026, 1, 1));
     expect(() => expiry(now)('2025-12-31')).toThrow('2025-12-31 is in the past');
     expect(() => expiry(now)('next week')).toThrow('Give a duration such as 30m, 24h or 7d, or a date');
+    expect(pastTime(now)('7d')).toBe(now - 7 * 86_400_000);
+    expect(pastTime(now)('2025-11-01')).toBe(Date.UTC(2025, 10, 1));
+    expect(() => pastTime(now)('last week')).toThrow('Give a duration such as 30m, 24h or 7d (that long ago)');
 
     expect(priceRule('quality=high,size=1024x1024:167000')).toEqual({
       conditions: { quality: 'high', size: '1024x1024' },

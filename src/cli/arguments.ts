@@ -97,6 +97,23 @@ export function expiry(now = Date.now()): (text: string) => number {
   };
 }
 
+/**
+ * The start of a period: a duration ago (`7d`) or a date (`2026-11-01`, or a full ISO time), as a
+ * timestamp in milliseconds. For `usage --since`.
+ */
+export function pastTime(now = Date.now()): (text: string) => number {
+  return (text) => {
+    const span = parseDuration(text);
+    if (span !== undefined) return now - span;
+    const time = /^\d{4}-\d{2}-\d{2}/.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
+    if (Number.isNaN(time))
+      throw new InvalidArgumentError(
+        `Give ${DURATION_HINT} (that long ago), or a date such as 2026-11-01 (got "${text}").`,
+      );
+    return time;
+  };
+}
+
 /** Repeatable options collect into a list. */
 export function collect<T>(parse: (text: string) => T): (text: string, previous: T[] | undefined) => T[] {
   return (text, previous) => [...(previous ?? []), parse(text)];
