@@ -1,12 +1,20 @@
 #!/usr/bin/env node
-import { buildGateway } from './app.js';
+import { isCliInvocation, runCli } from './cli/index.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
-import { renderRoutingTable } from './config/print-config.js';
-import { buildChannels } from './providers/build-channels.js';
-import { SandboxProvider } from './providers/sandbox/index.js';
 
 async function main(): Promise<void> {
+  if (isCliInvocation(process.argv)) {
+    process.exitCode = await runCli(process.argv);
+    return;
+  }
+  // The server's modules load only to serve: an operator command starts in half the time without them.
+  const [{ buildGateway }, { renderRoutingTable }, { buildChannels }, { SandboxProvider }] = await Promise.all([
+    import('./app.js'),
+    import('./config/print-config.js'),
+    import('./providers/build-channels.js'),
+    import('./providers/sandbox/index.js'),
+  ]);
   const config = loadConfig();
   if (process.argv.includes('--print-config')) {
     const channels = buildChannels(

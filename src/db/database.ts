@@ -20,7 +20,17 @@ export interface DatabaseOptions {
   dataDir: string;
   /** PostgreSQL schema to work in (created when missing). */
   schema?: string;
+  /**
+   * SQLite only: open the file without taking the data-dir lock. For the operator CLI, which makes a
+   * few short writes (an account, a key, a top-up) next to a running gateway; WAL and the busy timeout
+   * let both processes write. The lock exists to stop a second *gateway*, which would claim and submit
+   * the same jobs; a process that runs no jobs does not need it.
+   */
+  skipDataDirLock?: boolean;
 }
+
+/** Where the embedded database lives in a data dir. */
+export const sqliteFile = (dataDir: string) => join(dataDir, 'mediagate.sqlite');
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -32,10 +42,10 @@ const pgTypes = {
   },
 };
 
-function openSqlite(dataDir: string): Database {
+function openSqlite(dataDir: string, skipLock: boolean): Database {
   mkdirSync(dataDir, { recursive: true });
-  const unlock = lockDataDir(dataDir);
-  const file = new BetterSqlite3(join(dataDir, 'mediagate.sqlite'));
+  const unlock = skipLock ? () => {} : lockDataDir(dataDir);
+  const file = new BetterSqlite3(sqliteFile(dataDir));
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
   file.pragma('busy_timeout = 5000');
@@ -78,7 +88,7 @@ async function openPostgres(url: string, schema?: string): Promise<Database> {
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let database: Database;
-  if (!options.url) database = openSqlite(options.dataDir);
+  if (!options.url) database = openSqlite(options.dataDir, options.skipDataDirLock === true);
   else if (/^postgres(ql)?:\/\//.test(options.url)) database = await openPostgres(options.url, options.schema);
   else
     throw new Error(

@@ -1,2 +1,2 @@
-export { openDatabase, type Database, type DatabaseOptions } from './database.js';
+export { openDatabase, sqliteFile, type Database, type DatabaseOptions } from './database.js';
 export type { DatabaseSchema } from './schema.js';
