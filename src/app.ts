@@ -187,7 +187,9 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   const adminAuthenticator = new AdminAuthenticator(operator.adminKeys, authenticator);
   app.decorateRequest('apiKey', null as never);
   app.addHook('onRequest', async (request) => {
-    if (requiresApiKey(request.url)) request.apiKey = await authenticator.authenticate(request);
+    // The matched route, not the raw URL: `/%761/models` is routed to /v1/models and must not pass as another path.
+    if (requiresApiKey(request.routeOptions.url ?? request.url))
+      request.apiKey = await authenticator.authenticate(request);
   });
   registerRateLimits(app, new RequestCounter(database.db, { now: options.rateLimitClock }));
   await app.register(async (scope) => healthRoutes(scope));

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGateway } from '../src/app.js';
+import { loadConfig } from '../src/config/index.js';
 import { databaseLabel } from './helpers/database.js';
 import { admin, fundedCustomer } from './helpers/accounts.js';
 import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
@@ -82,5 +84,20 @@ describe(`admin API: accounts, keys and top-ups (${databaseLabel})`, () => {
     const fractional = await admin(gw.baseUrl, 'POST', '/accounts/acct_default/top-ups', { amount: 1.5 });
     expect(fractional.status).toBe(400);
     expect((fractional.body as { error: { param: string } }).error.param).toBe('amount');
+  });
+
+  it('stops accepting an admin key once it is taken out of MEDIAGATE_ADMIN_KEYS', async () => {
+    const other = 'mg-admin-another-key-0123456789';
+    const next = await buildGateway(loadConfig({ ...gw.env, PORT: '0', MEDIAGATE_ADMIN_KEYS: other }));
+    try {
+      const port = await next.listen();
+      const base = `http://127.0.0.1:${port}`;
+      expect((await admin(base, 'GET', '/accounts/acct_default', undefined, other)).status).toBe(200);
+      const old = await admin(base, 'GET', '/accounts/acct_default');
+      expect(old.status).toBe(401);
+      expect((old.body as { error: { code: string } }).error.code).toBe('invalid_api_key');
+    } finally {
+      await next.close();
+    }
   });
 });

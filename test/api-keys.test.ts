@@ -38,4 +38,20 @@ describe(`first-start API key (${databaseLabel})`, () => {
       await again.close();
     }
   });
+
+  it('asks for a key on a percent-encoded /v1 path too, since it is routed like the plain one', async () => {
+    for (const [method, path] of [
+      ['GET', '/%761/models'],
+      ['GET', '/%761/usage'],
+      ['POST', '/%761/images/generations'],
+      ['GET', '/v%31/jobs/job_x'],
+    ]) {
+      const response = await fetch(`${gw.baseUrl}${path}`, {
+        method,
+        ...(method === 'POST' && { headers: { 'content-type': 'application/json' }, body: '{}' }),
+      });
+      expect(response.status, path).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code, path).toBe('missing_api_key');
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { BillingConfig, ModelPrice } from '../billing/config-billing.js';
 import { type LedgerEntry, type LedgerQuery, listLedgerEntries } from '../billing/ledger-entries.js';
+import { MAX_BALANCE } from '../billing/ledger.js';
 import { type PricedModel, PriceBook } from '../billing/price-book.js';
 import { findModel } from '../catalog/index.js';
 import type { DatabaseSchema } from '../db/schema.js';
@@ -10,7 +11,7 @@ import { type KeyChanges, type NewKey, SqlKeyStore } from './key-store.js';
 import { OperatorError } from './operator-error.js';
 import type { Account, CustomerKey } from './types.js';
 
-const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
+const MAX_AMOUNT = MAX_BALANCE;
 
 function checkModels(models: readonly string[] | null | undefined, param: string): void {
   for (const model of models ?? []) {
@@ -80,8 +81,13 @@ export class AccountService {
   ): Promise<{ entryId: string; account: Account }> {
     checkAmount(amount, 'amount', kind === 'adjustment');
     const done = await this.accounts.credit(id, kind, amount, note);
-    if (!done) throw new OperatorError('account_not_found', `No account ${id}.`, 'id');
-    return done;
+    if (done) return done;
+    await this.account(id);
+    throw new OperatorError(
+      'invalid_value',
+      `That would take the balance beyond ±${MAX_BALANCE.toLocaleString('en-US')} credits, the most an account holds.`,
+      'amount',
+    );
   }
 
   ledger(query: LedgerQuery): Promise<LedgerEntry[]> {

@@ -25,8 +25,42 @@ export class SqlAdminKeyStore {
     await this.db
       .insertInto('admin_keys')
       .values({ id, name, key_hash: hash, prefix, created_at: now, revoked_at: null })
-      .onConflict((oc) => oc.column('key_hash').doNothing())
+      // A configured key put back into MEDIAGATE_ADMIN_KEYS works again.
+      .onConflict((oc) => oc.column('key_hash').doUpdateSet({ revoked_at: null }))
       .execute();
+  }
+
+  async list(): Promise<AdminKey[]> {
+    const rows = await this.db.selectFrom('admin_keys').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      prefix: row.prefix,
+      createdAt: row.created_at,
+      revokedAt: row.revoked_at,
+    }));
+  }
+
+  /** True when the key was active and is now revoked. */
+  async revoke(id: string, now = Date.now()): Promise<boolean> {
+    const result = await this.db
+      .updateTable('admin_keys')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Keys that came from MEDIAGATE_ADMIN_KEYS and are no longer there stop working. */
+  async revokeUnconfigured(configuredHashes: string[], now = Date.now()): Promise<void> {
+    let update = this.db
+      .updateTable('admin_keys')
+      .set({ revoked_at: now })
+      .where('name', 'like', 'env-%')
+      .where('revoked_at', 'is', null);
+    if (configuredHashes.length > 0) update = update.where('key_hash', 'not in', configuredHashes);
+    await update.execute();
   }
 
   async findActiveByHash(hash: string): Promise<AdminKey | null> {

@@ -30,6 +30,8 @@ export async function bootstrapKeys(
     await stores.keys.ensure(hashSecret(key), `env-${index + 1}`, key.slice(0, 6), now);
   for (const [index, key] of configured.adminKeys.entries())
     await stores.adminKeys.ensure(hashSecret(key), `env-${index + 1}`, secretPrefix(key), now);
+  // The variable is the list of admin keys it gave: one taken out of it stops working.
+  await stores.adminKeys.revokeUnconfigured(configured.adminKeys.map(hashSecret), now);
 
   if (configured.apiKeys.length === 0 && (await stores.keys.count()) === 0) {
     const key = newSecret('sk-mg');

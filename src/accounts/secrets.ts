@@ -7,7 +7,9 @@ export const hashSecret = (secret: string) => createHash('sha256').update(secret
 export const newSecret = (prefix: 'sk-mg' | 'mg-admin') => `${prefix}-${randomBytes(24).toString('base64url')}`;
 
 /** What is stored to recognise a key: its first characters, never enough to use it. */
-export const secretPrefix = (secret: string) => secret.slice(0, secret.startsWith('mg-admin-') ? 12 : 9);
+export const secretPrefix = (secret: string) =>
+  // A key the operator chose may be short: then only a few characters are kept.
+  secret.slice(0, secret.startsWith('mg-admin-') ? 12 : secret.startsWith('sk-mg-') ? 9 : 4);
 
 export const newId = (prefix: 'acct' | 'key' | 'adm') => `${prefix}_${randomBytes(8).toString('hex')}`;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const credits = z.number().int().min(0);
+/** A unit price up to 10^12 credits: times n and seconds it stays an exact integer. */
+const credits = z.number().int().min(0).max(1_000_000_000_000);
 
 /**
  * A price that applies when every condition it names matches the request: `quality` and `size`

@@ -24,6 +24,9 @@ export function newLedgerEntryId(now: number): string {
 
 const credits = (n: number) => n.toLocaleString('en-US');
 
+/** 10^15 credits (a billion dollars at the default unit): far below 2^53, so every sum stays exact. */
+export const MAX_BALANCE = 1_000_000_000_000_000;
+
 export interface Reservation {
   accountId: string;
   apiKeyId: string;
@@ -31,6 +34,11 @@ export interface Reservation {
   model: string;
   amount: number;
   now: number;
+  /**
+   * False for a request the gateway's own review refused: it holds nothing and runs nothing, so no
+   * balance, spend or concurrency limit should answer in place of the block.
+   */
+  enforceLimits?: boolean;
 }
 
 /** Why a reservation was refused, worded for the customer: what is left and what to do. */
@@ -72,8 +80,9 @@ const tooManyJobs = (scope: string, limit: number) =>
     'rate_limit_exceeded',
     `This ${scope} already has ${limit} jobs running, its limit. Wait for one to finish, then send the request again.`,
     null,
-    // A job takes seconds to minutes: an SDK's automatic retry a second later would be refused too.
-    { retry: false },
+    // A job takes seconds to minutes: an SDK's automatic retry a second later would be refused too;
+    // Retry-After tells a person or a patient client when trying again makes sense.
+    { retry: false, afterSeconds: 10 },
   );
 
 const monthStart = (now: number) => {
@@ -88,7 +97,8 @@ const monthStart = (now: number) => {
  * none can overspend. Throws the refusal, and the transaction rolls back.
  */
 export async function reserve(trx: Tx, r: Reservation): Promise<void> {
-  const account = await trx
+  const enforce = r.enforceLimits !== false;
+  let accountUpdate = trx
     .updateTable('accounts')
     .set((eb) => ({
       reserved: eb('reserved', '+', r.amount),
@@ -96,14 +106,15 @@ export async function reserve(trx: Tx, r: Reservation): Promise<void> {
       updated_at: r.now,
     }))
     .where('id', '=', r.accountId)
-    .where('status', '=', 'active')
-    .where((eb) => eb.or([eb('prepaid', '=', 0), eb(eb('balance', '-', eb.ref('reserved')), '>=', r.amount)]))
-    .where((eb) => eb.or([eb('concurrency_limit', 'is', null), eb('active_jobs', '<', eb.ref('concurrency_limit'))]))
-    .returning(['reserved', 'monthly_spend_limit'])
-    .executeTakeFirst();
+    .where('status', '=', 'active');
+  if (enforce)
+    accountUpdate = accountUpdate
+      .where((eb) => eb.or([eb('prepaid', '=', 0), eb(eb('balance', '-', eb.ref('reserved')), '>=', r.amount)]))
+      .where((eb) => eb.or([eb('concurrency_limit', 'is', null), eb('active_jobs', '<', eb.ref('concurrency_limit'))]));
+  const account = await accountUpdate.returning(['reserved', 'monthly_spend_limit']).executeTakeFirst();
   if (!account) throw await refusal(trx, r, 'account');
 
-  if (account.monthly_spend_limit !== null) {
+  if (enforce && account.monthly_spend_limit !== null) {
     const { spent } = await trx
       .selectFrom('ledger_entries')
       .select(sql<string | number | null>`sum(amount)`.as('spent'))
@@ -124,19 +135,20 @@ export async function reserve(trx: Tx, r: Reservation): Promise<void> {
     }
   }
 
-  const key = await trx
+  let keyUpdate = trx
     .updateTable('api_keys')
     .set((eb) => ({ reserved: eb('reserved', '+', r.amount), active_jobs: eb('active_jobs', '+', 1) }))
-    .where('id', '=', r.apiKeyId)
-    .where((eb) =>
-      eb.or([
-        eb('spend_limit', 'is', null),
-        eb(eb(eb('spent', '+', eb.ref('reserved')), '+', r.amount), '<=', eb.ref('spend_limit')),
-      ]),
-    )
-    .where((eb) => eb.or([eb('concurrency_limit', 'is', null), eb('active_jobs', '<', eb.ref('concurrency_limit'))]))
-    .returning('id')
-    .executeTakeFirst();
+    .where('id', '=', r.apiKeyId);
+  if (enforce)
+    keyUpdate = keyUpdate
+      .where((eb) =>
+        eb.or([
+          eb('spend_limit', 'is', null),
+          eb(eb(eb('spent', '+', eb.ref('reserved')), '+', r.amount), '<=', eb.ref('spend_limit')),
+        ]),
+      )
+      .where((eb) => eb.or([eb('concurrency_limit', 'is', null), eb('active_jobs', '<', eb.ref('concurrency_limit'))]));
+  const key = await keyUpdate.returning('id').executeTakeFirst();
   if (!key) throw await refusal(trx, r, 'key');
 
   await trx
@@ -231,6 +243,9 @@ export async function credit(
     .updateTable('accounts')
     .set((eb) => ({ balance: eb('balance', '+', move.amount), updated_at: move.now }))
     .where('id', '=', move.accountId)
+    // Balances stay where doubles (SQLite's arithmetic on bound numbers) are exact.
+    .where((eb) => eb(eb('balance', '+', move.amount), '<=', MAX_BALANCE))
+    .where((eb) => eb(eb('balance', '+', move.amount), '>=', -MAX_BALANCE))
     .returning('balance')
     .executeTakeFirst();
   if (!row) return undefined;

@@ -104,6 +104,9 @@ class GroupCommitConnection implements DatabaseConnection {
     try {
       return Promise.resolve(this.run(compiled) as QueryResult<R>);
     } catch (err) {
+      // An error that undid the whole group (disk full, I/O) undid the writes before the savepoint
+      // too: their callers must hear so, as in executeQuery.
+      if (!this.file.inTransaction) this.failGroup(err);
       return Promise.reject(err);
     }
   }
@@ -111,7 +114,10 @@ class GroupCommitConnection implements DatabaseConnection {
   private openGroup(): void {
     if (this.file.inTransaction) return;
     for (const other of openGroups) if (other !== this) other.commit();
-    this.file.exec('BEGIN');
+    // IMMEDIATE: the group holds the write lock from its first statement. With a plain BEGIN, a
+    // write committed meanwhile by another process (the CLI) would fail this group's next write at
+    // once with SQLITE_BUSY_SNAPSHOT instead of waiting out the busy timeout.
+    this.file.exec('BEGIN IMMEDIATE');
     openGroups.add(this);
   }
 

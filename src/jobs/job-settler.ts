@@ -29,7 +29,7 @@ export class JobSettler {
   ) {}
 
   async finish(job: JobRecord, outcome: JobOutcome): Promise<void> {
-    const { store, events, progressWriter, log, instanceId } = this.deps;
+    const { store, progressWriter, log, instanceId } = this.deps;
     const now = Date.now();
     const statusCalls = outcome.statusCalls ?? job.statusCalls;
     progressWriter.forget(job.id);
@@ -40,13 +40,18 @@ export class JobSettler {
       outcome.status === 'succeeded'
         ? await store.succeed(job.id, outcome.results, statusCalls, now, outcome.usage, instanceId)
         : await store.fail(job.id, outcome.error, statusCalls, now, instanceId);
-    if (finished) {
-      events.publish({ type: 'finished', jobId: job.id, job: finished });
-      this.deps.metrics && recordFinished(this.deps.metrics, finished, now);
-    }
-    const channel = finished?.channel ? this.deps.channels?.get(finished.channel) : undefined;
+    if (finished) this.announce(finished, now);
+    else log.info({ jobId: job.id, model: job.model }, 'job already ended elsewhere');
+  }
+
+  /** Tells followers, metrics, the channel's record and the log that `finished` (just written terminal) ended. */
+  announce(finished: JobRecord, now: number): void {
+    const { events, log, metrics, channels } = this.deps;
+    events.publish({ type: 'finished', jobId: finished.id, job: finished });
+    if (metrics) recordFinished(metrics, finished, now);
+    const channel = finished.channel ? channels?.get(finished.channel) : undefined;
     // Only jobs that reached the upstream count: a job refused by the gateway's own review never did.
-    if (finished && channel && finished.submittedAt !== null)
+    if (channel && finished.submittedAt !== null)
       channel.recordOutcome({
         ok: finished.status === 'succeeded',
         ms: now - finished.submittedAt,
@@ -55,11 +60,11 @@ export class JobSettler {
       });
     log.info(
       {
-        jobId: job.id,
-        model: job.model,
-        status: finished?.status,
-        code: finished?.error?.code,
-        ms: now - job.createdAt,
+        jobId: finished.id,
+        model: finished.model,
+        status: finished.status,
+        code: finished.error?.code,
+        ms: now - finished.createdAt,
       },
       'job finished',
     );

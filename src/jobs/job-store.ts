@@ -108,14 +108,21 @@ export class SqlJobStore implements JobStore {
       billed_units: null,
       loss: null,
     };
-    const { billing } = job;
+    const { billing, rejection } = job;
+    if (rejection) {
+      // Refused by the gateway's own review: born terminal, so no crash can leave it queued for an
+      // orphan scan to submit.
+      Object.assign(row, { status: 'failed', error: JSON.stringify(rejection), completed_at: job.createdAt });
+      row.lease_owner = null;
+      row.lease_expires_at = null;
+    }
     if (!billing) {
       await this.db.insertInto('jobs').values(row).execute();
       return toRecord(row);
     }
     // The reservation and the job exist together or not at all: a crash between them cannot leave
-    // money held for no job, or a job that nobody paid for.
-    await this.db.transaction().execute(async (trx) => {
+    // money held for no job, or a job that nobody paid for. A job born terminal is settled at once.
+    return this.db.transaction().execute(async (trx) => {
       await reserve(trx, {
         accountId: billing.accountId,
         apiKeyId: job.apiKeyId,
@@ -123,10 +130,12 @@ export class SqlJobStore implements JobStore {
         model: job.model,
         amount: billing.quote.amount,
         now: job.createdAt,
+        enforceLimits: !rejection,
       });
       await trx.insertInto('jobs').values(row).execute();
+      const created = toRecord(row);
+      return rejection ? settleEnded(trx, created, job.createdAt) : created;
     });
-    return toRecord(row);
   }
 
   async get(id: string): Promise<JobRecord | null> {
@@ -408,25 +417,29 @@ export class SqlJobStore implements JobStore {
         update = update.where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner)]));
       const row = await update.returningAll().executeTakeFirst();
       if (!row) return null;
-      const job = toRecord(row);
-      if (!job.accountId || !job.quote) return job;
-      const settlement = await settle(
-        trx,
-        {
-          id: job.id,
-          accountId: job.accountId,
-          apiKeyId: job.apiKeyId,
-          model: job.model,
-          quote: job.quote,
-          succeeded: job.status === 'succeeded',
-          delivered: job.results,
-          upstreamBilled: job.error !== null && isUpstreamBilledFailure(job.error, job.channel),
-        },
-        now,
-      );
-      const billed = { cost: settlement.amount, billed_units: settlement.units, loss: settlement.loss || null };
-      await trx.updateTable('jobs').set(billed).where('id', '=', id).execute();
-      return { ...job, cost: billed.cost, billedUnits: billed.billed_units, loss: billed.loss };
+      return settleEnded(trx, toRecord(row), now);
     });
   }
+}
+
+/** Settles a job that has just become terminal, in the transaction that made it so; the job with its cost. */
+async function settleEnded(trx: Kysely<DatabaseSchema>, job: JobRecord, now: number): Promise<JobRecord> {
+  if (!job.accountId || !job.quote) return job;
+  const settlement = await settle(
+    trx,
+    {
+      id: job.id,
+      accountId: job.accountId,
+      apiKeyId: job.apiKeyId,
+      model: job.model,
+      quote: job.quote,
+      succeeded: job.status === 'succeeded',
+      delivered: job.results,
+      upstreamBilled: job.error !== null && isUpstreamBilledFailure(job.error, job.channel),
+    },
+    now,
+  );
+  const billed = { cost: settlement.amount, billed_units: settlement.units, loss: settlement.loss || null };
+  await trx.updateTable('jobs').set(billed).where('id', '=', job.id).execute();
+  return { ...job, cost: billed.cost, billedUnits: billed.billed_units, loss: billed.loss };
 }

@@ -141,10 +141,10 @@ export class JobRunner {
     const lease = runHere
       ? { leaseOwner: this.deps.instanceId, leaseExpiresAt: Date.now() + this.deps.settings.leaseMs }
       : {};
-    const job = await this.deps.store.create({ ...newJob, ...lease });
+    const job = await this.deps.store.create({ ...newJob, ...lease, ...(rejection && { rejection }) });
     if (job.quote) this.deps.metrics?.recordMoney('reserved', job.model, job.quote.amount);
     if (rejection) {
-      await this.settler.finish(job, { status: 'failed', error: rejection });
+      this.settler.announce(job, Date.now());
       return job;
     }
     if (runHere) void this.leases.run(job.id, job);

@@ -94,6 +94,8 @@ export interface NewJob {
   leaseExpiresAt?: number;
   /** The account to charge and the quote to reserve, in the same transaction as the insert. */
   billing?: { accountId: string; quote: Quote };
+  /** Set when the gateway's own review refused the request: the job is inserted failed, and settled. */
+  rejection?: NormalisedError;
 }
 
 /** One page of a key's jobs, in id (= creation) order. */
