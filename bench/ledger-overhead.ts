@@ -20,6 +20,8 @@
  *   npm run bench:ledger     (SEQUENTIAL=2000 DURATION=5 ROUNDS=4 CONNECTIONS=50 to change)
  */
 import autocannon from 'autocannon';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { BENCH_KEY, percentile } from './server.js';
 import { benchDatabases, fundedKey, type LedgerBenchGateway, startLedgerGateway } from './ledger-common.js';
 
@@ -40,7 +42,17 @@ interface Target {
   load: number[];
   loadRequests: number;
   loadSeconds: number;
+  /** CPU seconds the gateway process used during the load runs. */
+  loadCpuSeconds: number;
   errors: number;
+}
+
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
+/** User + system CPU time of a process so far, in seconds (/proc/<pid>/stat, fields 14 and 15). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
 /** One autocannon run; every response's latency goes into `into`. */
@@ -81,6 +93,9 @@ function summarize(t: Target) {
       requests_per_s: r2(t.loadRequests / t.loadSeconds),
       p50_ms: r2(percentile(load, 50)),
       p99_ms: r2(percentile(load, 99)),
+      // Below 1 s per s: the gateway waited (on the database, on locks) rather than computed.
+      gateway_cpu_s_per_s: r2(t.loadCpuSeconds / t.loadSeconds),
+      gateway_cpu_ms_per_request: r2((1000 * t.loadCpuSeconds) / t.loadRequests),
     },
     errors: t.errors,
     server_rss_mib: Math.round(t.gateway.server.rss() / 2 ** 20),
@@ -97,8 +112,28 @@ async function measure(db: { label: 'sqlite' | 'postgres'; url?: string }) {
       key: LIMITS,
     });
     const targets: Target[] = [
-      { name: 'without', gateway: off, key: BENCH_KEY, seq: [], load: [], loadRequests: 0, loadSeconds: 0, errors: 0 },
-      { name: 'with', gateway: on, key: customer.key, seq: [], load: [], loadRequests: 0, loadSeconds: 0, errors: 0 },
+      {
+        name: 'without',
+        gateway: off,
+        key: BENCH_KEY,
+        seq: [],
+        load: [],
+        loadRequests: 0,
+        loadSeconds: 0,
+        loadCpuSeconds: 0,
+        errors: 0,
+      },
+      {
+        name: 'with',
+        gateway: on,
+        key: customer.key,
+        seq: [],
+        load: [],
+        loadRequests: 0,
+        loadSeconds: 0,
+        loadCpuSeconds: 0,
+        errors: 0,
+      },
     ];
 
     const rateLimitHeader = await fetch(`${on.baseUrl}/v1/chat/completions`, {
@@ -118,7 +153,10 @@ async function measure(db: { label: 'sqlite' | 'postgres'; url?: string }) {
         target.errors += result.errors + result.non2xx + result.timeouts;
       }
       for (const target of order) {
+        const pid = target.gateway.server.child.pid!;
+        const cpuBefore = cpuSeconds(pid);
         const result = await run(target, { connections, duration }, target.load);
+        target.loadCpuSeconds += cpuSeconds(pid) - cpuBefore;
         target.errors += result.errors + result.non2xx + result.timeouts;
         target.loadRequests += result.requests.total;
         target.loadSeconds += result.duration;
@@ -137,6 +175,9 @@ async function measure(db: { label: 'sqlite' | 'postgres'; url?: string }) {
         sequential_p50: r2(withLedger.sequential.p50_ms - without.sequential.p50_ms),
         // Server time per request at saturation: 1/throughput, with minus without.
         under_load: r2(1000 / withLedger.load.requests_per_s - 1000 / without.load.requests_per_s),
+        gateway_cpu_under_load: r2(
+          withLedger.load.gateway_cpu_ms_per_request - without.load.gateway_cpu_ms_per_request,
+        ),
       },
       throughput_ratio: r2(withLedger.load.requests_per_s / without.load.requests_per_s),
     };
@@ -153,19 +194,21 @@ console.log(
   `\nledger overhead: ${rounds} interleaved rounds; per variant ${sequential} sequential requests and ` +
     `${rounds}×${duration} s at ${connections} connections\n`,
 );
-console.log('| database | variant | seq mean | seq p50 | seq p99 | load req/s | load p50 | load p99 | errors |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(
+  '| database | variant | seq mean | seq p50 | seq p99 | load req/s | load p50 | load p99 | gateway CPU/req (load) | errors |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   for (const name of ['without', 'with'] as const) {
     const v = r[name];
     console.log(
       `| ${r.database} | ${name} ledger | ${v.sequential.mean_ms} ms | ${v.sequential.p50_ms} ms | ${v.sequential.p99_ms} ms | ` +
-        `${v.load.requests_per_s} | ${v.load.p50_ms} ms | ${v.load.p99_ms} ms | ${v.errors} |`,
+        `${v.load.requests_per_s} | ${v.load.p50_ms} ms | ${v.load.p99_ms} ms | ${v.load.gateway_cpu_ms_per_request} ms | ${v.errors} |`,
     );
   }
   console.log(
     `| ${r.database} | cost per request | ${r.cost_per_request_ms.sequential_mean} ms | ${r.cost_per_request_ms.sequential_p50} ms | | ` +
-      `${r.cost_per_request_ms.under_load} ms (×${r.throughput_ratio} req/s) | | | |`,
+      `${r.cost_per_request_ms.under_load} ms (×${r.throughput_ratio} req/s) | | | ${r.cost_per_request_ms.gateway_cpu_under_load} ms | |`,
   );
 }
 console.log(
