@@ -2,8 +2,9 @@
  * Shared by the ledger benchmarks: which databases to run on, gateways started on one of them,
  * admin calls, and reading an account's ledger back from the database.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -143,4 +144,12 @@ export async function readLedger(gateway: LedgerBenchGateway, accountId: string)
   } finally {
     await database.close();
   }
+}
+
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
+/** User + system CPU time of a process so far, in seconds (/proc/<pid>/stat, fields 14 and 15). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }

@@ -22,6 +22,7 @@ import {
   type AccountObject,
   admin,
   benchDatabases,
+  cpuSeconds,
   fundedKey,
   type LedgerRow,
   readLedger,
@@ -139,11 +140,14 @@ async function runOn(db: { label: 'sqlite' | 'postgres'; url?: string }) {
       }
     })();
 
+    const pid = gateway.server.child.pid!;
+    const cpuBefore = cpuSeconds(pid);
     const started = performance.now();
     const answers = await Promise.all(
       Array.from({ length: requests }, () => imageRequest(dispatcher, gateway.baseUrl, customer.key)),
     );
     const totalMs = performance.now() - started;
+    const cpuMs = 1000 * (cpuSeconds(pid) - cpuBefore);
     sampling = false;
     await sampler;
 
@@ -205,6 +209,8 @@ async function runOn(db: { label: 'sqlite' | 'postgres'; url?: string }) {
       released: sum('release'),
       total_ms: Math.round(totalMs),
       refusals_per_s: Math.round(refused.length / (totalMs / 1000)),
+      gateway_cpu_ms: Math.round(cpuMs),
+      gateway_cpu_ms_per_request: round(cpuMs / requests),
       refusal_p50_ms: round(percentile(ms(refused), 50)),
       refusal_p99_ms: round(percentile(ms(refused), 99)),
       success_p50_ms: round(percentile(ms(succeeded), 50)),
@@ -232,6 +238,7 @@ const rows: [string, (r: Awaited<ReturnType<typeof runOn>>) => unknown][] = [
   ['min available (sampled)', (r) => `${r.min_available_sampled} (${r.samples} samples)`],
   ['total time', (r) => `${r.total_ms} ms`],
   ['refusals/s', (r) => r.refusals_per_s],
+  ['gateway CPU (per request)', (r) => `${r.gateway_cpu_ms} ms (${r.gateway_cpu_ms_per_request} ms)`],
   ['refusal p50 / p99', (r) => `${r.refusal_p50_ms} / ${r.refusal_p99_ms} ms`],
   ['success p50 / p99', (r) => `${r.success_p50_ms} / ${r.success_p99_ms} ms`],
   ['invariants', (r) => (r.ok ? 'all hold' : 'FAILED')],

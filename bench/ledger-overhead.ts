@@ -20,10 +20,8 @@
  *   npm run bench:ledger     (SEQUENTIAL=2000 DURATION=5 ROUNDS=4 CONNECTIONS=50 to change)
  */
 import autocannon from 'autocannon';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { BENCH_KEY, percentile } from './server.js';
-import { benchDatabases, fundedKey, type LedgerBenchGateway, startLedgerGateway } from './ledger-common.js';
+import { benchDatabases, cpuSeconds, fundedKey, type LedgerBenchGateway, startLedgerGateway } from './ledger-common.js';
 
 const sequential = Number(process.env.SEQUENTIAL ?? 2000);
 const duration = Number(process.env.DURATION ?? 5);
@@ -45,14 +43,6 @@ interface Target {
   /** CPU seconds the gateway process used during the load runs. */
   loadCpuSeconds: number;
   errors: number;
-}
-
-const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-
-/** User + system CPU time of a process so far, in seconds (/proc/<pid>/stat, fields 14 and 15). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
 /** One autocannon run; every response's latency goes into `into`. */
