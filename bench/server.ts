@@ -16,9 +16,12 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Builds once and runs the compiled gateway in its own process, as `npm start` would. */
+let built = false;
+
+/** Builds (once per benchmark process) and runs the compiled gateway in its own process, as `npm start` would. */
 export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  if (!built) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  built = true;
   const dataDir = mkdtempSync(join(tmpdir(), 'mediagate-bench-'));
   const port = await freePort();
   // BENCH_NODE_ARGS passes flags to the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
