@@ -6,7 +6,8 @@
 //   http        src/http/                  the only code that knows about HTTP, statuses and OpenAI envelopes
 //   generation  src/generation/            one pipeline from a typed request to a job; raises its own typed errors
 //   webhooks    src/webhooks/              reacts to job events after the fact; nothing waits on it
-//   api-objects src/api-objects/           the public JSON of jobs and videos, for HTTP answers and webhooks
+//   api-objects src/api-objects/           the public JSON of jobs, videos and the operator's objects, for HTTP
+//                                          answers, webhooks and the CLI's --json
 //   jobs        src/jobs/                  the engine: submits, polls, finishes and persists jobs
 //   moderation  src/moderation/            checks prompts, references and outputs; used by generation and jobs
 //   intent      src/intent/                reads what the user asked for out of a request

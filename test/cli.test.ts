@@ -11,6 +11,7 @@ import { isCliInvocation } from '../src/cli/index.js';
 import { type Database, openDatabase } from '../src/db/index.js';
 import { databaseLabel, testDatabaseOptions } from './helpers/database.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
+import { call } from './helpers/operator.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -46,6 +47,14 @@ async function cliJson<T = Record<string, unknown>>(env: Record<string, string>,
   const result = await cli(env, ...args, '--json');
   expect(result, result.stderr).toMatchObject({ code: 0, stderr: '' });
   return JSON.parse(result.stdout) as T;
+}
+
+interface Ledger {
+  object: 'list';
+  data: { id: string; kind: string; amount: number; note: string | null; job_id: string | null }[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -92,17 +101,23 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
       '--monthly-limit',
       '20000000',
     );
-    expect(account).toMatchObject({
+    // The admin API's account object: snake_case, unix seconds.
+    expect(account).toEqual({
+      object: 'account',
       id: expect.stringMatching(/^acct_[0-9a-f]{16}$/),
       name: 'Acme',
       status: 'active',
       balance: 5_000_000,
       reserved: 0,
+      available: 5_000_000,
+      active_jobs: 0,
       prepaid: true,
-      monthlySpendLimit: 20_000_000,
+      monthly_spend_limit: 20_000_000,
       models: ['gpt-image-1', 'sora-2'],
-      rpmLimit: 60,
-      concurrencyLimit: 3,
+      rpm_limit: 60,
+      concurrency_limit: 3,
+      created_at: expect.any(Number),
+      updated_at: expect.any(Number),
     });
     const row = await database.db
       .selectFrom('accounts')
@@ -112,6 +127,7 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
     expect(row).toMatchObject([
       { name: 'Acme', balance: 5_000_000, reserved: 0, prepaid: 1, models: '["gpt-image-1","sora-2"]', rpm_limit: 60 },
     ]);
+    expect(account.created_at).toBe(Math.floor(Number(row[0].created_at) / 1000));
     const ledger = await database.db
       .selectFrom('ledger_entries')
       .select(['kind', 'amount', 'note', 'job_id'])
@@ -127,9 +143,21 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
 
     // "none" and "all" remove limits; suspend changes only the status.
     const updated = await cliJson(env, 'accounts', 'update', account.id as string, '--rpm', 'none', '--models', 'all');
-    expect(updated).toMatchObject({ rpmLimit: null, models: null, concurrencyLimit: 3, monthlySpendLimit: 20_000_000 });
+    expect(updated).toMatchObject({
+      object: 'account',
+      rpm_limit: null,
+      models: null,
+      concurrency_limit: 3,
+      monthly_spend_limit: 20_000_000,
+    });
     const suspended = await cliJson(env, 'accounts', 'suspend', account.id as string);
-    expect(suspended).toMatchObject({ status: 'suspended', balance: 5_000_000 });
+    expect(suspended).toMatchObject({ object: 'account', status: 'suspended', balance: 5_000_000 });
+    const listed = await cliJson<{ object: string; data: { id: string; status: string }[] }>(env, 'accounts', 'list');
+    expect(listed.object).toBe('list');
+    expect(listed.data.map(({ id, status }) => ({ id, status }))).toEqual([
+      { id: 'acct_default', status: 'active' },
+      { id: account.id, status: 'suspended' },
+    ]);
     expect(
       await database.db
         .selectFrom('accounts')
@@ -142,7 +170,7 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
   it('top-up and adjust move the balance through the ledger; ledger lists them newest first', async () => {
     const { env, database } = await setup();
     const { id } = await cliJson<{ id: string }>(env, 'accounts', 'create', '--name', 'Beta');
-    const topUp = await cliJson<{ entryId: string; account: { balance: number } }>(
+    const topUp = await cliJson<{ object: string; id: string; note: string; account: { balance: number } }>(
       env,
       'accounts',
       'top-up',
@@ -151,8 +179,9 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
       '--note',
       'invoice 42',
     );
-    expect(topUp.account.balance).toBe(1_000_000);
-    const adjust = await cliJson<{ account: { balance: number } }>(
+    expect(topUp).toMatchObject({ object: 'account.top_up', amount: 1_000_000, note: 'invoice 42' });
+    expect(topUp.account).toMatchObject({ object: 'account', id, balance: 1_000_000, available: 1_000_000 });
+    const adjust = await cliJson<{ object: string; amount: number; account: { balance: number } }>(
       env,
       'accounts',
       'adjust',
@@ -161,19 +190,45 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
       '--note',
       'refund of a duplicate top-up',
     );
-    expect(adjust.account.balance).toBe(750_000);
+    expect(adjust).toMatchObject({ object: 'account.adjustment', amount: -250_000, account: { balance: 750_000 } });
 
-    const ledger = await cliJson<{ id: string; kind: string; amount: number; note: string }[]>(
-      env,
-      'accounts',
-      'ledger',
-      id,
-    );
-    expect(ledger.map(({ kind, amount, note }) => ({ kind, amount, note }))).toEqual([
-      { kind: 'adjustment', amount: -250_000, note: 'refund of a duplicate top-up' },
-      { kind: 'top_up', amount: 1_000_000, note: 'invoice 42' },
-    ]);
-    expect(ledger[1].id).toBe(topUp.entryId);
+    // The admin API's ledger page: newest first, with its paging fields.
+    const ledger = await cliJson<Ledger>(env, 'accounts', 'ledger', id);
+    expect(ledger).toEqual({
+      object: 'list',
+      data: [
+        {
+          object: 'ledger_entry',
+          id: expect.any(String),
+          account_id: id,
+          api_key_id: null,
+          job_id: null,
+          kind: 'adjustment',
+          amount: -250_000,
+          model: null,
+          note: 'refund of a duplicate top-up',
+          created_at: expect.any(Number),
+        },
+        {
+          object: 'ledger_entry',
+          id: topUp.id,
+          account_id: id,
+          api_key_id: null,
+          job_id: null,
+          kind: 'top_up',
+          amount: 1_000_000,
+          model: null,
+          note: 'invoice 42',
+          created_at: expect.any(Number),
+        },
+      ],
+      first_id: ledger.data[0].id,
+      last_id: topUp.id,
+      has_more: false,
+    });
+    const page = await cliJson<Ledger>(env, 'accounts', 'ledger', id, '--limit', '1');
+    expect(page).toMatchObject({ first_id: ledger.data[0].id, last_id: ledger.data[0].id, has_more: true });
+    expect(page.data).toHaveLength(1);
     const row = await database.db.selectFrom('accounts').select('balance').where('id', '=', id).executeTakeFirst();
     expect(row).toEqual({ balance: 750_000 });
   });
@@ -225,7 +280,7 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
     expect(secret, human.stdout).toBeDefined();
     expect(human.stdout).toContain('\nThis secret will not be shown again (only its hash is stored)');
 
-    const created = await cliJson<{ id: string; key: string; accountId: string; expiresAt: number }>(
+    const created = await cliJson<{ id: string; key: string }>(
       env,
       'keys',
       'create',
@@ -240,7 +295,25 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
       '--models',
       'gpt-image-1',
     );
-    expect(created).toMatchObject({ accountId: 'acct_default', name: 'batch', rpmLimit: 60, spendLimit: 1_000_000 });
+    expect(created).toEqual({
+      object: 'api_key',
+      id: expect.stringMatching(/^key_/),
+      account_id: 'acct_default',
+      name: 'batch',
+      prefix: created.key.slice(0, 9),
+      created_at: expect.any(Number),
+      last_used_at: null,
+      expires_at: null,
+      revoked_at: null,
+      spend_limit: 1_000_000,
+      spent: 0,
+      reserved: 0,
+      active_jobs: 0,
+      models: ['gpt-image-1'],
+      rpm_limit: 60,
+      concurrency_limit: null,
+      key: expect.stringMatching(/^sk-mg-/),
+    });
     const rows = await database.db.selectFrom('api_keys').selectAll().orderBy('created_at').execute();
     expect(rows.map((r) => r.key_hash)).toEqual([sha256(secret!), sha256(created.key)]);
     for (const row of rows) {
@@ -252,17 +325,24 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
     expect(rows[0].expires_at).toBeLessThanOrEqual(rows[0].created_at + 30 * day + 60_000);
 
     const updated = await cliJson(env, 'keys', 'update', created.id, '--rpm', 'none', '--concurrency', '2');
-    expect(updated).toMatchObject({ id: created.id, rpmLimit: null, concurrencyLimit: 2, spendLimit: 1_000_000 });
-    const revoked = await cliJson<{ revokedAt: number | null }>(env, 'keys', 'revoke', created.id);
-    expect(revoked.revokedAt).toEqual(expect.any(Number));
-    const listed = await cliJson<{ name: string; revokedAt: number | null }[]>(
-      env,
-      'keys',
-      'list',
-      '--account',
-      'acct_default',
-    );
-    expect(listed.map((k) => [k.name, k.revokedAt === null])).toEqual([
+    expect(updated).toMatchObject({
+      object: 'api_key',
+      id: created.id,
+      rpm_limit: null,
+      concurrency_limit: 2,
+      spend_limit: 1_000_000,
+    });
+    expect(updated).not.toHaveProperty('key');
+    const revoked = await cliJson<{ revoked_at: number | null }>(env, 'keys', 'revoke', created.id);
+    expect(revoked.revoked_at).toEqual(expect.any(Number));
+    const listed = await cliJson<{
+      object: string;
+      data: { name: string; expires_at: number; revoked_at: number | null }[];
+    }>(env, 'keys', 'list', '--account', 'acct_default');
+    expect(listed.object).toBe('list');
+    // Times are unix seconds, as in the admin API.
+    expect(listed.data[0].expires_at).toBe(Math.floor(Number(rows[0].expires_at) / 1000));
+    expect(listed.data.map((k) => [k.name, k.revoked_at === null])).toEqual([
       ['ci', true],
       ['batch', false],
     ]);
@@ -289,21 +369,43 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
         { quality: 'low', perImage: 11_000 },
       ],
     };
-    expect(set).toEqual({ model: 'gpt-image-1', price, source: 'admin' });
+    const priceObject = {
+      object: 'price',
+      model: 'gpt-image-1',
+      per_image: 50_000,
+      per_second: null,
+      rules: [
+        { quality: 'high', size: '1024x1024', resolution: null, per_image: 167_000, per_second: null },
+        { quality: 'low', size: null, resolution: null, per_image: 11_000, per_second: null },
+      ],
+      source: 'admin',
+    };
+    expect(set).toEqual(priceObject);
     const stored = await database.db.selectFrom('price_overrides').select(['model', 'price']).execute();
     expect(stored.map((r) => ({ model: r.model, price: JSON.parse(r.price) }))).toEqual([
       { model: 'gpt-image-1', price },
     ]);
 
-    const list = await cliJson<{ model: string; source: string }[]>(env, 'prices', 'list');
-    expect(list.find((p) => p.model === 'gpt-image-1')).toEqual({ model: 'gpt-image-1', price, source: 'admin' });
-    expect(list.find((p) => p.model === 'sora-2')).toMatchObject({ source: 'default', price: { perSecond: 100_000 } });
+    const list = await cliJson<{ data: { model: string }[]; unit: unknown }>(env, 'prices', 'list');
+    expect(list).toMatchObject({ object: 'list', unit: { credits_per_unit: 1_000_000, currency: 'USD' } });
+    expect(list.data.find((p) => p.model === 'gpt-image-1')).toEqual(priceObject);
+    expect(list.data.find((p) => p.model === 'sora-2')).toMatchObject({
+      object: 'price',
+      source: 'default',
+      per_image: null,
+      per_second: 100_000,
+    });
 
     const both = await cli(env, 'prices', 'set', 'sora-2', '--per-image', '1', '--per-second', '2');
     expect(both).toMatchObject({ code: 2, stderr: 'error: Give exactly one of --per-image and --per-second.\n' });
 
-    const reset = await cliJson(env, 'prices', 'reset', 'gpt-image-1');
-    expect(reset).toMatchObject({ model: 'gpt-image-1', source: 'default', price: { perImage: 42_000 } });
+    // Typed in another case, the model is reset under the catalog's spelling.
+    const reset = await cliJson(env, 'prices', 'reset', 'GPT-Image-1');
+    expect(reset).toMatchObject({
+      object: 'price.reset',
+      model: 'gpt-image-1',
+      price: { object: 'price', source: 'default', per_image: 42_000 },
+    });
     expect(await database.db.selectFrom('price_overrides').select('model').execute()).toEqual([]);
   });
 
@@ -316,6 +418,15 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
       '--name',
       'ops',
     );
+    expect(created).toEqual({
+      object: 'admin_key',
+      id: expect.any(String),
+      name: 'ops',
+      prefix: expect.any(String),
+      created_at: expect.any(Number),
+      revoked_at: null,
+      key: expect.any(String),
+    });
     expect(created.key).toMatch(/^mg-admin-[A-Za-z0-9_-]{32}$/);
     expect(created.prefix).toBe(created.key.slice(0, 12));
     const rows = await database.db.selectFrom('admin_keys').selectAll().execute();
@@ -334,7 +445,15 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
       const env = gw.env;
       // The gateway holds the SQLite data-dir lock; the CLI works anyway.
       const account = await cliJson<{ id: string }>(env, 'accounts', 'create', '--name', 'Gamma');
-      const key = await cliJson<{ key: string }>(env, 'keys', 'create', '--account', account.id, '--name', 'app');
+      const key = await cliJson<{ id: string; key: string }>(
+        env,
+        'keys',
+        'create',
+        '--account',
+        account.id,
+        '--name',
+        'app',
+      );
       await cliJson(env, 'prices', 'set', 'gpt-image-1', '--per-image', '30000');
 
       const generate = () =>
@@ -364,14 +483,9 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
 
       const after = await cliJson<{ balance: number; reserved: number }>(env, 'accounts', 'show', account.id);
       expect(after).toMatchObject({ balance: 20_000, reserved: 0 });
-      const ledger = await cliJson<{ kind: string; amount: number; jobId: string | null }[]>(
-        env,
-        'accounts',
-        'ledger',
-        account.id,
-      );
+      const ledger = await cliJson<Ledger>(env, 'accounts', 'ledger', account.id);
       // Newest first; the capture and release of one settlement share a time, so their order is not fixed.
-      const entries = ledger.map(({ kind, amount, jobId }) => ({ kind, amount, jobId }));
+      const entries = ledger.data.map(({ kind, amount, job_id: jobId }) => ({ kind, amount, jobId }));
       expect(entries.slice(2)).toEqual([
         { kind: 'reservation', amount: 30_000, jobId },
         { kind: 'top_up', amount: 50_000, jobId: null },
@@ -381,6 +495,114 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
         { kind: 'capture', amount: 30_000, jobId },
         { kind: 'release', amount: 0, jobId },
       ]);
+
+      // Each --json document is what the admin endpoint for the same thing answers.
+      const same: [string[], string][] = [
+        [['accounts', 'show', account.id], `/admin/v1/accounts/${account.id}`],
+        [['accounts', 'list'], '/admin/v1/accounts'],
+        [['accounts', 'ledger', account.id, '--limit', '2'], `/admin/v1/accounts/${account.id}/ledger?limit=2`],
+        [['keys', 'list', '--account', account.id], `/admin/v1/accounts/${account.id}/keys`],
+        [['prices', 'list'], '/admin/v1/prices'],
+      ];
+      for (const [args, path] of same) {
+        const answer = await call(gw, path);
+        expect(answer.status, path).toBe(200);
+        expect(await cliJson(env, ...args), args.join(' ')).toEqual(answer.body);
+      }
+      expect(key.id).toEqual(expect.stringMatching(/^key_/));
+    });
+
+    it('usage shows the cost of a job the gateway ran, as GET /admin/v1/usage does, as a table or CSV', async () => {
+      gw = await startGateway();
+      const env = gw.env;
+      const account = await cliJson<{ id: string }>(
+        env,
+        'accounts',
+        'create',
+        '--name',
+        'Delta',
+        '--balance',
+        '100000',
+      );
+      const key = await cliJson<{ id: string; key: string }>(
+        env,
+        'keys',
+        'create',
+        '--account',
+        account.id,
+        '--name',
+        'app',
+      );
+      await cliJson(env, 'prices', 'set', 'gpt-image-1', '--per-image', '30000');
+      const served = await fetch(`${gw.baseUrl}/v1/images/generations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-image-1', prompt: 'a red cube', size: '1024x1024' }),
+      });
+      expect(served.status, await served.clone().text()).toBe(200);
+
+      // Yesterday (UTC), so that the period holds the job whenever the test runs.
+      const since = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+      const usage = await cliJson(env, 'usage', '--account', account.id, '--since', since, '--group-by', 'model,key');
+      expect(usage).toEqual({
+        object: 'usage',
+        filters: { account: account.id, key: null, model: null },
+        since: Date.parse(since) / 1000,
+        until: null,
+        group_by: ['model', 'key'],
+        rows: [
+          {
+            model: 'gpt-image-1',
+            unit: 'image',
+            api_key_id: key.id,
+            jobs: 1,
+            succeeded: 1,
+            units: 1,
+            cost: 30_000,
+          },
+        ],
+        totals: { jobs: 1, succeeded: 1, units: 1, cost: 30_000 },
+        credits: { unit: 'credit', per_currency_unit: 1_000_000, currency: 'USD' },
+      });
+      const admin = await call(gw, `/admin/v1/usage?account=${account.id}&since=${since}&group_by=model,key`);
+      expect(admin.status).toBe(200);
+      expect(usage).toEqual(admin.body);
+
+      // Another account's filter sees none of it.
+      const other = await cliJson<{ rows: unknown[]; totals: { cost: number } }>(
+        env,
+        'usage',
+        '--account',
+        'acct_default',
+        '--since',
+        since,
+      );
+      expect(other).toMatchObject({ rows: [], totals: { jobs: 0, cost: 0 } });
+
+      const human = await cli(env, 'usage', '--account', account.id, '--since', since, '--group-by', 'model');
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toContain(`Usage of account ${account.id}, `);
+      expect(human.stdout).toContain(
+        'MODEL        UNIT   JOBS  SUCCEEDED  UNITS  COST\ngpt-image-1  image  1     1          1      30,000\n',
+      );
+      expect(human.stdout).toContain('total: 1 job(s), 1 succeeded, cost 30,000 (0.03 USD)\n');
+
+      const csv = await cli(env, 'usage', '--account', account.id, '--since', since, '--group-by', 'model', '--csv');
+      expect(csv).toEqual({
+        code: 0,
+        stdout: 'model,unit,jobs,succeeded,units,cost\r\ngpt-image-1,image,1,1,1,30000\r\ntotal,,1,1,1,30000\r\n',
+        stderr: '',
+      });
+
+      const both = await cli(env, 'usage', '--csv', '--json');
+      expect(both).toMatchObject({ code: 2, stdout: '', stderr: 'error: Give --csv or --json, not both.\n' });
+      const later = await cli(env, 'usage', '--since', '1d', '--until', '2d');
+      expect(later).toMatchObject({ code: 2, stderr: 'error: --until must be later than --since.\n' });
+      const group = await cli(env, 'usage', '--group-by', 'day,week');
+      expect(group.code).toBe(2);
+      expect(group.stderr).toContain(
+        'Group by day, model and key (comma-separated), or none for the totals only; "week" is none of them.',
+      );
     });
   });
 });

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import type { Kysely } from 'kysely';
 import { AccountService } from '../accounts/account-service.js';
 import type { Config } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
 import { openDatabase, sqliteFile } from '../db/index.js';
+import type { DatabaseSchema } from '../db/schema.js';
 import type { MoneyFormat } from './output.js';
 
 export interface CliIo {
@@ -13,11 +15,16 @@ export interface CliIo {
 /** What one command's action receives: the operator's service on the gateway's database, and the output. */
 export interface CommandContext {
   operator: AccountService;
+  /** The gateway's database, for the read views (usage) that are plain functions over it. */
+  db: Kysely<DatabaseSchema>;
   money: MoneyFormat;
   /** `--json`: print exactly one JSON document on stdout instead of text for people. */
   json: boolean;
-  /** Prints the result: `data` as JSON with `--json`, else the text `human` makes of it. */
-  print<T>(data: T, human: (data: T) => string): void;
+  /**
+   * Prints the result: with `--json`, what `toJson` makes of `data` — the object the admin API answers
+   * for the same thing (src/api-objects/) — else the text `human` makes of it.
+   */
+  print<T>(data: T, toJson: (data: T) => unknown, human: (data: T) => string): void;
   /** A line for people only (never with `--json`), on stdout after the result. */
   note(text: string): void;
 }
@@ -55,9 +62,10 @@ export async function withOperator(
   try {
     await action({
       operator: new AccountService(database.db, config.billing),
+      db: database.db,
       money: { creditsPerUnit: config.billing.creditsPerUnit, currency: config.billing.currency },
       json,
-      print: (data, human) => io.stdout(json ? `${JSON.stringify(data, null, 2)}\n` : human(data)),
+      print: (data, toJson, human) => io.stdout(json ? `${JSON.stringify(toJson(data), null, 2)}\n` : human(data)),
       note: (text) => {
         if (!json) io.stdout(`${text}\n`);
       },

@@ -13,7 +13,7 @@ export class UsageError extends Error {}
 export function buildProgram(io: CliIo, modules: readonly CommandModule[], env?: Record<string, string | undefined>) {
   const program = new Command('mediagate')
     .description(
-      'Operate a mediagate gateway: accounts, API keys, prices and admin keys. Works on the database the gateway ' +
+      'Operate a mediagate gateway: accounts, API keys, prices, usage and admin keys. Works on the database the gateway ' +
         'uses (same MEDIAGATE_CONFIG, DATABASE_URL, DATABASE_SCHEMA, MEDIAGATE_DATA_DIR), with the gateway running ' +
         'or not. Run without a command to start the gateway.',
     )

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
 import type { Account } from '../../accounts/types.js';
+import {
+  toAccountList,
+  toAccountObject,
+  toAdjustmentObject,
+  toTopUpObject,
+} from '../../api-objects/account-objects.js';
+import { toLedgerPage } from '../../api-objects/ledger-objects.js';
 import type { LedgerEntry } from '../../billing/ledger-entries.js';
 import {
   credits,
@@ -93,7 +100,7 @@ export const accountsCommand: CommandModule = (program, run) => {
           prepaid: options.postpaid !== true,
           ...limitChanges(options),
         });
-        ctx.print(account, (a) => showAccount(a, ctx));
+        ctx.print(account, toAccountObject, (a) => showAccount(a, ctx));
       }),
     );
 
@@ -101,7 +108,7 @@ export const accountsCommand: CommandModule = (program, run) => {
     .command('list')
     .description('every account with its balance and limits')
     .action((_options, command: Command) =>
-      run(command, async (ctx) => ctx.print(await ctx.operator.listAccounts(), accountRows)),
+      run(command, async (ctx) => ctx.print(await ctx.operator.listAccounts(), toAccountList, accountRows)),
     );
 
   accounts
@@ -109,7 +116,9 @@ export const accountsCommand: CommandModule = (program, run) => {
     .description('one account, with its current balance and what running jobs hold')
     .argument('<id>', 'account id (acct_…)')
     .action((id: string, _options, command: Command) =>
-      run(command, async (ctx) => ctx.print(await ctx.operator.account(id), (a) => showAccount(a, ctx))),
+      run(command, async (ctx) =>
+        ctx.print(await ctx.operator.account(id), toAccountObject, (a) => showAccount(a, ctx)),
+      ),
     );
 
   accounts
@@ -139,7 +148,7 @@ export const accountsCommand: CommandModule = (program, run) => {
         if (Object.keys(changes).length === 0)
           throw new UsageError('Nothing to change: give at least one option (see accounts update --help).');
         return run(command, async (ctx) =>
-          ctx.print(await ctx.operator.updateAccount(id, changes), (a) => showAccount(a, ctx)),
+          ctx.print(await ctx.operator.updateAccount(id, changes), toAccountObject, (a) => showAccount(a, ctx)),
         );
       },
     );
@@ -154,7 +163,7 @@ export const accountsCommand: CommandModule = (program, run) => {
       .argument('<id>', 'account id (acct_…)')
       .action((id: string, _options, command: Command) =>
         run(command, async (ctx) => {
-          ctx.print(await ctx.operator.updateAccount(id, { status }), (a) => showAccount(a, ctx));
+          ctx.print(await ctx.operator.updateAccount(id, { status }), toAccountObject, (a) => showAccount(a, ctx));
           ctx.note('A running gateway sees the change within 10 seconds (its key cache).');
         }),
       );
@@ -170,6 +179,7 @@ export const accountsCommand: CommandModule = (program, run) => {
         const done = await ctx.operator.credit(id, 'top_up', amount, options.note);
         ctx.print(
           { entryId: done.entryId, amount, account: done.account },
+          (d) => toTopUpObject(d, options.note),
           (d) =>
             `Added ${formatCredits(d.amount)} credits (ledger entry ${d.entryId}).\n${showAccount(d.account, ctx)}`,
         );
@@ -187,6 +197,7 @@ export const accountsCommand: CommandModule = (program, run) => {
         const done = await ctx.operator.credit(id, 'adjustment', amount, options.note);
         ctx.print(
           { entryId: done.entryId, amount, account: done.account },
+          (d) => toAdjustmentObject(d, options.note),
           (d) =>
             `Adjusted by ${formatCredits(d.amount)} credits (ledger entry ${d.entryId}).\n${showAccount(d.account, ctx)}`,
         );
@@ -201,7 +212,13 @@ export const accountsCommand: CommandModule = (program, run) => {
     .action((id: string, options: { limit: number }, command: Command) =>
       run(command, async (ctx) => {
         await ctx.operator.account(id);
-        ctx.print(await ctx.operator.ledger({ accountId: id, limit: options.limit }), ledgerRows);
+        // One extra entry tells whether older ones follow (`has_more`), as in the admin API.
+        const entries = await ctx.operator.ledger({ accountId: id, limit: options.limit + 1 });
+        ctx.print(
+          entries,
+          (e) => toLedgerPage(e, options.limit),
+          (e) => ledgerRows(e.slice(0, options.limit)),
+        );
       }),
     );
 };

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { toAdminKeyObject } from '../../api-objects/account-objects.js';
 import { fields, formatTime } from '../output.js';
 import type { CommandModule } from '../program.js';
 
@@ -13,14 +14,17 @@ export const adminKeysCommand: CommandModule = (program, run) => {
     .action((options: { name: string }, command: Command) =>
       run(command, async (ctx) => {
         const { key, secret } = await ctx.operator.adminKeys.create(options.name);
-        ctx.print({ ...key, key: secret }, (k) =>
-          fields([
-            ['key', k.key],
-            ['id', k.id],
-            ['name', k.name],
-            ['prefix', k.prefix],
-            ['created', formatTime(k.createdAt)],
-          ]),
+        ctx.print(
+          { key, secret },
+          (k) => toAdminKeyObject(k.key, k.secret),
+          (k) =>
+            fields([
+              ['key', k.secret],
+              ['id', k.key.id],
+              ['name', k.key.name],
+              ['prefix', k.key.prefix],
+              ['created', formatTime(k.key.createdAt)],
+            ]),
         );
         ctx.note(
           '\nThis secret will not be shown again (only its hash is stored). It opens /admin/v1 and /metrics: keep it safe.',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CustomerKey } from '../../accounts/types.js';
+import { toCreatedKeyObject, toKeyList, toKeyObject } from '../../api-objects/account-objects.js';
 import { credits, expiry, modelList, modelListOrAll, orNone, positiveInt, cleared, type NONE } from '../arguments.js';
 import { DURATION_HINT } from '../durations.js';
 import { fields, formatCredits, formatLimit, formatTime, table } from '../output.js';
@@ -89,7 +90,11 @@ export const keysCommand: CommandModule = (program, run) => {
           accountId: options.account,
           name: options.name,
         });
-        ctx.print({ ...key, key: secret }, (k) => `key: ${k.key}\n\n${showKey(key)}`);
+        ctx.print(
+          { key, secret },
+          (k) => toCreatedKeyObject(k.key, k.secret),
+          (k) => `key: ${k.secret}\n\n${showKey(k.key)}`,
+        );
         ctx.note('\nThis secret will not be shown again (only its hash is stored): give it to the customer now.');
       }),
     );
@@ -101,7 +106,7 @@ export const keysCommand: CommandModule = (program, run) => {
     .action((options: { account?: string }, command: Command) =>
       run(command, async (ctx) => {
         if (options.account !== undefined) await ctx.operator.account(options.account);
-        ctx.print(await ctx.operator.listKeys(options.account), keyRows);
+        ctx.print(await ctx.operator.listKeys(options.account), toKeyList, keyRows);
       }),
     );
 
@@ -120,7 +125,7 @@ export const keysCommand: CommandModule = (program, run) => {
       if (Object.keys(changes).length === 0)
         throw new UsageError('Nothing to change: give at least one option (see keys update --help).');
       return run(command, async (ctx) => {
-        ctx.print(await ctx.operator.updateKey(id, changes), showKey);
+        ctx.print(await ctx.operator.updateKey(id, changes), toKeyObject, showKey);
         ctx.note('A running gateway applies the change within 10 seconds (its key cache).');
       });
     });
@@ -131,7 +136,7 @@ export const keysCommand: CommandModule = (program, run) => {
     .argument('<id>', 'key id (key_…)')
     .action((id: string, _options, command: Command) =>
       run(command, async (ctx) => {
-        ctx.print(await ctx.operator.revokeKey(id), showKey);
+        ctx.print(await ctx.operator.revokeKey(id), toKeyObject, showKey);
         ctx.note('A running gateway refuses it within 10 seconds (its key cache).');
       }),
     );

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { toPriceList, toPriceObject, toPriceReset } from '../../api-objects/price-objects.js';
 import type { ModelPrice, PriceRule } from '../../billing/config-billing.js';
 import type { PricedModel } from '../../billing/price-book.js';
+import { findModel } from '../../catalog/index.js';
 import { collect, credits, priceRule, type RuleText } from '../arguments.js';
 import { fields, formatCredits, table } from '../output.js';
 import { type CommandModule, UsageError } from '../program.js';
@@ -43,6 +45,9 @@ const showPrice = ({ model, price, source }: PricedModel) =>
     ['rules', price.rules.map(ruleText).join('  ') || '-'],
   ]);
 
+/** Prices are kept under the catalog's spelling of the model, whatever case is typed (as in the admin API). */
+const canonical = (model: string) => findModel(model)?.id ?? model;
+
 /** `prices list|set|reset`: what each model costs, in credits per image or per second of video. */
 export const pricesCommand: CommandModule = (program, run) => {
   const prices = program.command('prices').description('what each model costs, in credits');
@@ -51,7 +56,9 @@ export const pricesCommand: CommandModule = (program, run) => {
     .command('list')
     .description('the prices in force: embedded defaults, then the config, then those set here')
     .action((_options, command: Command) =>
-      run(command, async (ctx) => ctx.print(await ctx.operator.listPrices(), priceRows)),
+      run(command, async (ctx) =>
+        ctx.print(await ctx.operator.listPrices(), (p) => toPriceList(p, ctx.money), priceRows),
+      ),
     );
 
   prices
@@ -74,7 +81,9 @@ export const pricesCommand: CommandModule = (program, run) => {
           [field]: options.perImage ?? options.perSecond,
           rules: (options.rule ?? []).map((r) => ({ ...r.conditions, [field]: r.amount })),
         };
-        return run(command, async (ctx) => ctx.print(await ctx.operator.setPrice(model, price), showPrice));
+        return run(command, async (ctx) =>
+          ctx.print(await ctx.operator.setPrice(canonical(model), price), toPriceObject, showPrice),
+        );
       },
     );
 
@@ -84,9 +93,11 @@ export const pricesCommand: CommandModule = (program, run) => {
     .argument('<model>', 'public model name')
     .action((model: string, _options, command: Command) =>
       run(command, async (ctx) => {
-        const price = await ctx.operator.resetPrice(model);
-        ctx.print(price ?? { model, price: null, source: null }, (p) =>
-          p.price ? showPrice(p as PricedModel) : `${model} has no price now.\n`,
+        const price = await ctx.operator.resetPrice(canonical(model));
+        ctx.print(
+          price,
+          (p) => toPriceReset(canonical(model), p),
+          (p) => (p ? showPrice(p) : `${model} has no price now.\n`),
         );
       }),
     );

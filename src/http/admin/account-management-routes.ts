@@ -1,22 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AccountStatus } from '../../accounts/types.js';
+import {
+  accountList,
+  accountObject,
+  adjustmentObject,
+  keyList,
+  toAccountList,
+  toAccountObject,
+  toAdjustmentObject,
+  toKeyList,
+} from '../../api-objects/account-objects.js';
+import { ledgerList, toLedgerPage } from '../../api-objects/ledger-objects.js';
 import { errorResponse } from '../openapi/response-schemas.js';
 import type { AdminDeps } from './deps.js';
 import {
   accountIdParams,
-  accountList,
   accountListQuery,
-  accountObject,
   adjustmentBody,
-  adjustmentObject,
-  keyList,
-  ledgerList,
   ledgerQuery,
   limitsFromBody,
-  toAccountObject,
-  toKeyObject,
-  toLedgerEntryObject,
   updateAccountBody,
 } from './schemas.js';
 
@@ -42,10 +45,7 @@ export async function accountManagementRoutes(app: FastifyInstance, deps: AdminD
     async (request) => {
       const { status } = request.query;
       const accounts = await operator.listAccounts();
-      return {
-        object: 'list' as const,
-        data: accounts.filter((a) => status === undefined || a.status === status).map(toAccountObject),
-      };
+      return toAccountList(accounts.filter((a) => status === undefined || a.status === status));
     },
   );
 
@@ -114,15 +114,9 @@ export async function accountManagementRoutes(app: FastifyInstance, deps: AdminD
     },
     async (request, reply) => {
       const { amount, note } = request.body;
-      const { entryId, account } = await operator.credit(request.params.id, 'adjustment', amount, note);
+      const done = await operator.credit(request.params.id, 'adjustment', amount, note);
       deps.customersChanged();
-      return reply.status(201).send({
-        object: 'account.adjustment' as const,
-        id: entryId,
-        amount,
-        note,
-        account: toAccountObject(account),
-      });
+      return reply.status(201).send(toAdjustmentObject({ ...done, amount }, note));
     },
   );
 
@@ -150,14 +144,7 @@ export async function accountManagementRoutes(app: FastifyInstance, deps: AdminD
         ...(query.kind !== undefined && { kind: query.kind }),
         ...(query.job_id !== undefined && { jobId: query.job_id }),
       });
-      const data = entries.slice(0, limit).map(toLedgerEntryObject);
-      return {
-        object: 'list' as const,
-        data,
-        first_id: data[0]?.id ?? null,
-        last_id: data.at(-1)?.id ?? null,
-        has_more: entries.length > limit,
-      };
+      return toLedgerPage(entries, limit);
     },
   );
 
@@ -174,7 +161,7 @@ export async function accountManagementRoutes(app: FastifyInstance, deps: AdminD
     },
     async (request) => {
       await operator.account(request.params.id);
-      return { object: 'list' as const, data: (await operator.listKeys(request.params.id)).map(toKeyObject) };
+      return toKeyList(await operator.listKeys(request.params.id));
     },
   );
 }

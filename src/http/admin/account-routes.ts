@@ -1,18 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { AdminDeps } from './deps.js';
 import {
-  accountIdParams,
   accountObject,
-  createAccountBody,
   createdKeyObject,
-  createKeyBody,
-  limitsFromBody,
   toAccountObject,
-  toKeyObject,
-  topUpBody,
+  toCreatedKeyObject,
   topUpObject,
-} from './schemas.js';
+  toTopUpObject,
+} from '../../api-objects/account-objects.js';
+import type { AdminDeps } from './deps.js';
+import { accountIdParams, createAccountBody, createKeyBody, limitsFromBody, topUpBody } from './schemas.js';
 
 const tags = ['Admin: accounts'];
 
@@ -80,7 +77,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AdminDeps): Prom
         ...(body.expires_at !== undefined && { expiresAt: body.expires_at === null ? null : body.expires_at * 1000 }),
         ...limitsFromBody(body),
       });
-      return reply.status(201).send({ ...toKeyObject(key), key: secret });
+      return reply.status(201).send(toCreatedKeyObject(key, secret));
     },
   );
 
@@ -98,15 +95,9 @@ export async function accountRoutes(app: FastifyInstance, deps: AdminDeps): Prom
     },
     async (request, reply) => {
       const { amount, note } = request.body;
-      const { entryId, account } = await operator.credit(request.params.id, 'top_up', amount, note);
+      const done = await operator.credit(request.params.id, 'top_up', amount, note);
       deps.customersChanged();
-      return reply.status(201).send({
-        object: 'account.top_up' as const,
-        id: entryId,
-        amount,
-        note: note ?? null,
-        account: toAccountObject(account),
-      });
+      return reply.status(201).send(toTopUpObject({ ...done, amount }, note));
     },
   );
 }

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { keyObject, toKeyObject } from '../../api-objects/account-objects.js';
 import { errorResponse } from '../openapi/response-schemas.js';
 import type { AdminDeps } from './deps.js';
-import { keyIdParams, keyObject, limitsFromBody, toKeyObject, updateKeyBody } from './schemas.js';
+import { keyIdParams, limitsFromBody, updateKeyBody } from './schemas.js';
 
 const tags = ['Admin: keys'];
 

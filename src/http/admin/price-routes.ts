@@ -2,7 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type ModelPrice, modelPriceSchema, type PriceRule } from '../../billing/config-billing.js';
-import type { PricedModel } from '../../billing/price-book.js';
+import {
+  priceList,
+  priceObject,
+  priceReset,
+  toPriceList,
+  toPriceObject,
+  toPriceReset,
+} from '../../api-objects/price-objects.js';
 import { findModel } from '../../catalog/index.js';
 import { badRequest } from '../errors.js';
 import { errorResponse } from '../openapi/response-schemas.js';
@@ -10,7 +17,10 @@ import type { AdminDeps } from './deps.js';
 
 const tags = ['Admin: prices'];
 
-/* Prices in the API are snake_case; inside (config, price book) they are camelCase. Mapped explicitly here. */
+/*
+ * Prices in the API are snake_case; inside (config, price book) they are camelCase. Bodies are mapped here,
+ * answers in src/api-objects/price-objects.ts.
+ */
 
 const credits = z.number().int().min(0).describe('Credits (integers).');
 
@@ -36,59 +46,7 @@ const priceBody = z
   })
   .strict();
 
-const priceRuleObject = z.object({
-  quality: z.string().nullable(),
-  size: z.string().nullable(),
-  resolution: z.string().nullable(),
-  per_image: credits.nullable(),
-  per_second: credits.nullable(),
-});
-
-const priceObject = z.object({
-  object: z.literal('price'),
-  model: z.string(),
-  per_image: credits.nullable(),
-  per_second: credits.nullable(),
-  rules: z.array(priceRuleObject),
-  source: z
-    .enum(['default', 'config', 'admin'])
-    .describe('default: embedded list; config: billing.prices; admin: set through this API.'),
-});
-
-const priceList = z.object({
-  object: z.literal('list'),
-  data: z.array(priceObject),
-  unit: z
-    .object({ credits_per_unit: z.number().int(), currency: z.string() })
-    .describe('How many credits make one currency unit (billing.creditsPerUnit, billing.currency).'),
-});
-
-const priceReset = z.object({
-  object: z.literal('price.reset'),
-  model: z.string(),
-  price: priceObject.nullable().describe('The price in force now (config or default); null: the model is unpriced.'),
-});
-
 const modelParams = z.object({ model: z.string().max(200) });
-
-const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
-
-function toPriceObject({ model, price, source }: PricedModel): z.infer<typeof priceObject> {
-  return {
-    object: 'price',
-    model,
-    per_image: orNull(price.perImage),
-    per_second: orNull(price.perSecond),
-    rules: price.rules.map((rule) => ({
-      quality: orNull(rule.quality),
-      size: orNull(rule.size),
-      resolution: orNull(rule.resolution),
-      per_image: orNull(rule.perImage),
-      per_second: orNull(rule.perSecond),
-    })),
-    source,
-  };
-}
 
 function fromBody(body: z.infer<typeof priceBody>): ModelPrice {
   const rules: PriceRule[] = (body.rules ?? []).map((rule) => ({
@@ -142,11 +100,7 @@ export async function priceRoutes(app: FastifyInstance, deps: AdminDeps): Promis
         response: { 200: priceList },
       },
     },
-    async () => ({
-      object: 'list' as const,
-      data: (await operator.listPrices()).map(toPriceObject),
-      unit: { credits_per_unit: billing.creditsPerUnit, currency: billing.currency },
-    }),
+    async () => toPriceList(await operator.listPrices(), billing),
   );
 
   routes.put(
@@ -182,8 +136,7 @@ export async function priceRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     },
     async (request) => {
       const model = canonical(request.params.model);
-      const price = await operator.resetPrice(model);
-      return { object: 'price.reset' as const, model, price: price ? toPriceObject(price) : null };
+      return toPriceReset(model, await operator.resetPrice(model));
     },
   );
 }

@@ -1,19 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { adminUsage, toAdminUsage } from '../../api-objects/usage-objects.js';
 import { usageCsv, usageReport } from '../../billing/usage.js';
-import { creditsUnit } from '../usage/customer-usage-route.js';
-import { reportFields, usagePeriod, usageQueryFields, usageReportFields } from '../usage/usage-query.js';
+import { usagePeriod, usageQueryFields } from '../usage/usage-query.js';
 import type { AdminViewDeps } from './views.js';
-
-export const adminUsage = z
-  .object({
-    object: z.literal('usage'),
-    filters: z.object({ account: z.string().nullable(), key: z.string().nullable(), model: z.string().nullable() }),
-    ...usageReportFields,
-    credits: creditsUnit,
-  })
-  .describe('AdminUsage');
 
 const schema = {
   operationId: 'adminRetrieveUsage',
@@ -56,15 +47,6 @@ export async function adminUsageRoutes(app: FastifyInstance, deps: AdminViewDeps
         .header('content-disposition', 'attachment; filename="mediagate-usage.csv"')
         .send(usageCsv(report));
     }
-    return {
-      object: 'usage' as const,
-      filters: { account: account ?? null, key: key ?? null, model: model ?? null },
-      ...reportFields(report),
-      credits: {
-        unit: 'credit' as const,
-        per_currency_unit: deps.billing.creditsPerUnit,
-        currency: deps.billing.currency,
-      },
-    };
+    return toAdminUsage(report, { account, key, model }, deps.billing);
   });
 }

@@ -3,10 +3,10 @@ import { webhookDefaultBody, webhookDefaultObject, webhookEventSchema } from '..
 import { chatCompletionBody } from '../chat/schema.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse } from '../images/schemas.js';
 import { videoCreateBody, videoDeleted, videoList, videoRemixBody } from '../videos/schemas.js';
+import { adminUsage } from '../../api-objects/usage-objects.js';
 import { videoObject } from '../../api-objects/video-object.js';
 import { adminChannelList, channelTestResult } from '../admin/channels-routes.js';
 import { adminJob, adminJobDetail, adminJobList } from '../admin/jobs-routes.js';
-import { adminUsage } from '../admin/usage-routes.js';
 import { customerUsage } from '../usage/customer-usage-route.js';
 import {
   chatCompletion,

@@ -3,27 +3,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AccountService } from '../../accounts/account-service.js';
+import { creditsUnit, reportFields, toCreditsUnit, usageReportFields } from '../../api-objects/usage-objects.js';
 import type { BillingConfig } from '../../billing/config-billing.js';
 import { usageReport } from '../../billing/usage.js';
 import type { DatabaseSchema } from '../../db/schema.js';
-import { reportFields, usagePeriod, usageQueryFields, usageReportFields } from './usage-query.js';
+import { usagePeriod, usageQueryFields } from './usage-query.js';
 
 export interface UsageDeps {
   db: Kysely<DatabaseSchema>;
   operator: Pick<AccountService, 'account'>;
   billing: Pick<BillingConfig, 'creditsPerUnit' | 'currency'>;
 }
-
-export const creditsUnit = z
-  .object({
-    unit: z.literal('credit'),
-    per_currency_unit: z
-      .number()
-      .int()
-      .describe('Credits in one unit of `currency` (1,000,000: a credit is a micro-dollar).'),
-    currency: z.string(),
-  })
-  .describe('Every amount is a whole number of credits.');
 
 export const customerUsage = z
   .object({
@@ -68,11 +58,7 @@ export async function customerUsageRoutes(app: FastifyInstance, deps: UsageDeps)
       reserved: account.reserved,
       available: account.balance - account.reserved,
       prepaid: account.prepaid,
-      credits: {
-        unit: 'credit' as const,
-        per_currency_unit: deps.billing.creditsPerUnit,
-        currency: deps.billing.currency,
-      },
+      credits: toCreditsUnit(deps.billing),
     };
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { USAGE_GROUPS, type UsageGroup, type UsageReport } from '../../billing/usage.js';
+import { USAGE_GROUPS, type UsageGroup } from '../../billing/usage.js';
 import { badRequest } from '../errors.js';
 
 const DAY_MS = 86_400_000;
@@ -61,33 +61,3 @@ export function usagePeriod(query: { since?: string; until?: string; group_by?: 
   if (until !== undefined && until <= since) throw badRequest('until must be later than since.', 'until');
   return { since, until, groupBy: parseGroupBy(query.group_by) };
 }
-
-const usageRow = z.object({
-  day: z.string().optional().describe('`YYYY-MM-DD`: the UTC day the jobs ended.'),
-  model: z.string().optional(),
-  unit: z.enum(['image', 'second']).nullable().optional().describe('What `units` counts for this model.'),
-  api_key_id: z.string().nullable().optional(),
-  jobs: z.number().int().describe('Jobs that ended in the period, whatever their outcome.'),
-  succeeded: z.number().int(),
-  units: z.number().describe('Images, or seconds of video, charged.'),
-  cost: z.number().int().describe('Credits charged.'),
-});
-
-/** The report fields both the customer's and the operator's usage answers carry. */
-export const usageReportFields = {
-  since: z.number().int().describe('Unix seconds, inclusive.'),
-  until: z.number().int().nullable().describe('Unix seconds, exclusive; null: up to now.'),
-  group_by: z.array(z.enum(['day', 'model', 'key'])),
-  rows: z.array(usageRow),
-  totals: z
-    .object({ jobs: z.number().int(), succeeded: z.number().int(), units: z.number(), cost: z.number().int() })
-    .describe('Over every row. `units` mixes images and seconds when models of both kinds are included.'),
-};
-
-export const reportFields = (report: UsageReport) => ({
-  since: Math.floor(report.since / 1000),
-  until: report.until === undefined ? null : Math.ceil(report.until / 1000),
-  group_by: report.group_by,
-  rows: report.rows,
-  totals: report.totals,
-});
