@@ -431,6 +431,13 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
     expect(created.prefix).toBe(created.key.slice(0, 12));
     const rows = await database.db.selectFrom('admin_keys').selectAll().execute();
     expect(rows).toMatchObject([{ id: created.id, name: 'ops', key_hash: sha256(created.key), revoked_at: null }]);
+
+    const revoked = await cliJson<{ revoked_at: number | null }>(env, 'admin-keys', 'revoke', created.id);
+    expect(revoked.revoked_at).toEqual(expect.any(Number));
+    const listed = await cliJson<{ data: { id: string; revoked_at: number | null }[] }>(env, 'admin-keys', 'list');
+    expect(listed.data).toEqual([expect.objectContaining({ id: created.id, revoked_at: revoked.revoked_at })]);
+    const stored = await database.db.selectFrom('admin_keys').select('revoked_at').executeTakeFirstOrThrow();
+    expect(Math.floor(Number(stored.revoked_at) / 1000)).toBe(revoked.revoked_at);
   });
 
   describe('beside a running gateway on the same database', () => {

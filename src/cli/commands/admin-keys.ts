@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { toAdminKeyObject } from '../../api-objects/account-objects.js';
-import { fields, formatTime } from '../output.js';
+import { OperatorError } from '../../accounts/operator-error.js';
+import { fields, formatTime, table } from '../output.js';
 import type { CommandModule } from '../program.js';
 
-/** `admin-keys create`: credentials for /admin/v1 and /metrics. */
+/** `admin-keys create|list|revoke`: credentials for /admin/v1 and /metrics. */
 export const adminKeysCommand: CommandModule = (program, run) => {
   const adminKeys = program.command('admin-keys').description('operator keys for /admin/v1 and /metrics');
 
@@ -28,6 +29,50 @@ export const adminKeysCommand: CommandModule = (program, run) => {
         );
         ctx.note(
           '\nThis secret will not be shown again (only its hash is stored). It opens /admin/v1 and /metrics: keep it safe.',
+        );
+      }),
+    );
+
+  adminKeys
+    .command('list')
+    .description('every admin key (never the secrets)')
+    .action((_options, command: Command) =>
+      run(command, async (ctx) =>
+        ctx.print(
+          await ctx.operator.adminKeys.list(),
+          (keys) => ({ object: 'list' as const, data: keys.map((k) => toAdminKeyObject(k)) }),
+          (keys) =>
+            table(
+              ['ID', 'NAME', 'PREFIX', 'CREATED', 'REVOKED'],
+              keys.map((k) => [k.id, k.name, k.prefix, formatTime(k.createdAt), formatTime(k.revokedAt)]),
+            ),
+        ),
+      ),
+    );
+
+  adminKeys
+    .command('revoke')
+    .description('stop an admin key from working, for good (a running gateway follows within 10 seconds)')
+    .argument('<id>', 'admin key id (adm_…)')
+    .action((id: string, _options, command: Command) =>
+      run(command, async (ctx) => {
+        await ctx.operator.adminKeys.revoke(id);
+        const key = (await ctx.operator.adminKeys.list()).find((k) => k.id === id);
+        if (!key)
+          throw new OperatorError(
+            'key_not_found',
+            `No admin key ${id}. \`mediagate admin-keys list\` shows them.`,
+            'id',
+          );
+        ctx.print(
+          key,
+          (k) => toAdminKeyObject(k),
+          (k) =>
+            fields([
+              ['id', k.id],
+              ['name', k.name],
+              ['revoked', formatTime(k.revokedAt)],
+            ]),
         );
       }),
     );
