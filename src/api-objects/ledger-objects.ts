@@ -1,3 +1,4 @@
+import { listPage } from './list-page.js';
 import { z } from 'zod';
 import type { LedgerEntry } from '../billing/ledger-entries.js';
 import { credits, unixSeconds } from './account-objects.js';
@@ -42,17 +43,7 @@ export function toLedgerEntryObject(entry: LedgerEntry): z.infer<typeof ledgerEn
   };
 }
 
-/**
- * One page of `limit` entries from entries read with `limit + 1`: the extra row, when there, only says
- * that another page follows.
- */
+/** One page of `limit` entries from entries read with `limit + 1` (see listPage). */
 export function toLedgerPage(entries: LedgerEntry[], limit: number): z.infer<typeof ledgerList> {
-  const data = entries.slice(0, limit).map(toLedgerEntryObject);
-  return {
-    object: 'list',
-    data,
-    first_id: data[0]?.id ?? null,
-    last_id: data.at(-1)?.id ?? null,
-    has_more: entries.length > limit,
-  };
+  return listPage(entries, limit, toLedgerEntryObject);
 }

@@ -1,3 +1,4 @@
+import { listPage } from '../../api-objects/list-page.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -117,14 +118,7 @@ export async function adminJobRoutes(app: FastifyInstance, deps: AdminViewDeps):
       // One extra row tells whether another page follows.
       limit: limit + 1,
     });
-    const data = rows.slice(0, limit).map((job) => toAdminJob(job, deps.mediaUrl));
-    return {
-      object: 'list' as const,
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data.at(-1)?.id ?? null,
-      has_more: rows.length > limit,
-    };
+    return listPage(rows, limit, (job) => toAdminJob(job, deps.mediaUrl));
   });
 
   routes.get('/jobs/:job_id', { schema: retrieveSchema }, async (request) => {

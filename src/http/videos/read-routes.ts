@@ -1,3 +1,4 @@
+import { listPage } from '../../api-objects/list-page.js';
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -83,14 +84,7 @@ export async function videoReadRoutes(
       limit: limit + 1,
       order: query.order ?? 'desc',
     });
-    const data = rows.slice(0, limit).map(toVideoObject);
-    return {
-      object: 'list' as const,
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data.at(-1)?.id ?? null,
-      has_more: rows.length > limit,
-    };
+    return listPage(rows, limit, toVideoObject);
   });
 
   routes.get('/v1/videos/:video_id', { schema: retrieveSchema }, async (request) => {
