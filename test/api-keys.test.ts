@@ -10,7 +10,7 @@ import { startGateway, type RunningGateway } from './helpers/gateway.js';
 describe(`first-start API key (${databaseLabel})`, () => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    gw = await startGateway({ MEDIAGATE_API_KEYS: '' });
+    gw = await startGateway({ MEDIAGATE_API_KEYS: '', MEDIAGATE_ADMIN_KEYS: '' });
   });
   afterAll(async () => gw?.close());
 
@@ -30,10 +30,25 @@ describe(`first-start API key (${databaseLabel})`, () => {
     expect(models.data.map((m) => m.id)).toContain('sora-2');
   });
 
+  it('creates one admin key too, in initial-admin-key with mode 0600: it opens /admin/v1, the API key does not', async () => {
+    const adminKey = gw.gateway.keys.createdAdminKey!;
+    expect(adminKey).toMatch(/^mg-admin-[A-Za-z0-9_-]{32}$/);
+    const file = join(gw.dataDir, 'initial-admin-key');
+    expect((await readFile(file, 'utf8')).trim()).toBe(adminKey);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const read = (key: string) =>
+      fetch(`${gw.baseUrl}/admin/v1/accounts/acct_default`, { headers: { authorization: `Bearer ${key}` } });
+    const account = await read(adminKey);
+    expect(account.status).toBe(200);
+    expect(await account.json()).toMatchObject({ id: 'acct_default', prepaid: false });
+    expect((await read(gw.gateway.keys.createdKey!)).status).toBe(403);
+  });
+
   it('does not create another key on the next start', async () => {
     const again = await buildGateway(loadConfig({ ...gw.env, MEDIAGATE_API_KEYS: '' }));
     try {
       expect(again.keys.createdKey).toBeUndefined();
+      expect(again.keys.createdAdminKey).toBeUndefined();
     } finally {
       await again.close();
     }
