@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   }
   if (gateway.keys.createdAdminKey) {
     process.stdout.write(
-      `An admin key for /admin/v1, /metrics and the CLI was created:\n\n    ${gateway.keys.createdAdminKey}\n\n` +
+      `An admin key for /admin/v1 and /metrics was created:\n\n    ${gateway.keys.createdAdminKey}\n\n` +
         `It is also in ${gateway.keys.createdAdminKeyFile} (mode 0600). Set MEDIAGATE_ADMIN_KEYS to use your own.\n\n`,
     );
   }
