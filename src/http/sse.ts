@@ -7,6 +7,11 @@ import type { ServerResponse } from 'node:http';
 export class SseStream {
   lastWriteAt = Date.now();
   closed = false;
+  /**
+   * What the route says when the gateway stops while this stream is open (a last delta naming the
+   * job and how to follow it, then its terminator). Without one the stream is simply ended.
+   */
+  private shutdownHandler: (() => void) | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -43,6 +48,18 @@ export class SseStream {
     this.res.on('close', listener);
   }
 
+  /** Sets what `shutdown()` sends; the route knows its own wire format (chat chunks, Responses events). */
+  onShutdown(handler: () => void): void {
+    this.shutdownHandler = handler;
+  }
+
+  /** The gateway is stopping: say so on the stream (through the route's handler) and end it. */
+  shutdown(): void {
+    if (this.closed) return;
+    this.shutdownHandler?.();
+    this.end();
+  }
+
   private write(text: string): void {
     if (this.closed) return;
     this.lastWriteAt = Date.now();
@@ -71,6 +88,12 @@ export class SseKeepAlive {
 
   close(): void {
     clearInterval(this.timer);
+  }
+
+  /** Ends every open stream with its route's shutdown message (see `SseStream.onShutdown`). */
+  shutdownAll(): void {
+    for (const stream of this.streams) stream.shutdown();
+    this.streams.clear();
   }
 
   private tick(): void {
