@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expiry, pastTime, positiveCredits, priceRule, signedCredits } from '../src/cli/arguments.js';
-import { parseDuration } from '../src/cli/durations.js';
+import { parseDuration } from '../src/billing/time-expressions.js';
 import { isCliInvocation } from '../src/cli/index.js';
 import { type Database, openDatabase } from '../src/db/index.js';
 import { databaseLabel, testDatabaseOptions } from './helpers/database.js';
@@ -647,6 +647,7 @@ describe('CLI argument parsing', () => {
     expect(() => expiry(now)('next week')).toThrow('Give a duration such as 30m, 24h or 7d, or a date');
     expect(pastTime(now)('7d')).toBe(now - 7 * 86_400_000);
     expect(pastTime(now)('2025-11-01')).toBe(Date.UTC(2025, 10, 1));
+    expect(pastTime(now)('1764633600')).toBe(1_764_633_600_000);
     expect(() => pastTime(now)('last week')).toThrow('Give a duration such as 30m, 24h or 7d (that long ago)');
 
     expect(priceRule('quality=high,size=1024x1024:167000')).toEqual({

@@ -131,7 +131,7 @@ describe(`Usage and job cost (${databaseLabel})`, { timeout: 120_000 }, () => {
     expect(mine.body.rows.map((r: Json) => r.api_key_id)).toEqual([a.keys[0].id, a.keys[1].id].sort());
   });
 
-  it('takes since/until as ISO dates or unix seconds, and refuses anything else with the parameter named', async () => {
+  it('takes since/until as ISO dates, unix seconds or a duration ago, and refuses anything else with the parameter named', async () => {
     const now = Math.floor(Date.now() / 1000);
     const past = await call(gw, `/v1/usage?since=2020-01-01&until=2020-01-02`, { key: a.keys[0].secret });
     expect(past.body).toMatchObject({ since: 1_577_836_800, until: 1_577_923_200, totals: { jobs: 0, cost: 0 } });
@@ -140,12 +140,17 @@ describe(`Usage and job cost (${databaseLabel})`, { timeout: 120_000 }, () => {
       key: a.keys[0].secret,
     });
     expect(recent.body).toMatchObject({ group_by: [], rows: [], totals: { jobs: 2, succeeded: 1, cost: images.cost } });
+    // The CLI's form works too: `7d` is the same period as `since` seven days ago.
+    const week = await call(gw, '/v1/usage?since=7d&group_by=', { key: a.keys[0].secret });
+    expect(week.body.since).toBeGreaterThanOrEqual(now - 7 * 86_400 - 5);
+    expect(week.body.since).toBeLessThanOrEqual(now - 7 * 86_400 + 5);
+    expect(week.body.totals).toMatchObject({ jobs: 2, cost: images.cost });
     const bad = await call(gw, '/v1/usage?since=last-tuesday', { key: a.keys[0].secret });
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({
       error: {
         message:
-          "since must be an ISO 8601 date or time such as 2026-12-01 or 2026-12-01T12:00:00Z, or unix seconds; got 'last-tuesday'.",
+          "since must be a duration such as 30m, 24h or 7d (that long ago), an ISO 8601 date or time such as 2026-12-01 or 2026-12-01T12:00:00Z, or unix seconds; got 'last-tuesday'.",
         type: 'invalid_request_error',
         param: 'since',
         code: 'invalid_value',

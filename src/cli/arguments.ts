@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { PriceRule } from '../billing/config-billing.js';
-import { DURATION_HINT, parseDuration } from './durations.js';
+import { DURATION_HINT, PAST_TIME_HINT, parseDuration, parsePastTime } from '../billing/time-expressions.js';
 
 // Parsers for option and argument values. Each throws commander's InvalidArgumentError, which the CLI
 // reports as a usage error (exit code 2) naming the option and the value given.
@@ -97,19 +97,11 @@ export function expiry(now = Date.now()): (text: string) => number {
   };
 }
 
-/**
- * The start of a period: a duration ago (`7d`) or a date (`2026-11-01`, or a full ISO time), as a
- * timestamp in milliseconds. For `usage --since`.
- */
+/** The start or end of a period, for `usage --since/--until`: the API's own forms (see `parsePastTime`). */
 export function pastTime(now = Date.now()): (text: string) => number {
   return (text) => {
-    const span = parseDuration(text);
-    if (span !== undefined) return now - span;
-    const time = /^\d{4}-\d{2}-\d{2}/.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
-    if (Number.isNaN(time))
-      throw new InvalidArgumentError(
-        `Give ${DURATION_HINT} (that long ago), or a date such as 2026-11-01 (got "${text}").`,
-      );
+    const time = parsePastTime(text, now);
+    if (time === undefined) throw new InvalidArgumentError(`Give ${PAST_TIME_HINT} (got "${text}").`);
     return time;
   };
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CustomerKey } from '../../accounts/types.js';
 import { toCreatedKeyObject, toKeyList, toKeyObject } from '../../api-objects/account-objects.js';
 import { credits, expiry, modelList, modelListOrAll, orNone, positiveInt, cleared, type NONE } from '../arguments.js';
-import { DURATION_HINT } from '../durations.js';
+import { DURATION_HINT } from '../../billing/time-expressions.js';
 import { fields, formatCredits, formatLimit, formatTime, table } from '../output.js';
 import { type CommandModule, UsageError } from '../program.js';
 

@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { toAdminUsage, type UsageFilters } from '../../api-objects/usage-objects.js';
 import { USAGE_GROUPS, type UsageGroup, type UsageReport, usageCsv, usageReport } from '../../billing/usage.js';
 import { pastTime } from '../arguments.js';
-import { DURATION_HINT, parseDuration } from '../durations.js';
+import { DURATION_HINT, parseDuration } from '../../billing/time-expressions.js';
 import { formatCredits, formatMoney, formatTime, type MoneyFormat, table } from '../output.js';
 import { type CommandModule, UsageError } from '../program.js';
 
@@ -69,8 +69,12 @@ export const usageCommand: CommandModule = (program, run) => {
     .description(
       'what jobs were charged, from the ledger: each ended job once, on the day it ended (--json: as GET /admin/v1/usage)',
     )
-    .option('--since <when>', `start: ${DURATION_HINT} ago, or a date such as 2026-11-01 (default 30d)`, pastTime())
-    .option('--until <when>', `end (exclusive): ${DURATION_HINT} ago, or a date (default now)`, pastTime())
+    .option(
+      '--since <when>',
+      `start: ${DURATION_HINT} ago, a date such as 2026-11-01, or unix seconds (default 30d)`,
+      pastTime(),
+    )
+    .option('--until <when>', `end (exclusive): as --since (default now)`, pastTime())
     .option('--account <id>', 'only this account (acct_…)')
     .option('--key <id>', 'only this API key (key_…)')
     .option('--model <model>', 'only this public model')

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { USAGE_GROUPS, type UsageGroup } from '../../billing/usage.js';
 import { badRequest } from '../errors.js';
+import { PAST_TIME_HINT, parsePastTime } from '../../billing/time-expressions.js';
 
 const DAY_MS = 86_400_000;
 /** Without `since`, usage covers the last 30 days. */
@@ -12,7 +13,7 @@ const time = (what: string) =>
     .max(64)
     .optional()
     .describe(
-      `${what}: an ISO 8601 date or time (\`2026-12-01\`, \`2026-12-01T12:00:00Z\`, UTC unless it says) or unix seconds.`,
+      `${what}: a duration ago (\`7d\`, \`24h\`), an ISO 8601 date or time (\`2026-12-01\`, \`2026-12-01T12:00:00Z\`, UTC unless it says) or unix seconds.`,
     );
 
 export const usageQueryFields = {
@@ -27,16 +28,11 @@ export const usageQueryFields = {
     ),
 };
 
-/** Unix milliseconds from an ISO date or time, or from unix seconds; a 400 naming the parameter otherwise. */
-export function parseTime(value: string, param: string): number {
-  if (/^\d{1,12}$/.test(value)) return Number(value) * 1000;
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms))
-    throw badRequest(
-      `${param} must be an ISO 8601 date or time such as 2026-12-01 or 2026-12-01T12:00:00Z, or unix seconds; got '${value.slice(0, 64)}'.`,
-      param,
-    );
-  return ms;
+/** Unix milliseconds from any form `parsePastTime` takes (`7d`, an ISO date or time, unix seconds); a 400 naming the parameter otherwise. */
+export function parseTime(value: string, param: string, now = Date.now()): number {
+  const time = parsePastTime(value, now);
+  if (time === undefined) throw badRequest(`${param} must be ${PAST_TIME_HINT}; got '${value.slice(0, 64)}'.`, param);
+  return time;
 }
 
 export function parseGroupBy(value: string | undefined): UsageGroup[] {
@@ -56,8 +52,8 @@ export function parseGroupBy(value: string | undefined): UsageGroup[] {
 
 /** The period and breakdown of a usage request. */
 export function usagePeriod(query: { since?: string; until?: string; group_by?: string }, now = Date.now()) {
-  const until = query.until === undefined ? undefined : parseTime(query.until, 'until');
-  const since = query.since === undefined ? now - DEFAULT_USAGE_DAYS * DAY_MS : parseTime(query.since, 'since');
+  const until = query.until === undefined ? undefined : parseTime(query.until, 'until', now);
+  const since = query.since === undefined ? now - DEFAULT_USAGE_DAYS * DAY_MS : parseTime(query.since, 'since', now);
   if (until !== undefined && until <= since) throw badRequest('until must be later than since.', 'until');
   return { since, until, groupBy: parseGroupBy(query.group_by) };
 }
