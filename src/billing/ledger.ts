@@ -22,7 +22,8 @@ export function newLedgerEntryId(now: number): string {
   return `le_${now.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(3, '0')}${randomBytes(5).toString('hex')}`;
 }
 
-const credits = (n: number) => n.toLocaleString('en-US');
+/** Credits as people read them (`1,250,000`), in refusals here and in the CLI's tables. */
+export const formatCredits = (n: number) => n.toLocaleString('en-US');
 
 /** 10^15 credits (a billion dollars at the default unit): far below 2^53, so every sum stays exact. */
 export const MAX_BALANCE = 1_000_000_000_000_000;
@@ -54,8 +55,8 @@ async function refusal(trx: Tx, r: Reservation, scope: 'account' | 'key'): Promi
     const available = Number(account.balance) - Number(account.reserved);
     return new GenerationError(
       'insufficient_quota',
-      `This request needs up to ${credits(r.amount)} credits, but the account has ${credits(Math.max(0, available))} ` +
-        `available (balance ${credits(Number(account.balance))}, ${credits(Number(account.reserved))} held by running jobs). ` +
+      `This request needs up to ${formatCredits(r.amount)} credits, but the account has ${formatCredits(Math.max(0, available))} ` +
+        `available (balance ${formatCredits(Number(account.balance))}, ${formatCredits(Number(account.reserved))} held by running jobs). ` +
         'Top up the account, or ask for fewer or shorter outputs.',
       null,
       { retry: false },
@@ -68,8 +69,8 @@ async function refusal(trx: Tx, r: Reservation, scope: 'account' | 'key'): Promi
   const left = limit - Number(key?.spent ?? 0) - Number(key?.reserved ?? 0);
   return new GenerationError(
     'insufficient_quota',
-    `This request needs up to ${credits(r.amount)} credits, but this API key's spend limit of ${credits(limit)} ` +
-      `credits leaves ${credits(Math.max(0, left))}. Ask the operator to raise the key's limit.`,
+    `This request needs up to ${formatCredits(r.amount)} credits, but this API key's spend limit of ${formatCredits(limit)} ` +
+      `credits leaves ${formatCredits(Math.max(0, left))}. Ask the operator to raise the key's limit.`,
     null,
     { retry: false },
   );
@@ -127,8 +128,8 @@ export async function reserve(trx: Tx, r: Reservation): Promise<void> {
       const left = Number(account.monthly_spend_limit) - committed + r.amount;
       throw new GenerationError(
         'insufficient_quota',
-        `This request needs up to ${credits(r.amount)} credits, but the account's monthly spend limit of ` +
-          `${credits(Number(account.monthly_spend_limit))} leaves ${credits(Math.max(0, left))} this month.`,
+        `This request needs up to ${formatCredits(r.amount)} credits, but the account's monthly spend limit of ` +
+          `${formatCredits(Number(account.monthly_spend_limit))} leaves ${formatCredits(Math.max(0, left))} this month.`,
         null,
         { retry: false },
       );

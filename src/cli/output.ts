@@ -1,10 +1,13 @@
+import { formatCredits } from '../billing/ledger.js';
+
+/** The CLI prints credits as the ledger's refusals do. */
+export { formatCredits };
+
 /** How amounts read for people: 5,000,000 (5.00 USD). Scripts read the plain integers of `--json`. */
 export interface MoneyFormat {
   creditsPerUnit: number;
   currency: string;
 }
-
-export const formatCredits = (amount: number) => amount.toLocaleString('en-US');
 
 export function formatMoney(amount: number, money: MoneyFormat): string {
   const units = (amount / money.creditsPerUnit).toFixed(2);
