@@ -3,7 +3,7 @@ import type { BillingConfig, ModelPrice } from '../billing/config-billing.js';
 import { type LedgerEntry, type LedgerQuery, listLedgerEntries } from '../billing/ledger-entries.js';
 import { MAX_BALANCE } from '../billing/ledger.js';
 import { type PricedModel, PriceBook } from '../billing/price-book.js';
-import { findModel } from '../catalog/index.js';
+import { catalogName, findModel } from '../catalog/index.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import { type AccountChanges, type NewAccount, SqlAccountStore } from './account-store.js';
 import { SqlAdminKeyStore } from './admin-key-store.js';
@@ -26,6 +26,28 @@ function checkAmount(amount: number, param: string, signed = false): void {
       'invalid_value',
       `${param} must be ${signed ? 'a non-zero' : 'a positive'} whole number of credits.`,
       param,
+    );
+}
+
+/** An image model is priced per image, a video model per second: a price in the other unit would never apply. */
+function checkPriceUnit(model: string, price: ModelPrice): void {
+  const spec = findModel(model);
+  if (!spec) return; // checkModels names the model
+  const [field, wrong, unit, wrongName] =
+    spec.kind === 'video'
+      ? (['perSecond', 'perImage', 'per_second', 'per_image'] as const)
+      : (['perImage', 'perSecond', 'per_image', 'per_second'] as const);
+  if (price[wrong] !== undefined || price.rules.some((r) => r[wrong] !== undefined))
+    throw new OperatorError(
+      'invalid_value',
+      `${spec.id} is a ${spec.kind} model, priced with ${unit}; ${wrongName} would never apply.`,
+      wrongName,
+    );
+  if (price[field] === undefined && !price.rules.some((r) => r[field] !== undefined))
+    throw new OperatorError(
+      'invalid_value',
+      `A price for ${spec.id} needs ${unit} (as the base price or in a rule).`,
+      unit,
     );
 }
 
@@ -125,14 +147,16 @@ export class AccountService {
     return this.prices.list();
   }
 
+  /** Prices are kept under the catalog's spelling of the model, whatever case the operator typed. */
   async setPrice(model: string, price: ModelPrice): Promise<PricedModel> {
     checkModels([model], 'model');
-    return this.prices.set(model, price);
+    checkPriceUnit(model, price);
+    return this.prices.set(catalogName(model), price);
   }
 
   async resetPrice(model: string): Promise<PricedModel | undefined> {
     checkModels([model], 'model');
-    await this.prices.reset(model);
-    return this.prices.get(model);
+    await this.prices.reset(catalogName(model));
+    return this.prices.get(catalogName(model));
   }
 }

@@ -9,6 +9,9 @@ export function findModel(id: string): ModelSpec | undefined {
   return byId.get(id.trim().toLowerCase());
 }
 
+/** The catalog's spelling of a model name (`GPT-Image-1` → `gpt-image-1`); unknown names as given. */
+export const catalogName = (model: string): string => findModel(model)?.id ?? model;
+
 export function listModels(): readonly ModelSpec[] {
   return CATALOG;
 }

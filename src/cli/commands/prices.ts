@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { toPriceList, toPriceObject, toPriceReset } from '../../api-objects/price-objects.js';
 import type { ModelPrice, PriceRule } from '../../billing/config-billing.js';
 import type { PricedModel } from '../../billing/price-book.js';
-import { findModel } from '../../catalog/index.js';
+import { catalogName } from '../../catalog/index.js';
 import { collect, credits, priceRule, type RuleText } from '../arguments.js';
 import { fields, formatCredits, table } from '../output.js';
 import { type CommandModule, UsageError } from '../program.js';
@@ -45,9 +45,6 @@ const showPrice = ({ model, price, source }: PricedModel) =>
     ['rules', price.rules.map(ruleText).join('  ') || '-'],
   ]);
 
-/** Prices are kept under the catalog's spelling of the model, whatever case is typed (as in the admin API). */
-const canonical = (model: string) => findModel(model)?.id ?? model;
-
 /** `prices list|set|reset`: what each model costs, in credits per image or per second of video. */
 export const pricesCommand: CommandModule = (program, run) => {
   const prices = program.command('prices').description('what each model costs, in credits');
@@ -82,7 +79,7 @@ export const pricesCommand: CommandModule = (program, run) => {
           rules: (options.rule ?? []).map((r) => ({ ...r.conditions, [field]: r.amount })),
         };
         return run(command, async (ctx) =>
-          ctx.print(await ctx.operator.setPrice(canonical(model), price), toPriceObject, showPrice),
+          ctx.print(await ctx.operator.setPrice(model, price), toPriceObject, showPrice),
         );
       },
     );
@@ -93,10 +90,10 @@ export const pricesCommand: CommandModule = (program, run) => {
     .argument('<model>', 'public model name')
     .action((model: string, _options, command: Command) =>
       run(command, async (ctx) => {
-        const price = await ctx.operator.resetPrice(canonical(model));
+        const price = await ctx.operator.resetPrice(model);
         ctx.print(
           price,
-          (p) => toPriceReset(canonical(model), p),
+          (p) => toPriceReset(catalogName(model), p),
           (p) => (p ? showPrice(p) : `${model} has no price now.\n`),
         );
       }),

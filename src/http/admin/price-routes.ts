@@ -10,7 +10,7 @@ import {
   toPriceObject,
   toPriceReset,
 } from '../../api-objects/price-objects.js';
-import { findModel } from '../../catalog/index.js';
+import { catalogName } from '../../catalog/index.js';
 import { badRequest } from '../errors.js';
 import { errorResponse } from '../openapi/response-schemas.js';
 import type { AdminDeps } from './deps.js';
@@ -65,30 +65,10 @@ function fromBody(body: z.infer<typeof priceBody>): ModelPrice {
   return parsed.data;
 }
 
-/** An image model is priced per image, a video model per second: a price in the other unit would never apply. */
-function checkUnit(model: string, price: ModelPrice): void {
-  const spec = findModel(model);
-  if (!spec) return; // the service answers model_not_found
-  const [field, wrong, unit] =
-    spec.kind === 'video'
-      ? (['perSecond', 'perImage', 'per_second'] as const)
-      : (['perImage', 'perSecond', 'per_image'] as const);
-  const wrongName = wrong === 'perImage' ? 'per_image' : 'per_second';
-  if (price[wrong] !== undefined || price.rules.some((r) => r[wrong] !== undefined))
-    throw badRequest(
-      `${spec.id} is a ${spec.kind} model, priced with ${unit}; ${wrongName} would never apply.`,
-      wrongName,
-    );
-  if (price[field] === undefined && !price.rules.some((r) => r[field] !== undefined))
-    throw badRequest(`A price for ${spec.id} needs ${unit} (as the base price or in a rule).`, unit);
-}
-
 /** The price list: read it, set a model's price at run time (stored, so every instance agrees), reset it. */
 export async function priceRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { operator, billing } = deps;
-  // Prices are kept under the catalog's spelling of the model, whatever case the path uses.
-  const canonical = (model: string) => findModel(model)?.id ?? model;
 
   routes.get(
     '/prices',
@@ -116,10 +96,7 @@ export async function priceRoutes(app: FastifyInstance, deps: AdminDeps): Promis
       },
     },
     async (request) => {
-      const model = canonical(request.params.model);
-      const price = fromBody(request.body);
-      checkUnit(model, price);
-      return toPriceObject(await operator.setPrice(model, price));
+      return toPriceObject(await operator.setPrice(request.params.model, fromBody(request.body)));
     },
   );
 
@@ -135,8 +112,8 @@ export async function priceRoutes(app: FastifyInstance, deps: AdminDeps): Promis
       },
     },
     async (request) => {
-      const model = canonical(request.params.model);
-      return toPriceReset(model, await operator.resetPrice(model));
+      const { model } = request.params;
+      return toPriceReset(catalogName(model), await operator.resetPrice(model));
     },
   );
 }
