@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { DatabaseSchema } from '../db/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { AdminKeysTable, DatabaseSchema } from '../db/schema.js';
 import { hashSecret, newId, newSecret, secretPrefix } from './secrets.js';
 
 export interface AdminKey {
@@ -11,6 +11,14 @@ export interface AdminKey {
 }
 
 /** Operator credentials, kept apart from customer keys: a customer key never opens /admin. */
+const toAdminKey = (row: Selectable<AdminKeysTable>): AdminKey => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  createdAt: row.created_at,
+  revokedAt: row.revoked_at,
+});
+
 export class SqlAdminKeyStore {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
@@ -32,13 +40,12 @@ export class SqlAdminKeyStore {
 
   async list(): Promise<AdminKey[]> {
     const rows = await this.db.selectFrom('admin_keys').selectAll().orderBy('created_at').orderBy('id').execute();
-    return rows.map((row) => ({
-      id: row.id,
-      name: row.name,
-      prefix: row.prefix,
-      createdAt: row.created_at,
-      revokedAt: row.revoked_at,
-    }));
+    return rows.map(toAdminKey);
+  }
+
+  async get(id: string): Promise<AdminKey | null> {
+    const row = await this.db.selectFrom('admin_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toAdminKey(row) : null;
   }
 
   /** True when the key was active and is now revoked. */
@@ -70,9 +77,7 @@ export class SqlAdminKeyStore {
       .where('key_hash', '=', hash)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    return row
-      ? { id: row.id, name: row.name, prefix: row.prefix, createdAt: row.created_at, revokedAt: row.revoked_at }
-      : null;
+    return row ? toAdminKey(row) : null;
   }
 
   async count(): Promise<number> {

@@ -57,7 +57,7 @@ export const adminKeysCommand: CommandModule = (program, run) => {
     .action((id: string, _options, command: Command) =>
       run(command, async (ctx) => {
         await ctx.operator.adminKeys.revoke(id);
-        const key = (await ctx.operator.adminKeys.list()).find((k) => k.id === id);
+        const key = await ctx.operator.adminKeys.get(id);
         if (!key)
           throw new OperatorError(
             'key_not_found',
