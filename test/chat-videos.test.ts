@@ -20,7 +20,10 @@ describe(`video generation through chat completions (${databaseLabel})`, () => {
       ],
     });
     const content = response.choices[0].message.content ?? '';
-    expect(content).toMatch(/✅ 视频生成成功，\[点击这里\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[^)]+\.mp4\) 查看视频$/);
+    // English prose with one directive word (横屏): the answer is English.
+    expect(content).toMatch(
+      /✅ Video generated successfully, \[click here\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[^)]+\.mp4\) to view video$/,
+    );
     const video = mp4Info(await download(firstLink(content)));
     expect(video.codec).toBe('avc1');
     expect(Math.abs(video.durationSeconds - 5)).toBeLessThanOrEqual(0.1);

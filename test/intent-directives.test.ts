@@ -132,11 +132,6 @@ describe('parsePrompt: directives are cut from the prompt sent upstream', () => 
     expect(CHINESE.length + ENGLISH.length + NOT_DIRECTIVES.length).toBeGreaterThanOrEqual(50);
   });
 
-  it('detects the language from the whole text, directives included', () => {
-    expect(parsePrompt('a cat 横屏').language).toBe('zh');
-    expect(parsePrompt('a cat 16:9').language).toBe('en');
-  });
-
   it('the first value wins when a directive is written twice', () => {
     expect(parsePrompt('a cat --ar 9:16 16:9').directives).toEqual({ aspectRatio: '9:16' });
   });

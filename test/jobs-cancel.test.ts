@@ -28,9 +28,12 @@ describe(`cancelling a job (${databaseLabel})`, () => {
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ id: jobId, status: 'cancelled', error: { code: 'cancelled' } });
 
+    // The stream ends as a failure: finish_reason "error", then the 409 the request would get unstreamed.
     const { data } = parseSse(await body);
-    const last = JSON.parse(data.at(-2)!);
-    expect(last.choices[0].finish_reason).not.toBeNull();
+    expect(JSON.parse(data.at(-3)!).choices[0].finish_reason).toBe('error');
+    expect(JSON.parse(data.at(-2)!)).toEqual({
+      error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'cancelled' },
+    });
     expect(data.at(-1)).toBe('[DONE]');
 
     // The same job answers under its video id too.

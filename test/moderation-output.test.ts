@@ -129,12 +129,16 @@ describe(`moderation of generated results (stage 3) (${databaseLabel})`, () => {
     const contents: string[] = [];
     let finish: string | null = null;
     let jobId = '';
-    for await (const chunk of stream) {
-      jobId = chunk.id.replace(/^chatcmpl-/, '');
-      const choice = chunk.choices[0];
-      if (choice?.delta?.content) contents.push(choice.delta.content);
-      if (choice?.finish_reason) finish = choice.finish_reason;
-    }
+    // After the finish chunk the stream carries the 400 the request would get unstreamed; the client raises it.
+    const raised = await (async () => {
+      for await (const chunk of stream) {
+        jobId = chunk.id.replace(/^chatcmpl-/, '');
+        const choice = chunk.choices[0];
+        if (choice?.delta?.content) contents.push(choice.delta.content);
+        if (choice?.finish_reason) finish = choice.finish_reason;
+      }
+    })().catch((e) => e);
+    expect(raised.code).toBe('content_policy_violation');
     const progress = contents
       .map((c) => /Progress (\d+)%/.exec(c)?.[1])
       .filter(Boolean)

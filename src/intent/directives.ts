@@ -1,5 +1,6 @@
 import { stripControlCharacters } from './control-characters.js';
-import type { Language, ParsedPrompt, PromptDirectives } from './types.js';
+import { detectLanguage } from './language.js';
+import type { ParsedPrompt, PromptDirectives } from './types.js';
 
 /**
  * Directives users write into prompts (横屏, `--ar 16:9`, `duration: 5 seconds`, …). Each rule is a
@@ -210,12 +211,6 @@ export const DIRECTIVE_RULES: readonly DirectiveRule[] = [
   ),
 ];
 
-const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
-
-export function detectLanguage(text: string): Language {
-  return CJK.test(text) ? 'zh' : 'en';
-}
-
 /** Tidies what is left once directives are cut out: spacing, orphaned separators, empty brackets. */
 function tidy(text: string): string {
   return text
@@ -245,5 +240,6 @@ export function parsePrompt(raw: string): ParsedPrompt {
       return between.length === 2 && [...between].every((c) => CJK_CONTEXT.test(c)) ? '' : ' ';
     });
   }
-  return { prompt: tidy(prompt), directives, language: detectLanguage(text) };
+  const tidied = tidy(prompt);
+  return { prompt: tidied, directives, language: detectLanguage(tidied, text) };
 }

@@ -1,3 +1,4 @@
+import { APIError } from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { TEST_API_KEY, type RunningGateway } from './gateway.js';
 
@@ -16,6 +17,11 @@ export interface StreamedChat {
   progress: number[];
   /** The last finish_reason a chunk carried. */
   finish: string | null | undefined;
+  /**
+   * The error a stream that did not succeed ends with (`data: {"error":…}` after the finish chunk),
+   * as the official client raises it; undefined for a success.
+   */
+  error: APIError | undefined;
   /** The HTTP response, for headers such as `x-mediagate-job-id`. */
   response: Response;
 }
@@ -26,13 +32,19 @@ export async function streamChat(gw: RunningGateway, body: ChatBody): Promise<St
   let id = '';
   const deltas: string[] = [];
   let finish: string | null | undefined;
-  for await (const chunk of stream) {
-    id = chunk.id;
-    deltas.push(chunk.choices[0]?.delta?.content ?? '');
-    finish = chunk.choices[0]?.finish_reason ?? finish;
+  let error: APIError | undefined;
+  try {
+    for await (const chunk of stream) {
+      id = chunk.id;
+      deltas.push(chunk.choices[0]?.delta?.content ?? '');
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+  } catch (thrown) {
+    if (!(thrown instanceof APIError)) throw thrown;
+    error = thrown;
   }
   const progress = deltas.filter((d) => /(Progress|进度) \d+%/.test(d)).map((d) => Number(/(\d+)%/.exec(d)![1]));
-  return { id, deltas, text: deltas.join(''), progress, finish, response };
+  return { id, deltas, text: deltas.join(''), progress, finish, error, response };
 }
 
 /** The job as `GET /v1/jobs/{id}` reports it. */

@@ -67,9 +67,10 @@ describe(`chat-relay adapter (${databaseLabel})`, () => {
     expect(relay.accepted - accepted).toBe(1);
     // Every percentage the relay printed (`Progress 12%`, `进度 36%`, `🏃 5`+`8%`, bare `81%`) became a progress delta.
     expect(progress.filter((p) => p < 95)).toEqual([12, 36, 58, 81]);
+    // An English prompt with one Chinese directive (横屏) is answered in English.
     const final = deltas.find((d) => d.startsWith('✅'))!;
     expect(final).toMatch(
-      /^✅ 视频生成成功，\[点击这里\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.mp4\) 查看视频$/,
+      /^✅ Video generated successfully, \[click here\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.mp4\) to view video$/,
     );
     const video = mp4Info(await download(firstLink(final)));
     expect(video.codec).toBe('avc1');
@@ -179,11 +180,12 @@ describe(`chat-relay adapter (${databaseLabel})`, () => {
   it('a stream cut mid-way is ambiguous: the job fails and is never sent again', async () => {
     relay.once('cut');
     const before = relay.count('POST', CHAT);
-    const { deltas, progress, finish } = await streamChat(gw, {
+    const { deltas, progress, finish, error } = await streamChat(gw, {
       model: 'sora-2',
       messages: [{ role: 'user', content: 'a windmill' }],
     });
-    expect(finish).toBe('stop');
+    expect(finish).toBe('error');
+    expect(error?.code).toBe('upstream_stream_interrupted');
     expect(progress).toEqual([12, 36]);
     expect(deltas.filter(Boolean).at(-1)).toMatch(
       /^❌ Generation failed: Chat relay's answer was cut off at 36% before it named a result/,

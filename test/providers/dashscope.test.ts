@@ -145,11 +145,11 @@ describe(`DashScope adapter (${databaseLabel})`, () => {
       input: { prompt: 'an astronaut golden retriever in a space station' },
       parameters: { size: '1280*720', duration: 5, prompt_extend: true, watermark: false },
     });
-    // 横屏 makes the answer Chinese.
-    expect(text).toContain('> ⏳ 排队中');
-    expect(text).toMatch(/> 🏃 进度 \d+%/);
+    // An English prompt: one directive word (横屏) does not make the answer Chinese.
+    expect(text).toContain('> ⏳ Queued');
+    expect(text).toMatch(/> 🏃 Progress \d+%/);
     expect(text).toMatch(
-      /✅ 视频生成成功，\[点击这里\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.mp4\) 查看视频/,
+      /✅ Video generated successfully, \[click here\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.mp4\) to view video/,
     );
     const info = mp4Info(await download(firstLink(text)));
     expect(info).toMatchObject({ width: 1280 * VIDEO_SCALE, height: 720 * VIDEO_SCALE, codec: 'avc1' });

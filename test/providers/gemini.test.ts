@@ -207,10 +207,10 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
       height: 128,
     });
     const content = data.choices[0].message.content!;
-    // 竖屏 makes this a Chinese prompt, so the note is in Chinese too.
-    expect(content).toContain('> ℹ️ veo-3.1-generate-preview 的 1080p 视频固定为 8 秒，已改为 8 秒。');
+    // The prompt is English; one directive word (竖屏) does not make the answer Chinese.
+    expect(content).toContain('> ℹ️ veo-3.1-generate-preview makes 1080p videos of 8 s only; using 8 s.');
     const video = mp4Info(await download(firstLink(content.slice(content.indexOf('✅')))));
-    expect(content).toContain('✅ 视频生成成功');
+    expect(content).toContain('✅ Video generated successfully');
     expect(video.durationSeconds).toBeCloseTo(8, 1);
     expect(video.height).toBeGreaterThan(video.width);
   });

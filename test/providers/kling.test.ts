@@ -105,7 +105,7 @@ describe(`Kling adapter (${databaseLabel})`, () => {
       model: 'sora-2',
       messages: [{ role: 'user', content: 'waves at dusk 竖屏 duration: 7 seconds' }],
     });
-    expect(text).toContain('kling-v2-1 不支持 7 秒，已改为 5 秒。');
+    expect(text).toContain('kling-v2-1 cannot make 7 s videos; using 5 s.');
     expect(fake.matching('POST', CREATE).at(-1)!.json).toMatchObject({ aspect_ratio: '9:16', duration: '5' });
     expect(mp4Info(await download(firstLink(text))).durationSeconds).toBeCloseTo(5, 1);
   });

@@ -21,17 +21,31 @@ export function usageFor(prompt: string, completion: string): Usage {
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
 }
 
+/**
+ * One generated image where chat apps look for it (`message.images[]`, `delta.images[]`: the shape
+ * OpenRouter introduced, read by Open WebUI, LobeChat, Cherry Studio and LiteLLM). Always a link to
+ * our stored file, never base64: Open WebUI drops a streamed line over 128 KiB.
+ */
+export interface ImagePart {
+  type: 'image_url';
+  image_url: { url: string };
+  index: number;
+}
+
+/** What a streamed chunk's `delta` may carry. */
+export interface CompletionDelta {
+  role?: 'assistant';
+  content?: string;
+  images?: ImagePart[];
+}
+
 export interface CompletionIdentity {
   id: string;
   created: number;
   model: string;
 }
 
-export function completionChunk(
-  who: CompletionIdentity,
-  delta: { role?: 'assistant'; content?: string },
-  finishReason: string | null = null,
-) {
+export function completionChunk(who: CompletionIdentity, delta: CompletionDelta, finishReason: string | null = null) {
   return {
     id: who.id,
     object: 'chat.completion.chunk',
@@ -54,16 +68,22 @@ export function usageChunk(who: CompletionIdentity, usage: Usage) {
   };
 }
 
-export function completion(who: CompletionIdentity, content: string, finishReason: string, usage: Usage) {
+/** `images` is left out entirely when undefined, so a plain answer has exactly the seed documents' shape. */
+export function completion(
+  who: CompletionIdentity,
+  content: string,
+  finishReason: string,
+  usage: Usage,
+  images?: ImagePart[],
+) {
+  const message = { role: 'assistant' as const, content, refusal: null, ...(images ? { images } : {}) };
   return {
     id: who.id,
     object: 'chat.completion',
     created: who.created,
     model: who.model,
     system_fingerprint: null,
-    choices: [
-      { index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: finishReason },
-    ],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
     usage,
   };
 }

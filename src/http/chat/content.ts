@@ -2,6 +2,7 @@ import { adjustmentLines, adjustmentText } from '../../intent/adjustment-text.js
 import type { GenerationRequest, Language } from '../../intent/types.js';
 import type { JobRecord } from '../../jobs/types.js';
 import type { NormalisedError } from '../../providers/types.js';
+import type { ImagePart } from './completion.js';
 
 /**
  * The markdown a chat client shows. Chinese prompts get Chinese text; the success lines keep the
@@ -65,5 +66,24 @@ export function renderFailure(language: Language, error: NormalisedError): strin
   return error.code === 'content_policy_violation' ? text.blocked(error.message) : text.failed(error.message);
 }
 
-export const finishReasonFor = (error: NormalisedError | null) =>
-  error?.code === 'content_policy_violation' ? 'content_filter' : 'stop';
+/**
+ * The images of a finished job as chat apps read them (`message.images`, `delta.images`): the same
+ * links, in the same order, as the markdown of `renderResult`. None for a video: no chat app has a
+ * field for one, so it keeps the seed's markdown link.
+ */
+export function renderImageParts(job: JobRecord, mediaUrl: (key: string) => string): ImagePart[] {
+  if (job.kind !== 'image' || job.status !== 'succeeded') return [];
+  return job.results.map((result, index) => ({ type: 'image_url', image_url: { url: mediaUrl(result.key) }, index }));
+}
+
+export type FinishReason = 'stop' | 'content_filter' | 'error';
+
+/**
+ * `stop` for a result; `content_filter` for a content-review block; `error` (OpenRouter's normalised
+ * value) for every other end — a failed generation, a timeout, a cancelled job — so a program can tell
+ * a failure from a success without reading the text.
+ */
+export function finishReasonFor(job: Pick<JobRecord, 'status' | 'error'>): FinishReason {
+  if (job.status === 'succeeded') return 'stop';
+  return job.error?.code === 'content_policy_violation' ? 'content_filter' : 'error';
+}

@@ -9,11 +9,19 @@ import { SseStream } from '../sse.js';
 import { chatCompletion, errorResponse } from '../openapi/response-schemas.js';
 import { idempotencyHeaders, jobHeaders, tooManyRequests } from '../route-schemas.js';
 import { idempotencyOf } from '../idempotency.js';
-import { completion, completionChunk, usageChunk, usageFor, type CompletionIdentity } from './completion.js';
+import {
+  completion,
+  completionChunk,
+  usageChunk,
+  usageFor,
+  type CompletionIdentity,
+  type ImagePart,
+} from './completion.js';
 import {
   finishReasonFor,
   renderAdjustments,
   renderFailure,
+  renderImageParts,
   renderProgressLine,
   renderQueuedLine,
   renderResult,
@@ -25,7 +33,8 @@ import { createsJob } from '../rate-limit.js';
 
 const chatStream = z.string().meta({
   contentMediaType: 'text/event-stream',
-  description: 'With `stream: true`: `data: {chat.completion.chunk}` lines, then `data: [DONE]`.',
+  description:
+    'With `stream: true`: `data: {chat.completion.chunk}` lines, then `data: [DONE]`. A job that does not succeed ends with its final delta, the finish chunk, the usage chunk (with `include_usage`), then `data: {"error":{…}}` — the envelope the same request would get without streaming — then `data: [DONE]`.',
 });
 
 const schema = {
@@ -70,7 +79,7 @@ export async function chatRoutes(app: FastifyInstance, services: GatewayServices
     const headers: Record<string, string> = { 'x-mediagate-channel': job.channel ?? '', 'x-mediagate-job-id': job.id };
     if (replayed) headers['idempotent-replayed'] = 'true';
     if (body.stream) return streamJob(services, reply, job, who, body, headers);
-    return awaitJob(services, request, reply, job, who, headers);
+    return awaitJob(services, request, reply, job, who, body, headers);
   });
 }
 
@@ -80,6 +89,7 @@ async function awaitJob(
   reply: FastifyReply,
   job: JobRecord,
   who: CompletionIdentity,
+  body: ChatCompletionBody,
   headers: Record<string, string>,
 ) {
   // The job belongs to the gateway, not the connection: a client that gives up leaves it running.
@@ -90,7 +100,15 @@ async function awaitJob(
   reply.headers(headers);
   if (finished.status !== 'succeeded') throw jobErrorToApiError(finished.error);
   const content = renderAdjustments(finished.request) + renderResult(finished, services.mediaUrl);
-  return reply.send(completion(who, content, 'stop', usageFor(finished.request.prompt, content)));
+  const images = imagesFor(finished, services, body);
+  return reply.send(completion(who, content, 'stop', usageFor(finished.request.prompt, content), images));
+}
+
+/** `message.images` / `delta.images`: for image results, unless the request asked for a plain answer. */
+function imagesFor(job: JobRecord, services: GatewayServices, body: ChatCompletionBody): ImagePart[] | undefined {
+  if (body.plain) return undefined;
+  const images = renderImageParts(job, services.mediaUrl);
+  return images.length > 0 ? images : undefined;
 }
 
 async function streamJob(
@@ -122,13 +140,15 @@ async function streamJob(
     unsubscribe();
     untrack();
     const ok = job.status === 'succeeded';
-    send(
-      ok
-        ? renderResult(job, services.mediaUrl)
-        : renderFailure(language, job.error ?? { code: 'cancelled', message: 'The job was cancelled.' }),
-    );
-    stream.sendData(completionChunk(who, {}, ok ? 'stop' : finishReasonFor(job.error)));
+    const error = job.error ?? { code: 'cancelled' as const, message: 'The job was cancelled.' };
+    const text = ok ? renderResult(job, services.mediaUrl) : renderFailure(language, error);
+    const images = ok ? imagesFor(job, services, body) : undefined;
+    sent += text;
+    stream.sendData(completionChunk(who, images ? { content: text, images } : { content: text }));
+    stream.sendData(completionChunk(who, {}, finishReasonFor(job)));
     if (body.stream_options?.include_usage) stream.sendData(usageChunk(who, usageFor(job.request.prompt, sent)));
+    // What the same request would have been answered without streaming; the official clients raise it.
+    if (!ok) stream.sendData(jobErrorToApiError(error).toBody());
     stream.sendData('[DONE]');
     stream.end();
   };

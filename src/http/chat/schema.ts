@@ -25,6 +25,12 @@ export const chatCompletionBody = z.looseObject({
   negative_prompt: z.string().nullish(),
   output_format: z.string().nullish(),
   response_format: z.unknown().optional(),
+  plain: z
+    .boolean()
+    .nullish()
+    .describe(
+      "mediagate: `true` answers in the seed documents' shape only, without `message.images` / `delta.images`.",
+    ),
 });
 
 export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;

@@ -111,8 +111,25 @@ export const chatCompletion = z
     choices: z.array(
       z.looseObject({
         index: z.number().int(),
-        message: z.looseObject({ role: z.literal('assistant'), content: z.string().nullable() }),
-        finish_reason: z.string(),
+        message: z.looseObject({
+          role: z.literal('assistant'),
+          content: z.string().nullable(),
+          images: z
+            .array(
+              z.object({
+                type: z.literal('image_url'),
+                image_url: z.object({ url: z.string() }),
+                index: z.number().int(),
+              }),
+            )
+            .optional()
+            .describe(
+              'Image models: each result as a link to this gateway (the same links as the markdown in `content`). Absent for videos and with `plain: true`.',
+            ),
+        }),
+        finish_reason: z
+          .string()
+          .describe('`stop` for a result, `content_filter` for a content-review block, `error` for any other failure.'),
       }),
     ),
     usage,
