@@ -81,11 +81,12 @@ describe(`SIGTERM stops the server gracefully (${databaseLabel})`, () => {
     const first = await spawnServer(env);
     servers.push(first);
 
-    const waiting = fetch(`${first.baseUrl}/v1/chat/completions`, {
+    const waitingRequest = {
       method: 'POST',
-      headers: auth,
+      headers: { ...auth, 'idempotency-key': 'shutdown-test-lighthouse' },
       body: videoRequest('a lighthouse at dusk', false),
-    });
+    };
+    const waiting = fetch(`${first.baseUrl}/v1/chat/completions`, waitingRequest);
     const streams = await Promise.all([
       openStream(first.baseUrl, 'a kite over hills'),
       openStream(first.baseUrl, 'a boat on a lake'),
@@ -139,6 +140,12 @@ describe(`SIGTERM stops the server gracefully (${databaseLabel})`, () => {
 
     const second = await spawnServer(env);
     servers.push(second);
+    // The retry the 503 asks for (same Idempotency-Key) joins the same job and gets its result.
+    const retried = await fetch(`${second.baseUrl}/v1/chat/completions`, waitingRequest);
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('x-mediagate-job-id')).toBe(waitedJob);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect((await retried.json()).choices[0].message.content).toContain('Video generated successfully');
     for (const jobId of [...streams.map((s) => s.jobId), waitedJob]) {
       const job = await untilTerminal(second.baseUrl, jobId);
       expect(job.status).toBe('succeeded');

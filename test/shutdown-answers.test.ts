@@ -1,0 +1,47 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseLabel } from './helpers/database.js';
+import { type RunningGateway, startGateway, TEST_ADMIN_KEY } from './helpers/gateway.js';
+
+describe(`while the gateway stops (${databaseLabel})`, () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    // The image takes far longer than the test: it is still being made when the stop begins.
+    gw = await startGateway({ MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '60000' });
+  });
+  afterAll(() => gw?.close());
+
+  it('a waiting Images API request gets a 503 naming its job, and new connections are refused', async () => {
+    const generating = gw.client.images.generate({ model: 'gpt-image-1', prompt: 'a red bicycle' });
+    const jobs = async () =>
+      (
+        await (
+          await fetch(`${gw.baseUrl}/admin/v1/jobs`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })
+        ).json()
+      ).data as { id: string }[];
+    let listed = await jobs();
+    while (listed.length === 0) listed = await jobs();
+
+    const stopped = gw.gateway.stop();
+    const error = await generating.catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    const apiError = error as InstanceType<typeof OpenAI.APIError>;
+    const jobId = listed[0].id;
+    expect(apiError.status).toBe(503);
+    expect(apiError.headers?.get('x-mediagate-job-id')).toBe(jobId);
+    expect(apiError.headers?.get('x-should-retry')).toBe('true');
+    expect(apiError.headers?.get('retry-after')).toBe('5');
+    expect(apiError.error).toEqual({
+      message:
+        `The server is restarting. Job ${jobId} keeps running and resumes when the server is back: ` +
+        `follow it with GET /v1/jobs/${jobId}, or retry this request with the same Idempotency-Key to get its result.`,
+      type: 'server_error',
+      param: null,
+      code: 'server_shutting_down',
+    });
+
+    const refused = await fetch(`${gw.baseUrl}/v1/models`).catch((err: { cause?: { code?: string } }) => err);
+    expect((refused as { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+    await stopped;
+  });
+});
