@@ -232,6 +232,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
           channels,
           generation: services.generation,
           runner,
+          shutdown,
         },
       }),
     { prefix: ADMIN_PREFIX },

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from './helpers/database.js';
 import { type RunningGateway, startGateway, TEST_ADMIN_KEY } from './helpers/gateway.js';
+import { call } from './helpers/operator.js';
 
 describe(`while the gateway stops (${databaseLabel})`, () => {
   let gw: RunningGateway;
@@ -11,8 +12,9 @@ describe(`while the gateway stops (${databaseLabel})`, () => {
   });
   afterAll(() => gw?.close());
 
-  it('a waiting Images API request gets a 503 naming its job, and new connections are refused', async () => {
+  it('a waiting Images API request gets a 503 naming its job, a channel test says the job goes on, and new connections are refused', async () => {
     const generating = gw.client.images.generate({ model: 'gpt-image-1', prompt: 'a red bicycle' });
+    const testing = call(gw, '/admin/v1/channels/sandbox/test', { body: { model: 'gpt-image-1' } });
     const jobs = async () =>
       (
         await (
@@ -20,15 +22,15 @@ describe(`while the gateway stops (${databaseLabel})`, () => {
         ).json()
       ).data as { id: string }[];
     let listed = await jobs();
-    while (listed.length === 0) listed = await jobs();
+    while (listed.length < 2) listed = await jobs();
 
     const stopped = gw.gateway.stop();
     const error = await generating.catch((err: unknown) => err);
     expect(error).toBeInstanceOf(OpenAI.APIError);
     const apiError = error as InstanceType<typeof OpenAI.APIError>;
-    const jobId = listed[0].id;
+    const jobId = apiError.headers?.get('x-mediagate-job-id') ?? '';
+    expect(listed.map((job) => job.id)).toContain(jobId);
     expect(apiError.status).toBe(503);
-    expect(apiError.headers?.get('x-mediagate-job-id')).toBe(jobId);
     expect(apiError.headers?.get('x-should-retry')).toBe('true');
     expect(apiError.headers?.get('retry-after')).toBe('5');
     expect(apiError.error).toEqual({
@@ -38,6 +40,18 @@ describe(`while the gateway stops (${databaseLabel})`, () => {
       type: 'server_error',
       param: null,
       code: 'server_shutting_down',
+    });
+
+    const tested = await testing;
+    const testJob = listed.find((job) => job.id !== jobId)!.id;
+    expect(tested.status).toBe(200);
+    expect(tested.body).toMatchObject({
+      ok: false,
+      job_id: testJob,
+      error: {
+        code: 'server_shutting_down',
+        message: `The server is restarting; job ${testJob} keeps running and resumes when the server is back.`,
+      },
     });
 
     const refused = await fetch(`${gw.baseUrl}/v1/models`).catch((err: { cause?: { code?: string } }) => err);
