@@ -48,6 +48,7 @@ const schema = {
     409: errorResponse,
     429: tooManyRequests,
     502: errorResponse,
+    503: errorResponse,
   },
 };
 

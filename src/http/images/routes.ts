@@ -149,6 +149,7 @@ const generationSchema = {
     409: errorResponse,
     429: tooManyRequests,
     502: errorResponse,
+    503: errorResponse,
   },
 };
 
@@ -169,6 +170,7 @@ const editSchema = {
     429: tooManyRequests,
     413: errorResponse,
     502: errorResponse,
+    503: errorResponse,
   },
 };
 
