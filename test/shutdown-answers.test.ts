@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from './helpers/database.js';
-import { type RunningGateway, startGateway, TEST_ADMIN_KEY } from './helpers/gateway.js';
+import { type RunningGateway, startGateway, TEST_ADMIN_KEY, TEST_API_KEY } from './helpers/gateway.js';
 import { call } from './helpers/operator.js';
 
 describe(`while the gateway stops (${databaseLabel})`, () => {
@@ -12,7 +12,7 @@ describe(`while the gateway stops (${databaseLabel})`, () => {
   });
   afterAll(() => gw?.close());
 
-  it('a waiting Images API request gets a 503 naming its job, a channel test says the job goes on, and new connections are refused', async () => {
+  it('a waiting Images API request gets a 503 naming its job, a channel test says the job goes on, a late request is refused 503 and new connections are refused', async () => {
     const generating = gw.client.images.generate({ model: 'gpt-image-1', prompt: 'a red bicycle' });
     const testing = call(gw, '/admin/v1/channels/sandbox/test', { body: { model: 'gpt-image-1' } });
     const jobs = async () =>
@@ -25,6 +25,22 @@ describe(`while the gateway stops (${databaseLabel})`, () => {
     while (listed.length < 2) listed = await jobs();
 
     const stopped = gw.gateway.stop();
+    // A request that still reaches the gateway (on a connection already open) is refused before any work.
+    const late = await gw.gateway.app.inject({
+      method: 'GET',
+      url: '/v1/models',
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
+    expect(late.statusCode).toBe(503);
+    expect(late.headers['x-should-retry']).toBe('true');
+    expect(late.json()).toEqual({
+      error: {
+        message: 'The server is restarting and takes no new requests; retry in a few seconds.',
+        type: 'server_error',
+        param: null,
+        code: 'server_shutting_down',
+      },
+    });
     const error = await generating.catch((err: unknown) => err);
     expect(error).toBeInstanceOf(OpenAI.APIError);
     const apiError = error as InstanceType<typeof OpenAI.APIError>;
