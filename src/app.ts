@@ -25,6 +25,8 @@ import { customerUsageRoutes } from './http/usage/customer-usage-route.js';
 import { modelRoutes } from './http/models-route.js';
 import type { GatewayServices } from './http/services.js';
 import { SseKeepAlive } from './http/sse.js';
+import { ShutdownSignal } from './http/shutdown-signal.js';
+import { registerDrain } from './http/drain.js';
 import { JobEvents } from './jobs/events.js';
 import { newJobId } from './jobs/ids.js';
 import { SqlJobStore } from './jobs/job-store.js';
@@ -63,6 +65,13 @@ export interface Gateway {
   operator: AccountService;
   /** Starts the job runner and listens; returns the bound port. */
   listen(): Promise<number>;
+  /**
+   * The graceful stop (SIGTERM, SIGINT): refuses new requests, ends each open stream with a line
+   * naming its job, answers each waiting request with a 503 naming its job, lets those answers go
+   * out (at most half of `shutdownGraceMs`), then closes. Jobs resume on the next start.
+   */
+  stop(): Promise<void>;
+  /** Closes at once: streams and waiting requests are told about their jobs, but their answers are not waited for. */
   close(): Promise<void>;
 }
 
@@ -127,6 +136,8 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   app.server.on('checkExpectation', answerUnknownExpectation);
   registerRequestContext(app);
   registerRequestMetrics(app, metrics);
+  const shutdown = new ShutdownSignal();
+  const drain = registerDrain(app, shutdown);
   const moderator = createModerator(config, { media, db: database.db, log: app.log, metrics });
   const events = new JobEvents();
   const runner = new JobRunner({
@@ -146,6 +157,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   const services: GatewayServices = {
     runner,
     keepAlive,
+    shutdown,
     mediaUrl: (key) => `${baseUrl}/media/${key}`,
     // A deleted job (DELETE /v1/videos/{id}) is gone for every endpoint.
     findJob: async (id) => {
@@ -220,6 +232,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
           channels,
           generation: services.generation,
           runner,
+          shutdown,
         },
       }),
     { prefix: ADMIN_PREFIX },
@@ -233,6 +246,37 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   let metricsListener: MetricsListener | undefined;
   if (webhookSecret.createdFile)
     app.log.info({ file: webhookSecret.createdFile }, 'generated a webhook signing secret');
+
+  /** Stops taking work: the listener closes, routes waiting for a job answer, streams say where to follow theirs. */
+  const stopTakingRequests = () => {
+    if (shutdown.stopping) return;
+    shutdown.begin();
+    if (app.server.listening) app.server.close();
+    const streams = keepAlive.shutdownAll();
+    app.log.info(
+      { streams, requests: drain.inFlight },
+      'stopping: new requests are refused; open streams and waiting requests are told how to follow their jobs',
+    );
+  };
+  let closed: Promise<void> | undefined;
+  const closeAll = async () => {
+    const jobs = runner.activeCount;
+    await runner.stop();
+    if (jobs > 0) app.log.info({ jobs }, 'job runner stopped; its jobs resume on the next start');
+    // A render the stopped jobs started still writes into the data dir: let it end first.
+    await Promise.all(channels.channels.map((channel) => channel.provider.close?.()));
+    await webhooks.stop();
+    await moderator.close?.();
+    keepAlive.close();
+    await metricsListener?.close();
+    await app.close();
+    await database.close();
+  };
+  const close = () => {
+    stopTakingRequests();
+    closed ??= closeAll();
+    return closed;
+  };
 
   return {
     app,
@@ -256,16 +300,14 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       webhooks.start();
       return port;
     },
-    async close() {
-      await runner.stop();
-      // A render the stopped jobs started still writes into the data dir: let it end first.
-      await Promise.all(channels.channels.map((channel) => channel.provider.close?.()));
-      await webhooks.stop();
-      await moderator.close?.();
-      keepAlive.close();
-      await metricsListener?.close();
-      await app.close();
-      await database.close();
+    async stop() {
+      stopTakingRequests();
+      const drainMs = Math.floor(config.shutdownGraceMs / 2);
+      if (!(await drain.drained(drainMs)))
+        app.log.warn({ requests: drain.inFlight, drainMs }, 'answers still under way at the drain deadline are cut');
+      await close();
+      app.log.info('stopped');
     },
+    close,
   };
 }

@@ -58,12 +58,21 @@ async function main(): Promise<void> {
     `mediagate listening on port ${port}`,
   );
 
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    log.info({ signal }, 'shutting down; running jobs resume on the next start');
-    gateway.close().then(
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting at once; running jobs resume on the next start');
+      process.exit(1);
+    }
+    stopping = true;
+    const graceMs = config.shutdownGraceMs;
+    log.info({ signal, graceMs }, 'shutting down; running jobs resume on the next start');
+    // A write or an answer that never ends must not keep the process (and its port) forever.
+    setTimeout(() => {
+      log.error({ graceMs }, 'shutdown grace period over: exiting with work unfinished; jobs resume on the next start');
+      process.exit(1);
+    }, graceMs).unref();
+    gateway.stop().then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'shutdown failed');
@@ -71,8 +80,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err) => {

@@ -43,6 +43,7 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['MEDIAGATE_ORPHAN_SCAN_INTERVAL_MS', ['jobs', 'orphanScanIntervalMs'], int],
   ['MEDIAGATE_JOB_TIMEOUT_MS', ['jobs', 'timeoutMs'], int],
   ['MEDIAGATE_KEEPALIVE_MS', ['keepAliveMs'], int],
+  ['MEDIAGATE_SHUTDOWN_GRACE_MS', ['shutdownGraceMs'], int],
   ['FFMPEG_PATH', ['ffmpegPath'], String],
   ...MODERATION_ENV_BINDINGS,
   ['MEDIAGATE_WEBHOOK_SECRET', ['webhooks', 'secret'], String],

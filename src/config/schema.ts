@@ -127,6 +127,11 @@ export const configSchema = z.object({
     .prefault({}),
   /** An SSE comment goes out when a stream has been silent this long. */
   keepAliveMs: z.number().int().min(100).default(15_000),
+  /**
+   * How long a stop (SIGTERM, SIGINT) may take: the first half for the answers under way, the rest
+   * for the jobs' writes; then the process exits anyway.
+   */
+  shutdownGraceMs: z.number().int().min(100).default(10_000),
   ffmpegPath: z.string().optional(),
   /** The gateway's own content review (README "Moderation"). */
   moderation: moderationSchema,

@@ -3,12 +3,15 @@ import type { GenerationPipeline } from '../generation/pipeline.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { JobRecord, JobStore } from '../jobs/types.js';
 import type { MediaStore } from '../storage/types.js';
+import type { ShutdownSignal } from './shutdown-signal.js';
 import type { SseKeepAlive } from './sse.js';
 
 /** What the routes need from the rest of the gateway; built once in `buildApp`. */
 export interface GatewayServices {
   runner: JobRunner;
   keepAlive: SseKeepAlive;
+  /** Raised when the gateway starts stopping: requests waiting for a job answer with its id. */
+  shutdown: ShutdownSignal;
   /** Public URL of a stored object. */
   mediaUrl(key: string): string;
   findJob(id: string): Promise<JobRecord | null>;

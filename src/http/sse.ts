@@ -71,6 +71,7 @@ export class SseStream {
 export class SseKeepAlive {
   private readonly streams = new Set<SseStream>();
   private readonly timer: NodeJS.Timeout;
+  private shuttingDown = false;
 
   constructor(private readonly idleMs: number) {
     this.timer = setInterval(() => this.tick(), Math.max(50, Math.floor(idleMs / 3)));
@@ -78,6 +79,9 @@ export class SseKeepAlive {
   }
 
   track(stream: SseStream): () => void {
+    // A stream opened by a request already past the door when the stop began: its route registers
+    // its handler and writes its first lines in this tick, then the stream ends like the others.
+    if (this.shuttingDown) queueMicrotask(() => stream.shutdown());
     this.streams.add(stream);
     return () => this.streams.delete(stream);
   }
@@ -90,10 +94,13 @@ export class SseKeepAlive {
     clearInterval(this.timer);
   }
 
-  /** Ends every open stream with its route's shutdown message (see `SseStream.onShutdown`). */
-  shutdownAll(): void {
+  /** Ends every open stream, now and later, with its route's shutdown message (see `SseStream.onShutdown`); returns how many were open. */
+  shutdownAll(): number {
+    this.shuttingDown = true;
+    const open = [...this.streams].filter((stream) => !stream.closed).length;
     for (const stream of this.streams) stream.shutdown();
     this.streams.clear();
+    return open;
   }
 
   private tick(): void {

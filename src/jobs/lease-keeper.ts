@@ -23,6 +23,8 @@ const ORPHAN_PAGE = 200;
  */
 export class LeaseKeeper {
   private readonly active = new Map<string, AbortController>();
+  /** The drives under way, so a stop can let their last writes (rows, stored media) finish. */
+  private readonly driving = new Set<Promise<void>>();
   private leaseTimer?: NodeJS.Timeout;
   private orphanTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -40,13 +42,17 @@ export class LeaseKeeper {
     void this.adoptOrphans();
   }
 
-  /** Stops driving jobs and releases their leases so the next instance resumes them at once. */
+  /**
+   * Stops driving jobs, waits for the drives to return (a write under way finishes; an aborted drive
+   * leaves its job resumable), then releases their leases so the next instance resumes them at once.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.leaseTimer);
     clearInterval(this.orphanTimer);
     const ids = [...this.active.keys()];
     for (const controller of this.active.values()) controller.abort();
+    await Promise.allSettled([...this.driving]);
     if (ids.length > 0) await this.deps.store.renewLeases(this.deps.instanceId, ids, Date.now(), 0).catch(() => {});
   }
 
@@ -70,6 +76,16 @@ export class LeaseKeeper {
   /** Claims the job (unless `claimed`, created with this instance's lease already) and drives it. */
   async run(jobId: string, claimed?: JobRecord): Promise<void> {
     if (this.stopped || this.active.has(jobId)) return;
+    const drive = this.claimAndDrive(jobId, claimed);
+    this.driving.add(drive);
+    try {
+      await drive;
+    } finally {
+      this.driving.delete(drive);
+    }
+  }
+
+  private async claimAndDrive(jobId: string, claimed?: JobRecord): Promise<void> {
     // Reserve the id before the first await, so a scan running meanwhile cannot drive it twice.
     const controller = new AbortController();
     this.active.set(jobId, controller);

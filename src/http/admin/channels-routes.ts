@@ -168,7 +168,10 @@ export async function adminChannelRoutes(app: FastifyInstance, deps: AdminViewDe
       if (!(err instanceof GenerationError)) throw err;
       return answer({ error: { code: err.code, message: err.message } });
     }
-    const ended = await deps.runner.waitFor(created.job.id, AbortSignal.timeout(TEST_WAIT_MS));
+    const ended = await deps.runner.waitFor(
+      created.job.id,
+      AbortSignal.any([AbortSignal.timeout(TEST_WAIT_MS), deps.shutdown.signal]),
+    );
     const job = ended ?? (await deps.jobs.get(created.job.id)) ?? created.job;
     return answer({
       job_id: job.id,
@@ -179,7 +182,15 @@ export async function adminChannelRoutes(app: FastifyInstance, deps: AdminViewDe
         ? { code: job.error.code, message: job.error.message }
         : job.status === 'succeeded' || ended
           ? null
-          : { code: 'test_timeout', message: `The job did not end within ${TEST_WAIT_MS / 1000} s; it keeps running.` },
+          : deps.shutdown.stopping
+            ? {
+                code: 'server_shutting_down',
+                message: `The server is restarting; job ${job.id} keeps running and resumes when the server is back.`,
+              }
+            : {
+                code: 'test_timeout',
+                message: `The job did not end within ${TEST_WAIT_MS / 1000} s; it keeps running.`,
+              },
     });
   });
 }

@@ -5,6 +5,7 @@ import type { GenerationPipeline } from '../../generation/pipeline.js';
 import type { JobRunner } from '../../jobs/runner.js';
 import type { JobRecord, JobSearch } from '../../jobs/types.js';
 import type { ChannelRegistry } from '../../providers/registry.js';
+import type { ShutdownSignal } from '../shutdown-signal.js';
 
 /** What the operator's read views (usage, jobs, channels) and the channel test need. */
 export interface AdminViewDeps {
@@ -15,4 +16,6 @@ export interface AdminViewDeps {
   channels: ChannelRegistry;
   generation: Pick<GenerationPipeline, 'create'>;
   runner: Pick<JobRunner, 'waitFor'>;
+  /** A channel test waiting for its job answers when the gateway starts stopping. */
+  shutdown: Pick<ShutdownSignal, 'signal' | 'stopping'>;
 }

@@ -20,6 +20,9 @@ const TEXT = {
     imageDone: (url: string, i: number) => `![image${i > 0 ? ` ${i + 1}` : ''}](${url})`,
     failed: (message: string) => `❌ Generation failed: ${message}`,
     blocked: (message: string) => `🚫 Blocked by content review: ${message}`,
+    continues: (id: string) =>
+      `⏸️ The server is restarting, so this answer ends here. Job ${id} keeps running: follow it with ` +
+      `\`GET /v1/jobs/${id}\`, or send this request again with the same Idempotency-Key to get its result.`,
   },
   zh: {
     starting: (r: GenerationRequest) =>
@@ -32,12 +35,17 @@ const TEXT = {
     imageDone: (url: string, i: number) => `![图片${i > 0 ? ` ${i + 1}` : ''}](${url})`,
     failed: (message: string) => `❌ 生成失败：${message}`,
     blocked: (message: string) => `🚫 未通过内容审核：${message}`,
+    continues: (id: string) =>
+      `⏸️ 服务器正在重启，本次回答到此结束。任务 ${id} 会继续运行：可通过 \`GET /v1/jobs/${id}\` 查看，` +
+      `或使用相同的 Idempotency-Key 重新发送此请求获取结果。`,
   },
 } satisfies Record<Language, unknown>;
 
 export const renderStartLine = (r: GenerationRequest) => TEXT[r.language].starting(r);
 export const renderQueuedLine = (language: Language) => TEXT[language].queued;
 export const renderProgressLine = (language: Language, progress: number) => TEXT[language].progress(progress);
+/** The last line of a stream the gateway ends while stopping: the job goes on, and where to follow it. */
+export const renderContinuesLine = (language: Language, jobId: string) => TEXT[language].continues(jobId);
 
 /** One short line per value that was snapped to what the model supports. */
 export const renderAdjustments = (r: GenerationRequest) =>

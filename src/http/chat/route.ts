@@ -20,6 +20,7 @@ import {
 import {
   finishReasonFor,
   renderAdjustments,
+  renderContinuesLine,
   renderFailure,
   renderImageParts,
   renderProgressLine,
@@ -30,6 +31,7 @@ import {
 import { chatCompletionBody, type ChatCompletionBody } from './schema.js';
 import { chatToGenerationInput } from './to-generation-input.js';
 import { createsJob } from '../rate-limit.js';
+import { awaitFinishedJob } from '../await-job.js';
 
 const chatStream = z.string().meta({
   contentMediaType: 'text/event-stream',
@@ -55,6 +57,7 @@ const schema = {
     409: errorResponse,
     429: tooManyRequests,
     502: errorResponse,
+    503: errorResponse,
   },
 };
 
@@ -93,9 +96,7 @@ async function awaitJob(
   headers: Record<string, string>,
 ) {
   // The job belongs to the gateway, not the connection: a client that gives up leaves it running.
-  const gone = new AbortController();
-  request.raw.once('close', () => gone.abort());
-  const finished = await services.runner.waitFor(job.id, gone.signal);
+  const finished = await awaitFinishedJob(services, request, reply, job.id);
   if (!finished) return reply;
   reply.headers(headers);
   if (finished.status !== 'succeeded') throw jobErrorToApiError(finished.error);
@@ -162,5 +163,16 @@ async function streamJob(
   stream.onClose(() => {
     unsubscribe();
     untrack();
+  });
+  // The gateway is stopping: the job is not over, so say where to follow it and end the answer cleanly.
+  stream.onShutdown(() => {
+    if (finished) return;
+    finished = true;
+    unsubscribe();
+    untrack();
+    send(renderContinuesLine(language, job.id));
+    stream.sendData(completionChunk(who, {}, 'stop'));
+    if (body.stream_options?.include_usage) stream.sendData(usageChunk(who, usageFor(job.request.prompt, sent)));
+    stream.sendData('[DONE]');
   });
 }

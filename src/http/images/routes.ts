@@ -18,6 +18,7 @@ import { readMultipartForm } from './multipart-form.js';
 import { defaultResponseFormat, toImagesResponse } from './response.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse, type ImageOptions } from './schemas.js';
 import { createsJob } from '../rate-limit.js';
+import { awaitFinishedJob } from '../await-job.js';
 
 export interface ImageRouteDeps {
   references: Config['references'];
@@ -112,9 +113,7 @@ async function runImageCall(
   });
 
   // The job belongs to the gateway, not the connection: a client that gives up leaves it running.
-  const gone = new AbortController();
-  reply.raw.once('close', () => gone.abort());
-  const finished = await services.runner.waitFor(job.id, gone.signal);
+  const finished = await awaitFinishedJob(services, request, reply, job.id);
   if (!finished) return reply;
   reply.headers({
     'x-mediagate-job-id': job.id,
@@ -150,6 +149,7 @@ const generationSchema = {
     409: errorResponse,
     429: tooManyRequests,
     502: errorResponse,
+    503: errorResponse,
   },
 };
 
@@ -170,6 +170,7 @@ const editSchema = {
     429: tooManyRequests,
     413: errorResponse,
     502: errorResponse,
+    503: errorResponse,
   },
 };
 
