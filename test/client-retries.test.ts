@@ -28,6 +28,8 @@ describe(`Client retries never duplicate work (${databaseLabel})`, { timeout: 60
   beforeAll(async () => {
     gw = await startGateway({
       MEDIAGATE_RETRY_WINDOW_MS: String(RETRY_WINDOW_MS),
+      // The production default; the test helper turns the replay off for other tests.
+      MEDIAGATE_FAILURE_REPLAY_MS: '30000',
       MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '100',
     });
     sdk = new OpenAI({ apiKey: TEST_API_KEY, baseURL: `${gw.baseUrl}/v1` });

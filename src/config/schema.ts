@@ -132,7 +132,7 @@ export const configSchema = z.object({
         .int()
         .min(0)
         .default(15 * 60_000),
-      /** An identical create request without a retry header gets an earlier job's failure this long after it ended. */
+      /** An identical create request without a retry header gets an earlier job's failure this long after it ended; 0: never. */
       failureReplayMs: z.number().int().min(0).default(30_000),
     })
     .prefault({}),

@@ -5,7 +5,7 @@ import { TERMINAL_STATUSES, type JobRecord, type JobStore } from './types.js';
 export interface RepeatWindows {
   /** A client's automatic retry joins the earlier job while it runs and this long after it was created or ended. */
   retryWindowMs: number;
-  /** An identical request without a retry header gets an earlier job's failure this long after it ended. */
+  /** An identical request without a retry header gets an earlier job's failure this long after it ended; 0 turns it off. */
   failureReplayMs: number;
 }
 
@@ -43,7 +43,7 @@ export async function findRepeatedJob(
   if (scope.clientRetry && lastActive >= now - windows.retryWindowMs) {
     return { job: earlier, replayed: true, repeated: 'client_retry' };
   }
-  if (failed(earlier) && lastActive >= now - windows.failureReplayMs) {
+  if (windows.failureReplayMs > 0 && failed(earlier) && lastActive >= now - windows.failureReplayMs) {
     return { job: earlier, replayed: true, repeated: 'failure' };
   }
   return null;
