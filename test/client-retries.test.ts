@@ -2,6 +2,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateImage, generateText, RetryError } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryCountOf } from '../src/http/idempotency.js';
 import { databaseLabel } from './helpers/database.js';
 import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
 import { call, type Json } from './helpers/operator.js';
@@ -229,5 +230,35 @@ describe(`Client retries never duplicate work (${databaseLabel})`, { timeout: 60
     const unknown = await post('/v1/images/generations', { model: 'no-such-model', prompt: 'a yak' });
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('x-should-retry')).toBe('false');
+  });
+});
+
+describe(`A job timeout is not retried (${databaseLabel})`, { timeout: 60_000 }, () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ MEDIAGATE_JOB_TIMEOUT_MS: '300' });
+  });
+  afterAll(async () => gw?.close());
+
+  it('the official client at its default retries gets one 504 job_timeout, x-should-retry: false, and one job', async () => {
+    const sdk = new OpenAI({ apiKey: TEST_API_KEY, baseURL: `${gw.baseUrl}/v1` });
+    const err = await sdk.chat.completions
+      .create({ model: 'sora-2', messages: [{ role: 'user', content: 'a slow glacier 4s' }] })
+      .catch((e) => e);
+    expect(err.status).toBe(504);
+    expect(err.error.code).toBe('job_timeout');
+    expect(err.headers.get('x-should-retry')).toBe('false');
+    const { body } = await call(gw, '/admin/v1/jobs?limit=100');
+    expect(body.data.map((job: Json) => [job.status, job.error?.code])).toEqual([['failed', 'job_timeout']]);
+  });
+});
+
+describe('X-Stainless-Retry-Count', () => {
+  it('is read leniently: anything but a plain number is a first attempt', () => {
+    expect(retryCountOf('1')).toBe(1);
+    expect(retryCountOf(' 2 ')).toBe(2);
+    expect(retryCountOf(['3', '0'])).toBe(3);
+    for (const odd of [undefined, '', '0', '-1', '1e3', '1.5', 'one', '9999999999'])
+      expect(retryCountOf(odd), String(odd)).toBe(0);
   });
 });
