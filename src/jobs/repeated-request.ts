@@ -3,7 +3,7 @@ import { TERMINAL_STATUSES, type JobRecord, type JobStore } from './types.js';
 
 /** How long a request is recognised as a repeat of an earlier one (config `jobs`). */
 export interface RepeatWindows {
-  /** A client's automatic retry joins the earlier job while it runs and this long after it was created or ended. */
+  /** A client's automatic retry joins the earlier job while it runs and this long after it ended. */
   retryWindowMs: number;
   /** An identical request without a retry header gets an earlier job's failure this long after it ended; 0 turns it off. */
   failureReplayMs: number;
@@ -23,8 +23,8 @@ const failed = (job: JobRecord) => job.status !== 'succeeded' && TERMINAL_STATUS
  * The earlier job that answers this request instead of a new one, or null. Two cases, both for the
  * same API key and request fingerprint:
  * - a client's retry (the official SDKs number their attempts) joins the newest such job, running or
- *   finished, unless it ended longer ago than the retry window: the first
- *   attempt's answer was lost or was an error, and the work must not be done twice;
+ *   finished, unless it ended longer ago than the retry window: the first attempt's answer was lost
+ *   or was an error, and the work must not be done twice;
  * - a request with no retry header, identical to one whose job failed moments ago, gets that failure
  *   again: the AI SDK and other clients retry a 5xx without saying so and without reading
  *   `x-should-retry`, and a failure that may have been billed upstream must not be bought twice.
