@@ -171,6 +171,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       references: config.references,
       moderator,
       jobs: jobStore,
+      repeats: { retryWindowMs: config.jobs.retryWindowMs, failureReplayMs: config.jobs.failureReplayMs },
       engine: runner,
       newJobId,
       ...(config.billing.enabled && { prices }),

@@ -92,7 +92,9 @@ beforeEach(() => {
     jobs: {
       findByIdempotencyKey: async (apiKeyId, key) =>
         engine.rows.find((r) => r.apiKeyId === apiKeyId && r.idempotencyKey === key) ?? null,
+      findNewestByFingerprint: async () => null,
     },
+    repeats: { retryWindowMs: 0, failureReplayMs: 0 },
     engine,
     newJobId: () => `job_${++ids}`,
   });

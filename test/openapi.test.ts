@@ -144,6 +144,7 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
         'x-mediagate-job-id',
         'x-mediagate-channel',
         'idempotent-replayed',
+        'x-mediagate-retry-of',
         'x-ratelimit-limit-requests',
         'x-ratelimit-remaining-requests',
         'x-ratelimit-reset-requests',

@@ -61,6 +61,8 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['MEDIAGATE_RESULT_MAX_BYTES', ['jobs', 'resultMaxBytes'], int],
   ['MEDIAGATE_RESULT_RETRY_MS', ['jobs', 'resultRetryMs'], int],
   ['MEDIAGATE_RESULT_RETRY_BACKOFF_MS', ['jobs', 'resultRetryBackoffMs'], int],
+  ['MEDIAGATE_RETRY_WINDOW_MS', ['jobs', 'retryWindowMs'], int],
+  ['MEDIAGATE_FAILURE_REPLAY_MS', ['jobs', 'failureReplayMs'], int],
 ];
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown) {

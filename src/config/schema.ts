@@ -123,6 +123,17 @@ export const configSchema = z.object({
         .default(10 * 60_000),
       /** Wait after the first failed result download; doubles per failure in a row, up to 30 s. */
       resultRetryBackoffMs: z.number().int().min(1).default(1_000),
+      /**
+       * A client's automatic retry (`x-stainless-retry-count` ≥ 1) of a create request joins the
+       * earlier job with the same key and body while it runs and this long after it ended.
+       */
+      retryWindowMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(15 * 60_000),
+      /** An identical create request without a retry header gets an earlier job's failure this long after it ended; 0: never. */
+      failureReplayMs: z.number().int().min(0).default(30_000),
     })
     .prefault({}),
   /** An SSE comment goes out when a stream has been silent this long. */

@@ -225,6 +225,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_request_fingerprint': {
+    async up(db: Kysely<unknown>) {
+      // Every create request's fingerprint (endpoint and content), with or without an Idempotency-Key:
+      // a client's automatic retry joins the job of the attempt before it, and an identical request
+      // right after a failure gets that failure (src/jobs/retry-join.ts). Older jobs keep NULL.
+      await db.schema.alterTable('jobs').addColumn('request_fingerprint', 'text').execute();
+      await db.schema
+        .createIndex('jobs_key_fingerprint_created')
+        .on('jobs')
+        .columns(['api_key_id', 'request_fingerprint', 'created_at'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

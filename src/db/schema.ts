@@ -46,6 +46,8 @@ export interface JobsTable {
   billed_units: Generated<number | null>;
   /** What the upstream likely billed for work the gateway could not deliver, for reconciliation. */
   loss: Generated<number | null>;
+  /** Added by 0007: endpoint and content of the creating request, set with or without an Idempotency-Key. */
+  request_fingerprint: Generated<string | null>;
 }
 
 export interface ApiKeysTable {

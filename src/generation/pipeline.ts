@@ -5,6 +5,7 @@ import { badRequest, GenerationError } from '../errors/generation-error.js';
 import { loadReference, type ReferenceInput } from '../intent/references.js';
 import type { GenerationRequest, StoredReference } from '../intent/types.js';
 import { createJobOnce, type CreatedJob, type IdempotencyTag } from '../jobs/idempotency.js';
+import { findRepeatedJob, type RepeatWindows } from '../jobs/repeated-request.js';
 import type { JobRecord, JobStore } from '../jobs/types.js';
 import {
   prepareGeneration,
@@ -24,10 +25,11 @@ export interface GenerationOrder {
   allowedModels?: readonly string[] | null;
   input: GenerationInput;
   /**
-   * The request's Idempotency-Key (already validated; undefined when it sent none) and what the
-   * request was, so a retry gets the job back and a different request with the key is refused.
+   * The request's Idempotency-Key (already validated; undefined when it sent none), what the request
+   * was, and whether it says it is a client's automatic retry: a retry gets the earlier job back, a
+   * different request with the key is refused, and an identical request right after a failure gets it.
    */
-  idempotency?: { key: string | undefined; fingerprint: string };
+  idempotency?: { key: string | undefined; fingerprint: string; clientRetry?: boolean };
   /** Images API edit mask: stored with the reference limits, and the size of the first reference. */
   mask?: ReferenceInput;
   /** Images API `background`. */
@@ -38,7 +40,9 @@ export interface GenerationOrder {
 }
 
 export interface PipelineDeps extends PrepareDeps, JobCreationDeps {
-  jobs: Pick<JobStore, 'findByIdempotencyKey'>;
+  jobs: Pick<JobStore, 'findByIdempotencyKey' | 'findNewestByFingerprint'>;
+  /** How long a request without an Idempotency-Key is recognised as a repeat of an earlier one. */
+  repeats: RepeatWindows;
   /** Quotes the reservation of each job; absent, nothing is charged. */
   prices?: Pick<PriceBook, 'quote'>;
 }
@@ -91,15 +95,28 @@ function checkMask(mask: StoredReference, first: StoredReference | undefined): v
 export class GenerationPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  /** Creates the order's job, or returns the one its Idempotency-Key already created (nothing is fetched, reviewed or submitted again). */
-  create(order: GenerationOrder): Promise<CreatedJob> {
-    const { key, fingerprint = '' } = order.idempotency ?? {};
-    return createJobOnce(this.deps.jobs, { apiKeyId: order.apiKeyId, key, fingerprint }, (tag) =>
-      this.createJob(order, tag),
+  /**
+   * Creates the order's job, or returns the earlier one it repeats (nothing is fetched, reviewed or
+   * submitted again): the job its Idempotency-Key created; without a key, the job a client's retry
+   * joins or the failure an identical request just had.
+   */
+  async create(order: GenerationOrder): Promise<CreatedJob> {
+    const { key, fingerprint, clientRetry = false } = order.idempotency ?? {};
+    if (fingerprint !== undefined && key === undefined) {
+      const scope = { apiKeyId: order.apiKeyId, fingerprint, clientRetry };
+      const earlier = await findRepeatedJob(this.deps.jobs, scope, this.deps.repeats, Date.now());
+      if (earlier) return earlier;
+    }
+    return createJobOnce(this.deps.jobs, { apiKeyId: order.apiKeyId, key, fingerprint: fingerprint ?? '' }, (tag) =>
+      this.createJob(order, tag, fingerprint),
     );
   }
 
-  private async createJob(order: GenerationOrder, tag: IdempotencyTag | undefined): Promise<JobRecord> {
+  private async createJob(
+    order: GenerationOrder,
+    tag: IdempotencyTag | undefined,
+    fingerprint: string | undefined,
+  ): Promise<JobRecord> {
     checkModelAllowed(order);
     const prepared = await prepareGeneration(order.input, this.deps);
     const options = await this.imageOptions(prepared.request, order);
@@ -113,6 +130,7 @@ export class GenerationPipeline {
       ...(options && { request: { ...prepared.request, ...options } }),
       ...(order.webhookUrl !== undefined && { webhookUrl: order.webhookUrl }),
       ...(order.remixedFrom !== undefined && { remixedFrom: order.remixedFrom }),
+      ...(fingerprint !== undefined && { requestFingerprint: fingerprint }),
       ...tag,
     });
   }

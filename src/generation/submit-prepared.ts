@@ -10,6 +10,7 @@ export type JobExtras = Partial<
     | 'originalRequest'
     | 'idempotencyKey'
     | 'idempotencyFingerprint'
+    | 'requestFingerprint'
     | 'webhookUrl'
     | 'remixedFrom'
     | 'billing'

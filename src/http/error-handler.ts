@@ -3,6 +3,7 @@ import { GenerationError } from '../errors/generation-error.js';
 import { OperatorError } from '../accounts/operator-error.js';
 import { ApiError } from './errors.js';
 import { generationErrorToApiError } from './generation-error-response.js';
+import { errorHeaders } from './retry-advice.js';
 
 /** A client's mistake, in OpenAI's terms. */
 const refusal = (status: number, message: string, code: string) =>
@@ -47,7 +48,12 @@ export function answerFrameworkError(err: FastifyError, _request: FastifyRequest
   const apiError =
     fromFastifyError(err) ??
     new ApiError(400, 'The request could not be routed.', 'invalid_request_error', null, 'invalid_url');
-  reply.status(apiError.status).send(apiError.toBody());
+  sendError(reply, apiError);
+}
+
+/** Every error answer: status, headers (with the retry advice), envelope. */
+function sendError(reply: FastifyReply, apiError: ApiError): FastifyReply {
+  return reply.status(apiError.status).headers(errorHeaders(apiError)).send(apiError.toBody());
 }
 
 function operatorErrorToApiError(err: OperatorError): ApiError {
@@ -74,7 +80,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
             : fromFastifyError(err);
     if (apiError) {
       if (apiError.type === 'server_error') request.log.error({ err }, 'request failed');
-      return reply.status(apiError.status).headers(apiError.headers).send(apiError.toBody());
+      return sendError(reply, apiError);
     }
     request.log.error({ err }, 'unhandled error');
     const internal = new ApiError(
@@ -84,7 +90,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       null,
       'internal_error',
     );
-    return reply.status(500).send(internal.toBody());
+    return sendError(reply, internal);
   });
 
   // Node refuses an HTTP/1.1 request without Host with a bare 400 unless told not to (`requireHostHeader`);
@@ -109,6 +115,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
       null,
       'unknown_url',
     );
-    return reply.status(404).send(notFound.toBody());
+    return sendError(reply, notFound);
   });
 }

@@ -12,6 +12,12 @@ export const idempotencyHeaders = z.object({
     .describe(
       'Retrying with the same key and body returns the same job instead of starting another; the same key with another body is a 409. Scoped to the API key.',
     ),
+  'X-Stainless-Retry-Count': z
+    .string()
+    .optional()
+    .describe(
+      'Sent by the official SDKs (0 on the first attempt). From 1, the request is an automatic retry: without an Idempotency-Key it joins the newest job with the same API key and body that is running or ended less than 15 minutes ago (`MEDIAGATE_RETRY_WINDOW_MS`), instead of starting another.',
+    ),
 });
 
 /** Sent on every request counted against a requests-per-minute limit (absent when neither key nor account has one). */
@@ -36,7 +42,15 @@ export const jobHeaders = z.object({
   'idempotent-replayed': z
     .literal('true')
     .optional()
-    .describe('Present when the Idempotency-Key returned the job an earlier request created.'),
+    .describe(
+      'Present when no new job was made: the Idempotency-Key, a client retry, or a recent failure returned the job an earlier request created.',
+    ),
+  'x-mediagate-retry-of': z
+    .string()
+    .optional()
+    .describe(
+      "The earlier job this answer is, when the request was recognised as a repeat without an Idempotency-Key: an SDK's retry (`X-Stainless-Retry-Count` ≥ 1), or the same request within 30 s of that job's failure.",
+    ),
   ...rateLimitHeaders.shape,
 });
 
@@ -55,9 +69,11 @@ export const tooManyRequests = {
   headers: z.object({
     'retry-after': z.string().optional().describe('Seconds until the requests-per-minute window ends.'),
     'x-should-retry': z
-      .literal('false')
+      .enum(['true', 'false'])
       .optional()
-      .describe('Present when retrying cannot succeed soon: the official SDKs then do not retry.'),
+      .describe(
+        '`true` for a requests-per-minute limit (retry after `Retry-After`); `false` when retrying cannot succeed soon: the official SDKs then do not retry.',
+      ),
     ...rateLimitHeaders.shape,
   }),
 };

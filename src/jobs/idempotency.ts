@@ -10,8 +10,13 @@ export interface IdempotencyTag {
 
 export interface CreatedJob {
   job: JobRecord;
-  /** True when the key had already created this job and nothing new was started. */
+  /** True when an earlier request had already created this job and nothing new was started. */
   replayed: boolean;
+  /**
+   * Why a request without an Idempotency-Key got an earlier job (src/jobs/repeated-request.ts): it was
+   * a client's automatic retry, or an identical request right after that job failed.
+   */
+  repeated?: 'client_retry' | 'failure';
 }
 
 /** Visible ASCII and spaces, like the keys SDKs generate (`stainless-node-retry-<uuid>`). */

@@ -58,6 +58,7 @@ function toRecord(row: Selectable<JobsTable>): JobRecord {
     completedAt: row.completed_at,
     idempotencyKey: row.idempotency_key,
     idempotencyFingerprint: row.idempotency_fingerprint,
+    requestFingerprint: row.request_fingerprint,
     webhookUrl: row.webhook_url,
     remixedFrom: row.remixed_from,
     deletedAt: row.deleted_at,
@@ -98,6 +99,7 @@ export class SqlJobStore implements JobStore {
       completed_at: null,
       idempotency_key: job.idempotencyKey ?? null,
       idempotency_fingerprint: job.idempotencyFingerprint ?? null,
+      request_fingerprint: job.requestFingerprint ?? null,
       webhook_url: job.webhookUrl ?? null,
       remixed_from: job.remixedFrom ?? null,
       deleted_at: null,
@@ -326,6 +328,20 @@ export class SqlJobStore implements JobStore {
       .selectAll()
       .where('api_key_id', '=', apiKeyId)
       .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    return row ? toRecord(row) : null;
+  }
+
+  async findNewestByFingerprint(apiKeyId: string, fingerprint: string): Promise<JobRecord | null> {
+    // Served by jobs_key_fingerprint_created: one index probe, newest first.
+    const row = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('api_key_id', '=', apiKeyId)
+      .where('request_fingerprint', '=', fingerprint)
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .limit(1)
       .executeTakeFirst();
     return row ? toRecord(row) : null;
   }

@@ -55,6 +55,8 @@ export interface JobRecord {
   idempotencyKey?: string | null;
   /** What the creating request was (endpoint and content), to tell a retry from a conflicting reuse of the key. */
   idempotencyFingerprint?: string | null;
+  /** What the creating request was (endpoint and content), with or without an Idempotency-Key. */
+  requestFingerprint?: string | null;
   /** Callback URL given with the request; the key's default applies when absent. */
   webhookUrl?: string | null;
   /** Job id of the video this job remixes. */
@@ -87,6 +89,8 @@ export interface NewJob {
   /** With `idempotencyFingerprint`; unique per API key (a second insert with the key fails). */
   idempotencyKey?: string;
   idempotencyFingerprint?: string;
+  /** The creating request's fingerprint, so a client's retry of it can find this job. */
+  requestFingerprint?: string;
   webhookUrl?: string;
   remixedFrom?: string;
   /** The creating instance's lease, taken in the same insert so it can run the job without a claim. */
@@ -188,6 +192,8 @@ export interface JobStore {
   findOrphaned(now: number, limit: number, owner?: string): Promise<JobRecord[]>;
   /** The job `apiKeyId` created with an Idempotency-Key, if any (deleted jobs release their key). */
   findByIdempotencyKey(apiKeyId: string, key: string): Promise<JobRecord | null>;
+  /** The newest live job `apiKeyId` created with this request fingerprint, if any. */
+  findNewestByFingerprint(apiKeyId: string, fingerprint: string): Promise<JobRecord | null>;
   /** A key's jobs of one kind, deleted ones left out. */
   list(query: JobListQuery): Promise<JobRecord[]>;
   /** Marks a terminal job deleted and releases its idempotency key; false when it was not found or not terminal. */

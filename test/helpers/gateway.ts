@@ -40,6 +40,9 @@ export async function startGateway(
     MEDIAGATE_DATA_DIR: dataDir,
     MEDIAGATE_API_KEYS: TEST_API_KEY,
     MEDIAGATE_ADMIN_KEYS: TEST_ADMIN_KEY,
+    // Off by default here: many tests send one request again after changing how the upstream answers,
+    // and would get the first failure back. test/client-retries.test.ts turns it on.
+    MEDIAGATE_FAILURE_REPLAY_MS: '0',
     ...FAST_SANDBOX_ENV,
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     ...(db.schema ? { DATABASE_SCHEMA: db.schema } : {}),

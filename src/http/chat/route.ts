@@ -8,7 +8,7 @@ import { jobErrorToApiError } from '../job-errors.js';
 import { SseStream } from '../sse.js';
 import { chatCompletion, errorResponse } from '../openapi/response-schemas.js';
 import { idempotencyHeaders, jobHeaders, tooManyRequests } from '../route-schemas.js';
-import { idempotencyOf } from '../idempotency.js';
+import { idempotencyOf, replayHeaders } from '../idempotency.js';
 import {
   completion,
   completionChunk,
@@ -68,19 +68,23 @@ const options = { schema, config: createsJob };
 export async function chatRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().post('/v1/chat/completions', options, async (request, reply) => {
     const body = request.body;
-    // A retry with the same Idempotency-Key follows the job the first attempt created.
-    const { job, replayed } = await services.generation.create({
+    // A retry (same Idempotency-Key, or an SDK's retry of the same body) follows the job the first attempt created.
+    const created = await services.generation.create({
       ...customerOf(request.apiKey),
       idempotency: idempotencyOf(request, 'POST /v1/chat/completions', body),
       input: chatToGenerationInput(body),
     });
+    const { job } = created;
     const who: CompletionIdentity = {
       id: `chatcmpl-${job.id}`,
       created: Math.floor(job.createdAt / 1000),
       model: body.model,
     };
-    const headers: Record<string, string> = { 'x-mediagate-channel': job.channel ?? '', 'x-mediagate-job-id': job.id };
-    if (replayed) headers['idempotent-replayed'] = 'true';
+    const headers: Record<string, string> = {
+      'x-mediagate-channel': job.channel ?? '',
+      'x-mediagate-job-id': job.id,
+      ...replayHeaders(created),
+    };
     if (body.stream) return streamJob(services, reply, job, who, body, headers);
     return awaitJob(services, request, reply, job, who, body, headers);
   });

@@ -13,7 +13,7 @@ import type { GatewayServices } from '../services.js';
 import { errorResponse } from '../openapi/response-schemas.js';
 import { idempotencyHeaders, jobStarted, tooManyRequests } from '../route-schemas.js';
 import { bodyAsSent, jsonBodyOf, parseBody } from '../validation.js';
-import { idempotencyOf } from '../idempotency.js';
+import { idempotencyOf, replayHeaders } from '../idempotency.js';
 import { readMultipartForm } from './multipart-form.js';
 import { defaultResponseFormat, toImagesResponse } from './response.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse, type ImageOptions } from './schemas.js';
@@ -97,7 +97,7 @@ async function runImageCall(
   checkCall(call);
   const { options } = call;
   const webhookUrl = options.webhook_url ? checkWebhookUrl(options.webhook_url, deps.references.allowlist) : undefined;
-  const { job, replayed } = await services.generation.create({
+  const created = await services.generation.create({
     ...customerOf(request.apiKey),
     idempotency: idempotencyOf(request, call.endpoint, call.fingerprintContent),
     input: {
@@ -112,13 +112,14 @@ async function runImageCall(
     ...(webhookUrl !== undefined && { webhookUrl }),
   });
 
+  const { job } = created;
   // The job belongs to the gateway, not the connection: a client that gives up leaves it running.
   const finished = await awaitFinishedJob(services, request, reply, job.id);
   if (!finished) return reply;
   reply.headers({
     'x-mediagate-job-id': job.id,
     'x-mediagate-channel': job.channel ?? '',
-    ...(replayed && { 'idempotent-replayed': 'true' }),
+    ...replayHeaders(created),
   });
   if (finished.status !== 'succeeded') throw jobErrorToApiError(finished.error);
   const format = options.response_format ?? defaultResponseFormat(finished.model);

@@ -12,7 +12,7 @@ import { badRequest } from '../errors.js';
 import { readMultipartForm, type FormFile } from '../images/multipart-form.js';
 import type { GenerationOrder } from '../../generation/pipeline.js';
 import type { GenerationInput } from '../../generation/prepare-generation.js';
-import { idempotencyOf } from '../idempotency.js';
+import { idempotencyOf, replayHeaders } from '../idempotency.js';
 import type { GatewayServices } from '../services.js';
 import { errorResponse } from '../openapi/response-schemas.js';
 import { idempotencyHeaders, jobStarted, tooManyRequests } from '../route-schemas.js';
@@ -93,11 +93,12 @@ async function startVideo(
   reply: FastifyReply,
   order: Omit<GenerationOrder, 'apiKeyId' | 'accountId' | 'allowedModels'>,
 ) {
-  const { job, replayed } = await services.generation.create({ ...customerOf(request.apiKey), ...order });
+  const created = await services.generation.create({ ...customerOf(request.apiKey), ...order });
+  const { job } = created;
   reply.headers({
     'x-mediagate-job-id': job.id,
     'x-mediagate-channel': job.channel ?? '',
-    ...(replayed && { 'idempotent-replayed': 'true' }),
+    ...replayHeaders(created),
   });
   return toVideoObject(job);
 }
