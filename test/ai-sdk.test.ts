@@ -1,5 +1,5 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateImage, generateText, streamText } from 'ai';
+import { generateImage, generateText, streamText, type Tool } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from './helpers/database.js';
 import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
@@ -79,6 +79,22 @@ describe(`the AI SDK against mediagate (${databaseLabel})`, () => {
     });
     expect(image.mediaType).toBe('image/png');
     expect(await imageInfo(Buffer.from(image.uint8Array))).toEqual({ format: 'png', width: 1536, height: 1024 });
+  });
+
+  it('the image_generation provider tool: its result is the base64 PNG of the asked size', async () => {
+    // `ai` and `@ai-sdk/openai` each bring their own copy of provider-utils, so the tool's type does not
+    // line up with what generateText expects; at run time it is the documented provider tool.
+    const imageGeneration = openai.tools.imageGeneration({ size: '1024x1536', outputFormat: 'png' }) as unknown as Tool;
+    const result = await generateText({
+      model: openai('gpt-image-1'),
+      prompt: 'A teapot on a wooden table',
+      tools: { image_generation: imageGeneration },
+    });
+    expect(result.text).toMatch(IMAGE_LINK);
+    const toolResult = result.toolResults[0] as unknown as { toolName: string; output: { result: string } };
+    expect(toolResult.toolName).toBe('image_generation');
+    const png = Buffer.from(toolResult.output.result, 'base64');
+    expect(await imageInfo(png)).toEqual({ format: 'png', width: 1024, height: 1536 });
   });
 
   it('a failed generation streamed through the default form: an error part and finish reason "error"', async () => {
