@@ -266,6 +266,38 @@ describe(`the Responses API through the official client (${databaseLabel})`, () 
     expect(job.prompt).toBe('now a dog');
   });
 
+  it('previous_response_id: that image is the reference of a model that needs one; a foreign id is a 404', async () => {
+    const first = await gw.client.responses.create({ model: 'gpt-image-1', input: 'a cat on a sofa --ar 2:3' });
+    const edited = await gw.client.responses.create({
+      model: 'flux-kontext-dev',
+      input: 'now make it night',
+      previous_response_id: first.id,
+    });
+    expect(edited.status).toBe('completed');
+    expect(edited.previous_response_id).toBe(first.id);
+    // The edit keeps the reference's portrait shape.
+    const info = await imageInfo(await download(firstLink(edited.output_text)));
+    expect(info.height).toBeGreaterThan(info.width);
+
+    const without = await post('/v1/responses', { model: 'flux-kontext-dev', input: 'now make it night' });
+    expect(without.status).toBe(400);
+    expect((await without.json()).error.code).toBe('reference_image_required');
+    const foreign = await fetch(`${gw.baseUrl}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OTHER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'flux-kontext-dev', input: 'now make it night', previous_response_id: first.id }),
+    });
+    expect(foreign.status).toBe(404);
+    expect(await foreign.json()).toEqual({
+      error: {
+        message: `No response with id '${first.id}'.`,
+        type: 'invalid_request_error',
+        param: 'previous_response_id',
+        code: 'response_not_found',
+      },
+    });
+  });
+
   it('input errors name the input path: a file_id image, an empty prompt, an unknown item', async () => {
     const fileId = await post('/v1/responses', {
       model: 'gpt-image-1',

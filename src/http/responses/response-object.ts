@@ -14,6 +14,7 @@ export interface ResponseIdentity {
   /** The `tools` the client sent, echoed as OpenAI does. */
   tools: unknown[];
   instructions: string | null;
+  previous_response_id: string | null;
 }
 
 export const responseIdOf = (jobId: string) => `resp_${jobId}`;
@@ -23,7 +24,7 @@ export const imageCallIdOf = (jobId: string, index: number) => `ig_${jobId}_${in
 export function identityOf(
   job: JobRecord,
   model: string,
-  extra: Partial<Pick<ResponseIdentity, 'tools' | 'instructions'>> = {},
+  extra: Partial<Pick<ResponseIdentity, 'tools' | 'instructions' | 'previous_response_id'>> = {},
 ) {
   return {
     id: responseIdOf(job.id),
@@ -31,6 +32,7 @@ export function identityOf(
     model,
     tools: extra.tools ?? [],
     instructions: extra.instructions ?? null,
+    previous_response_id: extra.previous_response_id ?? null,
   } satisfies ResponseIdentity;
 }
 
@@ -105,7 +107,7 @@ export function responseObject(who: ResponseIdentity, state: ResponseState) {
     model: who.model,
     output: state.output,
     parallel_tool_calls: true,
-    previous_response_id: null,
+    previous_response_id: who.previous_response_id,
     reasoning: { effort: null, summary: null },
     service_tier: 'default',
     store: true,

@@ -12,6 +12,7 @@ import type { GatewayServices } from '../services.js';
 import { answerText, completedState, imageCallItems, stateOfJob } from './answer.js';
 import { responseEventStream, responseObjectSchema } from './openapi-schemas.js';
 import { identityOf, responseObject, type ResponseIdentity } from './response-object.js';
+import { previousResponseReference } from './previous-response.js';
 import { responseCreateBody, responseIdParams } from './schema.js';
 import { streamResponse } from './stream-response.js';
 import { generatingModel, imageToolOf, responseToGenerationInput } from './to-generation-input.js';
@@ -61,13 +62,29 @@ export async function responseRoutes(app: FastifyInstance, services: GatewayServ
       tool,
       services.servedModels().map((spec) => spec.id),
     );
+    const input = responseToGenerationInput(body, model, tool);
+    if (body.previous_response_id) {
+      const hasOwnImage = input.references.length > 0;
+      const previous = await previousResponseReference(
+        services,
+        request.apiKey.id,
+        body.previous_response_id,
+        model,
+        hasOwnImage,
+      );
+      if (previous) input.references = [previous];
+    }
     const { job, replayed } = await services.generation.create({
       ...customerOf(request.apiKey),
       idempotency: idempotencyOf(request, 'POST /v1/responses', body),
-      input: responseToGenerationInput(body, model, tool),
+      input,
       ...(tool?.background && tool.background !== 'auto' && { background: tool.background }),
     });
-    const who = identityOf(job, body.model, { tools: body.tools ?? [], instructions: body.instructions ?? null });
+    const who = identityOf(job, body.model, {
+      tools: body.tools ?? [],
+      instructions: body.instructions ?? null,
+      previous_response_id: body.previous_response_id ?? null,
+    });
     const headers: Record<string, string> = { 'x-mediagate-channel': job.channel ?? '', 'x-mediagate-job-id': job.id };
     if (replayed) headers['idempotent-replayed'] = 'true';
     const withImageCalls = tool !== undefined;

@@ -16,6 +16,12 @@ export const responseCreateBody = z.looseObject({
     ),
   instructions: z.string().nullish().describe('Ignored: a media model has no system prompt.'),
   stream: z.boolean().nullish(),
+  previous_response_id: z
+    .string()
+    .nullish()
+    .describe(
+      'The image that response made is the reference, when `input` has no image and the model takes one (`resp_<job id>`).',
+    ),
   background: z.boolean().nullish().describe('Answer at once with the queued response; fetch it with GET.'),
   tools: z
     .array(z.looseObject({ type: z.string() }))
