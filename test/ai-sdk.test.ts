@@ -95,6 +95,19 @@ describe(`the AI SDK against mediagate (${databaseLabel})`, () => {
     expect(toolResult.toolName).toBe('image_generation');
     const png = Buffer.from(toolResult.output.result, 'base64');
     expect(await imageInfo(png)).toEqual({ format: 'png', width: 1024, height: 1536 });
+
+    // Streamed, the image_generation_call items arrive after the message and parse as the same result.
+    const streamed = streamText({
+      model: openai('gpt-image-1'),
+      prompt: 'A teapot on a wooden table',
+      tools: { image_generation: imageGeneration },
+    });
+    const parts: { type: string; output?: unknown }[] = [];
+    for await (const part of streamed.fullStream) parts.push(part);
+    expect(parts.filter((p) => p.type === 'error')).toEqual([]);
+    const streamedResult = parts.find((p) => p.type === 'tool-result') as { output: { result: string } } | undefined;
+    expect(Buffer.from(streamedResult!.output.result, 'base64').equals(png)).toBe(true);
+    expect(await streamed.finishReason).toBe('stop');
   });
 
   it('a failed generation streamed through the default form: an error part and finish reason "error"', async () => {
