@@ -65,6 +65,7 @@ describe(`the Responses API through the official client (${databaseLabel})`, () 
       error: null,
       incomplete_details: null,
     });
+    expect(response.completed_at).toBeGreaterThanOrEqual(response.created_at);
     expect(response.output).toHaveLength(1);
     const [message] = response.output;
     expect(message).toMatchObject({ id: `msg_${jobId}`, type: 'message', role: 'assistant', status: 'completed' });

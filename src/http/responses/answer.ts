@@ -37,6 +37,7 @@ export async function imageCallItems(job: JobRecord, media: MediaStore): Promise
 export function completedState(job: JobRecord, text: string, imageCalls: ImageCallItem[] = []): ResponseState {
   return {
     status: 'completed',
+    completedAt: job.completedAt,
     output: [messageItem(job.id, text, 'completed'), ...imageCalls],
     usage: responseUsage(job.request.prompt, text),
     error: null,

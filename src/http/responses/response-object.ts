@@ -88,6 +88,8 @@ export interface ResponseState {
   usage: ReturnType<typeof responseUsage> | null;
   error: { code: string; message: string } | null;
   incompleteReason?: string;
+  /** Unix milliseconds the job ended, for `completed_at`. */
+  completedAt?: number | null;
 }
 
 export function responseObject(who: ResponseIdentity, state: ResponseState) {
@@ -97,7 +99,7 @@ export function responseObject(who: ResponseIdentity, state: ResponseState) {
     object: 'response' as const,
     created_at: who.created_at,
     status: state.status,
-    completed_at: state.status === 'completed' ? Math.floor(Date.now() / 1000) : null,
+    completed_at: state.status === 'completed' && state.completedAt ? Math.floor(state.completedAt / 1000) : null,
     background: false,
     error: state.error,
     incomplete_details: state.incompleteReason ? { reason: state.incompleteReason } : null,
