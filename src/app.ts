@@ -16,6 +16,7 @@ import { RequestCounter } from './limits/request-counter.js';
 import { GenerationPipeline } from './generation/pipeline.js';
 import { PriceBook } from './billing/price-book.js';
 import { chatRoutes } from './http/chat/route.js';
+import { responseRoutes } from './http/responses/route.js';
 import { answerClientError, answerUnknownExpectation } from './http/client-errors.js';
 import { answerFrameworkError, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body.js';
@@ -209,6 +210,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   await app.register(async (scope) => mediaRoutes(scope, { store: media }));
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => chatRoutes(scope, services));
+  await app.register(async (scope) => responseRoutes(scope, services));
   await app.register(async (scope) => jobRoutes(scope, services));
   await app.register(async (scope) =>
     customerUsageRoutes(scope, { db: database.db, operator, billing: config.billing }),

@@ -107,7 +107,7 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
       const url = path.replace(/\{key\}$/, '*').replace(/\{(\w+)\}/g, ':$1');
       expect(gw.gateway.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${where} is served`).toBe(true);
     }
-    expect(operations.length).toBe(43);
+    expect(operations.length).toBe(45);
   });
 
   it('describes requests with the schemas that validate them', () => {
@@ -211,6 +211,11 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
       body: { model: 'gpt-image-1', messages: [{ role: 'user', content: 'a fig' }] },
     });
     await call('POST', '/v1/chat/completions', '/v1/chat/completions', { body: { model: 'sora-2' } });
+    const response = await call('POST', '/v1/responses', '/v1/responses', {
+      body: { model: 'gpt-image-1', input: 'a kiwi', tools: [{ type: 'image_generation', size: '1024x1024' }] },
+    });
+    await call('GET', '/v1/responses/{response_id}', `/v1/responses/${response.id}`);
+    await call('GET', '/v1/responses/{response_id}', '/v1/responses/resp_job_missing');
     await call('GET', '/v1/webhooks/default', '/v1/webhooks/default');
     await call('PUT', '/v1/webhooks/default', '/v1/webhooks/default', { body: { url: null } });
 

@@ -34,6 +34,11 @@ export class SseStream {
     this.write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
   }
 
+  /** A typed event (an `event:` line before the data), as the Responses API streams them. */
+  sendEvent(event: string, payload: unknown): void {
+    this.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+  }
+
   sendComment(text: string): void {
     this.write(`: ${text}\n\n`);
   }

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { webhookDefaultBody, webhookDefaultObject, webhookEventSchema } from '../../webhooks/schemas.js';
 import { chatCompletionBody } from '../chat/schema.js';
+import { responseObjectSchema } from '../responses/openapi-schemas.js';
+import { responseCreateBody } from '../responses/schema.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse } from '../images/schemas.js';
 import { videoCreateBody, videoDeleted, videoList, videoRemixBody } from '../videos/schemas.js';
 import { adminUsage } from '../../api-objects/usage-objects.js';
@@ -24,6 +26,7 @@ import {
  */
 const NAMES = new Map<z.ZodType, string>([
   [chatCompletionBody, 'ChatCompletionRequest'],
+  [responseCreateBody, 'ResponseCreateRequest'],
   [imageGenerationBody, 'ImageGenerationRequest'],
   [imageEditForm, 'ImageEditForm'],
   [imageEditJson, 'ImageEditJsonRequest'],
@@ -32,6 +35,7 @@ const NAMES = new Map<z.ZodType, string>([
   [webhookDefaultBody, 'WebhookDefaultRequest'],
   [errorResponse, 'Error'],
   [chatCompletion, 'ChatCompletion'],
+  [responseObjectSchema, 'Response'],
   [imagesResponse, 'ImagesResponse'],
   [videoObject, 'Video'],
   [videoList, 'VideoList'],

@@ -40,6 +40,7 @@ export function openApiOptions(version: string): SwaggerOptions {
       servers: [{ url: '/' }],
       tags: [
         'Chat',
+        'Responses',
         'Images',
         'Videos',
         'Jobs',

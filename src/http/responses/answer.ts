@@ -1,0 +1,61 @@
+import type { JobRecord } from '../../jobs/types.js';
+import type { MediaStore } from '../../storage/types.js';
+import { renderAdjustments, renderFailure, renderResult } from '../chat/content.js';
+import {
+  imageCallItem,
+  type ImageCallItem,
+  messageItem,
+  responseUsage,
+  type ResponseState,
+} from './response-object.js';
+
+/** What the finished job's answer says, from the chat answer's own text (content.ts), never a copy. */
+
+/** The final text of a succeeded job: exactly what a non-streaming chat completion's content is. */
+export const answerText = (job: JobRecord, mediaUrl: (key: string) => string) =>
+  renderAdjustments(job.request) + renderResult(job, mediaUrl);
+
+/** The text a failed or cancelled job's answer ends with, as in a chat stream. */
+export const failureText = (job: JobRecord) =>
+  renderFailure(job.request.language, job.error ?? { code: 'cancelled', message: 'The job was cancelled.' });
+
+/** The `error` of a failed response: the job's code and message. */
+export const responseError = (job: JobRecord) => ({
+  code: job.error?.code ?? 'cancelled',
+  message: job.error?.message ?? 'The job was cancelled.',
+});
+
+/** One `image_generation_call` item per image, each carrying the stored bytes as base64. */
+export async function imageCallItems(job: JobRecord, media: MediaStore): Promise<ImageCallItem[]> {
+  if (job.kind !== 'image') return [];
+  return Promise.all(
+    job.results.map(async (result, i) => imageCallItem(job, i, (await media.read(result.key)).toString('base64'))),
+  );
+}
+
+/** A succeeded job's response: the message, then the tool's image calls when the request named the tool. */
+export function completedState(job: JobRecord, text: string, imageCalls: ImageCallItem[] = []): ResponseState {
+  return {
+    status: 'completed',
+    completedAt: job.completedAt,
+    output: [messageItem(job.id, text, 'completed'), ...imageCalls],
+    usage: responseUsage(job.request.prompt, text),
+    error: null,
+  };
+}
+
+/** The response of a job in any state, for `GET /v1/responses/{id}`. */
+export function stateOfJob(job: JobRecord, mediaUrl: (key: string) => string): ResponseState {
+  switch (job.status) {
+    case 'queued':
+      return { status: 'queued', output: [], usage: null, error: null };
+    case 'running':
+      return { status: 'in_progress', output: [], usage: null, error: null };
+    case 'succeeded':
+      return completedState(job, answerText(job, mediaUrl));
+    case 'cancelled':
+      return { status: 'cancelled', output: [], usage: responseUsage(job.request.prompt, ''), error: null };
+    case 'failed':
+      return { status: 'failed', output: [], usage: responseUsage(job.request.prompt, ''), error: responseError(job) };
+  }
+}
