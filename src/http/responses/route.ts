@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { JobRecord } from '../../jobs/types.js';
 import { customerOf } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { idempotencyOf } from '../idempotency.js';
+import { idempotencyOf, replayHeaders } from '../idempotency.js';
+import { awaitFinishedJob } from '../await-job.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import { errorResponse } from '../openapi/response-schemas.js';
 import { createsJob } from '../rate-limit.js';
@@ -38,6 +39,7 @@ const createSchema = {
     409: errorResponse,
     429: tooManyRequests,
     502: errorResponse,
+    503: errorResponse,
   },
 };
 
@@ -74,19 +76,24 @@ export async function responseRoutes(app: FastifyInstance, services: GatewayServ
       );
       if (previous) input.references = [previous];
     }
-    const { job, replayed } = await services.generation.create({
+    // A retry (same Idempotency-Key, or an SDK's retry of the same body) follows the job the first attempt created.
+    const created = await services.generation.create({
       ...customerOf(request.apiKey),
       idempotency: idempotencyOf(request, 'POST /v1/responses', body),
       input,
       ...(tool?.background && tool.background !== 'auto' && { background: tool.background }),
     });
+    const { job } = created;
     const who = identityOf(job, body.model, {
       tools: body.tools ?? [],
       instructions: body.instructions ?? null,
       previous_response_id: body.previous_response_id ?? null,
     });
-    const headers: Record<string, string> = { 'x-mediagate-channel': job.channel ?? '', 'x-mediagate-job-id': job.id };
-    if (replayed) headers['idempotent-replayed'] = 'true';
+    const headers: Record<string, string> = {
+      'x-mediagate-channel': job.channel ?? '',
+      'x-mediagate-job-id': job.id,
+      ...replayHeaders(created),
+    };
     const withImageCalls = tool !== undefined;
     if (body.stream) return streamResponse(services, reply, job, who, headers, withImageCalls);
     if (body.background) {
@@ -123,9 +130,7 @@ async function awaitResponse(
   withImageCalls: boolean,
 ) {
   // The job belongs to the gateway, not the connection: a client that gives up leaves it running.
-  const gone = new AbortController();
-  request.raw.once('close', () => gone.abort());
-  const finished = await services.runner.waitFor(job.id, gone.signal);
+  const finished = await awaitFinishedJob(services, request, reply, job.id);
   if (!finished) return reply;
   reply.headers(headers);
   // The same status and envelope as chat completions, so every client's retry rules read it alike.
