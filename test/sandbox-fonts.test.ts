@@ -1,13 +1,16 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spellHangul } from '../src/providers/sandbox/hangul-letters.js';
+import { databaseLabel, testDatabaseOptions } from './helpers/database.js';
+import { TEST_API_KEY } from './helpers/gateway.js';
 import type { ChildRenders } from './helpers/render-in-child.js';
+import { killHard, spawnServer, type ServerProcess } from './helpers/server-process.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const WIDTH = 384;
@@ -26,7 +29,37 @@ const PROMPTS = [
   'A dog at noon',
 ];
 
-/** Pixels (of the raw RGB data) that differ between two PNGs of the same size, within the text band. */
+/** A fontconfig configuration with no font directories: only the packaged font files can draw text. */
+async function writeEmptyFontConfig(dir: string): Promise<string> {
+  const config = join(dir, 'fonts.conf');
+  await writeFile(
+    config,
+    `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig><cachedir>${join(dir, 'fontconfig-cache')}</cachedir></fontconfig>\n`,
+  );
+  return config;
+}
+
+/**
+ * Renders in a process of its own (`render-in-child.ts`), since fontconfig reads its configuration
+ * once per process.
+ */
+async function renderInChild(
+  fontConfig: string,
+  args: { bars: string[]; prompts: string[]; width: number; height: number },
+): Promise<ChildRenders> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'test/helpers/render-in-child.ts', JSON.stringify(args)],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, FONTCONFIG_FILE: fontConfig, FONTCONFIG_PATH: dirname(fontConfig) },
+      maxBuffer: 64 << 20,
+    },
+  );
+  return JSON.parse(stdout) as ChildRenders;
+}
+
+/** Pixels that differ between two WIDTH×HEIGHT PNGs within a horizontal band. */
 async function differingPixels(a: string, b: string, band: { top: number; height: number }): Promise<number> {
   const raw = async (png: string) =>
     sharp(Buffer.from(png, 'base64'))
@@ -49,23 +82,12 @@ describe('sandbox text on a machine with no fonts', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mediagate-fonts-'));
-    // A fontconfig configuration with no font directories: only the packaged font files can draw text.
-    const config = join(dir, 'fonts.conf');
-    await writeFile(
-      config,
-      `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig><cachedir>${join(dir, 'cache')}</cachedir></fontconfig>\n`,
-    );
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'test/helpers/render-in-child.ts',
-        JSON.stringify({ bars: BARS, prompts: PROMPTS, width: WIDTH, height: HEIGHT }),
-      ],
-      { cwd: repoRoot, env: { ...process.env, FONTCONFIG_FILE: config, FONTCONFIG_PATH: dir }, maxBuffer: 64 << 20 },
-    );
-    renders = JSON.parse(stdout) as ChildRenders;
+    renders = await renderInChild(await writeEmptyFontConfig(dir), {
+      bars: BARS,
+      prompts: PROMPTS,
+      width: WIDTH,
+      height: HEIGHT,
+    });
   });
 
   afterAll(async () => {
@@ -104,5 +126,42 @@ describe('sandbox text on a machine with no fonts', () => {
   it('spells Korean syllables, which the font lacks, in the Hangul letters it has', () => {
     expect(spellHangul('고양이 한 마리, cat')).toBe('ㄱㅗㅇㅑㅇㅇㅣ ㅎㅏㄴ ㅁㅏㄹㅣ, cat');
     expect(spellHangul('닭')).toBe('ㄷㅏㄺ');
+  });
+});
+
+describe(`the gateway process draws sandbox text with no system fonts (${databaseLabel})`, () => {
+  let dir = '';
+  let server: ServerProcess | undefined;
+  afterAll(async () => {
+    if (server) await killHard(server);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves for a Chinese prompt exactly the packaged-font render', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mediagate-fonts-gateway-'));
+    const db = await testDatabaseOptions(dir);
+    const fontConfig = await writeEmptyFontConfig(dir);
+    const prompt = '一只猫在月光下';
+    const expected = await renderInChild(fontConfig, { bars: [], prompts: [prompt], width: 1024, height: 1024 });
+    server = await spawnServer({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MEDIAGATE_DATA_DIR: dir,
+      MEDIAGATE_API_KEYS: TEST_API_KEY,
+      MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '0',
+      MEDIAGATE_MODERATION: 'false',
+      FONTCONFIG_FILE: fontConfig,
+      FONTCONFIG_PATH: dir,
+      ...(db.url ? { DATABASE_URL: db.url } : {}),
+      ...(db.schema ? { DATABASE_SCHEMA: db.schema } : {}),
+    });
+    const response = await fetch(`${server.baseUrl}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-image-1', prompt, size: '1024x1024', response_format: 'b64_json' }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { data: { b64_json: string }[] };
+    expect(body.data[0].b64_json).toBe(expected.images[prompt]);
   });
 });
