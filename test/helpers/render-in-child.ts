@@ -46,12 +46,12 @@ const png = async (prompt: string, withheld: boolean) =>
 const out: ChildRenders = { layers: {}, withheldLayers: {}, images: {}, withheldImages: {}, again: '' };
 // Withheld first: once a font file is registered, fontconfig would find it for the rest of the process.
 for (const bar of bars) {
-  const { width, height } = await renderTextLayer([bar], { font: null, size: 48 });
+  const { width, height } = (await renderTextLayer([bar], { font: null, size: 48 }))!;
   out.withheldLayers[bar] = { width, height };
 }
 for (const prompt of prompts) out.withheldImages[prompt] = await png(prompt, true);
 for (const bar of bars) {
-  const { width, height } = await renderTextLayer([bar], { font: PROMPT_FONT, size: 48 });
+  const { width, height } = (await renderTextLayer([bar], { font: PROMPT_FONT, size: 48 }))!;
   out.layers[bar] = { width, height };
 }
 for (const prompt of prompts) out.images[prompt] = await png(prompt, false);

@@ -136,7 +136,14 @@ async function textOverlay(
   const x = Math.max(0, Math.round(left));
   const y = Math.max(0, Math.round(top));
   if (!lines.some((line) => line.trim()) || x >= image.width || y >= image.height) return null;
-  const layer = await renderTextLayer(lines, style);
+  // What lies past the right edge is cut anyway; an unbroken 5,000-letter word would otherwise ask
+  // Cairo for a surface wider than it allows. No glyph is narrower than 0.15 em.
+  const visible = Math.ceil((image.width - x) / (style.size * 0.15));
+  const layer = await renderTextLayer(
+    lines.map((line) => [...line].slice(0, visible).join('')),
+    style,
+  );
+  if (!layer) return null;
   const raw = { width: layer.width, height: layer.height, channels: 4 as const };
   const fits = { width: Math.min(layer.width, image.width - x), height: Math.min(layer.height, image.height - y) };
   const input =

@@ -29,14 +29,14 @@ export interface TextStyle {
 }
 
 /**
- * White text, one line per entry, drawn by Pango with the given font file (sharp's text input),
+ * White text, one line per entry (`null` when it draws no ink), drawn by Pango with the given font file (sharp's text input),
  * so the glyphs come from that file whatever the machine's fontconfig holds.
  */
-export async function renderTextLayer(lines: string[], style: TextStyle): Promise<TextLayer> {
+export async function renderTextLayer(lines: string[], style: TextStyle): Promise<TextLayer | null> {
   const alpha = style.opacityPercent === undefined ? '' : ` fgalpha="${style.opacityPercent}%"`;
   const markup = `<span foreground="#ffffff"${alpha}>${tightenHangulLetters(lines.map(escapeMarkup).join('\n'), style.size)}</span>`;
   const family = style.font?.description ?? 'Noto Sans SC';
-  const { data, info } = await sharp({
+  const rendered = await sharp({
     text: {
       text: markup,
       font: `${family} ${style.size}`,
@@ -46,6 +46,11 @@ export async function renderTextLayer(lines: string[], style: TextStyle): Promis
     },
   })
     .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
+    .toBuffer({ resolveWithObject: true })
+    .catch((err: Error) => {
+      // Text that draws no ink at all (only invisible characters) is nothing to lay over the image.
+      if (/no text to render/.test(err.message)) return null;
+      throw err;
+    });
+  return rendered && { data: rendered.data, width: rendered.info.width, height: rendered.info.height };
 }
