@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerationRequest } from '../src/intent/types.js';
 import { spellHangul } from '../src/providers/sandbox/hangul-letters.js';
+import { renderImage } from '../src/providers/sandbox/render-image.js';
 import { databaseLabel, testDatabaseOptions } from './helpers/database.js';
 import { TEST_API_KEY } from './helpers/gateway.js';
 import type { ChildRenders } from './helpers/render-in-child.js';
@@ -126,6 +128,17 @@ describe('sandbox text on a machine with no fonts', () => {
   it('spells Korean syllables, which the font lacks, in the Hangul letters it has', () => {
     expect(spellHangul('고양이 한 마리, cat')).toBe('ㄱㅗㅇㅑㅇㅇㅣ ㅎㅏㄴ ㅁㅏㄹㅣ, cat');
     expect(spellHangul('닭')).toBe('ㄷㅏㄺ');
+  });
+});
+
+describe('sandbox text that Pango cannot draw as given', () => {
+  it('renders a prompt of invisible characters, and one unbroken 5,000-letter word, at the requested size', async () => {
+    for (const prompt of ['\u200b', 'x'.repeat(5000)]) {
+      const request = { kind: 'image', model: 'gpt-image-1', prompt, n: 1, width: 64, height: 48, references: [] };
+      const png = await renderImage(request as unknown as GenerationRequest, null, 'png', { width: 64, height: 48 });
+      const meta = await sharp(png).metadata();
+      expect([meta.format, meta.width, meta.height], JSON.stringify(prompt.slice(0, 8))).toEqual(['png', 64, 48]);
+    }
   });
 });
 
