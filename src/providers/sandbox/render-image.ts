@@ -1,29 +1,26 @@
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import type { GenerationRequest } from '../../intent/types.js';
+import { HANGUL_LETTER_TIGHTENING, spellHangul } from './hangul-letters.js';
+import { CAPTION_FONT, PROMPT_FONT, type SandboxFont } from './sandbox-fonts.js';
+import { renderTextLayer } from './text-layer.js';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
-/** Characters XML 1.0 forbids even escaped; librsvg refuses the whole SVG over one of them. */
-const NOT_XML =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-const escapeXml = (text: string) =>
-  text
-    .replace(NOT_XML, '')
-    .replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+/** Han, kana and full-width forms: square glyphs, and a line may break between any two of them. */
+const CJK = '\\u2e80-\\u3130\\u318f-\\u9fff\\uac00-\\ud7af\\uff00-\\uffef';
+/** Hangul letters (a spelled-out Korean word, see `hangul-letters.ts`): drawn narrower, broken only at spaces. */
+const HANGUL_LETTERS = '\\u3131-\\u318e';
+const IS_CJK = new RegExp(`[${CJK}]`);
+const IS_HANGUL_LETTER = new RegExp(`[${HANGUL_LETTERS}]`);
+const TOKENS = new RegExp(`[${CJK}]|[${HANGUL_LETTERS}]+|[^\\s${CJK}${HANGUL_LETTERS}]+|\\s`, 'g');
 
 /** Width of a character in ems, roughly: CJK glyphs are square, Latin ones about half as wide. */
-const charWidth = (c: string) => (/[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]/.test(c) ? 1 : 0.56);
+const charWidth = (c: string) => (IS_CJK.test(c) ? 1 : IS_HANGUL_LETTER.test(c) ? 1 - HANGUL_LETTER_TIGHTENING : 0.56);
 
 /** Greedy word wrap (CJK text wraps anywhere), at most `maxLines` lines, ellipsis when cut. */
 export function wrapText(text: string, maxEms: number, maxLines: number): string[] {
-  const tokens =
-    text
-      .replace(/\s+/g, ' ')
-      .trim()
-      .match(/[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]|[^\s\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]+|\s/g) ?? [];
+  const tokens = text.replace(/\s+/g, ' ').trim().match(TOKENS) ?? [];
   const lines: string[] = [];
   let line = '';
   let width = 0;
@@ -58,11 +55,23 @@ export interface ImageRenderOptions {
   height: number;
   /** Distinguishes the images of one request (n > 1). */
   index?: number;
+  /** Tests only: `null` withholds the packaged fonts, to compare with what fontconfig alone draws. */
+  fonts?: { prompt: SandboxFont | null; caption: SandboxFont | null };
 }
+
+/** Bumped whenever the same request would render differently, so cached renders are not reused. */
+export const RENDER_VERSION = 2;
+
+/** Noto Sans SC's natural line height (ascender 1.16 + descender 0.29 em), which Pango uses. */
+const LINE_PITCH = 1.45;
+/** How far the ink of a line (Han glyphs, capitals) reaches above its baseline, in ems. */
+const INK_ABOVE_BASELINE = 0.85;
 
 /**
  * A placeholder that is still a faithful result: exactly the requested size and format, showing the
- * prompt, the model and, when given, the reference image as an inset.
+ * prompt, the model and, when given, the reference image as an inset. The background is an SVG;
+ * the text is drawn by Pango with the packaged fonts (`sandbox-fonts.ts`) and laid over it, so it
+ * never depends on the machine's fonts.
  */
 export async function renderImage(
   req: GenerationRequest,
@@ -72,6 +81,7 @@ export async function renderImage(
 ): Promise<Buffer> {
   const { width, height } = opts;
   const index = opts.index ?? 0;
+  const fonts = opts.fonts ?? { prompt: PROMPT_FONT, caption: CAPTION_FONT };
   const [from, to] = palette(`${req.prompt}|${req.seed ?? ''}|${index}`);
   const short = Math.min(width, height);
   const fontSize = Math.max(12, Math.round(short / 16));
@@ -80,9 +90,9 @@ export async function renderImage(
   const textWidth = width - 2 * margin - (reference && width >= height ? insetSize + margin : 0);
   const maxLines = Math.max(
     1,
-    Math.floor((height * 0.6 - (reference && width < height ? insetSize : 0)) / (fontSize * 1.3)),
+    Math.floor((height * 0.6 - (reference && width < height ? insetSize : 0)) / (fontSize * LINE_PITCH)),
   );
-  const lines = wrapText(req.prompt, Math.max(4, textWidth / fontSize), maxLines);
+  const lines = wrapText(spellHangul(req.prompt), Math.max(4, textWidth / fontSize), maxLines);
   const textTop = margin + fontSize + (reference && width < height ? insetSize + margin : 0);
   const caption = `mediagate sandbox · ${req.model} · ${width}x${height}${req.n > 1 ? ` · #${index + 1}` : ''}`;
   const captionSize = Math.max(10, Math.round(fontSize * 0.5));
@@ -90,23 +100,58 @@ export async function renderImage(
   <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${from}"/><stop offset="1" stop-color="${to}"/></linearGradient></defs>
   <rect width="100%" height="100%" fill="url(#g)"/>
   <circle cx="${width * 0.8}" cy="${height * 0.75}" r="${short * 0.22}" fill="#ffffff" fill-opacity="0.08"/>
-  <g font-family="DejaVu Sans, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif" fill="#ffffff">
-    ${lines.map((line, i) => `<text x="${margin}" y="${textTop + i * fontSize * 1.3}" font-size="${fontSize}" font-weight="bold">${escapeXml(line)}</text>`).join('\n    ')}
-    <text x="${margin}" y="${height - margin / 2}" font-size="${captionSize}" fill-opacity="0.75">${escapeXml(caption)}</text>
-  </g>
 </svg>`;
-  let image = sharp(Buffer.from(svg));
+  const overlays = await Promise.all([
+    textOverlay(lines, { font: fonts.prompt, size: fontSize }, margin, textTop - fontSize * INK_ABOVE_BASELINE, opts),
+    textOverlay(
+      [caption],
+      { font: fonts.caption, size: captionSize, opacityPercent: 75 },
+      margin,
+      height - margin / 2 - captionSize * INK_ABOVE_BASELINE,
+      opts,
+    ),
+  ]);
   if (reference) {
     const inset = await sharp(reference, { limitInputPixels: 100_000_000 })
       .resize(insetSize - 8, insetSize - 8, { fit: 'inside' })
       .extend({ top: 4, bottom: 4, left: 4, right: 4, background: '#ffffff' })
       .png()
       .toBuffer();
-    image = sharp(await image.png().toBuffer()).composite([
-      { input: inset, top: margin, left: width - margin - insetSize },
-    ]);
+    overlays.push({ input: inset, top: margin, left: width - margin - insetSize });
   }
+  const image = sharp(Buffer.from(svg)).composite(overlays.filter((o) => o !== null));
   if (format === 'jpeg') return image.jpeg({ quality: 88 }).toBuffer();
   if (format === 'webp') return image.webp({ quality: 88 }).toBuffer();
   return image.png().toBuffer();
+}
+
+/** Text placed at (left, top), cut to the image's edges as the SVG text it replaces was. */
+async function textOverlay(
+  lines: string[],
+  style: Parameters<typeof renderTextLayer>[1],
+  left: number,
+  top: number,
+  image: { width: number; height: number },
+): Promise<OverlayOptions | null> {
+  const x = Math.max(0, Math.round(left));
+  const y = Math.max(0, Math.round(top));
+  if (!lines.some((line) => line.trim()) || x >= image.width || y >= image.height) return null;
+  // What lies past the right edge is cut anyway; an unbroken 5,000-letter word would otherwise ask
+  // Cairo for a surface wider than it allows. No glyph is narrower than 0.15 em.
+  const visible = Math.ceil((image.width - x) / (style.size * 0.15));
+  const layer = await renderTextLayer(
+    lines.map((line) => [...line].slice(0, visible).join('')),
+    style,
+  );
+  if (!layer) return null;
+  const raw = { width: layer.width, height: layer.height, channels: 4 as const };
+  const fits = { width: Math.min(layer.width, image.width - x), height: Math.min(layer.height, image.height - y) };
+  const input =
+    fits.width === layer.width && fits.height === layer.height
+      ? layer.data
+      : await sharp(layer.data, { raw })
+          .extract({ left: 0, top: 0, ...fits })
+          .raw()
+          .toBuffer();
+  return { input, raw: { ...fits, channels: 4 }, top: y, left: x };
 }

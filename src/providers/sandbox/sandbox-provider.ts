@@ -15,7 +15,7 @@ import type {
 } from '../types.js';
 import { resolveFfmpegPath } from './ffmpeg-path.js';
 import { RenderCache } from './render-cache.js';
-import { renderImage, type ImageFormat } from './render-image.js';
+import { RENDER_VERSION, renderImage, type ImageFormat } from './render-image.js';
 import { renderVideo } from './render-video.js';
 
 export interface SandboxOptions {
@@ -148,7 +148,18 @@ export class SandboxProvider implements Provider {
   private renderKey(req: GenerationRequest, reference: Buffer | null, extra: unknown): string {
     const { prompt, model, width, height, seconds, seed, format } = req;
     const refHash = reference ? createHash('sha256').update(reference).digest('hex') : null;
-    return RenderCache.keyOf({ prompt, model, width, height, seconds, seed, format, refHash, extra });
+    return RenderCache.keyOf({
+      prompt,
+      model,
+      width,
+      height,
+      seconds,
+      seed,
+      format,
+      refHash,
+      extra,
+      renderer: RENDER_VERSION,
+    });
   }
 
   private async images(req: GenerationRequest, reference: Buffer | null): Promise<ProviderOutput[]> {
