@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationRequest } from '../src/intent/types.js';
-import { spellHangul } from '../src/providers/sandbox/hangul-letters.js';
 import { renderImage } from '../src/providers/sandbox/render-image.js';
 import { databaseLabel, testDatabaseOptions } from './helpers/database.js';
 import { TEST_API_KEY } from './helpers/gateway.js';
@@ -20,13 +19,15 @@ const HEIGHT = 256;
 
 /** Strings of one horizontal stroke: a glyph is a thin bar, a missing-glyph box is about square. */
 const BARS = ['一', 'ー', 'ㅡ', '—'];
+/** Four Hangul syllables, measured as a text layer. */
+const KOREAN = '가나다라';
 const PROMPTS = [
   '一只猫在月光下',
   '两只狗在雪地里',
   'ねこがすき',
   'いぬがすき',
-  '고양이',
-  '강아지',
+  '고양이 한 마리',
+  '강아지 두 마리',
   'A cat at night',
   'A dog at noon',
 ];
@@ -85,7 +86,7 @@ describe('sandbox text on a machine with no fonts', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mediagate-fonts-'));
     renders = await renderInChild(await writeEmptyFontConfig(dir), {
-      bars: BARS,
+      bars: [...BARS, KOREAN],
       prompts: PROMPTS,
       width: WIDTH,
       height: HEIGHT,
@@ -125,9 +126,14 @@ describe('sandbox text on a machine with no fonts', () => {
     expect(renders.again).toBe(renders.images[PROMPTS[0]]);
   });
 
-  it('spells Korean syllables, which the font lacks, in the Hangul letters it has', () => {
-    expect(spellHangul('고양이 한 마리, cat')).toBe('ㄱㅗㅇㅑㅇㅇㅣ ㅎㅏㄴ ㅁㅏㄹㅣ, cat');
-    expect(spellHangul('닭')).toBe('ㄷㅏㄺ');
+  it('draws Korean syllables, which Noto Sans SC lacks, as whole square glyphs of Noto Sans KR', () => {
+    // Four syllables at 48 px: four glyphs about an em wide and an em tall, in one line.
+    const { width, height } = renders.layers[KOREAN];
+    expect(width).toBeGreaterThan(3.2 * 48);
+    expect(width).toBeLessThan(4.2 * 48);
+    expect(height).toBeGreaterThan(0.7 * 48);
+    expect(height).toBeLessThan(1.2 * 48);
+    expect(renders.layers[KOREAN]).not.toEqual(renders.withheldLayers[KOREAN]);
   });
 });
 

@@ -1,22 +1,20 @@
 import { createHash } from 'node:crypto';
 import sharp, { type OverlayOptions } from 'sharp';
 import type { GenerationRequest } from '../../intent/types.js';
-import { HANGUL_LETTER_TIGHTENING, spellHangul } from './hangul-letters.js';
 import { CAPTION_FONT, PROMPT_FONT, type SandboxFont } from './sandbox-fonts.js';
 import { renderTextLayer } from './text-layer.js';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
 /** Han, kana and full-width forms: square glyphs, and a line may break between any two of them. */
-const CJK = '\\u2e80-\\u3130\\u318f-\\u9fff\\uac00-\\ud7af\\uff00-\\uffef';
-/** Hangul letters (a spelled-out Korean word, see `hangul-letters.ts`): drawn narrower, broken only at spaces. */
-const HANGUL_LETTERS = '\\u3131-\\u318e';
-const IS_CJK = new RegExp(`[${CJK}]`);
-const IS_HANGUL_LETTER = new RegExp(`[${HANGUL_LETTERS}]`);
-const TOKENS = new RegExp(`[${CJK}]|[${HANGUL_LETTERS}]+|[^\\s${CJK}${HANGUL_LETTERS}]+|\\s`, 'g');
+const CJK = '\\u2e80-\\u3130\\u318f-\\u9fff\\uff00-\\uffef';
+/** Hangul: square glyphs too, but Korean puts spaces between words, so a line breaks only at them. */
+const HANGUL = '\\u1100-\\u11ff\\u3131-\\u318e\\uac00-\\ud7af';
+const IS_SQUARE = new RegExp(`[${CJK}${HANGUL}]`);
+const TOKENS = new RegExp(`[${CJK}]|[${HANGUL}]+|[^\\s${CJK}${HANGUL}]+|\\s`, 'g');
 
 /** Width of a character in ems, roughly: CJK glyphs are square, Latin ones about half as wide. */
-const charWidth = (c: string) => (IS_CJK.test(c) ? 1 : IS_HANGUL_LETTER.test(c) ? 1 - HANGUL_LETTER_TIGHTENING : 0.56);
+const charWidth = (c: string) => (IS_SQUARE.test(c) ? 1 : 0.56);
 
 /** Greedy word wrap (CJK text wraps anywhere), at most `maxLines` lines, ellipsis when cut. */
 export function wrapText(text: string, maxEms: number, maxLines: number): string[] {
@@ -60,7 +58,7 @@ export interface ImageRenderOptions {
 }
 
 /** Bumped whenever the same request would render differently, so cached renders are not reused. */
-export const RENDER_VERSION = 2;
+export const RENDER_VERSION = 3;
 
 /** Noto Sans SC's natural line height (ascender 1.16 + descender 0.29 em), which Pango uses. */
 const LINE_PITCH = 1.45;
@@ -92,7 +90,7 @@ export async function renderImage(
     1,
     Math.floor((height * 0.6 - (reference && width < height ? insetSize : 0)) / (fontSize * LINE_PITCH)),
   );
-  const lines = wrapText(spellHangul(req.prompt), Math.max(4, textWidth / fontSize), maxLines);
+  const lines = wrapText(req.prompt, Math.max(4, textWidth / fontSize), maxLines);
   const textTop = margin + fontSize + (reference && width < height ? insetSize + margin : 0);
   const caption = `mediagate sandbox · ${req.model} · ${width}x${height}${req.n > 1 ? ` · #${index + 1}` : ''}`;
   const captionSize = Math.max(10, Math.round(fontSize * 0.5));

@@ -1,5 +1,4 @@
 import sharp from 'sharp';
-import { tightenHangulLetters } from './hangul-letters.js';
 import type { SandboxFont } from './sandbox-fonts.js';
 
 /** Characters XML 1.0 forbids even escaped; Pango's markup parser, like librsvg, refuses them. */
@@ -28,13 +27,41 @@ export interface TextStyle {
   opacityPercent?: number;
 }
 
+/** Hangul syllables, jamo and compatibility letters: drawn with the Korean font. */
+const HANGUL_RUN = /[\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]+/g;
+
+/**
+ * sharp takes one font file per text; libvips registers each file with fontconfig for the rest of
+ * the process. The Korean file is registered once by drawing one syllable with it, after which
+ * markup can name its family.
+ */
+const registered = new Map<string, Promise<unknown>>();
+function registerFontFile(file: string): Promise<unknown> {
+  let done = registered.get(file);
+  if (!done) {
+    done = sharp({ text: { text: '가', fontfile: file, dpi: 72 } })
+      .raw()
+      .toBuffer();
+    registered.set(file, done);
+  }
+  return done;
+}
+
+/** Escaped lines, Korean runs in the Korean font when the packaged fonts are used. */
+async function markupOf(lines: string[], font: SandboxFont | null): Promise<string> {
+  const escaped = lines.map(escapeMarkup).join('\n');
+  if (!font || !/[\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]/.test(escaped)) return escaped;
+  await registerFontFile(font.hangul.file);
+  return escaped.replace(HANGUL_RUN, (run) => `<span font_family="${font.hangul.family}">${run}</span>`);
+}
+
 /**
  * White text, one line per entry (`null` when it draws no ink), drawn by Pango with the given font file (sharp's text input),
  * so the glyphs come from that file whatever the machine's fontconfig holds.
  */
 export async function renderTextLayer(lines: string[], style: TextStyle): Promise<TextLayer | null> {
   const alpha = style.opacityPercent === undefined ? '' : ` fgalpha="${style.opacityPercent}%"`;
-  const markup = `<span foreground="#ffffff"${alpha}>${tightenHangulLetters(lines.map(escapeMarkup).join('\n'), style.size)}</span>`;
+  const markup = `<span foreground="#ffffff"${alpha}>${await markupOf(lines, style.font)}</span>`;
   const family = style.font?.description ?? 'Noto Sans SC';
   const rendered = await sharp({
     text: {
