@@ -4,7 +4,7 @@ export interface UserInput {
   /** Text of the last user message: the prompt, directives included. */
   text: string;
   /** Its image parts, with the request path of each for error messages. */
-  imageUrls: { url: string; param: string }[];
+  imageUrls: { url: string; param: string; source: 'message' }[];
 }
 
 /** What OpenAI's image endpoints accept for gpt-image-1, and what /v1/images and /v1/videos allow. */
@@ -59,7 +59,7 @@ export function extractUserInput(messages: unknown[]): UserInput {
         const url = raw.trim();
         if (!/^(https?:|data:)/i.test(url))
           throw badRequest(`${urlParam} must be an http(s) or data: URL.`, urlParam, 'invalid_image_url');
-        imageUrls.push({ url, param: urlParam });
+        imageUrls.push({ url, param: urlParam, source: 'message' });
       } else {
         throw badRequest(
           `${param}.type "${String(part.type)}" is not supported; use "text" or "image_url".`,

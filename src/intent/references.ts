@@ -2,7 +2,7 @@ import sharp, { type Metadata } from 'sharp';
 import { badRequest } from '../errors/generation-error.js';
 import { FetchRefusedError, safeFetch, type SafeFetchOptions } from '../net/safe-fetch.js';
 import type { MediaStore } from '../storage/types.js';
-import type { StoredReference } from './types.js';
+import type { ReferenceSource, StoredReference } from './types.js';
 
 export interface ReferenceDeps {
   store: MediaStore;
@@ -60,7 +60,11 @@ async function fetchImage(url: string, param: string, deps: ReferenceDeps): Prom
  * stores it. Pixel count is read from the header, so a decompression bomb is refused undecoded.
  */
 /** A reference as the client gave it: a URL (http(s) or data:) or the bytes of an uploaded file. */
-export type ReferenceInput = { url: string; param: string } | { data: Buffer; param: string };
+export type ReferenceInput = ({ url: string } | { data: Buffer }) & {
+  param: string;
+  /** Recorded on the stored reference; without one, a URL counts as `message` and bytes as `upload`. */
+  source?: ReferenceSource;
+};
 
 async function readReferenceBytes(input: ReferenceInput, deps: ReferenceDeps): Promise<Buffer> {
   if ('data' in input) {
@@ -128,7 +132,8 @@ export async function loadReference(input: ReferenceInput, deps: ReferenceDeps):
     contentType = 'image/png';
   }
   const stored = await deps.store.put(bytes, contentType);
-  return { key: stored.key, contentType, width, height, bytes: bytes.length };
+  const source = input.source ?? ('url' in input ? 'message' : 'upload');
+  return { key: stored.key, contentType, width, height, bytes: bytes.length, source };
 }
 
 /** Loads several references, a few at a time, keeping their order. */

@@ -101,7 +101,9 @@ export interface NewJob {
 /** One page of a key's jobs, in id (= creation) order. */
 export interface JobListQuery {
   apiKeyId: string;
-  kind: MediaKind;
+  /** Absent: jobs of every kind. */
+  kind?: MediaKind;
+  status?: JobStatus;
   /** Exclusive cursor: a job id. */
   after?: string;
   limit: number;
@@ -188,7 +190,7 @@ export interface JobStore {
   findOrphaned(now: number, limit: number, owner?: string): Promise<JobRecord[]>;
   /** The job `apiKeyId` created with an Idempotency-Key, if any (deleted jobs release their key). */
   findByIdempotencyKey(apiKeyId: string, key: string): Promise<JobRecord | null>;
-  /** A key's jobs of one kind, deleted ones left out. */
+  /** A key's jobs (of one kind, or one status, when asked), deleted ones left out. */
   list(query: JobListQuery): Promise<JobRecord[]>;
   /** Marks a terminal job deleted and releases its idempotency key; false when it was not found or not terminal. */
   markDeleted(id: string, now: number): Promise<boolean>;

@@ -133,7 +133,7 @@ function imageUrlOf(ref: { image_url: string } | { file_id: string }, param: str
       `${param}.file_id`,
       'unsupported_value',
     );
-  return { url: ref.image_url, param: `${param}.image_url` };
+  return { url: ref.image_url, param: `${param}.image_url`, source: 'url' };
 }
 
 const generationSchema = {
@@ -214,8 +214,8 @@ export async function imageRoutes(
     return runImageCall(services, deps, request, reply, {
       endpoint: 'POST /v1/images/edits',
       options,
-      references: images.map((f, i) => ({ data: f.data, param: `image[${i}]` })),
-      ...(maskFile && { mask: { data: maskFile.data, param: 'mask' } }),
+      references: images.map((f, i) => ({ data: f.data, param: `image[${i}]`, source: 'upload' as const })),
+      ...(maskFile && { mask: { data: maskFile.data, param: 'mask', source: 'upload' as const } }),
       fingerprintContent: form.fingerprintContent,
     });
   });

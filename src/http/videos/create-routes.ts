@@ -51,7 +51,7 @@ async function readBody<S extends z.ZodType>(
 function referencesOf(body: VideoCreateBody, upload: FormFile | undefined): ReferenceInput[] {
   const ref = body.input_reference;
   if (ref === undefined) return [];
-  if (upload) return [{ data: upload.data, param: 'input_reference' }];
+  if (upload) return [{ data: upload.data, param: 'input_reference', source: 'upload' }];
   if (ref instanceof File)
     throw badRequest('input_reference must be an uploaded file or {"image_url": …}.', 'input_reference');
   if ('file_id' in ref) {
@@ -61,7 +61,7 @@ function referencesOf(body: VideoCreateBody, upload: FormFile | undefined): Refe
       'unsupported_value',
     );
   }
-  return [{ url: ref.image_url, param: 'input_reference.image_url' }];
+  return [{ url: ref.image_url, param: 'input_reference.image_url', source: 'url' }];
 }
 
 /** Explicit fields, with OpenAI's defaults where neither the body nor a prompt directive says otherwise. */
@@ -182,7 +182,12 @@ async function remixInput(
   if (original.status !== 'succeeded') throw notReady(original, id, 'only a completed video can be remixed.');
   const { request } = original;
   const references = await Promise.all(
-    request.references.map(async (ref) => ({ data: await services.media.read(ref.key), param: 'input_reference' })),
+    // The original's references keep the source they had.
+    request.references.map(async (ref) => ({
+      data: await services.media.read(ref.key),
+      param: 'input_reference',
+      ...(ref.source && { source: ref.source }),
+    })),
   );
   const explicit: ExplicitFields = { size: `${request.width}x${request.height}` };
   if (request.seconds !== undefined) explicit.seconds = request.seconds;
