@@ -2,6 +2,7 @@ import { findModel } from '../catalog/index.js';
 import type { MediaKind, ModelSpec } from '../catalog/types.js';
 import type { Config } from '../config/index.js';
 import { checkReferenceCount, parsePrompt, resolveGeneration } from '../intent/index.js';
+import type { OwnMedia } from '../intent/own-media.js';
 import { loadReferences, type ReferenceDeps, type ReferenceInput } from '../intent/references.js';
 import type { ExplicitFields, GenerationRequest } from '../intent/types.js';
 import type { Moderator } from '../moderation/types.js';
@@ -9,6 +10,7 @@ import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
 import { GenerationError } from '../errors/generation-error.js';
+import { ownMediaOf } from './input-references.js';
 
 /** What every create endpoint (chat, images, videos) hands to the pipeline, in its own words mapped to ours. */
 export interface GenerationInput {
@@ -22,6 +24,8 @@ export interface GenerationInput {
   kind?: MediaKind;
   /** Routes the job to this channel first instead of by priority (the operator's "test this channel"). */
   channel?: string;
+  /** The origin the request arrived on (`http://host:port`): its `/media/` links are this gateway's own. */
+  requestOrigin?: string;
 }
 
 export interface PreparedGeneration {
@@ -42,12 +46,18 @@ export interface PrepareDeps {
   media: MediaStore;
   references: Config['references'];
   moderator: Moderator;
+  /** Public link of a stored object: links of this form are read from the store, not fetched. */
+  mediaUrl?: (key: string) => string;
 }
 
 /** The configured limits every reference image (and edit mask) is fetched, decoded and stored under. */
-export function referenceDeps(deps: Pick<PrepareDeps, 'media' | 'references'>): ReferenceDeps {
+export function referenceDeps(
+  deps: Pick<PrepareDeps, 'media' | 'references' | 'mediaUrl'>,
+  requestOrigin?: string,
+): ReferenceDeps & { ownMedia: OwnMedia } {
   const { maxBytes, timeoutMs, maxRedirects, allowlist, maxPixels } = deps.references;
-  return { store: deps.media, fetch: { maxBytes, timeoutMs, maxRedirects, allowlist }, maxPixels, maxBytes };
+  const fetch = { maxBytes, timeoutMs, maxRedirects, allowlist };
+  return { store: deps.media, fetch, maxPixels, maxBytes, ownMedia: ownMediaOf(deps.mediaUrl, requestOrigin) };
 }
 
 export function modelNotFound(model: string): GenerationError {
@@ -88,7 +98,7 @@ export async function prepareGeneration(input: GenerationInput, deps: PrepareDep
   checkReferenceCount(spec, input.references.length);
   // A model that takes no references does not get them fetched at all.
   const wanted = spec.references === 'none' ? [] : input.references;
-  const references = await loadReferences(wanted, referenceDeps(deps));
+  const references = await loadReferences(wanted, referenceDeps(deps, input.requestOrigin));
   const resolved = resolveGeneration(spec, parsed, input.explicit, references, input.references.length);
   const request = route.channel.provider.adapt?.(resolved, route.upstreamModel) ?? resolved;
   const block = await deps.moderator.checkRequest(spec, request);

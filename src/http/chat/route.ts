@@ -22,6 +22,7 @@ import {
 import { chatCompletionBody, type ChatCompletionBody } from './schema.js';
 import { chatToGenerationInput } from './to-generation-input.js';
 import { createsJob } from '../rate-limit.js';
+import { requestOrigin } from '../request-origin.js';
 
 const chatStream = z.string().meta({
   contentMediaType: 'text/event-stream',
@@ -60,7 +61,7 @@ export async function chatRoutes(app: FastifyInstance, services: GatewayServices
     const { job, replayed } = await services.generation.create({
       ...customerOf(request.apiKey),
       idempotency: idempotencyOf(request, 'POST /v1/chat/completions', body),
-      input: chatToGenerationInput(body),
+      input: chatToGenerationInput(body, requestOrigin(request)),
     });
     const who: CompletionIdentity = {
       id: `chatcmpl-${job.id}`,

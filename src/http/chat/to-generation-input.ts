@@ -21,8 +21,17 @@ function explicitFields(body: ChatCompletionBody): ExplicitFields {
   return fields;
 }
 
-/** A chat body in the pipeline's terms: the last user message is the prompt, its images the references. */
-export function chatToGenerationInput(body: ChatCompletionBody): GenerationInput {
+/**
+ * A chat body in the pipeline's terms: the last user message is the prompt, its images the
+ * references. `requestOrigin` is where the request arrived (its own media links).
+ */
+export function chatToGenerationInput(body: ChatCompletionBody, requestOrigin?: string): GenerationInput {
   const input = extractUserInput(body.messages);
-  return { model: body.model, text: input.text, references: input.imageUrls, explicit: explicitFields(body) };
+  return {
+    model: body.model,
+    text: input.text,
+    references: input.imageUrls,
+    explicit: explicitFields(body),
+    ...(requestOrigin && { requestOrigin }),
+  };
 }

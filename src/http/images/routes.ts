@@ -18,6 +18,7 @@ import { readMultipartForm } from './multipart-form.js';
 import { defaultResponseFormat, toImagesResponse } from './response.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse, type ImageOptions } from './schemas.js';
 import { createsJob } from '../rate-limit.js';
+import { requestOrigin } from '../request-origin.js';
 
 export interface ImageRouteDeps {
   references: Config['references'];
@@ -96,6 +97,7 @@ async function runImageCall(
   checkCall(call);
   const { options } = call;
   const webhookUrl = options.webhook_url ? checkWebhookUrl(options.webhook_url, deps.references.allowlist) : undefined;
+  const origin = requestOrigin(request);
   const { job, replayed } = await services.generation.create({
     ...customerOf(request.apiKey),
     idempotency: idempotencyOf(request, call.endpoint, call.fingerprintContent),
@@ -105,6 +107,7 @@ async function runImageCall(
       references: call.references,
       explicit: explicitOf(options),
       kind: 'image',
+      ...(origin && { requestOrigin: origin }),
     },
     ...(call.mask && { mask: call.mask }),
     ...(options.background && { background: options.background }),

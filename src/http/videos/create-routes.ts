@@ -21,6 +21,7 @@ import { findOwnedVideo, notReady } from './owned-video.js';
 import { videoCreateBody, videoIdParams, videoRemixBody, type VideoCreateBody } from './schemas.js';
 import { toVideoObject, videoObject } from '../../api-objects/video-object.js';
 import { createsJob } from '../rate-limit.js';
+import { requestOrigin } from '../request-origin.js';
 
 export interface VideoRouteDeps {
   references: Config['references'];
@@ -145,6 +146,7 @@ export async function videoCreateRoutes(
     const { body, fingerprintContent, upload } = await readBody(request, videoCreateBody, deps);
     const webhookUrl =
       body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
+    const origin = requestOrigin(request);
     return startVideo(services, request, reply, {
       idempotency: idempotencyOf(request, 'POST /v1/videos', fingerprintContent),
       input: {
@@ -153,6 +155,7 @@ export async function videoCreateRoutes(
         references: referencesOf(body, upload),
         explicit: explicitOf(body),
         kind: 'video',
+        ...(origin && { requestOrigin: origin }),
       },
       ...(webhookUrl !== undefined && { webhookUrl }),
     });
