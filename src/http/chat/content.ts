@@ -13,6 +13,7 @@ const TEXT = {
       r.kind === 'video'
         ? `> 🎬 Generating a ${r.seconds} s ${r.aspectRatio} video (${r.width}x${r.height}) with ${r.model}\n\n`
         : `> 🎨 Generating ${r.n > 1 ? `${r.n} images` : 'an image'} (${r.width}x${r.height}) with ${r.model}\n\n`,
+    editing: '> ✏️ Editing the image from earlier in the conversation.\n\n',
     queued: '> ⏳ Queued\n\n',
     progress: (p: number) => `> 🏃 Progress ${p}%\n\n`,
     videoDone: (url: string) => `✅ Video generated successfully, [click here](${url}) to view video`,
@@ -25,6 +26,7 @@ const TEXT = {
       r.kind === 'video'
         ? `> 🎬 正在使用 ${r.model} 生成 ${r.seconds} 秒 ${r.aspectRatio} 视频（${r.width}x${r.height}）\n\n`
         : `> 🎨 正在使用 ${r.model} 生成${r.n > 1 ? ` ${r.n} 张` : ''}图片（${r.width}x${r.height}）\n\n`,
+    editing: '> ✏️ 正在编辑对话中之前的图片。\n\n',
     queued: '> ⏳ 排队中\n\n',
     progress: (p: number) => `> 🏃 进度 ${p}%\n\n`,
     videoDone: (url: string) => `✅ 视频生成成功，[点击这里](${url}) 查看视频`,
@@ -37,6 +39,10 @@ const TEXT = {
 export const renderStartLine = (r: GenerationRequest) => TEXT[r.language].starting(r);
 export const renderQueuedLine = (language: Language) => TEXT[language].queued;
 export const renderProgressLine = (language: Language, progress: number) => TEXT[language].progress(progress);
+
+/** Editing in conversation: one line saying the reference is the conversation's earlier image. */
+export const renderEditingLine = (r: GenerationRequest) =>
+  r.references.some((ref) => ref.source === 'history') ? TEXT[r.language].editing : '';
 
 /** One short line per value that was snapped to what the model supports. */
 export const renderAdjustments = (r: GenerationRequest) =>

@@ -13,6 +13,7 @@ import { completion, completionChunk, usageChunk, usageFor, type CompletionIdent
 import {
   finishReasonFor,
   renderAdjustments,
+  renderEditingLine,
   renderFailure,
   renderProgressLine,
   renderQueuedLine,
@@ -90,7 +91,10 @@ async function awaitJob(
   if (!finished) return reply;
   reply.headers(headers);
   if (finished.status !== 'succeeded') throw jobErrorToApiError(finished.error);
-  const content = renderAdjustments(finished.request) + renderResult(finished, services.mediaUrl);
+  const content =
+    renderEditingLine(finished.request) +
+    renderAdjustments(finished.request) +
+    renderResult(finished, services.mediaUrl);
   return reply.send(completion(who, content, 'stop', usageFor(finished.request.prompt, content)));
 }
 
@@ -113,7 +117,12 @@ async function streamJob(
   };
 
   stream.sendData(completionChunk(who, { role: 'assistant', content: '' }));
-  send(renderStartLine(job.request) + renderAdjustments(job.request) + renderQueuedLine(language));
+  send(
+    renderStartLine(job.request) +
+      renderEditingLine(job.request) +
+      renderAdjustments(job.request) +
+      renderQueuedLine(language),
+  );
 
   let lastProgress = -1;
   let finished = false;

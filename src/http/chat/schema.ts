@@ -25,6 +25,12 @@ export const chatCompletionBody = z.looseObject({
   negative_prompt: z.string().nullish(),
   output_format: z.string().nullish(),
   response_format: z.unknown().optional(),
+  use_history_image: z
+    .boolean()
+    .nullish()
+    .describe(
+      'Editing in conversation: when the last user message has no image, the most recent image of the conversation (an earlier image part, or an image this gateway produced) is the reference for a model that takes one. `false` turns this off.',
+    ),
 });
 
 export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;

@@ -23,7 +23,8 @@ function explicitFields(body: ChatCompletionBody): ExplicitFields {
 
 /**
  * A chat body in the pipeline's terms: the last user message is the prompt, its images the
- * references. `requestOrigin` is where the request arrived (its own media links).
+ * references; earlier turns' images are offered for editing in conversation unless
+ * `use_history_image: false`. `requestOrigin` is where the request arrived (its own media links).
  */
 export function chatToGenerationInput(body: ChatCompletionBody, requestOrigin?: string): GenerationInput {
   const input = extractUserInput(body.messages);
@@ -32,6 +33,7 @@ export function chatToGenerationInput(body: ChatCompletionBody, requestOrigin?: 
     text: input.text,
     references: input.imageUrls,
     explicit: explicitFields(body),
+    ...(body.use_history_image !== false && { history: input.history }),
     ...(requestOrigin && { requestOrigin }),
   };
 }
