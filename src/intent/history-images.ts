@@ -13,8 +13,12 @@ export interface HistoryImage {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** `![alt](url)` and `[text](url)`, with an optional `<…>` around the URL and a `"title"` after it. */
-const MARKDOWN_LINK = /\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g;
+/**
+ * `![alt](url)` and `[text](url)`, as this gateway writes them. Neither part may hold a bracket or
+ * parenthesis, so each character is scanned a bounded number of times: a conversation is client
+ * input, and a pattern that backtracks would let one request hold the event loop.
+ */
+const MARKDOWN_LINK = /\[[^[\]]*\]\(([^()[\]\s<>"]+)\)/g;
 
 function partUrl(part: Record<string, unknown>): string | undefined {
   const raw = typeof part.image_url === 'string' ? part.image_url : isObject(part.image_url) && part.image_url.url;
