@@ -1,5 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseLabel } from './helpers/database.js';
+import { toJobObject } from '../src/api-objects/job-object.js';
+import { openDatabase } from '../src/db/index.js';
+import { SqlJobStore } from '../src/jobs/job-store.js';
+import { databaseLabel, testDatabaseOptions } from './helpers/database.js';
 import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
 import { pngBuffer } from './helpers/images.js';
 import { call, type Json, schemaErrors } from './helpers/operator.js';
@@ -97,5 +103,45 @@ describe(`GET /v1/jobs: the caller's jobs, newest first (${databaseLabel})`, () 
     const { body } = await call(gw, `/v1/jobs/${mine[2]}`, { key: TEST_API_KEY });
     expect(await schemaErrors(gw, '/v1/jobs/{job_id}', 'get', 200, body)).toBeNull();
     expect(body.references).toEqual([expect.objectContaining({ source: 'upload', width: 64, height: 48 })]);
+  });
+});
+
+describe(`a job stored before references recorded their source (${databaseLabel})`, () => {
+  it('still reads, its references with source null', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mediagate-old-job-'));
+    const database = await openDatabase(await testDatabaseOptions(dir));
+    try {
+      const store = new SqlJobStore(database.db);
+      const key = `ab/ab${'1'.repeat(62)}.png`;
+      await store.create({
+        id: 'job_old',
+        apiKeyId: 'key_1',
+        model: 'gpt-image-1',
+        kind: 'image',
+        // The request JSON as it was written before sources existed.
+        request: {
+          model: 'gpt-image-1',
+          kind: 'image',
+          prompt: 'x',
+          references: [{ key, contentType: 'image/png', width: 10, height: 20, bytes: 99 }],
+          aspectRatio: '1:1',
+          width: 1024,
+          height: 1024,
+          n: 1,
+          format: 'png',
+          language: 'en',
+          adjustments: [],
+        },
+        channel: 'sandbox',
+        createdAt: Date.now(),
+      });
+      const job = await store.get('job_old');
+      expect(job && toJobObject(job, (k) => `http://gw/media/${k}`).references).toEqual([
+        { url: `http://gw/media/${key}`, source: null, width: 10, height: 20, content_type: 'image/png' },
+      ]);
+    } finally {
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
