@@ -35,7 +35,7 @@ const schema = {
   tags: ['Chat'],
   summary: 'Generate an image or video from a chat conversation',
   description:
-    'The last user message is the prompt (directives such as `16:9`, `10s` work), its image parts the references. With `stream: true` the answer is `text/event-stream` of `chat.completion.chunk` objects with progress, ending in `data: [DONE]`.',
+    'The last user message is the prompt (directives such as `16:9`, `10s` work), its image parts the references; without one, the most recent image of the conversation (see `use_history_image`). With `stream: true` the answer is `text/event-stream` of `chat.completion.chunk` objects with progress, ending in `data: [DONE]`.',
   headers: idempotencyHeaders,
   body: chatCompletionBody,
   response: {
