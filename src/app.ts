@@ -170,6 +170,8 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       channels,
       media,
       references: config.references,
+      // Links of this form (and of the request's own host) are read from the store, never fetched.
+      mediaUrl: (key) => `${baseUrl}/media/${key}`,
       moderator,
       jobs: jobStore,
       repeats: { retryWindowMs: config.jobs.retryWindowMs, failureReplayMs: config.jobs.failureReplayMs },

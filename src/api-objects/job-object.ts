@@ -30,6 +30,14 @@ export function toJobObject(job: JobRecord, mediaUrl: (key: string) => string) {
     seconds: job.request.seconds ?? null,
     n: job.request.n,
     adjustments: adjustmentLines(job.request),
+    // Our stored copy of each reference, and where it came from (null on jobs from before sources were recorded).
+    references: job.request.references.map((r) => ({
+      url: mediaUrl(r.key),
+      source: r.source ?? null,
+      width: r.width,
+      height: r.height,
+      content_type: r.contentType,
+    })),
     results: job.results.map((r) => ({
       url: mediaUrl(r.key),
       content_type: r.contentType,

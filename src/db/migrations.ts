@@ -238,6 +238,12 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_jobs_by_key': {
+    async up(db: Kysely<unknown>) {
+      // GET /v1/jobs: one key's jobs of every kind, newest first, paged by id.
+      await db.schema.createIndex('jobs_key_id').on('jobs').columns(['api_key_id', 'id']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -140,7 +140,7 @@ export class GenerationPipeline {
     request: GenerationRequest,
     order: GenerationOrder,
   ): Promise<Partial<GenerationRequest> | undefined> {
-    const mask = order.mask && (await loadReference(order.mask, referenceDeps(this.deps)));
+    const mask = order.mask && (await loadReference(order.mask, referenceDeps(this.deps, order.input.requestOrigin)));
     if (mask) checkMask(mask, request.references[0]);
     if (!mask && !order.background) return undefined;
     return { ...(order.background && { background: order.background }), ...(mask && { mask }) };

@@ -1,14 +1,17 @@
 import { findModel } from '../catalog/index.js';
 import type { MediaKind, ModelSpec } from '../catalog/types.js';
 import type { Config } from '../config/index.js';
-import { checkReferenceCount, parsePrompt, resolveGeneration } from '../intent/index.js';
-import { loadReferences, type ReferenceDeps, type ReferenceInput } from '../intent/references.js';
+import type { HistoryImage } from '../intent/history-images.js';
+import { parsePrompt, resolveGeneration } from '../intent/index.js';
+import type { OwnMedia } from '../intent/own-media.js';
+import type { ReferenceDeps, ReferenceInput } from '../intent/references.js';
 import type { ExplicitFields, GenerationRequest } from '../intent/types.js';
 import type { Moderator } from '../moderation/types.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
 import { GenerationError } from '../errors/generation-error.js';
+import { loadInputReferences, ownMediaOf } from './input-references.js';
 
 /** What every create endpoint (chat, images, videos) hands to the pipeline, in its own words mapped to ours. */
 export interface GenerationInput {
@@ -22,6 +25,10 @@ export interface GenerationInput {
   kind?: MediaKind;
   /** Routes the job to this channel first instead of by priority (the operator's "test this channel"). */
   channel?: string;
+  /** Chat: images of earlier turns, most recent first; one becomes the reference when `references` is empty. */
+  history?: HistoryImage[];
+  /** The origin the request arrived on (`http://host:port`): its `/media/` links are this gateway's own. */
+  requestOrigin?: string;
 }
 
 export interface PreparedGeneration {
@@ -42,12 +49,18 @@ export interface PrepareDeps {
   media: MediaStore;
   references: Config['references'];
   moderator: Moderator;
+  /** Public link of a stored object: links of this form are read from the store, not fetched. */
+  mediaUrl?: (key: string) => string;
 }
 
 /** The configured limits every reference image (and edit mask) is fetched, decoded and stored under. */
-export function referenceDeps(deps: Pick<PrepareDeps, 'media' | 'references'>): ReferenceDeps {
+export function referenceDeps(
+  deps: Pick<PrepareDeps, 'media' | 'references' | 'mediaUrl'>,
+  requestOrigin?: string,
+): ReferenceDeps & { ownMedia: OwnMedia } {
   const { maxBytes, timeoutMs, maxRedirects, allowlist, maxPixels } = deps.references;
-  return { store: deps.media, fetch: { maxBytes, timeoutMs, maxRedirects, allowlist }, maxPixels, maxBytes };
+  const fetch = { maxBytes, timeoutMs, maxRedirects, allowlist };
+  return { store: deps.media, fetch, maxPixels, maxBytes, ownMedia: ownMediaOf(deps.mediaUrl, requestOrigin) };
 }
 
 export function modelNotFound(model: string): GenerationError {
@@ -85,11 +98,8 @@ export async function prepareGeneration(input: GenerationInput, deps: PrepareDep
     (input.channel === undefined ? deps.channels.route(spec.id) : deps.channels.routeOn(input.channel, spec.id));
   if (!spec || !route) throw modelNotFound(input.model);
   const parsed = parsePrompt(input.text);
-  checkReferenceCount(spec, input.references.length);
-  // A model that takes no references does not get them fetched at all.
-  const wanted = spec.references === 'none' ? [] : input.references;
-  const references = await loadReferences(wanted, referenceDeps(deps));
-  const resolved = resolveGeneration(spec, parsed, input.explicit, references, input.references.length);
+  const { references, given } = await loadInputReferences(input, spec, referenceDeps(deps, input.requestOrigin));
+  const resolved = resolveGeneration(spec, parsed, input.explicit, references, given);
   const request = route.channel.provider.adapt?.(resolved, route.upstreamModel) ?? resolved;
   const block = await deps.moderator.checkRequest(spec, request);
   if (!block) return { spec, route, request, original: resolved };

@@ -2,14 +2,31 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toJobObject } from '../api-objects/job-object.js';
+import { listPage } from '../api-objects/list-page.js';
 import { ApiError } from './errors.js';
-import { errorResponse, jobObject } from './openapi/response-schemas.js';
+import { errorResponse, jobList, jobObject } from './openapi/response-schemas.js';
 import { jobIdFromVideoId } from '../api-objects/video-ids.js';
 import type { GatewayServices } from './services.js';
 
 const jobIdParams = z.object({
   job_id: z.string().describe('A job id (`job_…`), a chat completion id (`chatcmpl-job_…`) or a video id (`video_…`).'),
 });
+
+const DEFAULT_PAGE = 20;
+
+const listSchema = {
+  operationId: 'listJobs',
+  tags: ['Jobs'],
+  summary: "List the caller's jobs, newest first",
+  description:
+    "Every job this API key created (chat, images, videos), with its references and results. Cursor paging: pass the previous page's `last_id` as `after`.",
+  querystring: z.object({
+    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']).optional(),
+    after: z.string().max(128).optional().describe('A job id: list the jobs created before it.'),
+    limit: z.coerce.number().int().min(1).max(100).optional().describe('Page size, 1–100 (default 20).'),
+  }),
+  response: { 200: jobList },
+};
 
 const retrieveSchema = {
   operationId: 'retrieveJob',
@@ -31,7 +48,7 @@ const cancelSchema = {
 };
 
 /**
- * `GET /v1/jobs/{id}`: follow any generation by id (the chat response's `x-mediagate-job-id`, or its
+ * `GET /v1/jobs`: the caller's own jobs. `GET /v1/jobs/{id}`: follow any generation by id (the chat response's `x-mediagate-job-id`, or its
  * id without the `chatcmpl-` prefix), so a client whose stream dropped can still fetch the result.
  */
 export async function jobRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
@@ -46,6 +63,19 @@ export async function jobRoutes(app: FastifyInstance, services: GatewayServices)
     return job;
   };
   const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.get('/v1/jobs', { schema: listSchema }, async (request) => {
+    const { status, after } = request.query;
+    const limit = request.query.limit ?? DEFAULT_PAGE;
+    const rows = await services.jobs.list({
+      apiKeyId: request.apiKey.id,
+      ...(status !== undefined && { status }),
+      ...(after !== undefined && { after }),
+      // One extra row tells whether another page follows.
+      limit: limit + 1,
+      order: 'desc',
+    });
+    return listPage(rows, limit, (job) => toJobObject(job, services.mediaUrl));
+  });
   routes.get('/v1/jobs/:job_id', { schema: retrieveSchema }, async (request) =>
     toJobObject(await ownJob(request), services.mediaUrl),
   );

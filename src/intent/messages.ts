@@ -1,10 +1,16 @@
 import { badRequest } from '../errors/generation-error.js';
+import { imagesInHistory, type HistoryImage } from './history-images.js';
 
 export interface UserInput {
   /** Text of the last user message: the prompt, directives included. */
   text: string;
   /** Its image parts, with the request path of each for error messages. */
-  imageUrls: { url: string; param: string }[];
+  imageUrls: { url: string; param: string; source: 'message' }[];
+  /**
+   * Images of earlier turns, most recent first: candidates for the reference when the last message
+   * has none (`pickHistoryReference` decides which counts). Their text is never read.
+   */
+  history: HistoryImage[];
 }
 
 /** What OpenAI's image endpoints accept for gpt-image-1, and what /v1/images and /v1/videos allow. */
@@ -17,8 +23,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The prompt is the last user message; earlier turns are conversation history a media model
- * cannot use, so they are validated but not read.
+ * The prompt is the last user message. Earlier turns are validated (roles) and searched for images
+ * only: their text is not merged into the prompt, since a media model takes one instruction.
  */
 export function extractUserInput(messages: unknown[]): UserInput {
   if (messages.length === 0) throw badRequest('messages must contain at least one message.', 'messages');
@@ -59,7 +65,7 @@ export function extractUserInput(messages: unknown[]): UserInput {
         const url = raw.trim();
         if (!/^(https?:|data:)/i.test(url))
           throw badRequest(`${urlParam} must be an http(s) or data: URL.`, urlParam, 'invalid_image_url');
-        imageUrls.push({ url, param: urlParam });
+        imageUrls.push({ url, param: urlParam, source: 'message' });
       } else {
         throw badRequest(
           `${param}.type "${String(part.type)}" is not supported; use "text" or "image_url".`,
@@ -85,5 +91,5 @@ export function extractUserInput(messages: unknown[]): UserInput {
   if (!text) {
     throw badRequest('The last user message has no text prompt; describe what to generate.', base, 'missing_prompt');
   }
-  return { text, imageUrls };
+  return { text, imageUrls, history: imagesInHistory(messages, lastUser) };
 }

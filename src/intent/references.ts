@@ -2,13 +2,17 @@ import sharp, { type Metadata } from 'sharp';
 import { badRequest } from '../errors/generation-error.js';
 import { FetchRefusedError, safeFetch, type SafeFetchOptions } from '../net/safe-fetch.js';
 import type { MediaStore } from '../storage/types.js';
-import type { StoredReference } from './types.js';
+import { isMediaKey } from '../storage/local-store.js';
+import { ownMediaPath, type OwnMedia } from './own-media.js';
+import type { ReferenceSource, StoredReference } from './types.js';
 
 export interface ReferenceDeps {
   store: MediaStore;
   fetch: SafeFetchOptions;
   maxPixels: number;
   maxBytes: number;
+  /** This gateway's own media links, read from the store instead of fetched. */
+  ownMedia?: OwnMedia;
 }
 
 const STORED_AS_IS: Record<string, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
@@ -56,11 +60,30 @@ async function fetchImage(url: string, param: string, deps: ReferenceDeps): Prom
 }
 
 /**
- * Fetches (or decodes) one reference image, checks it really is an image of acceptable size, and
- * stores it. Pixel count is read from the header, so a decompression bomb is refused undecoded.
+ * A link to this gateway's own `/media/`: read from the store whatever its address (no fetch, so no
+ * address policy applies). A path that is not a media key (`/media/../x`) or names nothing is a 400.
  */
+async function readOwnMedia(path: string, param: string, deps: ReferenceDeps): Promise<Buffer> {
+  if (!isMediaKey(path))
+    throw badRequest(
+      `${param} points into this gateway's /media/ but "${path}" is not a media key; use a result link as the gateway gave it.`,
+      param,
+      'invalid_image_url',
+    );
+  const found = await deps.store.locate(path);
+  if (!found)
+    throw badRequest(`${param} names /media/${path}, which this gateway does not hold.`, param, 'image_fetch_failed');
+  if (found.bytes > deps.maxBytes)
+    throw badRequest(`The image in ${param} is larger than ${deps.maxBytes} bytes.`, param, 'image_too_large');
+  return deps.store.read(path);
+}
+
 /** A reference as the client gave it: a URL (http(s) or data:) or the bytes of an uploaded file. */
-export type ReferenceInput = { url: string; param: string } | { data: Buffer; param: string };
+export type ReferenceInput = ({ url: string } | { data: Buffer }) & {
+  param: string;
+  /** Recorded on the stored reference; without one, a URL counts as `message` and bytes as `upload`. */
+  source?: ReferenceSource;
+};
 
 async function readReferenceBytes(input: ReferenceInput, deps: ReferenceDeps): Promise<Buffer> {
   if ('data' in input) {
@@ -72,11 +95,16 @@ async function readReferenceBytes(input: ReferenceInput, deps: ReferenceDeps): P
       );
     return input.data;
   }
-  return input.url.startsWith('data:')
-    ? decodeDataUrl(input.url, input.param, deps.maxBytes)
-    : fetchImage(input.url, input.param, deps);
+  if (input.url.startsWith('data:')) return decodeDataUrl(input.url, input.param, deps.maxBytes);
+  const own = ownMediaPath(input.url, deps.ownMedia);
+  return own === undefined ? fetchImage(input.url, input.param, deps) : readOwnMedia(own, input.param, deps);
 }
 
+/**
+ * Fetches (or decodes, or reads from this gateway's store) one reference image, checks it really is
+ * an image of acceptable size, and stores it. Pixel count is read from the header, so a
+ * decompression bomb is refused undecoded.
+ */
 export async function loadReference(input: ReferenceInput, deps: ReferenceDeps): Promise<StoredReference> {
   const { param } = input;
   const data = await readReferenceBytes(input, deps);
@@ -128,7 +156,8 @@ export async function loadReference(input: ReferenceInput, deps: ReferenceDeps):
     contentType = 'image/png';
   }
   const stored = await deps.store.put(bytes, contentType);
-  return { key: stored.key, contentType, width, height, bytes: bytes.length };
+  const source = input.source ?? ('url' in input ? 'message' : 'upload');
+  return { key: stored.key, contentType, width, height, bytes: bytes.length, source };
 }
 
 /** Loads several references, a few at a time, keeping their order. */

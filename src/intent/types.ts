@@ -38,6 +38,12 @@ export interface ExplicitFields {
   output_format?: string;
 }
 
+/**
+ * Where a reference came from: an image part of the last chat message, an image taken from earlier
+ * in the conversation, an Images/Videos API URL field, or an uploaded file.
+ */
+export type ReferenceSource = 'message' | 'history' | 'url' | 'upload';
+
 /** A reference image already fetched, validated and stored; `key` is its storage key. */
 export interface StoredReference {
   key: string;
@@ -45,6 +51,8 @@ export interface StoredReference {
   width: number;
   height: number;
   bytes: number;
+  /** Absent on jobs stored before sources were recorded. */
+  source?: ReferenceSource;
 }
 
 /** The fully resolved, serialisable description of one generation job. */

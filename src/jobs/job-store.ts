@@ -352,8 +352,9 @@ export class SqlJobStore implements JobStore {
       .selectFrom('jobs')
       .selectAll()
       .where('api_key_id', '=', query.apiKeyId)
-      .where('kind', '=', query.kind)
       .where('deleted_at', 'is', null);
+    if (query.kind !== undefined) select = select.where('kind', '=', query.kind);
+    if (query.status !== undefined) select = select.where('status', '=', query.status);
     if (query.after !== undefined) select = select.where('id', query.order === 'asc' ? '>' : '<', query.after);
     const rows = await select.orderBy('id', query.order).limit(query.limit).execute();
     return rows.map(toRecord);

@@ -105,7 +105,9 @@ export interface NewJob {
 /** One page of a key's jobs, in id (= creation) order. */
 export interface JobListQuery {
   apiKeyId: string;
-  kind: MediaKind;
+  /** Absent: jobs of every kind. */
+  kind?: MediaKind;
+  status?: JobStatus;
   /** Exclusive cursor: a job id. */
   after?: string;
   limit: number;
@@ -194,7 +196,7 @@ export interface JobStore {
   findByIdempotencyKey(apiKeyId: string, key: string): Promise<JobRecord | null>;
   /** The newest live job `apiKeyId` created with this request fingerprint, if any. */
   findNewestByFingerprint(apiKeyId: string, fingerprint: string): Promise<JobRecord | null>;
-  /** A key's jobs of one kind, deleted ones left out. */
+  /** A key's jobs (of one kind, or one status, when asked), deleted ones left out. */
   list(query: JobListQuery): Promise<JobRecord[]>;
   /** Marks a terminal job deleted and releases its idempotency key; false when it was not found or not terminal. */
   markDeleted(id: string, now: number): Promise<boolean>;

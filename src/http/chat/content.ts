@@ -14,6 +14,7 @@ const TEXT = {
       r.kind === 'video'
         ? `> 🎬 Generating a ${r.seconds} s ${r.aspectRatio} video (${r.width}x${r.height}) with ${r.model}\n\n`
         : `> 🎨 Generating ${r.n > 1 ? `${r.n} images` : 'an image'} (${r.width}x${r.height}) with ${r.model}\n\n`,
+    editing: '> ✏️ Editing the image from earlier in the conversation.\n\n',
     queued: '> ⏳ Queued\n\n',
     progress: (p: number) => `> 🏃 Progress ${p}%\n\n`,
     videoDone: (url: string) => `✅ Video generated successfully, [click here](${url}) to view video`,
@@ -29,6 +30,7 @@ const TEXT = {
       r.kind === 'video'
         ? `> 🎬 正在使用 ${r.model} 生成 ${r.seconds} 秒 ${r.aspectRatio} 视频（${r.width}x${r.height}）\n\n`
         : `> 🎨 正在使用 ${r.model} 生成${r.n > 1 ? ` ${r.n} 张` : ''}图片（${r.width}x${r.height}）\n\n`,
+    editing: '> ✏️ 正在编辑对话中之前的图片。\n\n',
     queued: '> ⏳ 排队中\n\n',
     progress: (p: number) => `> 🏃 进度 ${p}%\n\n`,
     videoDone: (url: string) => `✅ 视频生成成功，[点击这里](${url}) 查看视频`,
@@ -47,11 +49,23 @@ export const renderProgressLine = (language: Language, progress: number) => TEXT
 /** The last line of a stream the gateway ends while stopping: the job goes on, and where to follow it. */
 export const renderContinuesLine = (language: Language, jobId: string) => TEXT[language].continues(jobId);
 
+/** Editing in conversation: one line saying the reference is the conversation's earlier image. */
+export const renderEditingLine = (r: GenerationRequest) =>
+  r.references.some((ref) => ref.source === 'history') ? TEXT[r.language].editing : '';
+
 /** One short line per value that was snapped to what the model supports. */
 export const renderAdjustments = (r: GenerationRequest) =>
   adjustmentLines(r)
     .map((line) => `> ℹ️ ${line}\n\n`)
     .join('');
+
+/** What a stream says first (chat and Responses): what is made, from which image, what was changed, queued. */
+export const renderOpening = (r: GenerationRequest) =>
+  renderStartLine(r) + renderEditingLine(r) + renderAdjustments(r) + renderQueuedLine(r.language);
+
+/** A succeeded job's whole answer when it is not streamed (chat `content`, the Responses output text). */
+export const renderAnswer = (job: JobRecord, mediaUrl: (key: string) => string) =>
+  renderEditingLine(job.request) + renderAdjustments(job.request) + renderResult(job, mediaUrl);
 
 /**
  * The success answer. Upstreams may make fewer images than asked (Gemini answers one image per call

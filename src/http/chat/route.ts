@@ -19,19 +19,19 @@ import {
 } from './completion.js';
 import {
   finishReasonFor,
-  renderAdjustments,
+  renderAnswer,
   renderContinuesLine,
   renderFailure,
   renderImageParts,
+  renderOpening,
   renderProgressLine,
-  renderQueuedLine,
   renderResult,
-  renderStartLine,
 } from './content.js';
 import { chatCompletionBody, type ChatCompletionBody } from './schema.js';
 import { chatToGenerationInput } from './to-generation-input.js';
 import { createsJob } from '../rate-limit.js';
 import { awaitFinishedJob } from '../await-job.js';
+import { requestOrigin } from '../request-origin.js';
 
 const chatStream = z.string().meta({
   contentMediaType: 'text/event-stream',
@@ -44,7 +44,7 @@ const schema = {
   tags: ['Chat'],
   summary: 'Generate an image or video from a chat conversation',
   description:
-    'The last user message is the prompt (directives such as `16:9`, `10s` work), its image parts the references. With `stream: true` the answer is `text/event-stream` of `chat.completion.chunk` objects with progress, ending in `data: [DONE]`.',
+    'The last user message is the prompt (directives such as `16:9`, `10s` work), its image parts the references; without one, the most recent image of the conversation (see `use_history_image`). With `stream: true` the answer is `text/event-stream` of `chat.completion.chunk` objects with progress, ending in `data: [DONE]`.',
   headers: idempotencyHeaders,
   body: chatCompletionBody,
   response: {
@@ -72,7 +72,7 @@ export async function chatRoutes(app: FastifyInstance, services: GatewayServices
     const created = await services.generation.create({
       ...customerOf(request.apiKey),
       idempotency: idempotencyOf(request, 'POST /v1/chat/completions', body),
-      input: chatToGenerationInput(body),
+      input: chatToGenerationInput(body, requestOrigin(request)),
     });
     const { job } = created;
     const who: CompletionIdentity = {
@@ -104,7 +104,7 @@ async function awaitJob(
   if (!finished) return reply;
   reply.headers(headers);
   if (finished.status !== 'succeeded') throw jobErrorToApiError(finished.error);
-  const content = renderAdjustments(finished.request) + renderResult(finished, services.mediaUrl);
+  const content = renderAnswer(finished, services.mediaUrl);
   const images = imagesFor(finished, services, body);
   return reply.send(completion(who, content, 'stop', usageFor(finished.request.prompt, content), images));
 }
@@ -135,7 +135,7 @@ async function streamJob(
   };
 
   stream.sendData(completionChunk(who, { role: 'assistant', content: '' }));
-  send(renderStartLine(job.request) + renderAdjustments(job.request) + renderQueuedLine(language));
+  send(renderOpening(job.request));
 
   let lastProgress = -1;
   let finished = false;

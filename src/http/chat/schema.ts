@@ -31,6 +31,12 @@ export const chatCompletionBody = z.looseObject({
     .describe(
       "mediagate: `true` answers in the seed documents' shape only, without `message.images` / `delta.images`.",
     ),
+  use_history_image: z
+    .boolean()
+    .nullish()
+    .describe(
+      'Editing in conversation: when the last user message has no image, the most recent image of the conversation (an earlier image part, or an image this gateway produced) is the reference for a model that takes one. `false` turns this off.',
+    ),
 });
 
 export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;

@@ -21,8 +21,19 @@ function explicitFields(body: ChatCompletionBody): ExplicitFields {
   return fields;
 }
 
-/** A chat body in the pipeline's terms: the last user message is the prompt, its images the references. */
-export function chatToGenerationInput(body: ChatCompletionBody): GenerationInput {
+/**
+ * A chat body in the pipeline's terms: the last user message is the prompt, its images the
+ * references; earlier turns' images are offered for editing in conversation unless
+ * `use_history_image: false`. `requestOrigin` is where the request arrived (its own media links).
+ */
+export function chatToGenerationInput(body: ChatCompletionBody, requestOrigin?: string): GenerationInput {
   const input = extractUserInput(body.messages);
-  return { model: body.model, text: input.text, references: input.imageUrls, explicit: explicitFields(body) };
+  return {
+    model: body.model,
+    text: input.text,
+    references: input.imageUrls,
+    explicit: explicitFields(body),
+    ...(body.use_history_image !== false && { history: input.history }),
+    ...(requestOrigin && { requestOrigin }),
+  };
 }

@@ -19,6 +19,7 @@ import { defaultResponseFormat, toImagesResponse } from './response.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse, type ImageOptions } from './schemas.js';
 import { createsJob } from '../rate-limit.js';
 import { awaitFinishedJob } from '../await-job.js';
+import { requestOrigin } from '../request-origin.js';
 
 export interface ImageRouteDeps {
   references: Config['references'];
@@ -97,6 +98,7 @@ async function runImageCall(
   checkCall(call);
   const { options } = call;
   const webhookUrl = options.webhook_url ? checkWebhookUrl(options.webhook_url, deps.references.allowlist) : undefined;
+  const origin = requestOrigin(request);
   const created = await services.generation.create({
     ...customerOf(request.apiKey),
     idempotency: idempotencyOf(request, call.endpoint, call.fingerprintContent),
@@ -106,6 +108,7 @@ async function runImageCall(
       references: call.references,
       explicit: explicitOf(options),
       kind: 'image',
+      ...(origin && { requestOrigin: origin }),
     },
     ...(call.mask && { mask: call.mask }),
     ...(options.background && { background: options.background }),
@@ -133,7 +136,7 @@ function imageUrlOf(ref: { image_url: string } | { file_id: string }, param: str
       `${param}.file_id`,
       'unsupported_value',
     );
-  return { url: ref.image_url, param: `${param}.image_url` };
+  return { url: ref.image_url, param: `${param}.image_url`, source: 'url' };
 }
 
 const generationSchema = {
@@ -216,8 +219,8 @@ export async function imageRoutes(
     return runImageCall(services, deps, request, reply, {
       endpoint: 'POST /v1/images/edits',
       options,
-      references: images.map((f, i) => ({ data: f.data, param: `image[${i}]` })),
-      ...(maskFile && { mask: { data: maskFile.data, param: 'mask' } }),
+      references: images.map((f, i) => ({ data: f.data, param: `image[${i}]`, source: 'upload' as const })),
+      ...(maskFile && { mask: { data: maskFile.data, param: 'mask', source: 'upload' as const } }),
       fingerprintContent: form.fingerprintContent,
     });
   });

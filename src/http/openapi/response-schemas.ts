@@ -51,6 +51,22 @@ export const jobObject = z
     seconds: z.number().nullable(),
     n: z.number().int(),
     adjustments: z.array(z.string()),
+    references: z
+      .array(
+        z.looseObject({
+          url: z.string().describe("The gateway's stored copy of the reference."),
+          source: z
+            .enum(['message', 'history', 'url', 'upload'])
+            .nullable()
+            .describe(
+              "Where it came from: `message` (an image part of the last chat message), `history` (the conversation's earlier image), `url` (an Images/Videos API URL field), `upload` (a file). Null on jobs from before sources were recorded.",
+            ),
+          width: z.number().int(),
+          height: z.number().int(),
+          content_type: z.string(),
+        }),
+      )
+      .describe('The reference images the job used.'),
     results: z.array(
       z.looseObject({
         url: z.string(),
@@ -93,6 +109,16 @@ export const jobObject = z
     completed_at: z.number().int().nullable(),
   })
   .describe('Job');
+
+export const jobList = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(jobObject),
+    first_id: z.string().nullable(),
+    last_id: z.string().nullable(),
+    has_more: z.boolean(),
+  })
+  .describe('JobList');
 
 const usage = z.looseObject({
   prompt_tokens: z.number().int(),

@@ -1,6 +1,6 @@
 import type { JobRecord } from '../../jobs/types.js';
 import type { MediaStore } from '../../storage/types.js';
-import { renderAdjustments, renderFailure, renderResult } from '../chat/content.js';
+import { renderAnswer, renderFailure } from '../chat/content.js';
 import {
   imageCallItem,
   type ImageCallItem,
@@ -12,8 +12,7 @@ import {
 /** What the finished job's answer says, from the chat answer's own text (content.ts), never a copy. */
 
 /** The final text of a succeeded job: exactly what a non-streaming chat completion's content is. */
-export const answerText = (job: JobRecord, mediaUrl: (key: string) => string) =>
-  renderAdjustments(job.request) + renderResult(job, mediaUrl);
+export const answerText = (job: JobRecord, mediaUrl: (key: string) => string) => renderAnswer(job, mediaUrl);
 
 /** The text a failed or cancelled job's answer ends with, as in a chat stream. */
 export const failureText = (job: JobRecord) =>

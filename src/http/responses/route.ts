@@ -5,6 +5,7 @@ import { customerOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { idempotencyOf, replayHeaders } from '../idempotency.js';
 import { awaitFinishedJob } from '../await-job.js';
+import { requestOrigin } from '../request-origin.js';
 import { jobErrorToApiError } from '../job-errors.js';
 import { errorResponse } from '../openapi/response-schemas.js';
 import { createsJob } from '../rate-limit.js';
@@ -64,7 +65,7 @@ export async function responseRoutes(app: FastifyInstance, services: GatewayServ
       tool,
       services.servedModels().map((spec) => spec.id),
     );
-    const input = responseToGenerationInput(body, model, tool);
+    const input = responseToGenerationInput(body, model, tool, requestOrigin(request));
     if (body.previous_response_id) {
       const hasOwnImage = input.references.length > 0;
       const previous = await previousResponseReference(

@@ -40,6 +40,12 @@ export const responseCreateBody = z.looseObject({
   resolution: z.string().nullish(),
   negative_prompt: z.string().nullish(),
   output_format: z.string().nullish(),
+  use_history_image: z
+    .boolean()
+    .nullish()
+    .describe(
+      "As in chat: when the last user message has no image, the conversation's most recent image is the reference for a model that takes one; `false` turns this off.",
+    ),
 });
 
 export type ResponseCreateBody = z.infer<typeof responseCreateBody>;

@@ -1,12 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { JobRecord } from '../../jobs/types.js';
-import {
-  renderAdjustments,
-  renderProgressLine,
-  renderQueuedLine,
-  renderResult,
-  renderStartLine,
-} from '../chat/content.js';
+import { renderOpening, renderProgressLine, renderResult } from '../chat/content.js';
 import type { GatewayServices } from '../services.js';
 import { SseStream } from '../sse.js';
 import { completedState, failureText, imageCallItems, responseError } from './answer.js';
@@ -62,7 +56,7 @@ export function streamResponse(
   emit('response.output_item.added', { output_index: 0, item: messageItem(job.id, '', 'in_progress') });
   emit('response.content_part.added', { ...part, part: outputText('') });
   const language = job.request.language;
-  delta(renderStartLine(job.request) + renderAdjustments(job.request) + renderQueuedLine(language));
+  delta(renderOpening(job.request));
 
   let done = false;
   const stop = () => {

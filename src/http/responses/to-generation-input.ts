@@ -43,6 +43,7 @@ export function responseToGenerationInput(
   body: ResponseCreateBody,
   model: string,
   tool: ImageGenerationTool | undefined,
+  requestOrigin?: string,
 ): GenerationInput {
   const { messages, sources } = inputToMessages(body.input);
   const chat: ChatCompletionBody = {
@@ -58,12 +59,14 @@ export function responseToGenerationInput(
     resolution: body.resolution,
     negative_prompt: body.negative_prompt,
     output_format: tool?.output_format ?? body.output_format,
+    use_history_image: body.use_history_image,
   };
   try {
-    const input = chatToGenerationInput(chat);
+    const input = chatToGenerationInput(chat, requestOrigin);
     // Reference errors (an unreachable URL, a broken image) are raised later and name these params.
     const references = input.references.map((ref) => ({ ...ref, param: inputPath(ref.param, sources) }));
-    return { ...input, references };
+    const history = input.history?.map((image) => ({ ...image, param: inputPath(image.param, sources) }));
+    return { ...input, references, ...(history && { history }) };
   } catch (error) {
     if (!(error instanceof GenerationError)) throw error;
     throw new GenerationError(

@@ -21,6 +21,7 @@ import { findOwnedVideo, notReady } from './owned-video.js';
 import { videoCreateBody, videoIdParams, videoRemixBody, type VideoCreateBody } from './schemas.js';
 import { toVideoObject, videoObject } from '../../api-objects/video-object.js';
 import { createsJob } from '../rate-limit.js';
+import { requestOrigin } from '../request-origin.js';
 
 export interface VideoRouteDeps {
   references: Config['references'];
@@ -51,7 +52,7 @@ async function readBody<S extends z.ZodType>(
 function referencesOf(body: VideoCreateBody, upload: FormFile | undefined): ReferenceInput[] {
   const ref = body.input_reference;
   if (ref === undefined) return [];
-  if (upload) return [{ data: upload.data, param: 'input_reference' }];
+  if (upload) return [{ data: upload.data, param: 'input_reference', source: 'upload' }];
   if (ref instanceof File)
     throw badRequest('input_reference must be an uploaded file or {"image_url": …}.', 'input_reference');
   if ('file_id' in ref) {
@@ -61,7 +62,7 @@ function referencesOf(body: VideoCreateBody, upload: FormFile | undefined): Refe
       'unsupported_value',
     );
   }
-  return [{ url: ref.image_url, param: 'input_reference.image_url' }];
+  return [{ url: ref.image_url, param: 'input_reference.image_url', source: 'url' }];
 }
 
 /** Explicit fields, with OpenAI's defaults where neither the body nor a prompt directive says otherwise. */
@@ -146,6 +147,7 @@ export async function videoCreateRoutes(
     const { body, fingerprintContent, upload } = await readBody(request, videoCreateBody, deps);
     const webhookUrl =
       body.webhook_url === undefined ? undefined : checkWebhookUrl(body.webhook_url, deps.references.allowlist);
+    const origin = requestOrigin(request);
     return startVideo(services, request, reply, {
       idempotency: idempotencyOf(request, 'POST /v1/videos', fingerprintContent),
       input: {
@@ -154,6 +156,7 @@ export async function videoCreateRoutes(
         references: referencesOf(body, upload),
         explicit: explicitOf(body),
         kind: 'video',
+        ...(origin && { requestOrigin: origin }),
       },
       ...(webhookUrl !== undefined && { webhookUrl }),
     });
@@ -183,7 +186,12 @@ async function remixInput(
   if (original.status !== 'succeeded') throw notReady(original, id, 'only a completed video can be remixed.');
   const { request } = original;
   const references = await Promise.all(
-    request.references.map(async (ref) => ({ data: await services.media.read(ref.key), param: 'input_reference' })),
+    // The original's references keep the source they had.
+    request.references.map(async (ref) => ({
+      data: await services.media.read(ref.key),
+      param: 'input_reference',
+      ...(ref.source && { source: ref.source }),
+    })),
   );
   const explicit: ExplicitFields = { size: `${request.width}x${request.height}` };
   if (request.seconds !== undefined) explicit.seconds = request.seconds;
