@@ -1,4 +1,5 @@
 import { findModel } from '../catalog/index.js';
+import { promptLimitFor } from '../catalog/prompt-limits.js';
 import type { MediaKind, ModelSpec } from '../catalog/types.js';
 import type { Config } from '../config/index.js';
 import { checkReferenceCount, parsePrompt, resolveGeneration } from '../intent/index.js';
@@ -8,7 +9,7 @@ import type { Moderator } from '../moderation/types.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
-import { GenerationError } from '../errors/generation-error.js';
+import { badRequest, GenerationError } from '../errors/generation-error.js';
 
 /** What every create endpoint (chat, images, videos) hands to the pipeline, in its own words mapped to ours. */
 export interface GenerationInput {
@@ -22,6 +23,8 @@ export interface GenerationInput {
   kind?: MediaKind;
   /** Routes the job to this channel first instead of by priority (the operator's "test this channel"). */
   channel?: string;
+  /** Where the prompt is in the request, for errors about it: `prompt` (the default), or a chat message's path. */
+  promptParam?: string;
 }
 
 export interface PreparedGeneration {
@@ -74,6 +77,22 @@ function wrongKind(spec: ModelSpec, wanted: MediaKind): GenerationError {
 }
 
 /**
+ * Refuses a prompt longer than the model takes, before anything is fetched. What counts is the text
+ * sent upstream: the prompt once directives are removed. The stricter of the public model's limit
+ * and the serving upstream's applies, and the message names whose it is.
+ */
+function checkPromptLength(spec: ModelSpec, route: Route, prompt: string, param: string): void {
+  const { limit, upstreamModel } = promptLimitFor(spec, route.upstreamModel);
+  if (prompt.length <= limit) return;
+  const taker = upstreamModel ? `${spec.id} is served here by ${upstreamModel}, which takes` : `${spec.id} takes`;
+  throw badRequest(
+    `The prompt is ${prompt.length} characters long (directives removed); ${taker} at most ${limit}. Shorten it.`,
+    param,
+    'prompt_too_long',
+  );
+}
+
+/**
  * request → intent → moderation: resolves the model and its route, parses directives, fetches and
  * stores references, snaps the request to what the model supports, then runs stages 1 and 2.
  */
@@ -85,6 +104,7 @@ export async function prepareGeneration(input: GenerationInput, deps: PrepareDep
     (input.channel === undefined ? deps.channels.route(spec.id) : deps.channels.routeOn(input.channel, spec.id));
   if (!spec || !route) throw modelNotFound(input.model);
   const parsed = parsePrompt(input.text);
+  checkPromptLength(spec, route, parsed.prompt.trim(), input.promptParam ?? 'prompt');
   checkReferenceCount(spec, input.references.length);
   // A model that takes no references does not get them fetched at all.
   const wanted = spec.references === 'none' ? [] : input.references;

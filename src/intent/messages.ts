@@ -5,6 +5,8 @@ export interface UserInput {
   text: string;
   /** Its image parts, with the request path of each for error messages. */
   imageUrls: { url: string; param: string }[];
+  /** The request path of the prompt's message (`messages[2].content`), for errors about the prompt. */
+  promptParam: string;
 }
 
 /** What OpenAI's image endpoints accept for gpt-image-1, and what /v1/images and /v1/videos allow. */
@@ -85,5 +87,5 @@ export function extractUserInput(messages: unknown[]): UserInput {
   if (!text) {
     throw badRequest('The last user message has no text prompt; describe what to generate.', base, 'missing_prompt');
   }
-  return { text, imageUrls };
+  return { text, imageUrls, promptParam: base };
 }

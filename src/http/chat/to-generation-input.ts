@@ -24,5 +24,11 @@ function explicitFields(body: ChatCompletionBody): ExplicitFields {
 /** A chat body in the pipeline's terms: the last user message is the prompt, its images the references. */
 export function chatToGenerationInput(body: ChatCompletionBody): GenerationInput {
   const input = extractUserInput(body.messages);
-  return { model: body.model, text: input.text, references: input.imageUrls, explicit: explicitFields(body) };
+  return {
+    model: body.model,
+    text: input.text,
+    references: input.imageUrls,
+    explicit: explicitFields(body),
+    promptParam: input.promptParam,
+  };
 }
