@@ -70,6 +70,11 @@ const LINES: [Adjustment, string, string][] = [
     'm 本次最多生成 1 张，已改为 1 张。',
   ],
   [
+    { kind: 'videos_capped', model: 'm', used: 1 },
+    'm makes at most 1 video per request; making 1.',
+    'm 每次最多生成 1 个视频，已改为 1 个。',
+  ],
+  [
     { kind: 'fewer_images', model: 'm', made: 1, asked: 3 },
     'm made 1 of the 3 images asked for.',
     'm 只生成了 1 张图片（请求 3 张）。',
@@ -89,6 +94,7 @@ const LINES: [Adjustment, string, string][] = [
     'm takes no negative prompt; it was left out.',
     'm 不支持反向提示词，已忽略。',
   ],
+  [{ kind: 'seed_unsupported', model: 'm' }, 'm takes no seed; it was ignored.', 'm 不支持种子参数，已忽略。'],
   [
     { kind: 'seed_ignored', model: 'm', min: -1, max: 2_147_483_647 },
     'm takes seeds from -1 to 2147483647; the seed was ignored.',

@@ -30,6 +30,8 @@ const en = (a: Adjustment): string => {
       return `${a.model} makes one image per request; making 1.`;
     case 'images_capped_here':
       return `${a.model} makes ${plural(a.used, 'image')} in this request; making ${a.used}.`;
+    case 'videos_capped':
+      return `${a.model} makes at most ${plural(a.used, 'video')} per request; making ${a.used}.`;
     case 'fewer_images':
       return `${a.model} made ${a.made} of the ${a.asked} images asked for.`;
     case 'format_changed':
@@ -38,6 +40,8 @@ const en = (a: Adjustment): string => {
       return `${a.model} does not take reference images; the image was ignored.`;
     case 'negative_prompt_dropped':
       return `${a.model} takes no negative prompt; it was left out.`;
+    case 'seed_unsupported':
+      return `${a.model} takes no seed; it was ignored.`;
     case 'seed_ignored':
       return `${a.model} takes seeds from ${a.min} to ${a.max}; the seed was ignored.`;
     case 'text':
@@ -69,6 +73,8 @@ const zh = (a: Adjustment): string => {
       return `${a.model} 每次只生成 1 张，已改为 1 张。`;
     case 'images_capped_here':
       return `${a.model} 本次最多生成 ${a.used} 张，已改为 ${a.used} 张。`;
+    case 'videos_capped':
+      return `${a.model} 每次最多生成 ${a.used} 个视频，已改为 ${a.used} 个。`;
     case 'fewer_images':
       return `${a.model} 只生成了 ${a.made} 张图片（请求 ${a.asked} 张）。`;
     case 'format_changed':
@@ -77,6 +83,8 @@ const zh = (a: Adjustment): string => {
       return `${a.model} 不接受参考图，已忽略所给图片。`;
     case 'negative_prompt_dropped':
       return `${a.model} 不支持反向提示词，已忽略。`;
+    case 'seed_unsupported':
+      return `${a.model} 不支持种子参数，已忽略。`;
     case 'seed_ignored':
       return `${a.model} 的种子取值为 ${a.min} 到 ${a.max}，已忽略所给种子。`;
     case 'text':

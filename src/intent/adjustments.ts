@@ -28,12 +28,16 @@ export const adjustmentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('single_image'), model }),
   /** More images than the model makes for this request's references. */
   z.object({ kind: z.literal('images_capped_here'), model, used: z.number() }),
+  /** More videos than the model makes per request (every video model makes one). */
+  z.object({ kind: z.literal('videos_capped'), model, used: z.number() }),
   /** Fewer images came back than were asked for. */
   z.object({ kind: z.literal('fewer_images'), model, made: z.number(), asked: z.number() }),
   /** A file format the upstream does not make. */
   z.object({ kind: z.literal('format_changed'), model, offered: z.array(z.string()), used: z.string() }),
   z.object({ kind: z.literal('references_ignored'), model }),
   z.object({ kind: z.literal('negative_prompt_dropped'), model }),
+  /** A seed given to an upstream that takes none. */
+  z.object({ kind: z.literal('seed_unsupported'), model }),
   /** A seed outside the model's range. */
   z.object({ kind: z.literal('seed_ignored'), model, min: z.number(), max: z.number() }),
   /** A line written by a version that stored adjustments as text. */

@@ -149,7 +149,7 @@ export function resolveGeneration(
   let n = explicit.n ?? d.n ?? 1;
   if (!Number.isInteger(n) || n < 1) throw badRequest('n must be a whole number of at least 1.', 'n');
   if (n > spec.maxN) {
-    if (spec.maxN > 1 || spec.kind === 'image') adjustments.push({ kind: 'images_capped', model, used: spec.maxN });
+    adjustments.push({ kind: spec.kind === 'video' ? 'videos_capped' : 'images_capped', model, used: spec.maxN });
     n = spec.maxN;
   }
 

@@ -103,6 +103,11 @@ export const imagesResponse = z
     output_format: z.enum(['png', 'jpeg', 'webp']).optional(),
     quality: z.string().optional(),
     background: z.string().optional(),
+    adjustments: z
+      .array(z.string())
+      .describe(
+        "mediagate: one line per value changed to what the model makes (size, n, format, seed, …), in the prompt's language; empty when nothing was changed.",
+      ),
     usage: z
       .object({
         input_tokens: z.number().int(),

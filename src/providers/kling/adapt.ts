@@ -1,10 +1,11 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { snapRatio, snapSeconds } from '../snap.js';
+import { snapRatio, snapSeconds, withoutSeed } from '../snap.js';
 import { durationLimits, KLING_SIZES } from './models.js';
 
-/** Kling makes 16:9, 9:16 or 1:1 videos of 5 or 10 s (3–15 s on V3 models). */
+/** Kling makes 16:9, 9:16 or 1:1 videos of 5 or 10 s (3–15 s on V3 models), and takes no seed. */
 export function adaptToKling(req: GenerationRequest, upstreamModel: string): GenerationRequest {
-  return snapRatio(snapSeconds(req, upstreamModel, durationLimits(upstreamModel)), upstreamModel, KLING_SIZES);
+  const fitted = snapRatio(snapSeconds(req, upstreamModel, durationLimits(upstreamModel)), upstreamModel, KLING_SIZES);
+  return withoutSeed(fitted, upstreamModel);
 }
 
 /** The duration as Kling wants it: a string of whole seconds. */

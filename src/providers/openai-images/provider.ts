@@ -2,6 +2,7 @@ import type { GenerationRequest } from '../../intent/types.js';
 import { completed } from '../completed-operation.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { readReferences } from '../reference-data.js';
+import { withoutSeed } from '../snap.js';
 import type { Provider, ProviderContext, StartResult } from '../types.js';
 import { describeOpenAiError } from './errors.js';
 import { editForm, imageFields } from './request.js';
@@ -18,6 +19,11 @@ export class OpenAiImagesProvider implements Provider {
   readonly describeError = describeOpenAiError;
 
   readonly authHeaders = bearerKeyHeaders;
+
+  /** The Images API has no seed field. */
+  adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
+    return withoutSeed(req, upstreamModel);
+  }
 
   async start(req: GenerationRequest, ctx: ProviderContext): Promise<StartResult> {
     const model = ctx.upstreamModel;

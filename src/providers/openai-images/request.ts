@@ -23,6 +23,8 @@ export function imageFields(req: GenerationRequest, model: string): Record<strin
   };
   const q = quality(model, req.quality);
   if (q) fields.quality = q;
+  // GPT image models take `background`; DALL·E has no such field.
+  if (req.background !== undefined && !isDallE(model)) fields.background = req.background;
   if (isDallE(model)) {
     // DALL·E returns links by default; inline data avoids a second download that can expire.
     fields.response_format = 'b64_json';

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerationRequest } from '../src/intent/types.js';
+import { adaptToRelay } from '../src/providers/chat-relay/adapt.js';
+import { readRelayOptions } from '../src/providers/chat-relay/options.js';
+import { adaptToKling } from '../src/providers/kling/adapt.js';
+import { adaptToVideos } from '../src/providers/openai-videos/adapt.js';
+import { readVideosOptions } from '../src/providers/openai-videos/options.js';
+import { FakeOpenAiImages } from './fakes/openai-images.js';
+import { jobOf } from './helpers/chat.js';
+import { databaseLabel } from './helpers/database.js';
+import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
+
+/** Issue 11, "Silent changes": each value the gateway changes is stated in the answer of every endpoint. */
+describe(`Nothing changes silently (${databaseLabel})`, { timeout: 60_000 }, () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ MEDIAGATE_SANDBOX_IMAGE_LATENCY_MS: '50', MEDIAGATE_SANDBOX_VIDEO_LATENCY_MS: '200' });
+  });
+  afterAll(async () => gw?.close());
+
+  const cancel = (jobId: string) =>
+    fetch(`${gw.baseUrl}/v1/jobs/${jobId}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
+
+  it('Images API: flux-kontext-pro with n: 3 makes one image and says so in `adjustments`', async () => {
+    const result = await gw.client.images.generate({
+      model: 'flux-kontext-pro',
+      prompt: 'a paper boat',
+      n: 3,
+      response_format: 'url',
+    });
+    expect(result.data).toHaveLength(1);
+    expect((result as unknown as { adjustments: string[] }).adjustments).toEqual([
+      'flux-kontext-pro makes at most 1 image per request; making 1.',
+    ]);
+  });
+
+  it('Images API: nothing changed is an empty `adjustments`; a snapped size is stated in the prompt’s language', async () => {
+    const plain = await gw.client.images.generate({ model: 'dall-e-3', prompt: 'a lamp', response_format: 'url' });
+    expect((plain as unknown as { adjustments: string[] }).adjustments).toEqual([]);
+    const snapped = await gw.client.images.generate({
+      model: 'dall-e-3',
+      prompt: '一盏灯',
+      size: '1600x900' as never,
+      response_format: 'url',
+    });
+    expect((snapped as unknown as { adjustments: string[] }).adjustments).toEqual([
+      'dall-e-3 不提供 1600x900 尺寸，已改用 1792x1024。',
+    ]);
+  });
+
+  it('chat: n: 2 on sora-2 makes one video and the content says so', async () => {
+    const completion = await gw.client.chat.completions.create({
+      model: 'sora-2',
+      n: 2,
+      messages: [{ role: 'user', content: 'a kite over a beach, duration: 1 seconds' }],
+    });
+    const content = completion.choices[0].message.content!;
+    expect(content).toContain('> ℹ️ sora-2 makes at most 1 video per request; making 1.\n\n');
+    const job = await jobOf(gw, completion.id.replace(/^chatcmpl-/, ''));
+    expect(job).toMatchObject({ n: 1, adjustments: ['sora-2 makes at most 1 video per request; making 1.'] });
+  });
+
+  it('Videos API: seconds "20" is clamped to 15 and the video object says so', async () => {
+    const created = await gw.client.videos.create({ model: 'sora-2', prompt: 'a slow river', seconds: '20' as never });
+    const video = created as unknown as { id: string; seconds: string; adjustments: string[] };
+    expect(video.seconds).toBe('15');
+    expect(video.adjustments).toEqual(['sora-2 supports up to 15 seconds; using 15.']);
+    const retrieved = await gw.client.videos.retrieve(created.id);
+    expect((retrieved as unknown as { adjustments: string[] }).adjustments).toEqual([
+      'sora-2 supports up to 15 seconds; using 15.',
+    ]);
+    // A 15 s render is not what this test is about.
+    await cancel(created.id.replace(/^video_/, 'job_'));
+  });
+
+  it('Videos API: a video with nothing changed has an empty `adjustments`', async () => {
+    const created = await gw.client.videos.create({ model: 'sora-2', prompt: 'a leaf', seconds: '1' as never });
+    expect((created as unknown as { adjustments: string[] }).adjustments).toEqual([]);
+    await cancel(created.id.replace(/^video_/, 'job_'));
+  });
+});
+
+/** Audited: values an upstream has no field for, or a field the gateway used to drop on the way. */
+describe(`Fields an upstream has no room for (${databaseLabel})`, { timeout: 60_000 }, () => {
+  const fake = new FakeOpenAiImages(['sk-fake-openai']);
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    await fake.start();
+    gw = await startGateway({ OPENAI_API_KEY: 'sk-fake-openai', OPENAI_BASE_URL: `${fake.url}/v1` });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await fake.close();
+  });
+
+  it('gpt-image-1: a seed (no such field upstream) is stated as ignored; `background` reaches the upstream', async () => {
+    const before = fake.requests.length;
+    const result = await gw.client.images.generate({
+      model: 'gpt-image-1',
+      prompt: 'a glass bottle',
+      background: 'transparent',
+      seed: 7,
+    } as never);
+    const sent = fake.requests.slice(before).find((r) => r.path === '/v1/images/generations')!;
+    expect(sent.json).toEqual({
+      model: 'gpt-image-1',
+      prompt: 'a glass bottle',
+      n: 1,
+      size: '1024x1024',
+      background: 'transparent',
+      output_format: 'png',
+    });
+    expect((result as unknown as { adjustments: string[] }).adjustments).toEqual([
+      'gpt-image-1 takes no seed; it was ignored.',
+    ]);
+  });
+
+  it('chat on gpt-image-1: the seed line is in the content too', async () => {
+    const completion = await gw.client.chat.completions.create({
+      model: 'gpt-image-1',
+      messages: [{ role: 'user', content: '画一只猫 --seed 42' }],
+    });
+    expect(completion.choices[0].message.content).toContain('> ℹ️ gpt-image-1 不支持种子参数，已忽略。\n\n');
+  });
+});
+
+describe('Adapters state every value they drop or snap', () => {
+  const request = (over: Partial<GenerationRequest>): GenerationRequest => ({
+    model: 'sora-2',
+    kind: 'video',
+    prompt: 'a lake',
+    references: [],
+    aspectRatio: '16:9',
+    width: 1280,
+    height: 720,
+    seconds: 10,
+    n: 1,
+    format: 'mp4',
+    language: 'en',
+    adjustments: [],
+    ...over,
+  });
+
+  it('Kling: a seed is dropped and stated', () => {
+    const out = adaptToKling(request({ seed: 3 }), 'kling-v2-1');
+    expect(out.seed).toBeUndefined();
+    expect(out.adjustments).toEqual([{ kind: 'seed_unsupported', model: 'kling-v2-1' }]);
+  });
+
+  it('OpenAI Videos: a seed is dropped and the seconds snapped, each stated', () => {
+    const options = readVideosOptions({});
+    const out = adaptToVideos(request({ seed: 3 }), 'sora-2', options);
+    expect(out).toMatchObject({ seconds: 8 });
+    expect(out.seed).toBeUndefined();
+    expect(out.adjustments).toEqual([
+      { kind: 'seed_unsupported', model: 'sora-2' },
+      { kind: 'duration_snapped', model: 'sora-2', asked: 10, used: 8 },
+    ]);
+  });
+
+  it('chat relay: a seed is dropped and stated', () => {
+    const out = adaptToRelay(request({ seed: 3 }), 'sora-2', readRelayOptions({}));
+    expect(out.adjustments).toEqual([{ kind: 'seed_unsupported', model: 'sora-2' }]);
+  });
+});
