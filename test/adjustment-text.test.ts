@@ -94,7 +94,22 @@ const LINES: [Adjustment, string, string][] = [
     'm takes no negative prompt; it was left out.',
     'm 不支持反向提示词，已忽略。',
   ],
-  [{ kind: 'seed_unsupported', model: 'm' }, 'm takes no seed; it was ignored.', 'm 不支持种子参数，已忽略。'],
+  [
+    { kind: 'field_ignored', model: 'm', field: 'seed' },
+    'm takes no seed; it was ignored.',
+    'm 不支持种子参数，已忽略。',
+  ],
+  [
+    { kind: 'field_ignored', model: 'm', field: 'background' },
+    'm takes no background setting; it was ignored.',
+    'm 不支持背景参数，已忽略。',
+  ],
+  [{ kind: 'field_ignored', model: 'm', field: 'mask' }, 'm takes no mask; it was ignored.', 'm 不支持蒙版，已忽略。'],
+  [
+    { kind: 'quality_changed', model: 'm', asked: 'low', used: 'standard' },
+    'm cannot make low quality; using standard.',
+    'm 不支持 low 质量，已改用 standard。',
+  ],
   [
     { kind: 'seed_ignored', model: 'm', min: -1, max: 2_147_483_647 },
     'm takes seeds from -1 to 2147483647; the seed was ignored.',

@@ -1,10 +1,9 @@
+import { toFile } from 'openai';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationRequest } from '../src/intent/types.js';
-import { adaptToRelay } from '../src/providers/chat-relay/adapt.js';
-import { readRelayOptions } from '../src/providers/chat-relay/options.js';
-import { adaptToKling } from '../src/providers/kling/adapt.js';
-import { adaptToVideos } from '../src/providers/openai-videos/adapt.js';
-import { readVideosOptions } from '../src/providers/openai-videos/options.js';
+import { fitRequest } from '../src/providers/fit-request.js';
+import { PROTOCOLS } from '../src/providers/protocols.js';
 import { FakeOpenAiImages } from './fakes/openai-images.js';
 import { jobOf } from './helpers/chat.js';
 import { databaseLabel } from './helpers/database.js';
@@ -118,6 +117,25 @@ describe(`Fields an upstream has no room for (${databaseLabel})`, { timeout: 60_
     ]);
   });
 
+  it('gpt-image-1 edits: the mask reaches the upstream (it used to stay behind)', async () => {
+    const before = fake.requests.length;
+    const image = await sharp({ create: { width: 64, height: 64, channels: 4, background: '#3366cc' } })
+      .png()
+      .toBuffer();
+    const result = await gw.client.images.edit({
+      model: 'gpt-image-1',
+      prompt: 'add a moon',
+      image: await toFile(image, 'sky.png', { type: 'image/png' }),
+      mask: await toFile(image, 'mask.png', { type: 'image/png' }),
+      size: '1024x1024',
+    });
+    const sent = fake.requests.slice(before).find((r) => r.path === '/v1/images/edits')!;
+    const mask = sent.form!.get('mask') as File;
+    expect(mask.type).toBe('image/png');
+    expect(Buffer.from(await mask.arrayBuffer()).equals(image)).toBe(true);
+    expect((result as unknown as { adjustments: string[] }).adjustments).toEqual([]);
+  });
+
   it('chat on gpt-image-1: the seed line is in the content too', async () => {
     const completion = await gw.client.chat.completions.create({
       model: 'gpt-image-1',
@@ -127,7 +145,7 @@ describe(`Fields an upstream has no room for (${databaseLabel})`, { timeout: 60_
   });
 });
 
-describe('Adapters state every value they drop or snap', () => {
+describe('Every adapter states each value it drops or snaps', () => {
   const request = (over: Partial<GenerationRequest>): GenerationRequest => ({
     model: 'sora-2',
     kind: 'video',
@@ -143,26 +161,49 @@ describe('Adapters state every value they drop or snap', () => {
     adjustments: [],
     ...over,
   });
+  const fitFor = (type: string, req: GenerationRequest, upstreamModel: string) =>
+    fitRequest(PROTOCOLS[type].create({}), req, upstreamModel);
 
-  it('Kling: a seed is dropped and stated', () => {
-    const out = adaptToKling(request({ seed: 3 }), 'kling-v2-1');
-    expect(out.seed).toBeUndefined();
-    expect(out.adjustments).toEqual([{ kind: 'seed_unsupported', model: 'kling-v2-1' }]);
-  });
-
-  it('OpenAI Videos: a seed is dropped and the seconds snapped, each stated', () => {
-    const options = readVideosOptions({});
-    const out = adaptToVideos(request({ seed: 3 }), 'sora-2', options);
-    expect(out).toMatchObject({ seconds: 8 });
-    expect(out.seed).toBeUndefined();
+  it('Kling: seed and quality have no field; each is left out and stated', () => {
+    const out = fitFor('kling', request({ seed: 3, quality: 'high' }), 'kling-v2-1');
+    expect(out).not.toHaveProperty('seed');
+    expect(out).not.toHaveProperty('quality');
     expect(out.adjustments).toEqual([
-      { kind: 'seed_unsupported', model: 'sora-2' },
-      { kind: 'duration_snapped', model: 'sora-2', asked: 10, used: 8 },
+      { kind: 'field_ignored', model: 'kling-v2-1', field: 'seed' },
+      { kind: 'field_ignored', model: 'kling-v2-1', field: 'quality' },
     ]);
   });
 
-  it('chat relay: a seed is dropped and stated', () => {
-    const out = adaptToRelay(request({ seed: 3 }), 'sora-2', readRelayOptions({}));
-    expect(out.adjustments).toEqual([{ kind: 'seed_unsupported', model: 'sora-2' }]);
+  it('OpenAI Videos: seconds snapped and a resolution left out, each stated', () => {
+    const out = fitFor('openai-videos', request({ resolution: '1080p' }), 'sora-2');
+    expect(out).toMatchObject({ seconds: 8 });
+    expect(out).not.toHaveProperty('resolution');
+    expect(out.adjustments).toEqual([
+      { kind: 'duration_snapped', model: 'sora-2', asked: 10, used: 8 },
+      { kind: 'field_ignored', model: 'sora-2', field: 'resolution' },
+    ]);
+  });
+
+  it('Veo through Gemini: no seed (the API refuses it), stated', () => {
+    const out = fitFor('gemini', request({ seed: 9, seconds: 8 }), 'veo-3.1-generate-preview');
+    expect(out.adjustments).toEqual([{ kind: 'field_ignored', model: 'veo-3.1-generate-preview', field: 'seed' }]);
+  });
+
+  it('FLUX: a seed is read and kept; a background is stated as ignored', () => {
+    const image = request({ kind: 'image', model: 'flux-dev', format: 'png', seed: 5, background: 'transparent' });
+    const out = fitFor(
+      'bfl',
+      { ...image, width: 1024, height: 1024, aspectRatio: '1:1', seconds: undefined },
+      'flux-dev',
+    );
+    expect(out.seed).toBe(5);
+    expect(out.adjustments).toEqual([{ kind: 'field_ignored', model: 'flux-dev', field: 'background' }]);
+  });
+
+  it('DALL·E 3: quality low becomes standard, stated', () => {
+    const image = request({ kind: 'image', model: 'dall-e-3', format: 'png', quality: 'low', seconds: undefined });
+    const out = fitFor('openai-images', { ...image, width: 1024, height: 1024, aspectRatio: '1:1' }, 'dall-e-3');
+    expect(out.quality).toBe('standard');
+    expect(out.adjustments).toEqual([{ kind: 'quality_changed', model: 'dall-e-3', asked: 'low', used: 'standard' }]);
   });
 });

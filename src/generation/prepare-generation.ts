@@ -6,6 +6,7 @@ import { checkReferenceCount, parsePrompt, resolveGeneration } from '../intent/i
 import { loadReferences, type ReferenceDeps, type ReferenceInput } from '../intent/references.js';
 import type { ExplicitFields, GenerationRequest } from '../intent/types.js';
 import type { Moderator } from '../moderation/types.js';
+import { fitRequest } from '../providers/fit-request.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
@@ -110,7 +111,7 @@ export async function prepareGeneration(input: GenerationInput, deps: PrepareDep
   const wanted = spec.references === 'none' ? [] : input.references;
   const references = await loadReferences(wanted, referenceDeps(deps));
   const resolved = resolveGeneration(spec, parsed, input.explicit, references, input.references.length);
-  const request = route.channel.provider.adapt?.(resolved, route.upstreamModel) ?? resolved;
+  const request = fitRequest(route.channel.provider, resolved, route.upstreamModel);
   const block = await deps.moderator.checkRequest(spec, request);
   if (!block) return { spec, route, request, original: resolved };
   return {

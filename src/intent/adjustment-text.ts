@@ -1,9 +1,19 @@
-import type { Adjustment } from './adjustments.js';
+import type { Adjustment, OptionalField } from './adjustments.js';
 import type { Language } from './types.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n > 1 ? 's' : ''}`;
 const FORMAT_NAMES: Record<string, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP' };
 const formatName = (format: string) => FORMAT_NAMES[format] ?? format.toUpperCase();
+const FIELD_NAMES: Record<Language, Record<OptionalField, string>> = {
+  en: {
+    seed: 'seed',
+    quality: 'quality setting',
+    resolution: 'resolution setting',
+    background: 'background setting',
+    mask: 'mask',
+  },
+  zh: { seed: '种子参数', quality: '质量参数', resolution: '分辨率参数', background: '背景参数', mask: '蒙版' },
+};
 
 /** The one place an adjustment becomes words. Clients and tests read these lines: change them with care. */
 const en = (a: Adjustment): string => {
@@ -40,8 +50,10 @@ const en = (a: Adjustment): string => {
       return `${a.model} does not take reference images; the image was ignored.`;
     case 'negative_prompt_dropped':
       return `${a.model} takes no negative prompt; it was left out.`;
-    case 'seed_unsupported':
-      return `${a.model} takes no seed; it was ignored.`;
+    case 'field_ignored':
+      return `${a.model} takes no ${FIELD_NAMES.en[a.field]}; it was ignored.`;
+    case 'quality_changed':
+      return `${a.model} cannot make ${a.asked} quality; using ${a.used}.`;
     case 'seed_ignored':
       return `${a.model} takes seeds from ${a.min} to ${a.max}; the seed was ignored.`;
     case 'text':
@@ -83,8 +95,10 @@ const zh = (a: Adjustment): string => {
       return `${a.model} 不接受参考图，已忽略所给图片。`;
     case 'negative_prompt_dropped':
       return `${a.model} 不支持反向提示词，已忽略。`;
-    case 'seed_unsupported':
-      return `${a.model} 不支持种子参数，已忽略。`;
+    case 'field_ignored':
+      return `${a.model} 不支持${FIELD_NAMES.zh[a.field]}，已忽略。`;
+    case 'quality_changed':
+      return `${a.model} 不支持 ${a.asked} 质量，已改用 ${a.used}。`;
     case 'seed_ignored':
       return `${a.model} 的种子取值为 ${a.min} 到 ${a.max}，已忽略所给种子。`;
     case 'text':

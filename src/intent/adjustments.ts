@@ -7,6 +7,10 @@ import { z } from 'zod';
  */
 const model = z.string();
 
+/** Request fields only some upstreams read (providers/fit-request.ts leaves them out, stated, for the others). */
+export const OPTIONAL_FIELDS = ['seed', 'quality', 'resolution', 'background', 'mask'] as const;
+export type OptionalField = (typeof OPTIONAL_FIELDS)[number];
+
 export const adjustmentSchema = z.discriminatedUnion('kind', [
   /** An aspect ratio the model does not make; the nearest one it makes. */
   z.object({ kind: z.literal('ratio_snapped'), model, asked: z.string(), used: z.string() }),
@@ -36,8 +40,10 @@ export const adjustmentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('format_changed'), model, offered: z.array(z.string()), used: z.string() }),
   z.object({ kind: z.literal('references_ignored'), model }),
   z.object({ kind: z.literal('negative_prompt_dropped'), model }),
-  /** A seed given to an upstream that takes none. */
-  z.object({ kind: z.literal('seed_unsupported'), model }),
+  /** A value the serving upstream has no field for, left out rather than sent where it would be refused or lost. */
+  z.object({ kind: z.literal('field_ignored'), model, field: z.enum(OPTIONAL_FIELDS) }),
+  /** A quality the upstream does not offer; the one it does. */
+  z.object({ kind: z.literal('quality_changed'), model, asked: z.string(), used: z.string() }),
   /** A seed outside the model's range. */
   z.object({ kind: z.literal('seed_ignored'), model, min: z.number(), max: z.number() }),
   /** A line written by a version that stored adjustments as text. */

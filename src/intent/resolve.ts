@@ -135,8 +135,11 @@ export function resolveGeneration(
     seconds = asked === undefined ? spec.durations.default : Math.round(asked);
     if (allowed && !allowed.includes(seconds)) {
       const used = allowed.reduce((best, v) => (Math.abs(v - seconds!) < Math.abs(best - seconds!) ? v : best));
-      adjustments.push({ kind: 'duration_snapped', model, asked: seconds, used });
+      adjustments.push({ kind: 'duration_snapped', model, asked: asked ?? seconds, used });
       seconds = used;
+    } else if (asked !== undefined && asked !== seconds && seconds >= min && seconds <= max) {
+      // Whole seconds only: 4.5 s is made as 5 s, and said so.
+      adjustments.push({ kind: 'duration_snapped', model, asked, used: seconds });
     } else if (seconds > max) {
       adjustments.push({ kind: 'duration_clamped', model, limit: 'max', used: max });
       seconds = max;

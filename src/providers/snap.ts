@@ -12,13 +12,6 @@ export const adjusted = (req: GenerationRequest, adjustment: Adjustment): Genera
   adjustments: [...req.adjustments, adjustment],
 });
 
-/** `req` without its seed, for an upstream that has no seed field (the user is told it was not used). */
-export function withoutSeed(req: GenerationRequest, upstreamModel: string): GenerationRequest {
-  if (req.seed === undefined) return req;
-  const { seed: _unused, ...rest } = req;
-  return adjusted(rest, { kind: 'seed_unsupported', model: upstreamModel });
-}
-
 const nearest = (values: readonly number[], target: number) =>
   values.reduce((best, v) => (Math.abs(v - target) < Math.abs(best - target) ? v : best));
 

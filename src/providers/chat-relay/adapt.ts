@@ -1,5 +1,5 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { adjusted, snapSeconds, withoutSeed } from '../snap.js';
+import { adjusted, snapSeconds } from '../snap.js';
 import type { RelayOptions } from './options.js';
 
 /**
@@ -7,8 +7,7 @@ import type { RelayOptions } from './options.js';
  * image is asked as one. Video lengths are snapped only when the channel lists the relay's lengths.
  */
 export function adaptToRelay(req: GenerationRequest, upstreamModel: string, options: RelayOptions): GenerationRequest {
-  // A chat message has no seed field.
-  let out = withoutSeed(req, upstreamModel);
+  let out = req;
   if (out.kind === 'image' && out.n > 1) {
     out = adjusted({ ...out, n: 1 }, { kind: 'single_image', model: upstreamModel });
   }

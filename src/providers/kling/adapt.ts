@@ -1,11 +1,10 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { snapRatio, snapSeconds, withoutSeed } from '../snap.js';
+import { snapRatio, snapSeconds } from '../snap.js';
 import { durationLimits, KLING_SIZES } from './models.js';
 
-/** Kling makes 16:9, 9:16 or 1:1 videos of 5 or 10 s (3–15 s on V3 models), and takes no seed. */
+/** Kling makes 16:9, 9:16 or 1:1 videos of 5 or 10 s (3–15 s on V3 models). */
 export function adaptToKling(req: GenerationRequest, upstreamModel: string): GenerationRequest {
-  const fitted = snapRatio(snapSeconds(req, upstreamModel, durationLimits(upstreamModel)), upstreamModel, KLING_SIZES);
-  return withoutSeed(fitted, upstreamModel);
+  return snapRatio(snapSeconds(req, upstreamModel, durationLimits(upstreamModel)), upstreamModel, KLING_SIZES);
 }
 
 /** The duration as Kling wants it: a string of whole seconds. */

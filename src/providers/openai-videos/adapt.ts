@@ -1,6 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import type { Adjustment } from '../../intent/adjustments.js';
-import { adjusted, snapSeconds, withoutSeed } from '../snap.js';
+import { adjusted, snapSeconds } from '../snap.js';
 import type { VideosOptions } from './options.js';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -36,9 +36,8 @@ export function adaptToVideos(
   options: VideosOptions,
 ): GenerationRequest {
   if (req.kind !== 'video') return req;
-  // The Videos API has no seed field.
   let out = snapSeconds(
-    withoutSeed(req, upstreamModel),
+    req,
     upstreamModel,
     'allowed' in options.seconds ? { allowed: options.seconds.allowed } : options.seconds,
   );
