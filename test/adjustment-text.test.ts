@@ -111,6 +111,11 @@ const LINES: [Adjustment, string, string][] = [
     'm 不支持 low 质量，已改用 standard。',
   ],
   [
+    { kind: 'negative_prompt_in_prompt', model: 'm' },
+    'm takes no negative prompt; it was added to the prompt as "Avoid: …".',
+    'm 不支持反向提示词，已以"Avoid: …"加入提示词。',
+  ],
+  [
     { kind: 'seed_ignored', model: 'm', min: -1, max: 2_147_483_647 },
     'm takes seeds from -1 to 2147483647; the seed was ignored.',
     'm 的种子取值为 -1 到 2147483647，已忽略所给种子。',

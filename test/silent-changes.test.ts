@@ -184,6 +184,12 @@ describe('Every adapter states each value it drops or snaps', () => {
     ]);
   });
 
+  it('OpenAI Videos: a negative prompt goes as an "Avoid:" line, stated', () => {
+    const out = fitFor('openai-videos', request({ seconds: 8, negativePrompt: 'rain' }), 'sora-2');
+    expect(out.negativePrompt).toBe('rain');
+    expect(out.adjustments).toEqual([{ kind: 'negative_prompt_in_prompt', model: 'sora-2' }]);
+  });
+
   it('Veo through Gemini: no seed (the API refuses it), stated', () => {
     const out = fitFor('gemini', request({ seed: 9, seconds: 8 }), 'veo-3.1-generate-preview');
     expect(out.adjustments).toEqual([{ kind: 'field_ignored', model: 'veo-3.1-generate-preview', field: 'seed' }]);

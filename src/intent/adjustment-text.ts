@@ -50,6 +50,8 @@ const en = (a: Adjustment): string => {
       return `${a.model} does not take reference images; the image was ignored.`;
     case 'negative_prompt_dropped':
       return `${a.model} takes no negative prompt; it was left out.`;
+    case 'negative_prompt_in_prompt':
+      return `${a.model} takes no negative prompt; it was added to the prompt as "Avoid: …".`;
     case 'field_ignored':
       return `${a.model} takes no ${FIELD_NAMES.en[a.field]}; it was ignored.`;
     case 'quality_changed':
@@ -95,6 +97,8 @@ const zh = (a: Adjustment): string => {
       return `${a.model} 不接受参考图，已忽略所给图片。`;
     case 'negative_prompt_dropped':
       return `${a.model} 不支持反向提示词，已忽略。`;
+    case 'negative_prompt_in_prompt':
+      return `${a.model} 不支持反向提示词，已以"Avoid: …"加入提示词。`;
     case 'field_ignored':
       return `${a.model} 不支持${FIELD_NAMES.zh[a.field]}，已忽略。`;
     case 'quality_changed':

@@ -40,6 +40,8 @@ export const adjustmentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('format_changed'), model, offered: z.array(z.string()), used: z.string() }),
   z.object({ kind: z.literal('references_ignored'), model }),
   z.object({ kind: z.literal('negative_prompt_dropped'), model }),
+  /** No negative-prompt field upstream: it was sent as an "Avoid: …" line of the prompt instead. */
+  z.object({ kind: z.literal('negative_prompt_in_prompt'), model }),
   /** A value the serving upstream has no field for, left out rather than sent where it would be refused or lost. */
   z.object({ kind: z.literal('field_ignored'), model, field: z.enum(OPTIONAL_FIELDS) }),
   /** A quality the upstream does not offer; the one it does. */

@@ -82,7 +82,9 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     });
     expect(await imageInfo(Buffer.from(reference, 'base64'))).toEqual({ format: 'png', width: 96, height: 64 });
     const content = data.choices[0].message.content!;
-    expect(content).toMatch(/^!\[image\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.png\)$/);
+    expect(content).toMatch(
+      /^> ℹ️ gemini-2\.5-flash-image takes no negative prompt; it was added to the prompt as "Avoid: …"\.\n\n!\[image\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.png\)$/,
+    );
     expect(await imageInfo(await download(firstLink(content)))).toEqual({ format: 'png', width: 1344, height: 768 });
   });
 

@@ -3,6 +3,7 @@ import { completed } from '../completed-operation.js';
 import { bearerKeyHeaders } from '../key-headers.js';
 import { readReference, readReferences } from '../reference-data.js';
 import type { OptionalField } from '../../intent/adjustments.js';
+import { notingAvoidLine } from '../avoid-line.js';
 import { adjusted } from '../snap.js';
 import type { Provider, ProviderContext, StartResult } from '../types.js';
 import { describeOpenAiError } from './errors.js';
@@ -27,7 +28,8 @@ export class OpenAiImagesProvider implements Provider {
   }
 
   /** A quality the model does not offer becomes the one it does (DALL·E 3: `hd` or `standard`), stated. */
-  adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
+  adapt(request: GenerationRequest, upstreamModel: string): GenerationRequest {
+    const req = notingAvoidLine(request, upstreamModel);
     if (req.quality === undefined) return req;
     const used = upstreamQuality(upstreamModel, req.quality);
     if (used === req.quality.toLowerCase()) return used === req.quality ? req : { ...req, quality: used };

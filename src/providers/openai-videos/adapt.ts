@@ -1,5 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import type { Adjustment } from '../../intent/adjustments.js';
+import { notingAvoidLine } from '../avoid-line.js';
 import { adjusted, snapSeconds } from '../snap.js';
 import type { VideosOptions } from './options.js';
 
@@ -37,7 +38,7 @@ export function adaptToVideos(
 ): GenerationRequest {
   if (req.kind !== 'video') return req;
   let out = snapSeconds(
-    req,
+    notingAvoidLine(req, upstreamModel),
     upstreamModel,
     'allowed' in options.seconds ? { allowed: options.seconds.allowed } : options.seconds,
   );
