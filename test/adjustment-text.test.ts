@@ -90,6 +90,16 @@ const LINES: [Adjustment, string, string][] = [
     'm 不接受参考图，已忽略所给图片。',
   ],
   [
+    { kind: 'ratio_from_reference', model: 'm', asked: '16:9', used: '1:1' },
+    "m makes image-to-video in the reference image's shape; using about 1:1 instead of 16:9.",
+    'm 的图生视频沿用参考图比例，已由 16:9 改为约 1:1。',
+  ],
+  [
+    { kind: 'reference_cropped', model: 'm', used: '1280x720' },
+    'm needs the reference image at 1280x720; it was cropped to that shape.',
+    'm 要求参考图为 1280x720，已居中裁剪为该比例。',
+  ],
+  [
     { kind: 'negative_prompt_dropped', model: 'm' },
     'm takes no negative prompt; it was left out.',
     'm 不支持反向提示词，已忽略。',

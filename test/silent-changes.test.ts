@@ -184,6 +184,21 @@ describe('Every adapter states each value it drops or snaps', () => {
     ]);
   });
 
+  const square = { key: 'ab/square.png', contentType: 'image/png', width: 320, height: 320, bytes: 100 };
+
+  it('Kling image-to-video follows the image: a square reference makes a 1:1 video, stated', () => {
+    const out = fitFor('kling', request({ references: [square] }), 'kling-v2-1');
+    expect(out).toMatchObject({ aspectRatio: '1:1', width: 720, height: 720 });
+    expect(out.adjustments).toEqual([
+      { kind: 'ratio_from_reference', model: 'kling-v2-1', asked: '16:9', used: '1:1' },
+    ]);
+  });
+
+  it('OpenAI Videos: a square reference for a 16:9 video is cropped, stated', () => {
+    const out = fitFor('openai-videos', request({ seconds: 8, references: [square] }), 'sora-2');
+    expect(out.adjustments).toEqual([{ kind: 'reference_cropped', model: 'sora-2', used: '1280x720' }]);
+  });
+
   it('OpenAI Videos: a negative prompt goes as an "Avoid:" line, stated', () => {
     const out = fitFor('openai-videos', request({ seconds: 8, negativePrompt: 'rain' }), 'sora-2');
     expect(out.negativePrompt).toBe('rain');

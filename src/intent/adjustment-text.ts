@@ -48,6 +48,10 @@ const en = (a: Adjustment): string => {
       return `${a.model} makes ${a.offered.map(formatName).join(' or ')} images; using ${formatName(a.used)}.`;
     case 'references_ignored':
       return `${a.model} does not take reference images; the image was ignored.`;
+    case 'ratio_from_reference':
+      return `${a.model} makes image-to-video in the reference image's shape; using about ${a.used} instead of ${a.asked}.`;
+    case 'reference_cropped':
+      return `${a.model} needs the reference image at ${a.used}; it was cropped to that shape.`;
     case 'negative_prompt_dropped':
       return `${a.model} takes no negative prompt; it was left out.`;
     case 'negative_prompt_in_prompt':
@@ -95,6 +99,10 @@ const zh = (a: Adjustment): string => {
       return `${a.model} 只生成 ${a.offered.map(formatName).join(' 或 ')} 图片，已改用 ${formatName(a.used)}。`;
     case 'references_ignored':
       return `${a.model} 不接受参考图，已忽略所给图片。`;
+    case 'ratio_from_reference':
+      return `${a.model} 的图生视频沿用参考图比例，已由 ${a.asked} 改为约 ${a.used}。`;
+    case 'reference_cropped':
+      return `${a.model} 要求参考图为 ${a.used}，已居中裁剪为该比例。`;
     case 'negative_prompt_dropped':
       return `${a.model} 不支持反向提示词，已忽略。`;
     case 'negative_prompt_in_prompt':

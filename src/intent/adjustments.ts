@@ -39,6 +39,10 @@ export const adjustmentSchema = z.discriminatedUnion('kind', [
   /** A file format the upstream does not make. */
   z.object({ kind: z.literal('format_changed'), model, offered: z.array(z.string()), used: z.string() }),
   z.object({ kind: z.literal('references_ignored'), model }),
+  /** Image-to-video whose shape follows the reference image, not the ratio asked (or defaulted). */
+  z.object({ kind: z.literal('ratio_from_reference'), model, asked: z.string(), used: z.string() }),
+  /** A reference cropped (centred) to the output's shape, which the upstream requires. */
+  z.object({ kind: z.literal('reference_cropped'), model, used: z.string() }),
   z.object({ kind: z.literal('negative_prompt_dropped'), model }),
   /** No negative-prompt field upstream: it was sent as an "Avoid: …" line of the prompt instead. */
   z.object({ kind: z.literal('negative_prompt_in_prompt'), model }),

@@ -37,6 +37,15 @@ export function adaptToVideos(
   options: VideosOptions,
 ): GenerationRequest {
   if (req.kind !== 'video') return req;
+  const out = fitShape(req, upstreamModel, options);
+  // fitReference crops a reference of another shape to the output's (Sora refuses it otherwise).
+  const reference = out.references[0];
+  if (!reference || Math.abs(Math.log(reference.width / reference.height / (out.width / out.height))) < 0.01)
+    return out;
+  return adjusted(out, { kind: 'reference_cropped', model: upstreamModel, used: `${out.width}x${out.height}` });
+}
+
+function fitShape(req: GenerationRequest, upstreamModel: string, options: VideosOptions): GenerationRequest {
   let out = snapSeconds(
     notingAvoidLine(req, upstreamModel),
     upstreamModel,
