@@ -135,6 +135,20 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     );
   });
 
+  it('Images API, n=2 where one call is refused: the shortfall is in `adjustments`', async () => {
+    fake.injectFaults('POST', GENERATE, [googleError(429, 'Resource has been exhausted (e.g. check quota).')]);
+    const result = await gw.client.images.generate({
+      model: 'nano-banana',
+      prompt: 'two plums',
+      n: 2,
+      response_format: 'url',
+    });
+    expect(result.data).toHaveLength(1);
+    expect((result as unknown as { adjustments: string[] }).adjustments).toEqual([
+      'nano-banana made 1 of the 2 images asked for.',
+    ]);
+  });
+
   it('sora-2 via Veo: 5 s snapped to 4 s with one note, number durationSeconds, synthetic progress, MP4 fetched with the key through the redirect', async () => {
     const before = fake.count('POST', PREDICT);
     const { id, text, finish } = await streamChat(gw, {
