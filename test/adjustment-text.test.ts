@@ -70,6 +70,11 @@ const LINES: [Adjustment, string, string][] = [
     'm 本次最多生成 1 张，已改为 1 张。',
   ],
   [
+    { kind: 'videos_capped', model: 'm', used: 1 },
+    'm makes at most 1 video per request; making 1.',
+    'm 每次最多生成 1 个视频，已改为 1 个。',
+  ],
+  [
     { kind: 'fewer_images', model: 'm', made: 1, asked: 3 },
     'm made 1 of the 3 images asked for.',
     'm 只生成了 1 张图片（请求 3 张）。',
@@ -85,9 +90,40 @@ const LINES: [Adjustment, string, string][] = [
     'm 不接受参考图，已忽略所给图片。',
   ],
   [
+    { kind: 'ratio_from_reference', model: 'm', asked: '16:9', used: '1:1' },
+    "m makes image-to-video in the reference image's shape; using about 1:1 instead of 16:9.",
+    'm 的图生视频沿用参考图比例，已由 16:9 改为约 1:1。',
+  ],
+  [
+    { kind: 'reference_cropped', model: 'm', used: '1280x720' },
+    'm needs the reference image at 1280x720; it was cropped to that shape.',
+    'm 要求参考图为 1280x720，已居中裁剪为该比例。',
+  ],
+  [
     { kind: 'negative_prompt_dropped', model: 'm' },
     'm takes no negative prompt; it was left out.',
     'm 不支持反向提示词，已忽略。',
+  ],
+  [
+    { kind: 'field_ignored', model: 'm', field: 'seed' },
+    'm takes no seed; it was ignored.',
+    'm 不支持种子参数，已忽略。',
+  ],
+  [
+    { kind: 'field_ignored', model: 'm', field: 'background' },
+    'm takes no background setting; it was ignored.',
+    'm 不支持背景参数，已忽略。',
+  ],
+  [{ kind: 'field_ignored', model: 'm', field: 'mask' }, 'm takes no mask; it was ignored.', 'm 不支持蒙版，已忽略。'],
+  [
+    { kind: 'quality_changed', model: 'm', asked: 'low', used: 'standard' },
+    'm cannot make low quality; using standard.',
+    'm 不支持 low 质量，已改用 standard。',
+  ],
+  [
+    { kind: 'negative_prompt_in_prompt', model: 'm' },
+    'm takes no negative prompt; it was added to the prompt as "Avoid: …".',
+    'm 不支持反向提示词，已以"Avoid: …"加入提示词。',
   ],
   [
     { kind: 'seed_ignored', model: 'm', min: -1, max: 2_147_483_647 },

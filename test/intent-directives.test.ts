@@ -165,6 +165,18 @@ describe('resolveGeneration: snapping to what the model supports', () => {
     expect(adjustmentLines(request)).toEqual(['sora_video2 最长支持 15 秒，已改为 15 秒。']);
   });
 
+  it('a fractional duration is made in whole seconds, and said so', () => {
+    const request = resolve('sora-2', 'waves, duration: 5.5 seconds');
+    expect(request.seconds).toBe(6);
+    expect(adjustmentLines(request)).toEqual(['sora-2 cannot make 5.5 s videos; using 6 s.']);
+  });
+
+  it('n above 1 on a video model is one video, said so (it used to be silent)', () => {
+    const request = resolveGeneration(spec('sora-2'), parsePrompt('a kite'), { n: 2 }, []);
+    expect(request.n).toBe(1);
+    expect(adjustmentLines(request)).toEqual(['sora-2 makes at most 1 video per request; making 1.']);
+  });
+
   it('a supported duration and ratio pass through without a note', () => {
     const request = resolve('sora-2', 'an astronaut golden retriever, duration: 5 seconds 9:16');
     expect(request).toMatchObject({ seconds: 5, aspectRatio: '9:16', width: 720, height: 1280, adjustments: [] });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adjustmentLines } from '../intent/adjustment-text.js';
 import type { JobRecord } from '../jobs/types.js';
 import { jobCharge } from './job-object.js';
 import { toVideoId } from './video-ids.js';
@@ -19,6 +20,11 @@ export const videoObject = z
     prompt: z.string().nullable(),
     remixed_from_video_id: z.string().nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    adjustments: z
+      .array(z.string())
+      .describe(
+        "mediagate: one line per value changed to what the model makes (seconds, size, n, seed, …), in the prompt's language; empty when nothing was changed.",
+      ),
     cost: z
       .number()
       .int()
@@ -58,6 +64,7 @@ export function toVideoObject(job: JobRecord): VideoObject {
     prompt: job.request.prompt,
     remixed_from_video_id: job.remixedFrom ? toVideoId(job.remixedFrom) : null,
     error: job.error ? { code: job.error.code, message: job.error.message } : null,
+    adjustments: adjustmentLines(job.request),
     ...jobCharge(job),
   };
 }

@@ -1,3 +1,4 @@
+import { MAX_PROMPT_CHARS, UNDOCUMENTED_PROMPT_CHARS } from './prompt-limits.js';
 import type { ModelSpec } from './types.js';
 
 /*
@@ -119,6 +120,7 @@ function image(
     aspectRatios: Object.keys(sizes),
     sizes,
     maxN: 4,
+    maxPromptChars: UNDOCUMENTED_PROMPT_CHARS,
     defaultFormat: 'png',
     formats: [...IMAGE_FORMATS],
     price: { perImage: 0.04 },
@@ -140,6 +142,8 @@ function video(id: string, ownedBy: string, description: string, opts: Partial<M
     // Seed 004: "Sora-2 supports videos of up to 15 seconds", any whole number via `duration: N seconds`.
     durations: { min: 1, max: 15, default: 10 },
     maxN: 1,
+    // OpenAI's Videos API (Sora 2) takes 1–32000 characters.
+    maxPromptChars: MAX_PROMPT_CHARS,
     defaultFormat: 'mp4',
     formats: ['mp4'],
     price: { perSecond: 0.1 },
@@ -158,39 +162,52 @@ export const CATALOG: readonly ModelSpec[] = [
     sizes: WIDE_TALL,
     durations: { min: 4, max: 8, default: 8, allowed: [4, 6, 8] },
     price: { perSecond: 0.4 },
+    maxPromptChars: UNDOCUMENTED_PROMPT_CHARS,
   }),
   video('veo-3.1-fast', 'google', 'Google Veo 3.1 Fast: 4, 6 or 8 s with audio', {
     aspectRatios: Object.keys(WIDE_TALL),
     sizes: WIDE_TALL,
     durations: { min: 4, max: 8, default: 8, allowed: [4, 6, 8] },
     price: { perSecond: 0.15 },
+    maxPromptChars: UNDOCUMENTED_PROMPT_CHARS,
   }),
   video('doubao-seedance-1-0-pro', 'bytedance', 'Seedance 1.0 Pro text- and image-to-video, 3–12 s', {
     durations: { min: 3, max: 12, default: 5 },
     price: { perSecond: 0.05 },
+    maxPromptChars: UNDOCUMENTED_PROMPT_CHARS,
   }),
   video('wan2.5', 'alibaba', 'Wan 2.5 text- and image-to-video, 5 or 10 s', {
     aspectRatios: Object.keys(WIDE_TALL),
     sizes: WIDE_TALL,
     durations: { min: 5, max: 10, default: 5, allowed: [5, 10] },
     price: { perSecond: 0.1 },
+    maxPromptChars: 800,
   }),
   video('kling-v2-1', 'kuaishou', 'Kling 2.1 text- and image-to-video, 5 or 10 s', {
     durations: { min: 5, max: 10, default: 5, allowed: [5, 10] },
     price: { perSecond: 0.07 },
+    maxPromptChars: 2500,
   }),
 
   image('gpt-image-1', 'openai', 'OpenAI GPT Image: generation and multi-image edits', GPT_IMAGE_SIZES, {
     maxN: 10,
     maxReferences: 16,
     price: { perImage: 0.042 },
+    maxPromptChars: MAX_PROMPT_CHARS,
   }),
-  image('gpt-4o-image', 'openai', 'GPT-4o image generation (chat-format)', GPT_IMAGE_SIZES, { maxReferences: 16 }),
-  image('sora_image', 'openai', 'Sora image generation (chat-format)', GPT_IMAGE_SIZES, { maxReferences: 16 }),
+  image('gpt-4o-image', 'openai', 'GPT-4o image generation (chat-format)', GPT_IMAGE_SIZES, {
+    maxReferences: 16,
+    maxPromptChars: MAX_PROMPT_CHARS,
+  }),
+  image('sora_image', 'openai', 'Sora image generation (chat-format)', GPT_IMAGE_SIZES, {
+    maxReferences: 16,
+    maxPromptChars: MAX_PROMPT_CHARS,
+  }),
   image('dall-e-3', 'openai', 'DALL·E 3 text-to-image', DALLE3_SIZES, {
     references: 'none',
     maxN: 1,
     price: { perImage: 0.04 },
+    maxPromptChars: 4000,
   }),
 
   image(
@@ -231,22 +248,30 @@ export const CATALOG: readonly ModelSpec[] = [
   image('nano-banana', 'google', 'Gemini 2.5 Flash Image: generation and editing', GEMINI_SIZES, {
     maxReferences: 3,
     price: { perImage: 0.039 },
+    maxPromptChars: MAX_PROMPT_CHARS,
   }),
   image('nano-banana-hd', 'google', 'Gemini image model at 2K', GEMINI_HD_SIZES, {
     maxReferences: 3,
     price: { perImage: 0.134 },
+    maxPromptChars: MAX_PROMPT_CHARS,
   }),
 
-  image('recraftv3', 'recraft', 'Recraft V3 text-to-image', RECRAFT_SIZES, { references: 'none', maxN: 6 }),
+  image('recraftv3', 'recraft', 'Recraft V3 text-to-image', RECRAFT_SIZES, {
+    references: 'none',
+    maxN: 6,
+    maxPromptChars: 1000,
+  }),
   image('qwen-image', 'alibaba', 'Qwen-Image text-to-image', QWEN_SIZES, {
     references: 'none',
     maxN: 4,
     price: { perImage: 0.035 },
+    maxPromptChars: 800,
   }),
   image('qwen-image-edit', 'alibaba', 'Qwen-Image-Edit; needs a reference image', QWEN_SIZES, {
     references: 'required',
     maxReferences: 1,
     maxN: 1,
+    maxPromptChars: 800,
   }),
 
   image(

@@ -41,6 +41,11 @@ export interface ModelSpec {
   extraSizes?: string[];
   durations?: DurationSpec;
   maxN: number;
+  /**
+   * Longest prompt in characters, once directives are removed: the upstream's documented limit
+   * (prompt-limits.ts says where each comes from), at most the gateway's own 32 000.
+   */
+  maxPromptChars: number;
   defaultFormat: OutputFormat;
   formats: OutputFormat[];
   price?: PriceSpec;

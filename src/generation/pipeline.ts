@@ -4,6 +4,7 @@ import { findModel } from '../catalog/index.js';
 import { badRequest, GenerationError } from '../errors/generation-error.js';
 import { loadReference, type ReferenceInput } from '../intent/references.js';
 import type { GenerationRequest, StoredReference } from '../intent/types.js';
+import { dropUnreadFields } from '../providers/fit-request.js';
 import { createJobOnce, type CreatedJob, type IdempotencyTag } from '../jobs/idempotency.js';
 import { findRepeatedJob, type RepeatWindows } from '../jobs/repeated-request.js';
 import type { JobRecord, JobStore } from '../jobs/types.js';
@@ -120,6 +121,10 @@ export class GenerationPipeline {
     checkModelAllowed(order);
     const prepared = await prepareGeneration(order.input, this.deps);
     const options = await this.imageOptions(prepared.request, order);
+    // The mask and background join the fitted request here; an upstream that cannot read them is said so.
+    const { provider } = prepared.route.channel;
+    const request =
+      options && dropUnreadFields(provider, { ...prepared.request, ...options }, prepared.route.upstreamModel);
     const { prices } = this.deps;
     const billing =
       order.accountId && prices ? { accountId: order.accountId, quote: await quoteFor(prices, prepared) } : undefined;
@@ -127,7 +132,7 @@ export class GenerationPipeline {
       ...(billing && { billing }),
       // The original goes with the job so that a failover can fit it to another channel.
       originalRequest: { ...prepared.original, ...options },
-      ...(options && { request: { ...prepared.request, ...options } }),
+      ...(request && { request }),
       ...(order.webhookUrl !== undefined && { webhookUrl: order.webhookUrl }),
       ...(order.remixedFrom !== undefined && { remixedFrom: order.remixedFrom }),
       ...(fingerprint !== undefined && { requestFingerprint: fingerprint }),

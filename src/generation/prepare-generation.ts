@@ -1,4 +1,5 @@
 import { findModel } from '../catalog/index.js';
+import { promptLimitFor } from '../catalog/prompt-limits.js';
 import type { MediaKind, ModelSpec } from '../catalog/types.js';
 import type { Config } from '../config/index.js';
 import type { HistoryImage } from '../intent/history-images.js';
@@ -7,10 +8,11 @@ import type { OwnMedia } from '../intent/own-media.js';
 import type { ReferenceDeps, ReferenceInput } from '../intent/references.js';
 import type { ExplicitFields, GenerationRequest } from '../intent/types.js';
 import type { Moderator } from '../moderation/types.js';
+import { fitRequest } from '../providers/fit-request.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
-import { GenerationError } from '../errors/generation-error.js';
+import { badRequest, GenerationError } from '../errors/generation-error.js';
 import { loadInputReferences, ownMediaOf } from './input-references.js';
 
 /** What every create endpoint (chat, images, videos) hands to the pipeline, in its own words mapped to ours. */
@@ -29,6 +31,8 @@ export interface GenerationInput {
   history?: HistoryImage[];
   /** The origin the request arrived on (`http://host:port`): its `/media/` links are this gateway's own. */
   requestOrigin?: string;
+  /** Where the prompt is in the request, for errors about it: `prompt` (the default), or a chat message's path. */
+  promptParam?: string;
 }
 
 export interface PreparedGeneration {
@@ -87,6 +91,22 @@ function wrongKind(spec: ModelSpec, wanted: MediaKind): GenerationError {
 }
 
 /**
+ * Refuses a prompt longer than the model takes, before anything is fetched. What counts is the text
+ * sent upstream: the prompt once directives are removed. The stricter of the public model's limit
+ * and the serving upstream's applies, and the message names whose it is.
+ */
+function checkPromptLength(spec: ModelSpec, route: Route, prompt: string, param: string): void {
+  const { limit, upstreamModel } = promptLimitFor(spec, route.upstreamModel);
+  if (prompt.length <= limit) return;
+  const taker = upstreamModel ? `${spec.id} is served here by ${upstreamModel}, which takes` : `${spec.id} takes`;
+  throw badRequest(
+    `The prompt is ${prompt.length} characters long (directives removed); ${taker} at most ${limit}. Shorten it.`,
+    param,
+    'prompt_too_long',
+  );
+}
+
+/**
  * request → intent → moderation: resolves the model and its route, parses directives, fetches and
  * stores references, snaps the request to what the model supports, then runs stages 1 and 2.
  */
@@ -98,9 +118,10 @@ export async function prepareGeneration(input: GenerationInput, deps: PrepareDep
     (input.channel === undefined ? deps.channels.route(spec.id) : deps.channels.routeOn(input.channel, spec.id));
   if (!spec || !route) throw modelNotFound(input.model);
   const parsed = parsePrompt(input.text);
+  checkPromptLength(spec, route, parsed.prompt.trim(), input.promptParam ?? 'prompt');
   const { references, given } = await loadInputReferences(input, spec, referenceDeps(deps, input.requestOrigin));
   const resolved = resolveGeneration(spec, parsed, input.explicit, references, given);
-  const request = route.channel.provider.adapt?.(resolved, route.upstreamModel) ?? resolved;
+  const request = fitRequest(route.channel.provider, resolved, route.upstreamModel);
   const block = await deps.moderator.checkRequest(spec, request);
   if (!block) return { spec, route, request, original: resolved };
   return {

@@ -26,6 +26,7 @@ function toModelObject(spec: ModelSpec) {
       sizes: spec.sizes,
       durations: spec.durations ?? null,
       max_n: spec.maxN,
+      max_prompt_chars: spec.maxPromptChars,
       formats: spec.formats,
     },
   };

@@ -7,6 +7,10 @@ import { z } from 'zod';
  */
 const model = z.string();
 
+/** Request fields only some upstreams read (providers/fit-request.ts leaves them out, stated, for the others). */
+export const OPTIONAL_FIELDS = ['seed', 'quality', 'resolution', 'background', 'mask'] as const;
+export type OptionalField = (typeof OPTIONAL_FIELDS)[number];
+
 export const adjustmentSchema = z.discriminatedUnion('kind', [
   /** An aspect ratio the model does not make; the nearest one it makes. */
   z.object({ kind: z.literal('ratio_snapped'), model, asked: z.string(), used: z.string() }),
@@ -28,12 +32,24 @@ export const adjustmentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('single_image'), model }),
   /** More images than the model makes for this request's references. */
   z.object({ kind: z.literal('images_capped_here'), model, used: z.number() }),
+  /** More videos than the model makes per request (every video model makes one). */
+  z.object({ kind: z.literal('videos_capped'), model, used: z.number() }),
   /** Fewer images came back than were asked for. */
   z.object({ kind: z.literal('fewer_images'), model, made: z.number(), asked: z.number() }),
   /** A file format the upstream does not make. */
   z.object({ kind: z.literal('format_changed'), model, offered: z.array(z.string()), used: z.string() }),
   z.object({ kind: z.literal('references_ignored'), model }),
+  /** Image-to-video whose shape follows the reference image, not the ratio asked (or defaulted). */
+  z.object({ kind: z.literal('ratio_from_reference'), model, asked: z.string(), used: z.string() }),
+  /** A reference cropped (centred) to the output's shape, which the upstream requires. */
+  z.object({ kind: z.literal('reference_cropped'), model, used: z.string() }),
   z.object({ kind: z.literal('negative_prompt_dropped'), model }),
+  /** No negative-prompt field upstream: it was sent as an "Avoid: …" line of the prompt instead. */
+  z.object({ kind: z.literal('negative_prompt_in_prompt'), model }),
+  /** A value the serving upstream has no field for, left out rather than sent where it would be refused or lost. */
+  z.object({ kind: z.literal('field_ignored'), model, field: z.enum(OPTIONAL_FIELDS) }),
+  /** A quality the upstream does not offer; the one it does. */
+  z.object({ kind: z.literal('quality_changed'), model, asked: z.string(), used: z.string() }),
   /** A seed outside the model's range. */
   z.object({ kind: z.literal('seed_ignored'), model, min: z.number(), max: z.number() }),
   /** A line written by a version that stored adjustments as text. */

@@ -11,6 +11,8 @@ export interface UserInput {
    * has none (`pickHistoryReference` decides which counts). Their text is never read.
    */
   history: HistoryImage[];
+  /** The request path of the prompt's message (`messages[2].content`), for errors about the prompt. */
+  promptParam: string;
 }
 
 /** What OpenAI's image endpoints accept for gpt-image-1, and what /v1/images and /v1/videos allow. */
@@ -91,5 +93,5 @@ export function extractUserInput(messages: unknown[]): UserInput {
   if (!text) {
     throw badRequest('The last user message has no text prompt; describe what to generate.', base, 'missing_prompt');
   }
-  return { text, imageUrls, history: imagesInHistory(messages, lastUser) };
+  return { text, imageUrls, history: imagesInHistory(messages, lastUser), promptParam: base };
 }

@@ -135,8 +135,11 @@ export function resolveGeneration(
     seconds = asked === undefined ? spec.durations.default : Math.round(asked);
     if (allowed && !allowed.includes(seconds)) {
       const used = allowed.reduce((best, v) => (Math.abs(v - seconds!) < Math.abs(best - seconds!) ? v : best));
-      adjustments.push({ kind: 'duration_snapped', model, asked: seconds, used });
+      adjustments.push({ kind: 'duration_snapped', model, asked: asked ?? seconds, used });
       seconds = used;
+    } else if (asked !== undefined && asked !== seconds && seconds >= min && seconds <= max) {
+      // Whole seconds only: 4.5 s is made as 5 s, and said so.
+      adjustments.push({ kind: 'duration_snapped', model, asked, used: seconds });
     } else if (seconds > max) {
       adjustments.push({ kind: 'duration_clamped', model, limit: 'max', used: max });
       seconds = max;
@@ -149,7 +152,7 @@ export function resolveGeneration(
   let n = explicit.n ?? d.n ?? 1;
   if (!Number.isInteger(n) || n < 1) throw badRequest('n must be a whole number of at least 1.', 'n');
   if (n > spec.maxN) {
-    if (spec.maxN > 1 || spec.kind === 'image') adjustments.push({ kind: 'images_capped', model, used: spec.maxN });
+    adjustments.push({ kind: spec.kind === 'video' ? 'videos_capped' : 'images_capped', model, used: spec.maxN });
     n = spec.maxN;
   }
 

@@ -4,6 +4,7 @@ import type { GenerationRequest } from '../intent/types.js';
 import type { Metrics } from '../metrics/index.js';
 import { storedOperation } from '../providers/completed-operation.js';
 import { UpstreamError } from '../providers/errors.js';
+import { fitRequest } from '../providers/fit-request.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError, OperationRef, ProviderContext } from '../providers/types.js';
 import { interruptedSubmission } from './interrupted-submission.js';
@@ -80,7 +81,7 @@ const channelGone = (name: string | null): NormalisedError => ({
  */
 function fitTo(job: JobRecord, route: Route): GenerationRequest {
   const original = job.originalRequest ?? job.request;
-  return route.channel.provider.adapt?.(original, route.upstreamModel) ?? original;
+  return fitRequest(route.channel.provider, original, route.upstreamModel);
 }
 
 /**

@@ -80,3 +80,23 @@ export function snapRatio(
   const [width, height] = sizes[aspectRatio].split('x').map(Number);
   return reshaped(req, upstreamModel, { aspectRatio, width, height });
 }
+
+/**
+ * Image-to-video on an upstream whose video takes the reference's shape (Kling, Wan): the request
+ * says so, with the nearest of `sizes`, when that is not the ratio asked.
+ */
+export function followReference(
+  req: GenerationRequest,
+  upstreamModel: string,
+  sizes: Readonly<Record<string, string>>,
+): GenerationRequest {
+  const reference = req.references[0];
+  if (req.kind !== 'video' || !reference) return req;
+  const aspectRatio = nearestRatio(`${reference.width}:${reference.height}`, Object.keys(sizes));
+  if (aspectRatio === req.aspectRatio) return req;
+  const [width, height] = sizes[aspectRatio].split('x').map(Number);
+  return adjusted(
+    { ...req, aspectRatio, width, height },
+    { kind: 'ratio_from_reference', model: upstreamModel, asked: req.aspectRatio, used: aspectRatio },
+  );
+}

@@ -1,3 +1,4 @@
+import type { OptionalField } from '../intent/adjustments.js';
 import type { GenerationRequest } from '../intent/types.js';
 import type { NormalisedError } from './error-codes.js';
 import type { ErrorDescriber, UpstreamHttp } from './http-client.js';
@@ -149,6 +150,12 @@ export interface Provider {
    * fitted to the channel it runs on.
    */
   adapt?(request: GenerationRequest, upstreamModel: string): GenerationRequest;
+  /**
+   * Optional: which of the request's optional fields (`OPTIONAL_FIELDS`: seed, quality, resolution,
+   * background, mask) this upstream model reads for this request. The others are left out and the
+   * user told (fit-request.ts). Absent: every field is read (the sandbox).
+   */
+  reads?(request: GenerationRequest, upstreamModel: string): readonly OptionalField[];
   /** Suggested delay before the first (attempt 0) and subsequent polls. */
   pollIntervalMs(attempt: number, request: GenerationRequest): number;
 }

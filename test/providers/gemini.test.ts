@@ -82,7 +82,9 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     });
     expect(await imageInfo(Buffer.from(reference, 'base64'))).toEqual({ format: 'png', width: 96, height: 64 });
     const content = data.choices[0].message.content!;
-    expect(content).toMatch(/^!\[image\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.png\)$/);
+    expect(content).toMatch(
+      /^> ℹ️ gemini-2\.5-flash-image takes no negative prompt; it was added to the prompt as "Avoid: …"\.\n\n!\[image\]\(http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{2}\/[0-9a-f]{64}\.png\)$/,
+    );
     expect(await imageInfo(await download(firstLink(content)))).toEqual({ format: 'png', width: 1344, height: 768 });
   });
 
@@ -131,6 +133,20 @@ describe(`Google Gemini adapter (${databaseLabel})`, () => {
     expect(data.choices[0].message.content).toMatch(
       /^> ℹ️ nano-banana made 1 of the 2 images asked for\.\n\n!\[image\]\(http[^)]+\.png\)$/,
     );
+  });
+
+  it('Images API, n=2 where one call is refused: the shortfall is in `adjustments`', async () => {
+    fake.injectFaults('POST', GENERATE, [googleError(429, 'Resource has been exhausted (e.g. check quota).')]);
+    const result = await gw.client.images.generate({
+      model: 'nano-banana',
+      prompt: 'two plums',
+      n: 2,
+      response_format: 'url',
+    });
+    expect(result.data).toHaveLength(1);
+    expect((result as unknown as { adjustments: string[] }).adjustments).toEqual([
+      'nano-banana made 1 of the 2 images asked for.',
+    ]);
   });
 
   it('sora-2 via Veo: 5 s snapped to 4 s with one note, number durationSeconds, synthetic progress, MP4 fetched with the key through the redirect', async () => {

@@ -154,6 +154,7 @@ describe(`OpenAI Videos adapter (${databaseLabel})`, () => {
     const content = response.choices[0].message.content!;
     expect(content.split('\n').filter((l) => l.startsWith('> ℹ️'))).toEqual([
       '> ℹ️ sora-2 cannot make 5 s videos; using 4 s.',
+      '> ℹ️ sora-2 needs the reference image at 720x1280; it was cropped to that shape.',
     ]);
     const created = sora.requests.slice(before).find((r) => CREATE.test(r.path))!;
     const { input_reference: reference, ...fields } = Object.fromEntries(created.form!.entries());

@@ -35,5 +35,6 @@ export function chatToGenerationInput(body: ChatCompletionBody, requestOrigin?: 
     explicit: explicitFields(body),
     ...(body.use_history_image !== false && { history: input.history }),
     ...(requestOrigin && { requestOrigin }),
+    promptParam: input.promptParam,
   };
 }

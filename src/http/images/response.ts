@@ -1,3 +1,4 @@
+import { adjustmentLines, adjustmentText } from '../../intent/adjustment-text.js';
 import type { JobRecord } from '../../jobs/types.js';
 import type { MediaStore } from '../../storage/types.js';
 import type { ImagesResponse } from './schemas.js';
@@ -25,7 +26,12 @@ export async function toImagesResponse(
         : { b64_json: (await deps.media.read(result.key)).toString('base64') },
     ),
   );
-  const { width, height, format: outputFormat, quality, background } = job.request;
+  const { width, height, format: outputFormat, quality, background, language, model, n } = job.request;
+  // As in chat: an upstream that made fewer images than asked is said so, not left to be counted.
+  const shortfall =
+    job.results.length < n
+      ? [adjustmentText(language, { kind: 'fewer_images', model, made: job.results.length, asked: n })]
+      : [];
   return {
     created: Math.floor(job.createdAt / 1000),
     data,
@@ -33,6 +39,7 @@ export async function toImagesResponse(
     ...(outputFormat !== 'mp4' && { output_format: outputFormat }),
     ...(quality !== undefined && { quality }),
     ...(background !== undefined && { background }),
+    adjustments: [...adjustmentLines(job.request), ...shortfall],
     ...(job.usage && { usage: job.usage }),
   };
 }

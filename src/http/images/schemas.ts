@@ -41,11 +41,13 @@ const imageOptions = {
     .min(0)
     .max(100)
     .nullish()
-    .describe('Accepted for compatibility; passed to upstreams that take it.'),
+    .describe('Accepted for compatibility; not sent upstream.'),
   background: z
     .enum(['auto', 'transparent', 'opaque'])
     .nullish()
-    .describe('Passed to the upstream. `transparent` needs png or webp.'),
+    .describe(
+      'Sent to GPT image models; other upstreams state it as ignored in `adjustments`. `transparent` needs png or webp.',
+    ),
   moderation: z.enum(['auto', 'low']).nullish(),
   style: z.string().max(32).nullish(),
   user: z.string().max(256).nullish(),
@@ -103,6 +105,11 @@ export const imagesResponse = z
     output_format: z.enum(['png', 'jpeg', 'webp']).optional(),
     quality: z.string().optional(),
     background: z.string().optional(),
+    adjustments: z
+      .array(z.string())
+      .describe(
+        "mediagate: one line per value changed to what the model makes (size, n, format, seed, …), in the prompt's language; empty when nothing was changed.",
+      ),
     usage: z
       .object({
         input_tokens: z.number().int(),

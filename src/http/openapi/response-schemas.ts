@@ -30,6 +30,12 @@ export const modelObject = z
         aspect_ratios: z.array(z.string()),
         sizes: z.record(z.string(), z.string()),
         max_n: z.number().int(),
+        max_prompt_chars: z
+          .number()
+          .int()
+          .describe(
+            'Longest prompt in characters once directives are removed; a channel whose upstream takes less applies its own limit.',
+          ),
       })
       .describe('What the model accepts: kind, ratios, sizes, durations and limits.'),
   })

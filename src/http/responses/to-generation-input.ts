@@ -66,7 +66,8 @@ export function responseToGenerationInput(
     // Reference errors (an unreachable URL, a broken image) are raised later and name these params.
     const references = input.references.map((ref) => ({ ...ref, param: inputPath(ref.param, sources) }));
     const history = input.history?.map((image) => ({ ...image, param: inputPath(image.param, sources) }));
-    return { ...input, references, ...(history && { history }) };
+    const promptParam = input.promptParam && inputPath(input.promptParam, sources);
+    return { ...input, references, ...(history && { history }), ...(promptParam && { promptParam }) };
   } catch (error) {
     if (!(error instanceof GenerationError)) throw error;
     throw new GenerationError(

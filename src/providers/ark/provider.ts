@@ -1,3 +1,4 @@
+import type { OptionalField } from '../../intent/adjustments.js';
 import { badRequest } from '../../errors/generation-error.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { completed, completedStatus, pending } from '../completed-operation.js';
@@ -42,6 +43,11 @@ export class ArkProvider implements Provider {
   }
 
   readonly authHeaders = bearerKeyHeaders;
+
+  /** Seedream and Seedance take a seed; Seedance also a resolution (480p/720p/1080p). */
+  reads(req: GenerationRequest): readonly OptionalField[] {
+    return req.kind === 'video' ? ['seed', 'resolution'] : ['seed'];
+  }
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
     return req.kind === 'video' ? this.adaptVideo(req, upstreamModel) : this.adaptImage(req, upstreamModel);

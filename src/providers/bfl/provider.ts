@@ -1,3 +1,4 @@
+import type { OptionalField } from '../../intent/adjustments.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
 import { readOperation } from '../operation.js';
@@ -39,6 +40,11 @@ export class BflProvider implements Provider {
   }
 
   readonly authHeaders = keyHeaderNamed('x-key');
+
+  /** FLUX takes a seed, and nothing for quality, resolution (the size says it), background or mask. */
+  reads(): readonly OptionalField[] {
+    return ['seed'];
+  }
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
     return adaptToBfl(req, upstreamModel);

@@ -1,3 +1,4 @@
+import type { OptionalField } from '../../intent/adjustments.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { completed } from '../completed-operation.js';
 import { UpstreamError, upstreamFailed, upstreamPolicyBlock } from '../errors.js';
@@ -35,6 +36,11 @@ export class ChatRelayProvider implements Provider {
   authHeaders(apiKey: string): Record<string, string> {
     if (!apiKey) return {};
     return { authorization: this.options.authScheme === 'bare' ? apiKey : `Bearer ${apiKey}` };
+  }
+
+  /** A chat message has fields for none of them; duration and ratio are written into the prompt. */
+  reads(): readonly OptionalField[] {
+    return [];
   }
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {

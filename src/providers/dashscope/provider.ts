@@ -1,3 +1,4 @@
+import type { OptionalField } from '../../intent/adjustments.js';
 import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
 import { bearerKeyHeaders } from '../key-headers.js';
@@ -32,6 +33,11 @@ export class DashScopeProvider implements Provider {
   constructor(private readonly options: DashScopeOptions) {}
 
   readonly authHeaders = bearerKeyHeaders;
+
+  /** Wan and Qwen-Image take a seed; Wan also a resolution tier. */
+  reads(req: GenerationRequest, upstreamModel: string): readonly OptionalField[] {
+    return flowOf(req, upstreamModel) === 'wan-video' ? ['seed', 'resolution'] : ['seed'];
+  }
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
     switch (flowOf(req, upstreamModel)) {

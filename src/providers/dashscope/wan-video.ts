@@ -3,7 +3,7 @@ import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
 import { upstreamFailed } from '../errors.js';
 import { referenceDataUrl } from '../reference-data.js';
-import { nearestRatio, reshaped, snapSeconds, upstreamSeconds } from '../snap.js';
+import { followReference, nearestRatio, reshaped, snapSeconds, upstreamSeconds } from '../snap.js';
 import type { OperationStatus, ProviderContext, ProviderOutput, StartResult } from '../types.js';
 import { DASHSCOPE_LABEL } from './errors.js';
 import { wanResolution, type DashScopeOptions, type WanResolution } from './options.js';
@@ -29,6 +29,10 @@ const T2V_SIZES: Record<WanResolution, Record<string, string>> = {
   '1080P': { '16:9': '1920*1080', '9:16': '1080*1920', '1:1': '1440*1440', '4:3': '1632*1248', '3:4': '1248*1632' },
 };
 const TIER_PIXELS: Record<WanResolution, number> = { '480P': 832 * 480, '720P': 1280 * 720, '1080P': 1920 * 1080 };
+/** The shapes an image-to-video takes from its image, to say which one it is (720P sizes, `x`-separated). */
+const I2V_SHAPES = Object.fromEntries(
+  Object.entries(T2V_SIZES['720P']).map(([ratio, size]) => [ratio, size.replace('*', 'x')]),
+);
 /** wan2.7 text-to-video ratios (media protocol). */
 const MEDIA_RATIOS = ['16:9', '9:16', '1:1', '4:3', '3:4'];
 
@@ -101,7 +105,7 @@ export function adaptWan(req: GenerationRequest, upstreamModel: string, options:
   const model = wanModel(upstreamModel, req.references.length > 0, options);
   const out = snapSeconds(req, model, wanDurations(model));
   // Image-to-video follows the image's shape.
-  if (req.references.length > 0) return out;
+  if (req.references.length > 0) return followReference(out, model, I2V_SHAPES);
   const media = protocolOf(model, options) === 'media';
   const snapped = media ? { aspectRatio: supportedRatio(out.aspectRatio, MEDIA_RATIOS) } : t2vSize(out, model, options);
   const [width, height] = 'size' in snapped ? snapped.size.split('*').map(Number) : [out.width, out.height];

@@ -1,6 +1,6 @@
 import { GEMINI_SIZES, scaleSizes } from '../../catalog/models.js';
 import type { GenerationRequest } from '../../intent/types.js';
-import { withAvoidLine } from '../avoid-line.js';
+import { notingAvoidLine, withAvoidLine } from '../avoid-line.js';
 import type { ReferenceImage } from '../reference-data.js';
 import { snapRatio } from '../snap.js';
 import type { GeminiOptions } from './options.js';
@@ -21,7 +21,7 @@ export function imageSize(req: GenerationRequest, options: GeminiOptions): '1K' 
 export function adaptImageRequest(req: GenerationRequest, model: string, options: GeminiOptions): GenerationRequest {
   const factor = takesImageSize(model) ? { '1K': 1, '2K': 2, '4K': 4 }[imageSize(req, options)] : 1;
   const sizes = factor === 1 ? GEMINI_SIZES : scaleSizes(GEMINI_SIZES, factor);
-  const snapped = snapRatio(req, model, sizes);
+  const snapped = snapRatio(notingAvoidLine(req, model), model, sizes);
   const [width, height] = sizes[snapped.aspectRatio].split('x').map(Number);
   return width === snapped.width && height === snapped.height ? snapped : { ...snapped, width, height };
 }

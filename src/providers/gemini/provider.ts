@@ -1,3 +1,4 @@
+import type { OptionalField } from '../../intent/adjustments.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { readOperation } from '../operation.js';
 import { keyHeaderNamed } from '../key-headers.js';
@@ -5,7 +6,7 @@ import { defaultPollIntervalMs } from '../polling.js';
 import type { OperationRef, OperationStatus, Provider, ProviderContext, StartResult } from '../types.js';
 import { describeGeminiError } from './errors.js';
 import { generateImages } from './image-flow.js';
-import { adaptImageRequest } from './image-request.js';
+import { adaptImageRequest, takesImageSize } from './image-request.js';
 import type { GeminiOptions } from './options.js';
 import { pollVeo, startVeo } from './veo-flow.js';
 import { veoOperationSchema } from './veo-operation.js';
@@ -25,6 +26,15 @@ export class GeminiProvider implements Provider {
   constructor(private readonly options: GeminiOptions) {}
 
   readonly authHeaders = keyHeaderNamed('x-goog-api-key');
+
+  /**
+   * Gemini image models take a seed, and the Gemini 3 Pro ones an image size (`resolution: 2k`);
+   * Veo a resolution, and no seed through the Gemini API (see veo-request.ts).
+   */
+  reads(request: GenerationRequest, upstreamModel: string): readonly OptionalField[] {
+    if (request.kind === 'video') return ['resolution'];
+    return takesImageSize(upstreamModel) ? ['seed', 'resolution'] : ['seed'];
+  }
 
   adapt(request: GenerationRequest, upstreamModel: string): GenerationRequest {
     return request.kind === 'video'

@@ -1,10 +1,14 @@
 import type { GenerationRequest } from '../../intent/types.js';
-import { snapRatio, snapSeconds } from '../snap.js';
+import { followReference, snapRatio, snapSeconds } from '../snap.js';
 import { durationLimits, KLING_SIZES } from './models.js';
 
 /** Kling makes 16:9, 9:16 or 1:1 videos of 5 or 10 s (3–15 s on V3 models). */
 export function adaptToKling(req: GenerationRequest, upstreamModel: string): GenerationRequest {
-  return snapRatio(snapSeconds(req, upstreamModel, durationLimits(upstreamModel)), upstreamModel, KLING_SIZES);
+  const timed = snapSeconds(req, upstreamModel, durationLimits(upstreamModel));
+  // image2video takes no aspect_ratio: the video follows the image.
+  return req.references.length > 0
+    ? followReference(timed, upstreamModel, KLING_SIZES)
+    : snapRatio(timed, upstreamModel, KLING_SIZES);
 }
 
 /** The duration as Kling wants it: a string of whole seconds. */

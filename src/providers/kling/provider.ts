@@ -1,3 +1,4 @@
+import type { OptionalField } from '../../intent/adjustments.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
 import { readOperation } from '../operation.js';
@@ -56,6 +57,11 @@ export class KlingProvider implements Provider {
       enumerable: true,
       get: () => `Bearer ${credentials.bearer()}`,
     });
+  }
+
+  /** Kling has no seed field; its quality is the channel's `mode`. */
+  reads(): readonly OptionalField[] {
+    return [];
   }
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {

@@ -2,10 +2,10 @@ import type { GenerationRequest } from '../../intent/types.js';
 import { withAvoidLine } from '../avoid-line.js';
 import type { ReferenceImage } from '../reference-data.js';
 
-const isDallE = (model: string) => model.startsWith('dall-e');
+export const isDallE = (model: string) => model.startsWith('dall-e');
 
-/** Our quality words → what each model family accepts. */
-function quality(model: string, asked: string | undefined): string | undefined {
+/** The quality the model offers for `asked`: DALL·E 3 `hd`/`standard`, GPT image `low`/`medium`/`high`/`auto`; undefined for none. */
+export function upstreamQuality(model: string, asked: string | undefined): string | undefined {
   if (!asked) return undefined;
   const q = asked.toLowerCase();
   if (isDallE(model)) return q === 'high' || q === 'hd' ? 'hd' : 'standard';
@@ -21,8 +21,10 @@ export function imageFields(req: GenerationRequest, model: string): Record<strin
     n: req.n,
     size: `${req.width}x${req.height}`,
   };
-  const q = quality(model, req.quality);
+  const q = upstreamQuality(model, req.quality);
   if (q) fields.quality = q;
+  // GPT image models take `background`; DALL·E has no such field.
+  if (req.background !== undefined && !isDallE(model)) fields.background = req.background;
   if (isDallE(model)) {
     // DALL·E returns links by default; inline data avoids a second download that can expire.
     fields.response_format = 'b64_json';
@@ -32,8 +34,13 @@ export function imageFields(req: GenerationRequest, model: string): Record<strin
   return fields;
 }
 
-/** Multi-image edit: every reference as a repeated `image[]` part, as the official SDK sends them. */
-export function editForm(req: GenerationRequest, model: string, references: ReferenceImage[]): FormData {
+/** Multi-image edit: every reference as a repeated `image[]` part, as the official SDK sends them, and the mask. */
+export function editForm(
+  req: GenerationRequest,
+  model: string,
+  references: ReferenceImage[],
+  mask?: ReferenceImage,
+): FormData {
   const form = new FormData();
   for (const [name, value] of Object.entries(imageFields(req, model))) form.append(name, String(value));
   references.forEach((ref, i) => {
@@ -44,5 +51,6 @@ export function editForm(req: GenerationRequest, model: string, references: Refe
       `reference-${i + 1}.${ext === 'jpeg' ? 'jpg' : ext}`,
     );
   });
+  if (mask) form.append('mask', new Blob([new Uint8Array(mask.data)], { type: 'image/png' }), 'mask.png');
   return form;
 }

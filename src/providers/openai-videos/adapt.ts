@@ -1,5 +1,6 @@
 import type { GenerationRequest } from '../../intent/types.js';
 import type { Adjustment } from '../../intent/adjustments.js';
+import { notingAvoidLine } from '../avoid-line.js';
 import { adjusted, snapSeconds } from '../snap.js';
 import type { VideosOptions } from './options.js';
 
@@ -36,8 +37,17 @@ export function adaptToVideos(
   options: VideosOptions,
 ): GenerationRequest {
   if (req.kind !== 'video') return req;
+  const out = fitShape(req, upstreamModel, options);
+  // fitReference crops a reference of another shape to the output's (Sora refuses it otherwise).
+  const reference = out.references[0];
+  if (!reference || Math.abs(Math.log(reference.width / reference.height / (out.width / out.height))) < 0.01)
+    return out;
+  return adjusted(out, { kind: 'reference_cropped', model: upstreamModel, used: `${out.width}x${out.height}` });
+}
+
+function fitShape(req: GenerationRequest, upstreamModel: string, options: VideosOptions): GenerationRequest {
   let out = snapSeconds(
-    req,
+    notingAvoidLine(req, upstreamModel),
     upstreamModel,
     'allowed' in options.seconds ? { allowed: options.seconds.allowed } : options.seconds,
   );

@@ -1,3 +1,4 @@
+import type { OptionalField } from '../../intent/adjustments.js';
 import { z } from 'zod';
 import type { GenerationRequest } from '../../intent/types.js';
 import { pending } from '../completed-operation.js';
@@ -56,6 +57,11 @@ export class OpenAiVideosProvider implements Provider {
   }
 
   readonly authHeaders = bearerKeyHeaders;
+
+  /** The Videos API takes prompt, model, seconds, size and a reference: none of these. */
+  reads(): readonly OptionalField[] {
+    return [];
+  }
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
     return adaptToVideos(req, upstreamModel, this.options);

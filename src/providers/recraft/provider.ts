@@ -1,3 +1,4 @@
+import type { OptionalField } from '../../intent/adjustments.js';
 import type { GenerationRequest } from '../../intent/types.js';
 import { completed } from '../completed-operation.js';
 import { bearerKeyHeaders } from '../key-headers.js';
@@ -21,6 +22,11 @@ export class RecraftProvider implements Provider {
   }
 
   readonly authHeaders = bearerKeyHeaders;
+
+  /** Recraft takes `random_seed`. */
+  reads(): readonly OptionalField[] {
+    return ['seed'];
+  }
 
   adapt(req: GenerationRequest, upstreamModel: string): GenerationRequest {
     return adaptToRecraft(req, upstreamModel);
