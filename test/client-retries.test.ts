@@ -89,6 +89,16 @@ describe(`Client retries never duplicate work (${databaseLabel})`, { timeout: 60
       expect(await jobsWith('marmot')).toHaveLength(1);
     });
 
+    it('a failing responses.create makes one job, with the same 502 as chat', async () => {
+      const err = await sdk.responses
+        .create({ model: 'gpt-image-1', input: 'a bittern #sandbox-fail' })
+        .catch((e) => e);
+      expect(err.status).toBe(502);
+      expect({ error: err.error }).toEqual(SANDBOX_FAILURE);
+      expect(err.headers.get('x-should-retry')).toBe('false');
+      expect(await jobsWith('bittern')).toHaveLength(1);
+    });
+
     it('two identical requests that succeed make two jobs: the replay is for failures only', async () => {
       const first = await sdk.images.generate({ model: 'gpt-image-1', prompt: 'a quince' }).withResponse();
       const second = await sdk.images.generate({ model: 'gpt-image-1', prompt: 'a quince' }).withResponse();
@@ -116,6 +126,15 @@ describe(`Client retries never duplicate work (${databaseLabel})`, { timeout: 60
       const jobs = await jobsWith('pelican');
       expect(jobs).toHaveLength(1);
       expect(err.lastError.responseHeaders['x-mediagate-retry-of']).toBe(jobs[0].id);
+    });
+
+    it('generateText with the default model form (the Responses API) on a failing generation: one job', async () => {
+      const err = await generateText({ model: provider()('gpt-image-1'), prompt: 'a shoebill #sandbox-fail' }).catch(
+        (e) => e,
+      );
+      expect(RetryError.isInstance(err)).toBe(true);
+      expect(err.errors.map((e: APICallError) => e.statusCode)).toEqual([502, 502, 502]);
+      expect(await jobsWith('shoebill')).toHaveLength(1);
     });
 
     it('generateImage on a failing generation: three attempts, one job', async () => {

@@ -13,12 +13,18 @@ const auth = { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'applica
 const videoRequest = (prompt: string, stream: boolean) =>
   JSON.stringify({ model: 'sora-2', stream, messages: [{ role: 'user', content: `${prompt}, duration: 2 seconds` }] });
 
-/** Opens a streaming chat request and reads it until the job reports progress (it is mid-flight). */
-async function openStream(baseUrl: string, prompt: string) {
-  const response = await fetch(`${baseUrl}/v1/chat/completions`, {
+/**
+ * Opens a streaming request (chat, or the Responses API) and reads it until the job reports progress
+ * (it is mid-flight).
+ */
+async function openStream(baseUrl: string, prompt: string, api: 'chat' | 'responses' = 'chat') {
+  const response = await fetch(`${baseUrl}/v1/${api === 'chat' ? 'chat/completions' : 'responses'}`, {
     method: 'POST',
     headers: auth,
-    body: videoRequest(prompt, true),
+    body:
+      api === 'chat'
+        ? videoRequest(prompt, true)
+        : JSON.stringify({ model: 'sora-2', stream: true, input: `${prompt}, duration: 2 seconds` }),
   });
   const jobId = response.headers.get('x-mediagate-job-id')!;
   const reader = response.body!.getReader();
@@ -92,14 +98,15 @@ describe(`SIGTERM stops the server gracefully (${databaseLabel})`, () => {
       openStream(first.baseUrl, 'a boat on a lake'),
       openStream(first.baseUrl, '一只猫在屋顶上'),
     ]);
-    // All four jobs exist (the waiting request's included) before the signal.
+    const responsesStream = await openStream(first.baseUrl, 'a heron in reeds', 'responses');
+    // All five jobs exist (the waiting request's included) before the signal.
     const adminJobs = async () =>
       (
         await (
           await fetch(`${first.baseUrl}/admin/v1/jobs`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })
         ).json()
       ).data as { id: string; status: string }[];
-    while ((await adminJobs()).length < 4) await new Promise((r) => setTimeout(r, 50));
+    while ((await adminJobs()).length < 5) await new Promise((r) => setTimeout(r, 50));
     expect((await adminJobs()).every((job) => job.status !== 'succeeded')).toBe(true);
 
     first.child.kill('SIGTERM');
@@ -115,6 +122,15 @@ describe(`SIGTERM stops the server gracefully (${databaseLabel})`, () => {
       // In the prompt's language, like the rest of the answer.
       expect(last).toMatch(i === 2 ? /服务器正在重启/ : /The server is restarting/);
     }
+
+    // The Responses stream: a last text delta naming the job, then `response.incomplete` (interrupted).
+    const events = parseSse(await responsesStream.rest).data.map((line) => JSON.parse(line));
+    const lastDelta = events.filter((e) => e.type === 'response.output_text.delta').at(-1);
+    expect(lastDelta.delta).toContain(`GET /v1/jobs/${responsesStream.jobId}`);
+    expect(events.at(-1)).toMatchObject({
+      type: 'response.incomplete',
+      response: { status: 'incomplete', incomplete_details: { reason: 'interrupted' } },
+    });
 
     const answer = await waiting;
     expect(answer.status).toBe(503);
@@ -135,7 +151,7 @@ describe(`SIGTERM stops the server gracefully (${databaseLabel})`, () => {
 
     // 0, not the 1 of a forced exit at the end of the grace period.
     expect(await exited(first)).toBe(0);
-    expect(first.output()).toContain('"streams":3');
+    expect(first.output()).toContain('"streams":4');
     expect(first.output()).toContain('"msg":"stopped"');
 
     const second = await spawnServer(env);
@@ -146,7 +162,7 @@ describe(`SIGTERM stops the server gracefully (${databaseLabel})`, () => {
     expect(retried.headers.get('x-mediagate-job-id')).toBe(waitedJob);
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
     expect((await retried.json()).choices[0].message.content).toContain('Video generated successfully');
-    for (const jobId of [...streams.map((s) => s.jobId), waitedJob]) {
+    for (const jobId of [...streams.map((s) => s.jobId), responsesStream.jobId, waitedJob]) {
       const job = await untilTerminal(second.baseUrl, jobId);
       expect(job.status).toBe('succeeded');
       const video = mp4Info(await download(job.results[0].url));
