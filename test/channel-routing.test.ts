@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config/index.js';
 import { Channel } from '../src/providers/channel.js';
 import { ChannelRegistry } from '../src/providers/registry.js';
 import type { Provider } from '../src/providers/types.js';
+import { entryPoint } from './helpers/entry-point.js';
 
 const run = promisify(execFile);
 
@@ -71,7 +72,7 @@ describe('channel routing', () => {
   });
 
   it('--print-config shows the routing table with every key masked', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', '--print-config'], {
+    const { stdout } = await run(process.execPath, [entryPoint, '--print-config'], {
       env: {
         ...process.env,
         OPENAI_API_KEY: 'sk-live-SECRETSECRET1234',

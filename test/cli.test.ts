@@ -3,17 +3,15 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expiry, pastTime, positiveCredits, priceRule, signedCredits } from '../src/cli/arguments.js';
 import { parseDuration } from '../src/billing/time-expressions.js';
 import { isCliInvocation } from '../src/cli/index.js';
 import { type Database, openDatabase } from '../src/db/index.js';
 import { databaseLabel, testDatabaseOptions } from './helpers/database.js';
+import { entryPoint, repoRoot } from './helpers/entry-point.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { call } from './helpers/operator.js';
-
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 interface CliResult {
   code: number | null;
@@ -21,10 +19,10 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `mediagate` entry point (src/main.ts through tsx) as its own process. */
+/** Runs the real `mediagate` entry point (dist/main.js, built by test/global-setup.ts) as its own process. */
 function cli(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    const child = spawn(process.execPath, [entryPoint, ...args], {
       cwd: repoRoot,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+import { entryPoint, repoRoot } from './entry-point.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -10,9 +8,9 @@ export interface ServerProcess {
   output(): string;
 }
 
-/** Runs `src/main.ts` in its own Node process (one process, so SIGKILL really kills the server). */
+/** Runs the built entry point (dist/main.js) in its own Node process (one process, so SIGKILL really kills the server). */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [entryPoint], {
     cwd: repoRoot,
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
