@@ -265,6 +265,10 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   };
   let closed: Promise<void> | undefined;
   const closeAll = async () => {
+    // Before the database closes: the same request sent again after the restart joins these jobs.
+    await jobStore
+      .markHandedOff(shutdown.handedOff)
+      .catch((err) => app.log.warn({ err }, 'could not record handed-off jobs'));
     const jobs = runner.activeCount;
     await runner.stop();
     if (jobs > 0) app.log.info({ jobs }, 'job runner stopped; its jobs resume on the next start');

@@ -188,6 +188,19 @@ describe(`Client retries never duplicate work (${databaseLabel})`, { timeout: 60
       expect(await jobsWith('tapir')).toHaveLength(2);
     });
 
+    it('does not join a job a request of this process still waits on: identical calls in parallel stay apart', async () => {
+      const body = { model: 'sora-2', messages: [{ role: 'user', content: 'an okapi, duration: 4 seconds' }] };
+      const first = post('/v1/chat/completions', body);
+      while ((await jobsWith('okapi')).length < 1) await sleep(50);
+      // A sibling call's 429 retried by the SDK: the first call is still waiting, so this is not its retry.
+      const sibling = await post('/v1/chat/completions', body, { 'x-stainless-retry-count': '1' });
+      expect(sibling.status).toBe(200);
+      expect(sibling.headers.get('x-mediagate-retry-of')).toBeNull();
+      const firstAnswer = await first;
+      expect(sibling.headers.get('x-mediagate-job-id')).not.toBe(firstAnswer.headers.get('x-mediagate-job-id'));
+      expect(await jobsWith('okapi')).toHaveLength(2);
+    });
+
     it('a retry count that is not a number reads as a first attempt', async () => {
       const body = { model: 'gpt-image-1', prompt: 'a dugong', response_format: 'url' };
       await post('/v1/images/generations', body);
@@ -221,6 +234,17 @@ describe(`Client retries never duplicate work (${databaseLabel})`, { timeout: 60
       expect(keyed.headers.get('x-mediagate-job-id')).not.toBe(jobId);
       expect(keyed.headers.get('x-mediagate-retry-of')).toBeNull();
       expect(await jobsWith('newt')).toHaveLength(2);
+    });
+
+    it('a cancelled job is not replayed: the user stopped it and may ask again', async () => {
+      const body = { model: 'sora-2', prompt: 'a quokka', seconds: '4' };
+      const first = await post('/v1/videos', body);
+      const jobId = first.headers.get('x-mediagate-job-id');
+      expect((await post(`/v1/jobs/${jobId}/cancel`, {})).status).toBe(200);
+      const again = await post('/v1/videos', body);
+      expect(again.headers.get('x-mediagate-retry-of')).toBeNull();
+      expect(again.headers.get('x-mediagate-job-id')).not.toBe(jobId);
+      expect(await jobsWith('quokka')).toHaveLength(2);
     });
 
     it('is not replayed to another API key', async () => {

@@ -20,6 +20,10 @@ class RecordingEngine implements JobEngine {
   readonly submitted: { job: NewJob; rejection?: NormalisedError }[] = [];
   readonly rows: JobRecord[] = [];
 
+  isFollowed(): boolean {
+    return false;
+  }
+
   async submit(job: NewJob, rejection?: NormalisedError): Promise<JobRecord> {
     this.submitted.push({ job, ...(rejection && { rejection }) });
     const row: JobRecord = {
@@ -93,6 +97,7 @@ beforeEach(() => {
       findByIdempotencyKey: async (apiKeyId, key) =>
         engine.rows.find((r) => r.apiKeyId === apiKeyId && r.idempotencyKey === key) ?? null,
       findNewestByFingerprint: async () => null,
+      claimHandedOff: async () => false,
     },
     repeats: { retryWindowMs: 0, failureReplayMs: 0 },
     engine,

@@ -52,7 +52,7 @@ describe(`while the gateway stops (${databaseLabel})`, () => {
     expect(apiError.error).toEqual({
       message:
         `The server is restarting. Job ${jobId} keeps running and resumes when the server is back: ` +
-        `follow it with GET /v1/jobs/${jobId}, or retry this request with the same Idempotency-Key to get its result.`,
+        `follow it with GET /v1/jobs/${jobId}, or send this request again to get its result.`,
       type: 'server_error',
       param: null,
       code: 'server_shutting_down',

@@ -142,7 +142,7 @@ describe(`SIGTERM stops the server gracefully (${databaseLabel})`, () => {
       error: {
         message:
           `The server is restarting. Job ${waitedJob} keeps running and resumes when the server is back: ` +
-          `follow it with GET /v1/jobs/${waitedJob}, or retry this request with the same Idempotency-Key to get its result.`,
+          `follow it with GET /v1/jobs/${waitedJob}, or send this request again to get its result.`,
         type: 'server_error',
         param: null,
         code: 'server_shutting_down',
@@ -156,12 +156,21 @@ describe(`SIGTERM stops the server gracefully (${databaseLabel})`, () => {
 
     const second = await spawnServer(env);
     servers.push(second);
-    // The retry the 503 asks for (same Idempotency-Key) joins the same job and gets its result.
+    // The retry the 503 asks for (here with the same Idempotency-Key) joins the same job and gets its result.
     const retried = await fetch(`${second.baseUrl}/v1/chat/completions`, waitingRequest);
     expect(retried.status).toBe(200);
     expect(retried.headers.get('x-mediagate-job-id')).toBe(waitedJob);
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
     expect((await retried.json()).choices[0].message.content).toContain('Video generated successfully');
+    // A stream's request sent again as it was (no key, no retry header: a chat app's resend) joins its job, once.
+    const resent = await fetch(`${second.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: auth,
+      body: videoRequest('a kite over hills', true),
+    });
+    expect(resent.headers.get('x-mediagate-job-id')).toBe(streams[0].jobId);
+    expect(resent.headers.get('x-mediagate-retry-of')).toBe(streams[0].jobId);
+    expect(await resent.text()).toContain('Video generated successfully');
     for (const jobId of [...streams.map((s) => s.jobId), responsesStream.jobId, waitedJob]) {
       const job = await untilTerminal(second.baseUrl, jobId);
       expect(job.status).toBe('succeeded');

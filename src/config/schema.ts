@@ -125,13 +125,10 @@ export const configSchema = z.object({
       resultRetryBackoffMs: z.number().int().min(1).default(1_000),
       /**
        * A client's automatic retry (`x-stainless-retry-count` ≥ 1) of a create request joins the
-       * earlier job with the same key and body while it runs and this long after it ended.
+       * earlier job with the same key and body while it runs (and no client waits on it here) and
+       * this long after it ended: the SDKs' backoff, `Retry-After` included, stays within a minute.
        */
-      retryWindowMs: z
-        .number()
-        .int()
-        .min(0)
-        .default(15 * 60_000),
+      retryWindowMs: z.number().int().min(0).default(60_000),
       /** An identical create request without a retry header gets an earlier job's failure this long after it ended; 0: never. */
       failureReplayMs: z.number().int().min(0).default(30_000),
     })

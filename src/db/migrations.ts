@@ -229,8 +229,11 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // Every create request's fingerprint (endpoint and content), with or without an Idempotency-Key:
       // a client's automatic retry joins the job of the attempt before it, and an identical request
-      // right after a failure gets that failure (src/jobs/retry-join.ts). Older jobs keep NULL.
+      // right after a failure gets that failure (src/jobs/repeated-request.ts). Older jobs keep NULL.
       await db.schema.alterTable('jobs').addColumn('request_fingerprint', 'text').execute();
+      // When a stop ended the answer of a job still running (a stream's last delta, a 503): the same
+      // request sent again, by any client, joins that job once instead of starting another.
+      await db.schema.alterTable('jobs').addColumn('handed_off_at', 'bigint').execute();
       await db.schema
         .createIndex('jobs_key_fingerprint_created')
         .on('jobs')

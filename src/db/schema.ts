@@ -48,6 +48,7 @@ export interface JobsTable {
   loss: Generated<number | null>;
   /** Added by 0007: endpoint and content of the creating request, set with or without an Idempotency-Key. */
   request_fingerprint: Generated<string | null>;
+  handed_off_at: Generated<number | null>;
 }
 
 export interface ApiKeysTable {

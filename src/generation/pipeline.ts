@@ -41,7 +41,7 @@ export interface GenerationOrder {
 }
 
 export interface PipelineDeps extends PrepareDeps, JobCreationDeps {
-  jobs: Pick<JobStore, 'findByIdempotencyKey' | 'findNewestByFingerprint'>;
+  jobs: Pick<JobStore, 'findByIdempotencyKey' | 'findNewestByFingerprint' | 'claimHandedOff'>;
   /** How long a request without an Idempotency-Key is recognised as a repeat of an earlier one. */
   repeats: RepeatWindows;
   /** Quotes the reservation of each job; absent, nothing is charged. */
@@ -105,7 +105,8 @@ export class GenerationPipeline {
     const { key, fingerprint, clientRetry = false } = order.idempotency ?? {};
     if (fingerprint !== undefined && key === undefined) {
       const scope = { apiKeyId: order.apiKeyId, fingerprint, clientRetry };
-      const earlier = await findRepeatedJob(this.deps.jobs, scope, this.deps.repeats, Date.now());
+      const repeats = { store: this.deps.jobs, followedHere: (id: string) => this.deps.engine.isFollowed(id) };
+      const earlier = await findRepeatedJob(repeats, scope, this.deps.repeats, Date.now());
       if (earlier) return earlier;
     }
     return createJobOnce(this.deps.jobs, { apiKeyId: order.apiKeyId, key, fingerprint: fingerprint ?? '' }, (tag) =>

@@ -20,6 +20,8 @@ export type JobExtras = Partial<
 /** The part of the job engine the pipeline hands a job to; the engine never calls back. */
 export interface JobEngine {
   submit(newJob: NewJob, rejection?: NormalisedError): Promise<JobRecord>;
+  /** Whether a client of this process is following the job now (its stream or its awaited answer). */
+  isFollowed(jobId: string): boolean;
 }
 
 export interface JobCreationDeps {

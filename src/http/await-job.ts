@@ -22,6 +22,7 @@ export async function awaitFinishedJob(
     ? null
     : await services.runner.waitFor(jobId, AbortSignal.any([gone.signal, services.shutdown.signal]));
   if (finished || gone.signal.aborted || !services.shutdown.stopping) return finished;
+  services.shutdown.handOff(jobId);
   answerShuttingDown(reply, jobId);
   return null;
 }

@@ -11,6 +11,7 @@ const RETRY_AFTER_SECONDS = 5;
  */
 export class ShutdownSignal {
   private readonly controller = new AbortController();
+  private readonly handedOffJobs = new Set<string>();
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -23,17 +24,29 @@ export class ShutdownSignal {
   begin(): void {
     this.controller.abort();
   }
+
+  /**
+   * A job whose answer the stop cut short (a stream's last delta, a 503): recorded on the job before
+   * the process exits, so the same request sent again after the restart joins it instead of paying twice.
+   */
+  handOff(jobId: string): void {
+    this.handedOffJobs.add(jobId);
+  }
+
+  get handedOff(): string[] {
+    return [...this.handedOffJobs];
+  }
 }
 
 /**
- * The 503 a request gets while the gateway stops. With a job it names it and how to follow it; the
- * official clients retry it (`x-should-retry: true`) with the same Idempotency-Key, which joins the
- * same job after the restart.
+ * The 503 a request gets while the gateway stops. With a job it names it and how to follow it;
+ * clients retry it (`x-should-retry: true`), and the same request sent again after the restart
+ * joins the same job (src/jobs/repeated-request.ts).
  */
 export function shuttingDownError(jobId?: string): ApiError {
   const message = jobId
     ? `The server is restarting. Job ${jobId} keeps running and resumes when the server is back: ` +
-      `follow it with GET /v1/jobs/${jobId}, or retry this request with the same Idempotency-Key to get its result.`
+      `follow it with GET /v1/jobs/${jobId}, or send this request again to get its result.`
     : 'The server is restarting and takes no new requests; retry in a few seconds.';
   return new ApiError(503, message, 'server_error', null, 'server_shutting_down', {
     'retry-after': String(RETRY_AFTER_SECONDS),

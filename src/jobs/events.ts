@@ -39,6 +39,11 @@ export class JobEvents {
     };
   }
 
+  /** Whether anything in this process follows the job now. */
+  isFollowed(jobId: string): boolean {
+    return this.listeners.has(jobId);
+  }
+
   /** The job as it finished, if it finished in this process lately. */
   recentlyFinished(jobId: string): JobRecord | undefined {
     return this.finished.get(jobId);

@@ -16,7 +16,7 @@ export interface CreatedJob {
    * Why a request without an Idempotency-Key got an earlier job (src/jobs/repeated-request.ts): it was
    * a client's automatic retry, or an identical request right after that job failed.
    */
-  repeated?: 'client_retry' | 'failure';
+  repeated?: 'client_retry' | 'failure' | 'handed_off';
 }
 
 /** Visible ASCII and spaces, like the keys SDKs generate (`stainless-node-retry-<uuid>`). */

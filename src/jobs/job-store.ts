@@ -100,6 +100,7 @@ export class SqlJobStore implements JobStore {
       idempotency_key: job.idempotencyKey ?? null,
       idempotency_fingerprint: job.idempotencyFingerprint ?? null,
       request_fingerprint: job.requestFingerprint ?? null,
+      handed_off_at: null,
       webhook_url: job.webhookUrl ?? null,
       remixed_from: job.remixedFrom ?? null,
       deleted_at: null,
@@ -344,6 +345,26 @@ export class SqlJobStore implements JobStore {
       .limit(1)
       .executeTakeFirst();
     return row ? toRecord(row) : null;
+  }
+
+  async markHandedOff(ids: readonly string[], now = Date.now()): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('jobs')
+      .set({ handed_off_at: now })
+      .where('id', 'in', [...ids])
+      .execute();
+  }
+
+  async claimHandedOff(jobId: string, since: number): Promise<boolean> {
+    // Two identical requests may race for it: the one whose update changes the row joins.
+    const taken = await this.db
+      .updateTable('jobs')
+      .set({ handed_off_at: null })
+      .where('id', '=', jobId)
+      .where('handed_off_at', '>=', since)
+      .executeTakeFirst();
+    return Number(taken.numUpdatedRows) > 0;
   }
 
   async list(query: JobListQuery): Promise<JobRecord[]> {

@@ -1,9 +1,9 @@
 import type { CreatedJob } from './idempotency.js';
-import { TERMINAL_STATUSES, type JobRecord, type JobStore } from './types.js';
+import { TERMINAL_STATUSES, type JobStore } from './types.js';
 
 /** How long a request is recognised as a repeat of an earlier one (config `jobs`). */
 export interface RepeatWindows {
-  /** A client's automatic retry joins the earlier job while it runs and this long after it ended. */
+  /** A client's automatic retry joins the earlier job this long after it ended (while it runs, if nobody waits on it here). */
   retryWindowMs: number;
   /** An identical request without a retry header gets an earlier job's failure this long after it ended; 0 turns it off. */
   failureReplayMs: number;
@@ -17,34 +17,48 @@ export interface RepeatScope {
   clientRetry: boolean;
 }
 
-const failed = (job: JobRecord) => job.status !== 'succeeded' && TERMINAL_STATUSES.includes(job.status);
+/** How long a job whose answer a stop cut short can be joined by the same request sent again. */
+export const HANDOFF_WINDOW_MS = 15 * 60_000;
+
+export interface RepeatDeps {
+  store: Pick<JobStore, 'findNewestByFingerprint' | 'claimHandedOff'>;
+  /** Whether a client of this process is waiting on the job now (its stream or its answer). */
+  followedHere: (jobId: string) => boolean;
+}
 
 /**
- * The earlier job that answers this request instead of a new one, or null. Two cases, both for the
- * same API key and request fingerprint:
- * - a client's retry (the official SDKs number their attempts) joins the newest such job, running or
- *   finished, unless it ended longer ago than the retry window: the first attempt's answer was lost
- *   or was an error, and the work must not be done twice;
+ * The earlier job that answers this request instead of a new one, or null. Three cases, all for the
+ * same API key and request fingerprint (endpoint and body), newest job first:
+ * - the gateway stopped while that job ran, and told its client to send the request again (a
+ *   stream's last delta, a 503 the AI SDK retries without saying so): the first request to come
+ *   back joins it, once, whatever its headers;
+ * - a client's retry (the official SDKs number their attempts) joins it while it runs, if no client
+ *   here is waiting on it (the attempt being retried has given up), or within the retry window
+ *   after it ended: the first attempt's answer was lost or was an error, and the work must not be
+ *   done twice;
  * - a request with no retry header, identical to one whose job failed moments ago, gets that failure
  *   again: the AI SDK and other clients retry a 5xx without saying so and without reading
  *   `x-should-retry`, and a failure that may have been billed upstream must not be bought twice.
- * A success is never replayed to a request without a retry header: asking twice makes two images.
+ * A success is never replayed to a request without a retry header (asking twice makes two images),
+ * nor is a cancelled job (the user stopped it and may ask again).
  */
 export async function findRepeatedJob(
-  store: Pick<JobStore, 'findNewestByFingerprint'>,
+  deps: RepeatDeps,
   scope: RepeatScope,
   windows: RepeatWindows,
   now: number,
 ): Promise<CreatedJob | null> {
-  const earlier = await store.findNewestByFingerprint(scope.apiKeyId, scope.fingerprint);
+  const earlier = await deps.store.findNewestByFingerprint(scope.apiKeyId, scope.fingerprint);
   if (!earlier) return null;
-  // A running job is active now; a finished one was last active when it ended.
-  const lastActive = earlier.completedAt ?? now;
-  if (scope.clientRetry && lastActive >= now - windows.retryWindowMs) {
-    return { job: earlier, replayed: true, repeated: 'client_retry' };
+  if (await deps.store.claimHandedOff(earlier.id, now - HANDOFF_WINDOW_MS)) {
+    return { job: earlier, replayed: true, repeated: 'handed_off' };
   }
-  if (windows.failureReplayMs > 0 && failed(earlier) && lastActive >= now - windows.failureReplayMs) {
-    return { job: earlier, replayed: true, repeated: 'failure' };
-  }
+  const running = !TERMINAL_STATUSES.includes(earlier.status);
+  const retryJoins = running
+    ? !deps.followedHere(earlier.id)
+    : (earlier.completedAt ?? now) >= now - windows.retryWindowMs;
+  if (scope.clientRetry && retryJoins) return { job: earlier, replayed: true, repeated: 'client_retry' };
+  const failedLately = earlier.status === 'failed' && (earlier.completedAt ?? now) >= now - windows.failureReplayMs;
+  if (windows.failureReplayMs > 0 && failedLately) return { job: earlier, replayed: true, repeated: 'failure' };
   return null;
 }

@@ -182,6 +182,11 @@ export class JobRunner {
     return this.leases.activeCount;
   }
 
+  /** Whether a stream or a waiting request of this process follows the job now. */
+  isFollowed(jobId: string): boolean {
+    return this.deps.events.isFollowed(jobId);
+  }
+
   follow(jobId: string, listener: (event: JobEvent) => void): () => void {
     return this.follower.follow(jobId, listener);
   }

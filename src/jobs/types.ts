@@ -196,6 +196,13 @@ export interface JobStore {
   findByIdempotencyKey(apiKeyId: string, key: string): Promise<JobRecord | null>;
   /** The newest live job `apiKeyId` created with this request fingerprint, if any. */
   findNewestByFingerprint(apiKeyId: string, fingerprint: string): Promise<JobRecord | null>;
+  /** Marks jobs whose answer a stop cut short (see `claimHandedOff`). */
+  markHandedOff(ids: readonly string[], now?: number): Promise<void>;
+  /**
+   * Takes the hand-off of a job a stop handed off since `since`, so that only one request joins it;
+   * false when it was not handed off (or another request took it).
+   */
+  claimHandedOff(jobId: string, since: number): Promise<boolean>;
   /** A key's jobs (of one kind, or one status, when asked), deleted ones left out. */
   list(query: JobListQuery): Promise<JobRecord[]>;
   /** Marks a terminal job deleted and releases its idempotency key; false when it was not found or not terminal. */

@@ -23,7 +23,7 @@ const TEXT = {
     blocked: (message: string) => `🚫 Blocked by content review: ${message}`,
     continues: (id: string) =>
       `⏸️ The server is restarting, so this answer ends here. Job ${id} keeps running: follow it with ` +
-      `\`GET /v1/jobs/${id}\`, or send this request again with the same Idempotency-Key to get its result.`,
+      `\`GET /v1/jobs/${id}\`, or send this request again to get its result.`,
   },
   zh: {
     starting: (r: GenerationRequest) =>
@@ -39,7 +39,7 @@ const TEXT = {
     blocked: (message: string) => `🚫 未通过内容审核：${message}`,
     continues: (id: string) =>
       `⏸️ 服务器正在重启，本次回答到此结束。任务 ${id} 会继续运行：可通过 \`GET /v1/jobs/${id}\` 查看，` +
-      `或使用相同的 Idempotency-Key 重新发送此请求获取结果。`,
+      `或重新发送此请求获取结果。`,
   },
 } satisfies Record<Language, unknown>;
 

@@ -174,6 +174,7 @@ async function streamJob(
     finished = true;
     unsubscribe();
     untrack();
+    services.shutdown.handOff(job.id);
     send(renderContinuesLine(language, job.id));
     stream.sendData(completionChunk(who, {}, 'stop'));
     if (body.stream_options?.include_usage) stream.sendData(usageChunk(who, usageFor(job.request.prompt, sent)));

@@ -114,6 +114,7 @@ export function streamResponse(
   sse.onShutdown(() => {
     if (done) return;
     stop();
+    services.shutdown.handOff(job.id);
     delta(shutdownText(language, job.id));
     const item = closeMessage('incomplete');
     const usage = responseUsage(job.request.prompt, text);
