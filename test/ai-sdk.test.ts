@@ -1,5 +1,5 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateImage, generateText, streamText, type Tool } from 'ai';
+import { generateImage, generateText, type ModelMessage, streamText, type Tool } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from './helpers/database.js';
 import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
@@ -31,6 +31,22 @@ describe(`the AI SDK against mediagate (${databaseLabel})`, () => {
     expect(finishReason).toBe('stop');
     expect(response.id).toMatch(/^resp_job_/);
     expect(await imageInfo(await download(firstLink(text)))).toEqual({ format: 'png', width: 1536, height: 1024 });
+  });
+
+  it('a second turn with the default model form edits the first image (earlier turns arrive as item references)', async () => {
+    const messages: ModelMessage[] = [{ role: 'user', content: 'Draw a cat on a sofa --ar 2:3' }];
+    const first = await generateText({ model: openai('gpt-image-1'), messages });
+    messages.push(...first.response.messages, { role: 'user', content: 'now make it night' });
+    const second = await generateText({ model: openai('gpt-image-1'), messages });
+    expect(second.text).toContain('Editing the image from earlier in the conversation');
+    const jobOf = async (responseId: string) =>
+      (
+        await fetch(`${gw.baseUrl}/v1/jobs/${responseId.replace(/^resp_/, '')}`, {
+          headers: { authorization: `Bearer ${TEST_API_KEY}` },
+        })
+      ).json();
+    const [before, after] = [await jobOf(first.response.id), await jobOf(second.response.id)];
+    expect(after.references).toEqual([expect.objectContaining({ url: before.results[0].url, source: 'history' })]);
   });
 
   it('streamText with the default model form: progress deltas, then the image', async () => {

@@ -280,6 +280,21 @@ describe(`the Responses API through the official client (${databaseLabel})`, () 
     const info = await imageInfo(await download(firstLink(edited.output_text)));
     expect(info.height).toBeGreaterThan(info.width);
 
+    // It is editing in conversation: the answer says so, the job names the source, and it can be turned off.
+    expect(edited.output_text).toContain('Editing the image from earlier in the conversation');
+    const editedJob = await (
+      await fetch(`${gw.baseUrl}/v1/jobs/${edited.id.replace(/^resp_/, '')}`, {
+        headers: { authorization: `Bearer ${TEST_API_KEY}` },
+      })
+    ).json();
+    expect(editedJob.references).toEqual([expect.objectContaining({ source: 'history' })]);
+    const off = await post('/v1/responses', {
+      model: 'flux-kontext-dev',
+      input: 'now make it night',
+      previous_response_id: first.id,
+      use_history_image: false,
+    });
+    expect((await off.json()).error.code).toBe('reference_image_required');
     const without = await post('/v1/responses', { model: 'flux-kontext-dev', input: 'now make it night' });
     expect(without.status).toBe(400);
     expect((await without.json()).error.code).toBe('reference_image_required');

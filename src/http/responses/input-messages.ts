@@ -1,4 +1,5 @@
 import { badRequest } from '../../errors/generation-error.js';
+import type { EarlierAnswers } from './earlier-answers.js';
 
 /** Chat messages made from a Responses `input`, with the `input` index each message came from. */
 export interface InputMessages {
@@ -9,6 +10,9 @@ export interface InputMessages {
 
 /** Items that are conversation history a media model has no use for; skipped, not refused. */
 const HISTORY_ITEMS = new Set(['reasoning', 'item_reference', 'image_generation_call']);
+
+/** `sources` of the assistant message made from `previous_response_id`. */
+const PREVIOUS_RESPONSE = -2;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -54,14 +58,32 @@ function toChatPart(part: unknown, param: string): unknown {
  * A Responses `input` as chat messages, so the chat intent path (prompt from the last user message,
  * references from its images and, where supported, the conversation) reads both APIs the same way.
  */
-export function inputToMessages(input: string | unknown[]): InputMessages {
-  if (typeof input === 'string') return { messages: [{ role: 'user', content: input }], sources: [-1] };
+export function inputToMessages(
+  input: string | unknown[],
+  earlier: EarlierAnswers = { byItemId: new Map() },
+): InputMessages {
   const messages: InputMessages['messages'] = [];
   const sources: number[] = [];
+  if (earlier.previous) {
+    messages.push({ role: 'assistant', content: earlier.previous });
+    sources.push(PREVIOUS_RESPONSE);
+  }
+  if (typeof input === 'string') {
+    messages.push({ role: 'user', content: input });
+    sources.push(-1);
+    return { messages, sources };
+  }
   input.forEach((item, i) => {
     const param = `input[${i}]`;
     if (!isObject(item)) throw badRequest(`${param} must be a message such as {"role":"user","content":"…"}.`, param);
     const type = item.type ?? 'message';
+    const referenced =
+      type === 'item_reference' && typeof item.id === 'string' ? earlier.byItemId.get(item.id) : undefined;
+    if (referenced !== undefined) {
+      messages.push({ role: 'assistant', content: referenced });
+      sources.push(i);
+      return;
+    }
     if (typeof type === 'string' && HISTORY_ITEMS.has(type)) return;
     if (type !== 'message') {
       throw badRequest(
@@ -86,6 +108,7 @@ export function inputPath(chatPath: string, sources: number[]): string {
   return chatPath.replace(/messages\[(\d+)\](\.content)?/g, (_, k: string, content: string | undefined) => {
     const source = sources[Number(k)];
     if (source === -1) return 'input';
+    if (source === PREVIOUS_RESPONSE) return 'previous_response_id';
     return `input[${source ?? k}]${content ?? ''}`;
   });
 }

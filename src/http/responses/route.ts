@@ -14,7 +14,7 @@ import type { GatewayServices } from '../services.js';
 import { answerText, completedState, imageCallItems, stateOfJob } from './answer.js';
 import { responseEventStream, responseObjectSchema } from './openapi-schemas.js';
 import { identityOf, responseObject, type ResponseIdentity } from './response-object.js';
-import { previousResponseReference } from './previous-response.js';
+import { earlierAnswers } from './earlier-answers.js';
 import { responseCreateBody, responseIdParams } from './schema.js';
 import { streamResponse } from './stream-response.js';
 import { generatingModel, imageToolOf, responseToGenerationInput } from './to-generation-input.js';
@@ -65,18 +65,8 @@ export async function responseRoutes(app: FastifyInstance, services: GatewayServ
       tool,
       services.servedModels().map((spec) => spec.id),
     );
-    const input = responseToGenerationInput(body, model, tool, requestOrigin(request));
-    if (body.previous_response_id) {
-      const hasOwnImage = input.references.length > 0;
-      const previous = await previousResponseReference(
-        services,
-        request.apiKey.id,
-        body.previous_response_id,
-        model,
-        hasOwnImage,
-      );
-      if (previous) input.references = [previous];
-    }
+    const earlier = await earlierAnswers(services, request.apiKey.id, body);
+    const input = responseToGenerationInput(body, model, tool, requestOrigin(request), earlier);
     // A retry (same Idempotency-Key, or an SDK's retry of the same body) follows the job the first attempt created.
     const created = await services.generation.create({
       ...customerOf(request.apiKey),

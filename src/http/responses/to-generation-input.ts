@@ -2,6 +2,7 @@ import { badRequest, GenerationError } from '../../errors/generation-error.js';
 import type { GenerationInput } from '../../generation/prepare-generation.js';
 import type { ChatCompletionBody } from '../chat/schema.js';
 import { chatToGenerationInput } from '../chat/to-generation-input.js';
+import type { EarlierAnswers } from './earlier-answers.js';
 import { inputPath, inputToMessages } from './input-messages.js';
 import { imageGenerationTool, type ImageGenerationTool, type ResponseCreateBody } from './schema.js';
 
@@ -44,8 +45,9 @@ export function responseToGenerationInput(
   model: string,
   tool: ImageGenerationTool | undefined,
   requestOrigin?: string,
+  earlier?: EarlierAnswers,
 ): GenerationInput {
-  const { messages, sources } = inputToMessages(body.input);
+  const { messages, sources } = inputToMessages(body.input, earlier);
   const chat: ChatCompletionBody = {
     model,
     messages,
