@@ -80,6 +80,10 @@ describe(`GET /v1/jobs: the caller's jobs, newest first (${databaseLabel})`, () 
       has_more: false,
     });
 
+    // The cursor may be any id the client holds for that job.
+    expect(await list(`?limit=2&after=chatcmpl-${first.last_id}`)).toEqual(second);
+    expect(await list(`?limit=2&after=resp_${first.last_id}`)).toEqual(second);
+
     const all = await list('');
     expect(all.data.map((j: Json) => j.id)).toEqual([...mine].reverse());
     expect((await list('', OTHER_KEY)).data.map((j: Json) => j.id)).toEqual([theirs]);

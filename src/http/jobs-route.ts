@@ -9,7 +9,11 @@ import { jobIdFromVideoId } from '../api-objects/video-ids.js';
 import type { GatewayServices } from './services.js';
 
 const jobIdParams = z.object({
-  job_id: z.string().describe('A job id (`job_…`), a chat completion id (`chatcmpl-job_…`) or a video id (`video_…`).'),
+  job_id: z
+    .string()
+    .describe(
+      'A job id (`job_…`), a chat completion id (`chatcmpl-job_…`), a response id (`resp_job_…`) or a video id (`video_…`).',
+    ),
 });
 
 const DEFAULT_PAGE = 20;
@@ -22,7 +26,11 @@ const listSchema = {
     "Every job this API key created (chat, images, videos), with its references and results. Cursor paging: pass the previous page's `last_id` as `after`.",
   querystring: z.object({
     status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']).optional(),
-    after: z.string().max(128).optional().describe('A job id: list the jobs created before it.'),
+    after: z
+      .string()
+      .max(128)
+      .optional()
+      .describe('A job id (or its `chatcmpl-`, `resp_` or `video_` form): list the jobs created before it.'),
     limit: z.coerce.number().int().min(1).max(100).optional().describe('Page size, 1–100 (default 20).'),
   }),
   response: { 200: jobList },
@@ -54,7 +62,7 @@ const cancelSchema = {
 export async function jobRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
   const ownJob = async (request: { params: { job_id: string }; apiKey: { id: string } }) => {
     const id = request.params.job_id;
-    // Any id a client holds for the job works: `job_…`, `chatcmpl-job_…` or `video_…`.
+    // Any id a client holds for the job works: `job_…`, `chatcmpl-job_…`, `resp_job_…` or `video_…`.
     const job = await services.findJob(jobIdFromVideoId(id) ?? id);
     // Someone else's job is reported exactly like a missing one, so ids cannot be probed.
     if (!job || job.apiKeyId !== request.apiKey.id) {
@@ -69,7 +77,8 @@ export async function jobRoutes(app: FastifyInstance, services: GatewayServices)
     const rows = await services.jobs.list({
       apiKeyId: request.apiKey.id,
       ...(status !== undefined && { status }),
-      ...(after !== undefined && { after }),
+      // Any id a client holds for the job works, as for GET /v1/jobs/{id}.
+      ...(after !== undefined && { after: jobIdFromVideoId(after) ?? after }),
       // One extra row tells whether another page follows.
       limit: limit + 1,
       order: 'desc',
