@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-const numberLike = z.union([z.number(), z.string()]);
+import { generationFields } from '../generation-fields.js';
 
 /**
  * What the official client and the AI SDK send to `POST /v1/responses`. Unknown fields (temperature,
@@ -20,7 +19,7 @@ export const responseCreateBody = z.looseObject({
     .string()
     .nullish()
     .describe(
-      'The image that response made is the reference, when `input` has no image and the model takes one (`resp_<job id>`).',
+      'An earlier response (`resp_<job id>`): its answer is the turn before `input`, so the image it made is the reference when `input` has none and the model takes one (editing in conversation).',
     ),
   background: z.boolean().nullish().describe('Answer at once with the queued response; fetch it with GET.'),
   tools: z
@@ -30,22 +29,7 @@ export const responseCreateBody = z.looseObject({
       'An `image_generation` tool adds `image_generation_call` items (base64 `result`) to the output; its `model`, `size`, `quality`, `output_format` and `background` apply.',
     ),
   user: z.string().nullish(),
-  size: z.string().nullish(),
-  aspect_ratio: z.string().nullish(),
-  seconds: numberLike.nullish(),
-  duration: numberLike.nullish(),
-  n: z.number().int().nullish(),
-  quality: z.string().nullish(),
-  seed: z.number().int().nullish(),
-  resolution: z.string().nullish(),
-  negative_prompt: z.string().nullish(),
-  output_format: z.string().nullish(),
-  use_history_image: z
-    .boolean()
-    .nullish()
-    .describe(
-      "As in chat: when the last user message has no image, the conversation's most recent image is the reference for a model that takes one; `false` turns this off.",
-    ),
+  ...generationFields,
 });
 
 export type ResponseCreateBody = z.infer<typeof responseCreateBody>;
