@@ -136,7 +136,7 @@ describe(`editing in conversation (${databaseLabel})`, () => {
     expect(foreign.content).not.toContain('✏️');
   });
 
-  it('a model that needs a reference takes the history image; one that is gone is a 400 saying how to do without', async () => {
+  it('a model that needs a reference takes the history image; one that is gone is a 400 saying how to do without, and is said and skipped for a model that can do without', async () => {
     const drawn = await ask('gpt-image-1', [{ role: 'user', content: 'a teapot' }]);
     const edited = await ask('qwen-image-edit', [
       { role: 'user', content: 'a teapot' },
@@ -148,16 +148,14 @@ describe(`editing in conversation (${databaseLabel})`, () => {
     ]);
 
     const gone = `${gw.baseUrl}/media/ab/ab${'0'.repeat(62)}.png`;
+    const goneTurns: Message[] = [
+      { role: 'user', content: 'a teapot' },
+      { role: 'assistant', content: `![image](${gone})` },
+      { role: 'user', content: 'make it gold' },
+    ];
     const { status, body } = await call(gw, '/v1/chat/completions', {
       key: TEST_API_KEY,
-      body: {
-        model: 'gpt-image-1',
-        messages: [
-          { role: 'user', content: 'a teapot' },
-          { role: 'assistant', content: `![image](${gone})` },
-          { role: 'user', content: 'make it gold' },
-        ],
-      },
+      body: { model: 'qwen-image-edit', messages: goneTurns },
     });
     expect(status).toBe(400);
     expect(body.error).toEqual({
@@ -166,6 +164,14 @@ describe(`editing in conversation (${databaseLabel})`, () => {
       param: 'messages[1].content',
       code: 'image_fetch_failed',
     });
+
+    // A model that can do without it generates from the prompt, and says why the image was not used.
+    const fresh = await ask('gpt-image-1', goneTurns);
+    expect(fresh.job.references).toEqual([]);
+    expect(fresh.content).toContain(
+      '> ℹ️ The image from earlier in the conversation is no longer available; generating from the prompt alone.',
+    );
+    expect(fresh.content).not.toContain('✏️');
   });
 
   it('a Chinese prompt gets the line in Chinese', async () => {

@@ -31,13 +31,16 @@ function explainHistory(err: unknown): never {
 /**
  * The references a request gives, or, for a model that takes one when the last message gives none,
  * the most recent image of the conversation (editing in conversation). Checked against the model's
- * count before anything is fetched; a model that takes none gets none fetched.
+ * count before anything is fetched; a model that takes none gets none fetched. A history image that
+ * can no longer be read (its file expired or was deleted) is dropped for a model that can do without
+ * one, and said so (`historyUnavailable`): a chat app cannot send `use_history_image: false`, and a
+ * long conversation must not fail on every later turn. A model that needs it gets the 400.
  */
 export async function loadInputReferences(
   input: { references: ReferenceInput[]; history?: HistoryImage[] },
   spec: ModelSpec,
   deps: ReferenceDeps & { ownMedia: OwnMedia },
-): Promise<{ references: StoredReference[]; given: number }> {
+): Promise<{ references: StoredReference[]; given: number; historyUnavailable?: true }> {
   const fromHistory =
     input.references.length === 0 && spec.references !== 'none' && input.history
       ? pickHistoryReference(input.history, deps.ownMedia)
@@ -48,7 +51,9 @@ export async function loadInputReferences(
   try {
     return { references: await loadReferences(given, deps), given: given.length };
   } catch (err) {
-    if (fromHistory) explainHistory(err);
-    throw err;
+    if (!fromHistory) throw err;
+    if (err instanceof GenerationError && spec.references === 'optional')
+      return { references: [], given: 0, historyUnavailable: true };
+    explainHistory(err);
   }
 }

@@ -119,8 +119,13 @@ export async function prepareGeneration(input: GenerationInput, deps: PrepareDep
   if (!spec || !route) throw modelNotFound(input.model);
   const parsed = parsePrompt(input.text);
   checkPromptLength(spec, route, parsed.prompt.trim(), input.promptParam ?? 'prompt');
-  const { references, given } = await loadInputReferences(input, spec, referenceDeps(deps, input.requestOrigin));
+  const { references, given, historyUnavailable } = await loadInputReferences(
+    input,
+    spec,
+    referenceDeps(deps, input.requestOrigin),
+  );
   const resolved = resolveGeneration(spec, parsed, input.explicit, references, given);
+  if (historyUnavailable) resolved.adjustments.push({ kind: 'history_image_unavailable', model: spec.id });
   const request = fitRequest(route.channel.provider, resolved, route.upstreamModel);
   const block = await deps.moderator.checkRequest(spec, request);
   if (!block) return { spec, route, request, original: resolved };

@@ -48,6 +48,8 @@ const en = (a: Adjustment): string => {
       return `${a.model} makes ${a.offered.map(formatName).join(' or ')} images; using ${formatName(a.used)}.`;
     case 'references_ignored':
       return `${a.model} does not take reference images; the image was ignored.`;
+    case 'history_image_unavailable':
+      return 'The image from earlier in the conversation is no longer available; generating from the prompt alone.';
     case 'ratio_from_reference':
       return `${a.model} makes image-to-video in the reference image's shape; using about ${a.used} instead of ${a.asked}.`;
     case 'reference_cropped':
@@ -99,6 +101,8 @@ const zh = (a: Adjustment): string => {
       return `${a.model} 只生成 ${a.offered.map(formatName).join(' 或 ')} 图片，已改用 ${formatName(a.used)}。`;
     case 'references_ignored':
       return `${a.model} 不接受参考图，已忽略所给图片。`;
+    case 'history_image_unavailable':
+      return '对话中之前的图片已不可用，仅根据提示词生成。';
     case 'ratio_from_reference':
       return `${a.model} 的图生视频沿用参考图比例，已由 ${a.asked} 改为约 ${a.used}。`;
     case 'reference_cropped':

@@ -39,6 +39,8 @@ export const adjustmentSchema = z.discriminatedUnion('kind', [
   /** A file format the upstream does not make. */
   z.object({ kind: z.literal('format_changed'), model, offered: z.array(z.string()), used: z.string() }),
   z.object({ kind: z.literal('references_ignored'), model }),
+  /** The earlier image editing in conversation would use can no longer be read; the prompt alone is used. */
+  z.object({ kind: z.literal('history_image_unavailable'), model }),
   /** Image-to-video whose shape follows the reference image, not the ratio asked (or defaulted). */
   z.object({ kind: z.literal('ratio_from_reference'), model, asked: z.string(), used: z.string() }),
   /** A reference cropped (centred) to the output's shape, which the upstream requires. */
