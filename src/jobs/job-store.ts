@@ -59,6 +59,7 @@ function toRecord(row: Selectable<JobsTable>): JobRecord {
     idempotencyKey: row.idempotency_key,
     idempotencyFingerprint: row.idempotency_fingerprint,
     requestFingerprint: row.request_fingerprint,
+    handedOffAt: row.handed_off_at,
     webhookUrl: row.webhook_url,
     remixedFrom: row.remixed_from,
     deletedAt: row.deleted_at,

@@ -50,7 +50,9 @@ export async function findRepeatedJob(
 ): Promise<CreatedJob | null> {
   const earlier = await deps.store.findNewestByFingerprint(scope.apiKeyId, scope.fingerprint);
   if (!earlier) return null;
-  if (await deps.store.claimHandedOff(earlier.id, now - HANDOFF_WINDOW_MS)) {
+  // Read with the row: only a job a stop handed off costs the write that takes it.
+  const handedOff = (earlier.handedOffAt ?? 0) >= now - HANDOFF_WINDOW_MS;
+  if (handedOff && (await deps.store.claimHandedOff(earlier.id, now - HANDOFF_WINDOW_MS))) {
     return { job: earlier, replayed: true, repeated: 'handed_off' };
   }
   const running = !TERMINAL_STATUSES.includes(earlier.status);

@@ -57,6 +57,8 @@ export interface JobRecord {
   idempotencyFingerprint?: string | null;
   /** What the creating request was (endpoint and content), with or without an Idempotency-Key. */
   requestFingerprint?: string | null;
+  /** When a stop cut this job's answer short and no request has joined it since (see `claimHandedOff`). */
+  handedOffAt?: number | null;
   /** Callback URL given with the request; the key's default applies when absent. */
   webhookUrl?: string | null;
   /** Job id of the video this job remixes. */
