@@ -36,9 +36,18 @@ export function retryCountOf(header: string | string[] | undefined): number {
  * no new job was made, and `x-mediagate-retry-of` naming the job when the request was recognised as
  * a repeat without an Idempotency-Key (a client's retry, or the same request right after a failure).
  */
-export function replayHeaders(created: CreatedJob): Record<string, string> {
+function replayHeaders(created: CreatedJob): Record<string, string> {
   return {
     ...(created.replayed && { 'idempotent-replayed': 'true' }),
     ...(created.repeated && { 'x-mediagate-retry-of': created.job.id }),
+  };
+}
+
+/** The headers every create endpoint answers with: the job, its channel, and whether it is an earlier job's. */
+export function createdJobHeaders(created: CreatedJob): Record<string, string> {
+  return {
+    'x-mediagate-job-id': created.job.id,
+    'x-mediagate-channel': created.job.channel ?? '',
+    ...replayHeaders(created),
   };
 }

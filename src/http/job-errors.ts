@@ -1,3 +1,4 @@
+import type { JobRecord } from '../jobs/types.js';
 import type { NormalisedError } from '../providers/types.js';
 import { ApiError, type ErrorType } from './errors.js';
 
@@ -60,6 +61,10 @@ function answerFor(code: NormalisedError['code']): Answer {
     }
   }
 }
+
+/** Why a job that did not succeed ended; a cancel whose error was not written reads as a cancel. */
+export const endedJobError = (job: Pick<JobRecord, 'error'>): NormalisedError =>
+  job.error ?? { code: 'cancelled', message: 'The job was cancelled.' };
 
 /** The HTTP answer for a job that did not succeed. */
 export function jobErrorToApiError(error: NormalisedError | null): ApiError {

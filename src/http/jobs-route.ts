@@ -7,6 +7,7 @@ import { ApiError } from './errors.js';
 import { errorResponse, jobList, jobObject } from './openapi/response-schemas.js';
 import { jobIdFromVideoId } from '../api-objects/video-ids.js';
 import type { GatewayServices } from './services.js';
+import { findOwnJob } from './own-job.js';
 
 const jobIdParams = z.object({
   job_id: z
@@ -63,11 +64,8 @@ export async function jobRoutes(app: FastifyInstance, services: GatewayServices)
   const ownJob = async (request: { params: { job_id: string }; apiKey: { id: string } }) => {
     const id = request.params.job_id;
     // Any id a client holds for the job works: `job_…`, `chatcmpl-job_…`, `resp_job_…` or `video_…`.
-    const job = await services.findJob(jobIdFromVideoId(id) ?? id);
-    // Someone else's job is reported exactly like a missing one, so ids cannot be probed.
-    if (!job || job.apiKeyId !== request.apiKey.id) {
-      throw new ApiError(404, `No job with id '${id}'.`, 'invalid_request_error', 'id', 'job_not_found');
-    }
+    const job = await findOwnJob(services, request.apiKey.id, jobIdFromVideoId(id) ?? id);
+    if (!job) throw new ApiError(404, `No job with id '${id}'.`, 'invalid_request_error', 'id', 'job_not_found');
     return job;
   };
   const routes = app.withTypeProvider<ZodTypeProvider>();

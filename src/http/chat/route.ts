@@ -4,11 +4,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { JobRecord } from '../../jobs/types.js';
 import type { GatewayServices } from '../services.js';
-import { jobErrorToApiError } from '../job-errors.js';
+import { endedJobError, jobErrorToApiError } from '../job-errors.js';
 import { SseStream } from '../sse.js';
 import { chatCompletion, errorResponse } from '../openapi/response-schemas.js';
 import { idempotencyHeaders, jobHeaders, tooManyRequests } from '../route-schemas.js';
-import { idempotencyOf, replayHeaders } from '../idempotency.js';
+import { createdJobHeaders, idempotencyOf } from '../idempotency.js';
 import {
   completion,
   completionChunk,
@@ -80,11 +80,7 @@ export async function chatRoutes(app: FastifyInstance, services: GatewayServices
       created: Math.floor(job.createdAt / 1000),
       model: body.model,
     };
-    const headers: Record<string, string> = {
-      'x-mediagate-channel': job.channel ?? '',
-      'x-mediagate-job-id': job.id,
-      ...replayHeaders(created),
-    };
+    const headers = createdJobHeaders(created);
     if (body.stream) return streamJob(services, reply, job, who, body, headers);
     return awaitJob(services, request, reply, job, who, body, headers);
   });
@@ -145,7 +141,7 @@ async function streamJob(
     unsubscribe();
     untrack();
     const ok = job.status === 'succeeded';
-    const error = job.error ?? { code: 'cancelled' as const, message: 'The job was cancelled.' };
+    const error = endedJobError(job);
     const text = ok ? renderResult(job, services.mediaUrl) : renderFailure(language, error);
     const images = ok ? imagesFor(job, services, body) : undefined;
     sent += text;

@@ -13,7 +13,7 @@ import type { GatewayServices } from '../services.js';
 import { errorResponse } from '../openapi/response-schemas.js';
 import { idempotencyHeaders, jobStarted, tooManyRequests } from '../route-schemas.js';
 import { bodyAsSent, jsonBodyOf, parseBody } from '../validation.js';
-import { idempotencyOf, replayHeaders } from '../idempotency.js';
+import { createdJobHeaders, idempotencyOf } from '../idempotency.js';
 import { readMultipartForm } from './multipart-form.js';
 import { defaultResponseFormat, toImagesResponse } from './response.js';
 import { imageEditForm, imageEditJson, imageGenerationBody, imagesResponse, type ImageOptions } from './schemas.js';
@@ -119,11 +119,7 @@ async function runImageCall(
   // The job belongs to the gateway, not the connection: a client that gives up leaves it running.
   const finished = await awaitFinishedJob(services, request, reply, job.id);
   if (!finished) return reply;
-  reply.headers({
-    'x-mediagate-job-id': job.id,
-    'x-mediagate-channel': job.channel ?? '',
-    ...replayHeaders(created),
-  });
+  reply.headers(createdJobHeaders(created));
   if (finished.status !== 'succeeded') throw jobErrorToApiError(finished.error);
   const format = options.response_format ?? defaultResponseFormat(finished.model);
   return toImagesResponse(finished, format, { media: services.media, mediaUrl: services.mediaUrl });

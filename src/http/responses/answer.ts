@@ -1,6 +1,7 @@
 import type { JobRecord } from '../../jobs/types.js';
 import type { MediaStore } from '../../storage/types.js';
 import { renderAnswer, renderFailure } from '../chat/content.js';
+import { endedJobError } from '../job-errors.js';
 import {
   imageCallItem,
   type ImageCallItem,
@@ -9,20 +10,19 @@ import {
   type ResponseState,
 } from './response-object.js';
 
-/** What the finished job's answer says, from the chat answer's own text (content.ts), never a copy. */
-
-/** The final text of a succeeded job: exactly what a non-streaming chat completion's content is. */
-export const answerText = (job: JobRecord, mediaUrl: (key: string) => string) => renderAnswer(job, mediaUrl);
+/*
+ * What the finished job's answer says, from the chat answer's own text (content.ts), never a copy:
+ * a succeeded job's text is `renderAnswer`, exactly a non-streaming chat completion's content.
+ */
 
 /** The text a failed or cancelled job's answer ends with, as in a chat stream. */
-export const failureText = (job: JobRecord) =>
-  renderFailure(job.request.language, job.error ?? { code: 'cancelled', message: 'The job was cancelled.' });
+export const failureText = (job: JobRecord) => renderFailure(job.request.language, endedJobError(job));
 
 /** The `error` of a failed response: the job's code and message. */
-export const responseError = (job: JobRecord) => ({
-  code: job.error?.code ?? 'cancelled',
-  message: job.error?.message ?? 'The job was cancelled.',
-});
+export const responseError = (job: JobRecord) => {
+  const { code, message } = endedJobError(job);
+  return { code, message };
+};
 
 /** One `image_generation_call` item per image, each carrying the stored bytes as base64. */
 export async function imageCallItems(job: JobRecord, media: MediaStore): Promise<ImageCallItem[]> {
@@ -51,7 +51,7 @@ export function stateOfJob(job: JobRecord, mediaUrl: (key: string) => string): R
     case 'running':
       return { status: 'in_progress', output: [], usage: null, error: null };
     case 'succeeded':
-      return completedState(job, answerText(job, mediaUrl));
+      return completedState(job, renderAnswer(job, mediaUrl));
     case 'cancelled':
       return { status: 'cancelled', output: [], usage: responseUsage(job.request.prompt, ''), error: null };
     case 'failed':

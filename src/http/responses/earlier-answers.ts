@@ -2,6 +2,7 @@ import type { JobRecord } from '../../jobs/types.js';
 import { renderAnswer } from '../chat/content.js';
 import { ApiError } from '../errors.js';
 import type { GatewayServices } from '../services.js';
+import { findOwnJob } from '../own-job.js';
 
 /**
  * The answers a Responses request points back to, as the text of the assistant turns they were:
@@ -22,11 +23,6 @@ const MAX_ITEM_REFERENCES = 20;
 
 const jobIdOfItem = (id: string) => /^(?:msg|ig|resp)_(job_[A-Za-z0-9]+)/.exec(id)?.[1];
 
-async function ownJob(services: GatewayServices, apiKeyId: string, jobId: string): Promise<JobRecord | null> {
-  const job = await services.findJob(jobId);
-  return job && job.apiKeyId === apiKeyId ? job : null;
-}
-
 export async function earlierAnswers(
   services: GatewayServices,
   apiKeyId: string,
@@ -36,7 +32,7 @@ export async function earlierAnswers(
   const answers: EarlierAnswers = { byItemId: new Map() };
   if (body.previous_response_id) {
     const id = body.previous_response_id;
-    const job = await ownJob(services, apiKeyId, id.replace(/^resp_/, ''));
+    const job = await findOwnJob(services, apiKeyId, id.replace(/^resp_/, ''));
     // Someone else's response is reported exactly like a missing one, so ids cannot be probed.
     if (!job)
       throw new ApiError(
@@ -59,7 +55,7 @@ export async function earlierAnswers(
     .slice(-MAX_ITEM_REFERENCES);
   for (const id of ids) {
     const jobId = jobIdOfItem(id);
-    const job = jobId && (await ownJob(services, apiKeyId, jobId));
+    const job = jobId && (await findOwnJob(services, apiKeyId, jobId));
     if (job) answers.byItemId.set(id, answer(job));
   }
   return answers;

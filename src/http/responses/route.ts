@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { JobRecord } from '../../jobs/types.js';
 import { customerOf } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { idempotencyOf, replayHeaders } from '../idempotency.js';
+import { createdJobHeaders, idempotencyOf } from '../idempotency.js';
 import { awaitFinishedJob } from '../await-job.js';
 import { requestOrigin } from '../request-origin.js';
 import { jobErrorToApiError } from '../job-errors.js';
@@ -11,7 +11,9 @@ import { errorResponse } from '../openapi/response-schemas.js';
 import { createsJob } from '../rate-limit.js';
 import { idempotencyHeaders, jobHeaders, tooManyRequests } from '../route-schemas.js';
 import type { GatewayServices } from '../services.js';
-import { answerText, completedState, imageCallItems, stateOfJob } from './answer.js';
+import { findOwnJob } from '../own-job.js';
+import { renderAnswer } from '../chat/content.js';
+import { completedState, imageCallItems, stateOfJob } from './answer.js';
 import { responseEventStream, responseObjectSchema } from './openapi-schemas.js';
 import { identityOf, responseObject, type ResponseIdentity } from './response-object.js';
 import { earlierAnswers } from './earlier-answers.js';
@@ -80,11 +82,7 @@ export async function responseRoutes(app: FastifyInstance, services: GatewayServ
       instructions: body.instructions ?? null,
       previous_response_id: body.previous_response_id ?? null,
     });
-    const headers: Record<string, string> = {
-      'x-mediagate-channel': job.channel ?? '',
-      'x-mediagate-job-id': job.id,
-      ...replayHeaders(created),
-    };
+    const headers = createdJobHeaders(created);
     const withImageCalls = tool !== undefined;
     if (body.stream) return streamResponse(services, reply, job, who, headers, withImageCalls);
     if (body.background) {
@@ -96,9 +94,8 @@ export async function responseRoutes(app: FastifyInstance, services: GatewayServ
 
   routes.get('/v1/responses/:response_id', { schema: retrieveSchema }, async (request) => {
     const id = request.params.response_id;
-    const job = await services.findJob(id.replace(/^resp_/, ''));
-    // Someone else's job is reported exactly like a missing one, so ids cannot be probed.
-    if (!job || job.apiKeyId !== request.apiKey.id) {
+    const job = await findOwnJob(services, request.apiKey.id, id.replace(/^resp_/, ''));
+    if (!job) {
       throw new ApiError(
         404,
         `No response with id '${id}'.`,
@@ -127,6 +124,6 @@ async function awaitResponse(
   // The same status and envelope as chat completions, so every client's retry rules read it alike.
   if (finished.status !== 'succeeded') throw jobErrorToApiError(finished.error);
   const imageCalls = withImageCalls ? await imageCallItems(finished, services.media) : [];
-  const state = completedState(finished, answerText(finished, services.mediaUrl), imageCalls);
+  const state = completedState(finished, renderAnswer(finished, services.mediaUrl), imageCalls);
   return reply.send(responseObject(who, state));
 }

@@ -12,7 +12,7 @@ import { badRequest } from '../errors.js';
 import { readMultipartForm, type FormFile } from '../images/multipart-form.js';
 import type { GenerationOrder } from '../../generation/pipeline.js';
 import type { GenerationInput } from '../../generation/prepare-generation.js';
-import { idempotencyOf, replayHeaders } from '../idempotency.js';
+import { createdJobHeaders, idempotencyOf } from '../idempotency.js';
 import type { GatewayServices } from '../services.js';
 import { errorResponse } from '../openapi/response-schemas.js';
 import { idempotencyHeaders, jobStarted, tooManyRequests } from '../route-schemas.js';
@@ -96,11 +96,7 @@ async function startVideo(
 ) {
   const created = await services.generation.create({ ...customerOf(request.apiKey), ...order });
   const { job } = created;
-  reply.headers({
-    'x-mediagate-job-id': job.id,
-    'x-mediagate-channel': job.channel ?? '',
-    ...replayHeaders(created),
-  });
+  reply.headers(createdJobHeaders(created));
   return toVideoObject(job);
 }
 
