@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from './helpers/database.js';
-import { allLinks, download, startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
+import { allLinks, download, startGateway, type RunningGateway, postJson } from './helpers/gateway.js';
 import { imageInfo } from './helpers/media.js';
 import { parseSse } from './helpers/sse.js';
 
@@ -14,12 +14,7 @@ describe(`images where chat apps look for them (${databaseLabel})`, () => {
   });
   afterAll(async () => gw?.close());
 
-  const post = (body: Record<string, unknown>) =>
-    fetch(`${gw.baseUrl}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const post = (body: Record<string, unknown>) => postJson(gw, '/v1/chat/completions', body);
   const ask = async (body: Record<string, unknown>) => (await post(body)).json();
   const streamed = async (body: Record<string, unknown>) => {
     const { data } = parseSse(await (await post({ ...body, stream: true })).text());

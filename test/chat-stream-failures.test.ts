@@ -3,7 +3,7 @@ import { streamText } from 'ai';
 import { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from './helpers/database.js';
-import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
+import { startGateway, TEST_API_KEY, type RunningGateway, postJson } from './helpers/gateway.js';
 import { parseSse } from './helpers/sse.js';
 
 const FAILED = 'The sandbox failed this job on request (#sandbox-fail in the prompt).';
@@ -20,12 +20,7 @@ describe(`streams that fail, told apart by a program (${databaseLabel})`, () => 
   });
   afterAll(async () => gw?.close());
 
-  const post = (body: Record<string, unknown>) =>
-    fetch(`${gw.baseUrl}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const post = (body: Record<string, unknown>) => postJson(gw, '/v1/chat/completions', body);
   const failing = { model: 'gpt-image-1', messages: [{ role: 'user', content: 'a kite #sandbox-fail' }] };
 
   /** The last five `data:` payloads of a stream: final delta, finish, usage, error (parsed), `[DONE]` (as sent). */

@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryCountOf } from '../src/http/idempotency.js';
 import { databaseLabel } from './helpers/database.js';
-import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
+import { startGateway, TEST_API_KEY, type RunningGateway, postJson } from './helpers/gateway.js';
 import { call, type Json } from './helpers/operator.js';
 
 /** Small, so that one test can outwait it; a running job is joined whatever its age. */
@@ -43,12 +43,7 @@ describe(`Client retries never duplicate work (${databaseLabel})`, { timeout: 60
     return body.data.filter((job: Json) => String(job.prompt).includes(word));
   };
 
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${gw.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) => postJson(gw, path, body, headers);
 
   describe('the official openai client at its default retries', () => {
     it('a failing chat completion makes one job, and its 502 says x-should-retry: false', async () => {

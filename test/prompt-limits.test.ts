@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from './helpers/database.js';
-import { startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
+import { startGateway, TEST_API_KEY, type RunningGateway, postJson } from './helpers/gateway.js';
 
-const post = (gw: RunningGateway, path: string, body: unknown) =>
-  fetch(`${gw.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+const post = postJson;
 
 const tooLong = (message: string, param: string) => ({
   error: { message, type: 'invalid_request_error', param, code: 'prompt_too_long' },

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseLabel } from './helpers/database.js';
-import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
+import { download, firstLink, startGateway, TEST_API_KEY, type RunningGateway, postJson } from './helpers/gateway.js';
 import { imageInfo, mp4Info } from './helpers/media.js';
 
 const OTHER_KEY = 'sk-test-other-0123456789abcdef';
@@ -45,12 +45,7 @@ describe(`the Responses API through the official client (${databaseLabel})`, () 
 
   const get = (id: string, key = TEST_API_KEY) =>
     fetch(`${gw.baseUrl}/v1/responses/${id}`, { headers: { authorization: `Bearer ${key}` } });
-  const post = (path: string, body: unknown) =>
-    fetch(`${gw.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const post = (path: string, body: unknown) => postJson(gw, path, body);
 
   it('an image model: one message whose text is the chat answer, a PNG of the asked ratio; GET returns it', async () => {
     const { data: response, response: http } = await gw.client.responses

@@ -82,3 +82,17 @@ export function firstLink(content: string): string {
 
 /** Every markdown link target in a chat answer, in order. */
 export const allLinks = (content: string) => [...content.matchAll(/\]\((https?:\/\/[^)\s]+)\)/g)].map((m) => m[1]);
+
+/** A JSON POST with the test key, answered as the raw `Response` (status, headers, body or stream). */
+export function postJson(
+  gw: Pick<RunningGateway, 'baseUrl'>,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${gw.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
