@@ -155,11 +155,13 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   const keepAlive = new SseKeepAlive(config.keepAliveMs);
   metrics.countOpenStreams(() => keepAlive.size);
   let baseUrl = publicBaseUrl(config);
+  /** A stored object's public link (its base is known once listening); links of this form are also read back from the store. */
+  const mediaUrl = (key: string) => `${baseUrl}/media/${key}`;
   const services: GatewayServices = {
     runner,
     keepAlive,
     shutdown,
-    mediaUrl: (key) => `${baseUrl}/media/${key}`,
+    mediaUrl,
     // A deleted job (DELETE /v1/videos/{id}) is gone for every endpoint.
     findJob: async (id) => {
       const job = await jobStore.get(id);
@@ -171,7 +173,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       media,
       references: config.references,
       // Links of this form (and of the request's own host) are read from the store, never fetched.
-      mediaUrl: (key) => `${baseUrl}/media/${key}`,
+      mediaUrl,
       moderator,
       jobs: jobStore,
       repeats: { retryWindowMs: config.jobs.retryWindowMs, failureReplayMs: config.jobs.failureReplayMs },
