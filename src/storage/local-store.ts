@@ -138,6 +138,13 @@ export class LocalMediaStore implements MediaStore {
     if (isMediaKey(key)) await rm(join(this.root, key), { force: true });
   }
 
+  async check(): Promise<void> {
+    await this.ensureDir(this.root);
+    const probe = await this.tempPath(join(this.root, 'probe'));
+    await writeFile(probe, 'ok');
+    await rm(probe, { force: true });
+  }
+
   private rememberWritten(key: string): void {
     if (this.writtenKeys.size >= WRITTEN_KEYS_REMEMBERED)
       this.writtenKeys.delete(this.writtenKeys.values().next().value!);

@@ -20,4 +20,6 @@ export interface MediaStore {
   /** Absolute path of the stored file, or null when absent. */
   locate(key: string): Promise<{ path: string; bytes: number; mtimeMs: number } | null>;
   remove(key: string): Promise<void>;
+  /** Throws when the store cannot be written and read now (readiness: `GET /health/ready`). */
+  check(): Promise<void>;
 }
