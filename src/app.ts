@@ -22,6 +22,7 @@ import { answerFrameworkError, registerErrorHandling } from './http/error-handle
 import { registerJsonBodyParser } from './http/json-body.js';
 import { mediaRoutes } from './http/media-route.js';
 import { jobRoutes } from './http/jobs-route.js';
+import { jobEventsRoute } from './http/job-events-route.js';
 import { customerUsageRoutes } from './http/usage/customer-usage-route.js';
 import { modelRoutes } from './http/models-route.js';
 import type { GatewayServices } from './http/services.js';
@@ -29,6 +30,7 @@ import { SseKeepAlive } from './http/sse.js';
 import { ShutdownSignal } from './http/shutdown-signal.js';
 import { registerDrain } from './http/drain.js';
 import { JobEvents } from './jobs/events.js';
+import { clusterLink } from './jobs/cluster-link.js';
 import { newJobId } from './jobs/ids.js';
 import { SqlJobStore } from './jobs/job-store.js';
 import { JobRunner } from './jobs/runner.js';
@@ -141,16 +143,28 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   const drain = registerDrain(app, shutdown);
   const moderator = createModerator(config, { media, db: database.db, log: app.log, metrics });
   const events = new JobEvents();
+  const instanceId = instanceIdFor(config);
   const runner = new JobRunner({
     store: jobStore,
     channels,
     media,
     events,
-    instanceId: instanceIdFor(config),
+    instanceId,
     settings: config.jobs,
     log: app.log,
     moderator,
     metrics,
+  });
+  // On PostgreSQL, events of jobs run on other instances reach the streams and waits here.
+  const cluster = clusterLink({
+    database,
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    events,
+    store: jobStore,
+    instanceId,
+    runningHere: (id) => runner.runsHere(id),
+    log: app.log,
   });
   const keepAlive = new SseKeepAlive(config.keepAliveMs);
   metrics.countOpenStreams(() => keepAlive.size);
@@ -162,6 +176,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     keepAlive,
     shutdown,
     mediaUrl,
+    jobEventsUrl: (jobId) => `${baseUrl}/v1/jobs/${jobId}/events`,
     // A deleted job (DELETE /v1/videos/{id}) is gone for every endpoint.
     findJob: async (id) => {
       const job = await jobStore.get(id);
@@ -216,6 +231,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   await app.register(async (scope) => chatRoutes(scope, services));
   await app.register(async (scope) => responseRoutes(scope, services));
   await app.register(async (scope) => jobRoutes(scope, services));
+  await app.register(async (scope) => jobEventsRoute(scope, services));
   await app.register(async (scope) =>
     customerUsageRoutes(scope, { db: database.db, operator, billing: config.billing }),
   );
@@ -273,6 +289,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       .catch((err) => app.log.warn({ err }, 'could not record handed-off jobs'));
     const jobs = runner.activeCount;
     await runner.stop();
+    await cluster?.stop();
     if (jobs > 0) app.log.info({ jobs }, 'job runner stopped; its jobs resume on the next start');
     // A render the stopped jobs started still writes into the data dir: let it end first.
     await Promise.all(channels.channels.map((channel) => channel.provider.close?.()));
@@ -307,6 +324,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       baseUrl = publicBaseUrl(config, port);
       if (config.metrics.port !== undefined)
         metricsListener = await startMetricsListener(metrics, config.metrics.port, config.metrics.host ?? config.host);
+      await cluster?.start();
       runner.start();
       webhooks.start();
       return port;

@@ -7,9 +7,9 @@ import { ApiError } from './errors.js';
 import { errorResponse, jobList, jobObject } from './openapi/response-schemas.js';
 import { jobIdFromVideoId } from '../api-objects/video-ids.js';
 import type { GatewayServices } from './services.js';
-import { findOwnJob } from './own-job.js';
+import { requireOwnJob } from './own-job.js';
 
-const jobIdParams = z.object({
+export const jobIdParams = z.object({
   job_id: z
     .string()
     .describe(
@@ -61,13 +61,8 @@ const cancelSchema = {
  * id without the `chatcmpl-` prefix), so a client whose stream dropped can still fetch the result.
  */
 export async function jobRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
-  const ownJob = async (request: { params: { job_id: string }; apiKey: { id: string } }) => {
-    const id = request.params.job_id;
-    // Any id a client holds for the job works: `job_…`, `chatcmpl-job_…`, `resp_job_…` or `video_…`.
-    const job = await findOwnJob(services, request.apiKey.id, jobIdFromVideoId(id) ?? id);
-    if (!job) throw new ApiError(404, `No job with id '${id}'.`, 'invalid_request_error', 'id', 'job_not_found');
-    return job;
-  };
+  const ownJob = (request: { params: { job_id: string }; apiKey: { id: string } }) =>
+    requireOwnJob(services, request.apiKey.id, request.params.job_id);
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.get('/v1/jobs', { schema: listSchema }, async (request) => {
     const { status, after } = request.query;

@@ -14,6 +14,8 @@ export interface GatewayServices {
   shutdown: ShutdownSignal;
   /** Public URL of a stored object. */
   mediaUrl(key: string): string;
+  /** Absolute URL of `GET /v1/jobs/{id}/events`: where a client whose stream ended follows its job. */
+  jobEventsUrl(jobId: string): string;
   findJob(id: string): Promise<JobRecord | null>;
   /** Catalog models that some configured channel serves. */
   servedModels(): ModelSpec[];

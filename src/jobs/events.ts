@@ -17,6 +17,13 @@ export class JobEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly everyJob = new Set<Listener>();
   private readonly finished = new Map<string, JobRecord>();
+  /** Where this process's own events also go (other instances, on PostgreSQL); see `ClusterEvents`. */
+  private relay: Listener | undefined;
+
+  /** Sends every event published here on to `relay` as well (one relay: the cluster transport). */
+  relayTo(relay: Listener): void {
+    this.relay = relay;
+  }
 
   /** Every event of every job run by this process (webhook delivery, metrics). */
   subscribeAll(listener: Listener): () => void {
@@ -44,17 +51,41 @@ export class JobEvents {
     return this.listeners.has(jobId);
   }
 
+  /** The jobs something in this process follows now. */
+  followedJobs(): IterableIterator<string> {
+    return this.listeners.keys();
+  }
+
   /** The job as it finished, if it finished in this process lately. */
   recentlyFinished(jobId: string): JobRecord | undefined {
     return this.finished.get(jobId);
   }
 
+  /** An event of a job this process runs: to its followers here, to `subscribeAll` and to the relay. */
   publish(event: JobEvent): void {
-    if (event.type === 'finished') {
-      if (this.finished.size >= RECENTLY_FINISHED) this.finished.delete(this.finished.keys().next().value!);
-      this.finished.set(event.jobId, event.job);
-    }
+    this.remember(event);
     for (const listener of this.everyJob) listener(event);
+    this.relay?.(event);
+    this.toFollowers(event);
+  }
+
+  /**
+   * An event of a job another instance runs, to this process's followers only: webhooks and metrics
+   * (`subscribeAll`) belong to the instance that runs the job, and it is not relayed back.
+   */
+  deliver(event: JobEvent): void {
+    if (event.type === 'finished' && this.finished.has(event.jobId)) return;
+    this.remember(event);
+    this.toFollowers(event);
+  }
+
+  private remember(event: JobEvent): void {
+    if (event.type !== 'finished') return;
+    if (this.finished.size >= RECENTLY_FINISHED) this.finished.delete(this.finished.keys().next().value!);
+    this.finished.set(event.jobId, event.job);
+  }
+
+  private toFollowers(event: JobEvent): void {
     const set = this.listeners.get(event.jobId);
     if (!set) return;
     for (const listener of [...set]) listener(event);

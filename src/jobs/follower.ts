@@ -21,12 +21,20 @@ export class JobFollower {
    * `finished` event at once, so a follower can never miss the end.
    */
   follow(jobId: string, listener: (event: JobEvent) => void): () => void {
-    const unsubscribe = this.deps.events.subscribe(jobId, listener);
+    // The end can come from several paths for a job run elsewhere (this read, another instance's
+    // notification, the periodic re-read): the follower hears it once, and nothing after it.
+    let ended = false;
+    const once = (event: JobEvent) => {
+      if (ended) return;
+      if (event.type === 'finished') ended = true;
+      listener(event);
+    };
+    const unsubscribe = this.deps.events.subscribe(jobId, once);
     const known = this.finishedOrRunningHere(jobId);
-    if (known) queueMicrotask(() => listener({ type: 'finished', jobId, job: known }));
+    if (known) queueMicrotask(() => once({ type: 'finished', jobId, job: known }));
     else if (known === undefined) {
       void this.deps.store.get(jobId).then((job) => {
-        if (job && TERMINAL_STATUSES.includes(job.status)) listener({ type: 'finished', jobId, job });
+        if (job && TERMINAL_STATUSES.includes(job.status)) once({ type: 'finished', jobId, job });
       });
     }
     return unsubscribe;

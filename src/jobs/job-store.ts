@@ -152,6 +152,16 @@ export class SqlJobStore implements JobStore {
     return row ? (row.status as JobStatus) : null;
   }
 
+  async progressOf(ids: readonly string[]): Promise<{ id: string; status: JobStatus; progress: number }[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['id', 'status', 'progress'])
+      .where('id', 'in', [...ids])
+      .execute();
+    return rows.map((row) => ({ id: row.id, status: row.status as JobStatus, progress: row.progress }));
+  }
+
   async claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null> {
     // One conditional UPDATE: of two instances racing for a job, exactly one matches.
     const result = await this.db

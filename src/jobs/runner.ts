@@ -182,6 +182,11 @@ export class JobRunner {
     return this.leases.activeCount;
   }
 
+  /** Whether this process drives the job now (its events are published here). */
+  runsHere(jobId: string): boolean {
+    return this.leases.isActive(jobId);
+  }
+
   /** Whether a stream or a waiting request of this process follows the job now. */
   isFollowed(jobId: string): boolean {
     return this.deps.events.isFollowed(jobId);

@@ -143,6 +143,8 @@ export interface JobStore {
   get(id: string): Promise<JobRecord | null>;
   /** Just the status: cheap enough to ask often. */
   statusOf(id: string): Promise<JobStatus | null>;
+  /** Status and stored progress of many jobs in one statement (the followers' periodic re-read); missing ids are left out. */
+  progressOf(ids: readonly string[]): Promise<{ id: string; status: JobStatus; progress: number }[]>;
   /**
    * Takes (or renews) the lease on a non-terminal job for `owner` when it is unowned, expired or
    * already owned by `owner`. Returns the job when the claim succeeded, null otherwise.

@@ -21,9 +21,9 @@ const TEXT = {
     imageDone: (url: string, i: number) => `![image${i > 0 ? ` ${i + 1}` : ''}](${url})`,
     failed: (message: string) => `❌ Generation failed: ${message}`,
     blocked: (message: string) => `🚫 Blocked by content review: ${message}`,
-    continues: (id: string) =>
-      `⏸️ The server is restarting, so this answer ends here. Job ${id} keeps running: follow it with ` +
-      `\`GET /v1/jobs/${id}\`, or send this request again to get its result.`,
+    continues: (id: string, eventsUrl: string) =>
+      `⏸️ The server is restarting, so this answer ends here. Job ${id} keeps running: follow its progress at ` +
+      `${eventsUrl} (server-sent events), fetch it with \`GET /v1/jobs/${id}\`, or send this request again to get its result.`,
   },
   zh: {
     starting: (r: GenerationRequest) =>
@@ -37,17 +37,21 @@ const TEXT = {
     imageDone: (url: string, i: number) => `![图片${i > 0 ? ` ${i + 1}` : ''}](${url})`,
     failed: (message: string) => `❌ 生成失败：${message}`,
     blocked: (message: string) => `🚫 未通过内容审核：${message}`,
-    continues: (id: string) =>
-      `⏸️ 服务器正在重启，本次回答到此结束。任务 ${id} 会继续运行：可通过 \`GET /v1/jobs/${id}\` 查看，` +
-      `或重新发送此请求获取结果。`,
+    continues: (id: string, eventsUrl: string) =>
+      `⏸️ 服务器正在重启，本次回答到此结束。任务 ${id} 会继续运行：可通过 ${eventsUrl}（服务器推送事件）跟踪进度，` +
+      `通过 \`GET /v1/jobs/${id}\` 查看，或重新发送此请求获取结果。`,
   },
 } satisfies Record<Language, unknown>;
 
 export const renderStartLine = (r: GenerationRequest) => TEXT[r.language].starting(r);
 export const renderQueuedLine = (language: Language) => TEXT[language].queued;
 export const renderProgressLine = (language: Language, progress: number) => TEXT[language].progress(progress);
-/** The last line of a stream the gateway ends while stopping: the job goes on, and where to follow it. */
-export const renderContinuesLine = (language: Language, jobId: string) => TEXT[language].continues(jobId);
+/**
+ * The last line of a stream the gateway ends while stopping: the job goes on, and where to follow it
+ * (`eventsUrl`: the absolute `GET /v1/jobs/{id}/events`, answered by any instance).
+ */
+export const renderContinuesLine = (language: Language, jobId: string, eventsUrl: string) =>
+  TEXT[language].continues(jobId, eventsUrl);
 
 /** Editing in conversation: one line saying the reference is the conversation's earlier image. */
 export const renderEditingLine = (r: GenerationRequest) =>

@@ -171,7 +171,7 @@ async function streamJob(
     unsubscribe();
     untrack();
     services.shutdown.handOff(job.id);
-    send(renderContinuesLine(language, job.id));
+    send(renderContinuesLine(language, job.id, services.jobEventsUrl(job.id)));
     stream.sendData(completionChunk(who, {}, 'stop'));
     if (body.stream_options?.include_usage) stream.sendData(usageChunk(who, usageFor(job.request.prompt, sent)));
     stream.sendData('[DONE]');

@@ -115,7 +115,7 @@ export function streamResponse(
     if (done) return;
     stop();
     services.shutdown.handOff(job.id);
-    delta(shutdownText(language, job.id));
+    delta(shutdownText(language, job.id, services.jobEventsUrl(job.id)));
     const item = closeMessage('incomplete');
     const usage = responseUsage(job.request.prompt, text);
     end('response.incomplete', {
