@@ -10,6 +10,7 @@ export interface PgListenerOptions {
    * caller re-reads what it needs from the tables.
    */
   onReconnected(): void;
+  /** The session failed; `attempt` counts the reconnections tried since it last listened (1 for the first). */
   onError(err: unknown, attempt: number): void;
 }
 
@@ -62,8 +63,8 @@ export class PgListener {
       if (this.client === client) this.client = undefined;
       void client.end().catch(() => {});
       if (this.closed) return;
-      if (err) this.options.onError(err, this.attempt);
       this.scheduleRetry();
+      if (err) this.options.onError(err, this.attempt);
     };
     client.on('error', onLost);
     client.on('end', () => onLost());
