@@ -119,6 +119,8 @@ describe(`SIGTERM stops the server gracefully (${databaseLabel})`, () => {
       const last = chunks.at(-2).choices[0].delta.content as string;
       expect(last).toContain(stream.jobId);
       expect(last).toContain(`GET /v1/jobs/${stream.jobId}`);
+      // The absolute link any instance answers with the job's events (this one's address, as no PUBLIC_BASE_URL is set).
+      expect(last).toContain(`${first.baseUrl}/v1/jobs/${stream.jobId}/events`);
       // In the prompt's language, like the rest of the answer.
       expect(last).toMatch(i === 2 ? /服务器正在重启/ : /The server is restarting/);
     }
@@ -127,6 +129,7 @@ describe(`SIGTERM stops the server gracefully (${databaseLabel})`, () => {
     const events = parseSse(await responsesStream.rest).data.map((line) => JSON.parse(line));
     const lastDelta = events.filter((e) => e.type === 'response.output_text.delta').at(-1);
     expect(lastDelta.delta).toContain(`GET /v1/jobs/${responsesStream.jobId}`);
+    expect(lastDelta.delta).toContain(`${first.baseUrl}/v1/jobs/${responsesStream.jobId}/events`);
     expect(events.at(-1)).toMatchObject({
       type: 'response.incomplete',
       response: { status: 'incomplete', incomplete_details: { reason: 'interrupted' } },

@@ -51,6 +51,7 @@ export class ClusterEvents {
   private flushTimer: NodeJS.Timeout | undefined;
   private rereadTimer: NodeJS.Timeout | undefined;
   private rereading = false;
+  private sending: Promise<void> | undefined;
   private readonly lastProgress = new Map<string, number>();
 
   constructor(private readonly deps: ClusterEventsDeps) {}
@@ -58,7 +59,7 @@ export class ClusterEvents {
   start(): void {
     const { events } = this.deps;
     events.relayTo((event) => this.queue(event));
-    this.flushTimer = setInterval(() => void this.flush(), this.deps.flushMs ?? 100);
+    this.flushTimer = setInterval(() => this.flush(), this.deps.flushMs ?? 100);
     this.flushTimer.unref();
     this.rereadTimer = setInterval(() => void this.rereadFollowed(), this.deps.rereadMs ?? 2_000);
     this.rereadTimer.unref();
@@ -68,7 +69,9 @@ export class ClusterEvents {
   async stop(): Promise<void> {
     clearInterval(this.flushTimer);
     clearInterval(this.rereadTimer);
-    await this.flush();
+    await this.sending;
+    this.flush();
+    await this.sending;
   }
 
   /** A notification from the channel (any instance's, this one's included). */
@@ -139,13 +142,19 @@ export class ClusterEvents {
     }
   }
 
-  private async flush(): Promise<void> {
-    if (this.progress.size === 0 && this.finished.size === 0) return;
-    const progress = this.progress;
-    const finished = this.finished;
+  private flush(): void {
+    // A tick whose NOTIFYs are still going out (10,000 jobs' progress is ~75 of them, ~100 ms) is
+    // skipped: events keep gathering, each job's progress coalescing to its latest.
+    if (this.sending || (this.progress.size === 0 && this.finished.size === 0)) return;
+    const payloads = batches(this.deps.instanceId, this.progress, this.finished);
     this.progress = new Map();
     this.finished = new Set();
-    const payloads = batches(this.deps.instanceId, progress, finished);
+    this.sending = this.send(payloads).finally(() => {
+      this.sending = undefined;
+    });
+  }
+
+  private async send(payloads: string[]): Promise<void> {
     for (const payload of payloads) {
       await this.deps.notify(payload).catch((err) => {
         // Followers elsewhere fall back on their periodic re-read.
@@ -170,16 +179,18 @@ export function batches(instanceId: string, progress: Map<string, [number, numbe
     add(batch);
     size += bytes;
   };
+  // Each entry's own JSON and its comma; `,"f":[]` / `,"p":[]` are within the margin under 8000.
   for (const jobId of finished) {
-    push(Buffer.byteLength(jobId) + 8, (b) => {
+    push(Buffer.byteLength(JSON.stringify(jobId)) + 1, (b) => {
       b.f ??= [];
       b.f.push(jobId);
     });
   }
   for (const [jobId, [value, at]] of progress) {
-    push(Buffer.byteLength(jobId) + 28, (b) => {
+    const entry: [string, number, number] = [jobId, value, at];
+    push(Buffer.byteLength(JSON.stringify(entry)) + 1, (b) => {
       b.p ??= [];
-      b.p.push([jobId, value, at]);
+      b.p.push(entry);
     });
   }
   if (batch.p || batch.f) payloads.push(JSON.stringify(batch));
