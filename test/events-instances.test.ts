@@ -147,6 +147,25 @@ describe.skipIf(databaseLabel === 'sqlite')(
       expect(delay).toBeLessThan(MAX_DELAY_MS);
     });
 
+    it('a job that ends without a notification still reaches B, through its periodic re-read', async () => {
+      const created = await postJson(a, '/v1/videos', { prompt: 'a silent film 1s' });
+      const jobId = created.headers.get('x-mediagate-job-id')!;
+      const reading = readEvents(await openJobEvents(b, jobId));
+      await new Promise((r) => setTimeout(r, 300));
+      // Ended behind every instance's back (as by an instance that died between its write and its
+      // NOTIFY): A's own finish then finds it ended and announces nothing.
+      const endedAt = Date.now();
+      await database.db
+        .updateTable('jobs')
+        .set({ status: 'cancelled', completed_at: endedAt, updated_at: endedAt })
+        .where('id', '=', jobId)
+        .execute();
+      const events = await reading;
+      expect(events.at(-1)).toMatchObject({ event: 'cancelled', data: { id: jobId, status: 'cancelled' } });
+      // The re-read runs every 2 s.
+      expect(events.at(-1)!.at - endedAt).toBeLessThan(2_500);
+    });
+
     it('the listening sessions come back after being terminated, and events still arrive', async () => {
       const channel = `mediagate_jobs_${a.env.DATABASE_SCHEMA}`;
       const listeners = async () =>
