@@ -199,6 +199,7 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
     });
     await call('GET', '/v1/videos', '/v1/videos?limit=2');
     await call('GET', '/v1/jobs/{job_id}', `/v1/jobs/${video.id.replace('video_', 'job_')}`);
+    await call('GET', '/v1/jobs/{job_id}/events', '/v1/jobs/job_missing/events');
     await call('GET', '/v1/videos/{video_id}/content', `/v1/videos/${failed.id}/content`);
     const running = await call('POST', '/v1/videos', '/v1/videos', { body: { prompt: 'a long drum roll 3s' } });
     await call('POST', '/v1/jobs/{job_id}/cancel', `/v1/jobs/${running.id.replace('video_', 'job_')}/cancel`);
