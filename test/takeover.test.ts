@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instanceLockKeys } from '../src/db/instance-lock.js';
 import { FakeOpenAiVideos } from './fakes/openai-videos.js';
 import { NO_REVIEW_ENV, QUICK_POLL_ENV } from './helpers/adapter-env.js';
 import { channelsConfig } from './helpers/channels.js';
@@ -95,7 +97,7 @@ describe.skipIf(databaseLabel === 'sqlite')(`takeover between instances (${datab
     servers.push(a);
     const b = await spawnServer(env(dirB, ids.b));
     servers.push(b);
-    return { a, b, ids };
+    return { a, b, ids, db: { url: db.url!, schema: db.schema! } };
   }
 
   /** `count` video jobs on `server`, half through POST /v1/videos and half as streaming chats; their ids. */
@@ -206,6 +208,50 @@ describe.skipIf(databaseLabel === 'sqlite')(`takeover between instances (${datab
       expect(job).toMatchObject({ status: 'succeeded', instance: ids.a, upstream: { submit_attempts: 1 } });
     expect(sora.count('POST', CREATE) - createsBefore).toBe(10);
     expect(b.output()).not.toContain('resuming job');
+    await Promise.all([killHard(a), killHard(b)]);
+  });
+
+  it('lets an instance whose lock connection was cut take its lock again; every job still finishes once', {
+    timeout: 60_000,
+  }, async () => {
+    const { a, b, ids, db } = await twoInstances();
+    const streams = new AbortController();
+    const createsBefore = sora.count('POST', CREATE);
+    const jobIds = await videoJobs(a, 10, streams);
+    await allInFlight(createsBefore, 10);
+
+    // The server ends a's lock session, as a network cut or a restarted pooler would.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const lockHolder = async () => {
+      const { rows } = await client.query<{ pid: number }>(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+           AND classid::bigint = $1 AND objid::bigint = $2`,
+        instanceLockKeys(db.schema, ids.a),
+      );
+      return rows[0]?.pid;
+    };
+    try {
+      const before = await lockHolder();
+      expect(before).toBeDefined();
+      await client.query('SELECT pg_terminate_backend($1)', [before]);
+      await until('a to take its lock again', async () => {
+        const now = await lockHolder();
+        return now !== undefined && now !== before;
+      });
+      expect(a.output()).toContain('instance lock taken again');
+      const listed = await client.query(`SELECT id FROM "${db.schema}".instances ORDER BY id`);
+      expect(listed.rows.map((r) => r.id)).toEqual([ids.a, ids.b]);
+    } finally {
+      await client.end();
+    }
+
+    // Each job finishes on whichever instance holds it now (b may have taken some while a had no lock).
+    const jobs = await allSucceeded(b, jobIds, 10_000 + TASK_MS);
+    for (const job of jobs) expect(job).toMatchObject({ status: 'succeeded', upstream: { submit_attempts: 1 } });
+    for (const job of jobs) expect([ids.a, ids.b]).toContain(job.instance);
+    expect(sora.count('POST', CREATE) - createsBefore).toBe(10);
+    streams.abort();
     await Promise.all([killHard(a), killHard(b)]);
   });
 
