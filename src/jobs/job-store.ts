@@ -186,13 +186,20 @@ export class SqlJobStore implements JobStore {
     return held;
   }
 
-  async takeOver(deadOwner: string, owner: string, now: number, leaseMs: number, limit: number): Promise<JobRecord[]> {
+  async takeOver(
+    deadOwner: string | null,
+    owner: string,
+    now: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<JobRecord[]> {
+    const ownedBy = deadOwner === null ? ('is' as const) : ('=' as const);
     // The outer conditions are checked again on each row after a concurrent update (PostgreSQL's
     // READ COMMITTED re-check), so of two instances taking over one dead owner, each job goes to one.
     const page = this.db
       .selectFrom('jobs')
       .select('id')
-      .where('lease_owner', '=', deadOwner)
+      .where('lease_owner', ownedBy, deadOwner)
       .where('status', 'in', ACTIVE)
       .orderBy('created_at')
       .limit(limit);
@@ -200,7 +207,7 @@ export class SqlJobStore implements JobStore {
       .updateTable('jobs')
       .set({ lease_owner: owner, lease_expires_at: now + leaseMs, instance: owner, updated_at: now })
       .where('id', 'in', page)
-      .where('lease_owner', '=', deadOwner)
+      .where('lease_owner', ownedBy, deadOwner)
       .where('status', 'in', ACTIVE)
       .returningAll()
       .execute();

@@ -75,7 +75,7 @@ export class LeaseKeeper {
       this.takeoverTimer.unref();
       cluster.liveness.onHandover((from) => {
         this.deps.log.info({ from }, 'another instance handed its jobs over; looking for them now');
-        void this.adoptOrphans();
+        void this.takeReleased();
       });
       cluster.liveness.onRegained(() => void this.renewLeases());
     }
@@ -189,6 +189,15 @@ export class LeaseKeeper {
       this.deps.log.warn({ err }, 'dead-instance scan failed');
     } finally {
       this.takingOver = false;
+    }
+  }
+
+  private async takeReleased(): Promise<void> {
+    if (this.stopped || !this.takeover) return;
+    try {
+      await this.takeover.takeReleased();
+    } catch (err) {
+      this.deps.log.warn({ err }, 'could not take the released jobs; the orphan scan finds them');
     }
   }
 

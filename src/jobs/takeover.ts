@@ -52,11 +52,23 @@ export class Takeover {
     return [...live];
   }
 
-  private async takeAll(dead: string): Promise<void> {
+  /**
+   * Takes the jobs nobody holds (a stopping instance released them), page by page: every instance
+   * told of the handover does this at once, and each page's jobs go to one of them.
+   */
+  async takeReleased(): Promise<void> {
+    await this.takeAll(null);
+  }
+
+  private async takeAll(dead: string | null): Promise<void> {
     const { store, instanceId, leaseMs, log, adopt } = this.deps;
     for (;;) {
       const jobs = await store.takeOver(dead, instanceId, Date.now(), leaseMs, TAKEOVER_PAGE);
-      if (jobs.length > 0) log.info({ from: dead, jobs: jobs.length }, 'taking over the jobs of an instance that died');
+      if (jobs.length > 0)
+        log.info(
+          { from: dead, jobs: jobs.length },
+          dead === null ? 'taking over released jobs' : 'taking over the jobs of an instance that died',
+        );
       for (const job of jobs) adopt(job);
       if (jobs.length < TAKEOVER_PAGE) return;
     }

@@ -153,10 +153,11 @@ export interface JobStore {
   /** Extends the leases `owner` holds on the given active jobs; returns the ids it still holds. */
   renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]>;
   /**
-   * Takes up to `limit` active jobs of an instance that died (`deadOwner`) for `owner`, whatever
-   * their leases' expiry; each job goes to one taker. Returns the jobs taken.
+   * Takes up to `limit` active jobs of an instance that died (`deadOwner`; null: jobs nobody holds,
+   * such as a stop's released ones) for `owner`, whatever their leases' expiry; each job goes to one
+   * taker. Returns the jobs taken.
    */
-  takeOver(deadOwner: string, owner: string, now: number, leaseMs: number, limit: number): Promise<JobRecord[]>;
+  takeOver(deadOwner: string | null, owner: string, now: number, leaseMs: number, limit: number): Promise<JobRecord[]>;
   /** Gives up `owner`'s leases on these jobs (a stop): any instance may claim them at once. */
   releaseLeases(owner: string, ids: string[]): Promise<void>;
   /**
