@@ -8,6 +8,8 @@ import { publicBaseUrl, type Config } from './config/index.js';
 import { AccountService } from './accounts/account-service.js';
 import { bootstrapKeys, type KeyBootstrapResult } from './accounts/bootstrap.js';
 import { openDatabase } from './db/index.js';
+import { InstanceLock } from './db/instance-lock.js';
+import { InstanceRegistry } from './jobs/instance-registry.js';
 import { ADMIN_PREFIX, AdminAuthenticator } from './http/admin/admin-auth.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { ApiKeyAuthenticator, requiresApiKey } from './http/auth.js';
@@ -63,6 +65,8 @@ export interface Gateway {
   keys: KeyBootstrapResult;
   /** This gateway's Prometheus registry and series. */
   metrics: Metrics;
+  /** This instance's id: in every log line, in job leases and in `GET /v1/jobs/{id}`. */
+  instanceId: string;
   /** The port /metrics is served on when `metrics.port` is set (known after `listen`). */
   metricsPort: number | undefined;
   operator: AccountService;
@@ -97,12 +101,42 @@ function sandboxProvider(config: Config, dataDir: string): SandboxProvider {
 }
 
 /**
- * The embedded SQLite database belongs to one process, so its identity is stable and a restarted
- * process reclaims its jobs at once; with PostgreSQL, instances are distinct and a dead one's jobs
- * are taken over when its leases expire.
+ * The operator's `MEDIAGATE_INSTANCE_ID` when set. Otherwise: the embedded SQLite database belongs
+ * to one process, so its identity is stable and a restarted process reclaims its jobs at once; with
+ * PostgreSQL, each start is a new instance, and a dead one's jobs are taken over when its liveness
+ * lock is gone.
  */
 function instanceIdFor(config: Config): string {
+  if (config.instanceId) return config.instanceId;
   return config.databaseUrl ? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}` : `sqlite@${hostname()}`;
+}
+
+/**
+ * PostgreSQL: takes this instance's liveness lock, then lists the instance, in that order — a listed
+ * instance without its lock is dead to the others. SQLite: nothing to share, leases alone decide.
+ */
+async function joinCluster(
+  config: Config,
+  db: ConstructorParameters<typeof InstanceRegistry>[0],
+  instanceId: string,
+  log: FastifyInstance['log'],
+) {
+  if (!config.databaseUrl) return undefined;
+  const lock = new InstanceLock({ url: config.databaseUrl, schema: config.databaseSchema, instanceId, log });
+  await lock.start();
+  const registry = new InstanceRegistry(db);
+  const register = () => registry.register(instanceId, hostname(), Date.now());
+  await register();
+  lock.onRegained(() => void register().catch((err) => log.warn({ err }, 'could not list this instance again')));
+  return {
+    registry,
+    liveness: lock,
+    /** Unlisted first, then the lock released: the jobs were released by the runner's stop already. */
+    async leave() {
+      await registry.forget(instanceId).catch((err) => log.warn({ err }, 'could not unlist this instance'));
+      await lock.close();
+    },
+  };
 }
 
 export async function buildGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
@@ -110,6 +144,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   await mkdir(dataDir, { recursive: true });
   const database = await openDatabase({ url: config.databaseUrl, dataDir, schema: config.databaseSchema });
   const jobStore = new SqlJobStore(database.db);
+  const instanceId = instanceIdFor(config);
   const prices = new PriceBook(database.db, config.billing);
   const operator = new AccountService(database.db, config.billing, prices);
   const keys = await bootstrapKeys(operator, config, dataDir);
@@ -118,7 +153,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   const channels = new ChannelRegistry(buildChannels(config, () => sandboxProvider(config, dataDir)));
   const metrics = createMetrics();
   const app = Fastify({
-    ...loggingOptions(config.logLevel, options.logStream),
+    ...loggingOptions(config.logLevel, options.logStream, instanceId),
     bodyLimit: config.bodyLimitBytes,
     // One line per finished job is logged instead of two per request.
     logController: new LogController({ disableRequestLogging: true }),
@@ -143,7 +178,10 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   const drain = registerDrain(app, shutdown);
   const moderator = createModerator(config, { media, db: database.db, log: app.log, metrics });
   const events = new JobEvents();
-  const instanceId = instanceIdFor(config);
+  const cluster = await joinCluster(config, database.db, instanceId, app.log).catch(async (err) => {
+    await database.close();
+    throw err;
+  });
   const runner = new JobRunner({
     store: jobStore,
     channels,
@@ -154,9 +192,10 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     log: app.log,
     moderator,
     metrics,
+    ...(cluster && { cluster: { registry: cluster.registry, liveness: cluster.liveness } }),
   });
   // On PostgreSQL, events of jobs run on other instances reach the streams and waits here.
-  const cluster = clusterLink({
+  const clusterEvents = clusterLink({
     database,
     url: config.databaseUrl,
     schema: config.databaseSchema,
@@ -289,8 +328,15 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       .catch((err) => app.log.warn({ err }, 'could not record handed-off jobs'));
     const jobs = runner.activeCount;
     await runner.stop();
-    await cluster?.stop();
-    if (jobs > 0) app.log.info({ jobs }, 'job runner stopped; its jobs resume on the next start');
+    await clusterEvents?.stop();
+    if (jobs > 0)
+      app.log.info(
+        { jobs },
+        cluster
+          ? 'job runner stopped; its jobs are released for another instance (or the next start) to resume'
+          : 'job runner stopped; its jobs resume on the next start',
+      );
+    await cluster?.leave();
     // A render the stopped jobs started still writes into the data dir: let it end first.
     await Promise.all(channels.channels.map((channel) => channel.provider.close?.()));
     await webhooks.stop();
@@ -312,6 +358,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     channels,
     keys,
     metrics,
+    instanceId,
     get metricsPort() {
       return metricsListener?.port;
     },
@@ -324,7 +371,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       baseUrl = publicBaseUrl(config, port);
       if (config.metrics.port !== undefined)
         metricsListener = await startMetricsListener(metrics, config.metrics.port, config.metrics.host ?? config.host);
-      await cluster?.start();
+      await clusterEvents?.start();
       runner.start();
       webhooks.start();
       return port;

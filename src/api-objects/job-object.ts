@@ -60,6 +60,9 @@ export function toJobObject(job: JobRecord, mediaUrl: (key: string) => string) {
       status_calls: job.statusCalls,
       usage: job.usage && { ...job.usage },
     },
+    // The instance running the job now, or the one that ran it last: after a takeover or a stop
+    // this names where it went, and once the job ended it still says where to look in the logs.
+    instance: job.instance ?? null,
     ...jobCharge(job),
     created_at: Math.floor(job.createdAt / 1000),
     completed_at: job.completedAt === null ? null : Math.floor(job.completedAt / 1000),

@@ -41,6 +41,8 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['MEDIAGATE_LEASE_MS', ['jobs', 'leaseMs'], int],
   ['MEDIAGATE_PROGRESS_WRITE_INTERVAL_MS', ['jobs', 'progressWriteIntervalMs'], int],
   ['MEDIAGATE_ORPHAN_SCAN_INTERVAL_MS', ['jobs', 'orphanScanIntervalMs'], int],
+  ['MEDIAGATE_TAKEOVER_SCAN_MS', ['jobs', 'takeoverScanMs'], int],
+  ['MEDIAGATE_INSTANCE_ID', ['instanceId'], String],
   ['MEDIAGATE_JOB_TIMEOUT_MS', ['jobs', 'timeoutMs'], int],
   ['MEDIAGATE_KEEPALIVE_MS', ['keepAliveMs'], int],
   ['MEDIAGATE_SHUTDOWN_GRACE_MS', ['shutdownGraceMs'], int],

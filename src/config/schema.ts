@@ -40,6 +40,14 @@ export const configSchema = z.object({
   databaseUrl: z.string().optional(),
   /** PostgreSQL schema to use (created when missing); lets several instances or test runs share a database. */
   databaseSchema: z.string().optional(),
+  /**
+   * This instance's id in logs, job leases and `GET /v1/jobs/{id}`; random per start when absent.
+   * Two live instances on one database cannot share one (the second refuses to start).
+   */
+  instanceId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:@-]{1,64}$/, 'letters, digits and ".", "_", ":", "@", "-" only, at most 64')
+    .optional(),
   /** Keys accepted in addition to those in the database; stored hashed on start. */
   apiKeys: z.array(z.string().min(8)).default([]),
   /** Admin keys (the /admin API, /metrics, the CLI's HTTP mode), accepted in addition to those stored; stored hashed. */
@@ -90,6 +98,11 @@ export const configSchema = z.object({
       progressWriteIntervalMs: z.number().int().min(0).default(2_000),
       /** How often to look for jobs abandoned by a dead instance. */
       orphanScanIntervalMs: z.number().int().min(100).default(10_000),
+      /**
+       * PostgreSQL: how often an instance looks for instances that died (their liveness lock is
+       * gone) and takes their jobs over, whatever their leases say.
+       */
+      takeoverScanMs: z.number().int().min(100).default(1_000),
       /** A job still unfinished after this long fails with `job_timeout`. */
       timeoutMs: z
         .number()

@@ -247,6 +247,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('jobs_key_id').on('jobs').columns(['api_key_id', 'id']).execute();
     },
   },
+  '0009_instances': {
+    async up(db: Kysely<unknown>) {
+      // The instances that hold a liveness lock (PostgreSQL): one whose lock is gone died, and its
+      // jobs are taken over at once. An owner not listed here (an older version) is judged by its
+      // leases' expiry only, as before.
+      await db.schema
+        .createTable('instances')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // The instance that runs the job now or ran it last (`lease_owner` is cleared when it ends).
+      await db.schema.alterTable('jobs').addColumn('instance', 'text').execute();
+      // A dead instance's jobs, found by owner without a scan of every active job.
+      await db.schema.createIndex('jobs_lease_owner').on('jobs').columns(['lease_owner']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -49,6 +49,15 @@ export interface JobsTable {
   /** Added by 0007: endpoint and content of the creating request, set with or without an Idempotency-Key. */
   request_fingerprint: Generated<string | null>;
   handed_off_at: Generated<number | null>;
+  /** Added by 0009: the instance that runs the job now, or ran it last. */
+  instance: Generated<string | null>;
+}
+
+/** Added by 0009: instances that hold a liveness lock on PostgreSQL (see src/db/instance-lock.ts). */
+export interface InstancesTable {
+  id: string;
+  host: string;
+  started_at: number;
 }
 
 export interface ApiKeysTable {
@@ -155,6 +164,7 @@ export interface MediaThumbnailsTable {
 
 export interface DatabaseSchema {
   jobs: JobsTable;
+  instances: InstancesTable;
   api_keys: ApiKeysTable;
   webhook_deliveries: WebhookDeliveriesTable;
   media_thumbnails: MediaThumbnailsTable;

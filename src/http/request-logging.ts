@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 
@@ -50,13 +51,19 @@ function logMixin(_merge: object, _level: number, logger: unknown): Record<strin
   return current ? { reqId: current.reqId } : {};
 }
 
-/** The Fastify options for request ids and logging; `stream` takes the log lines instead of stdout (tests). */
+/**
+ * The Fastify options for request ids and logging; `stream` takes the log lines instead of stdout
+ * (tests). Every line carries `instance`, this process's id, so lines of several instances merged
+ * in one place still say which wrote them.
+ */
 export function loggingOptions(
   level: string,
   stream?: NodeJS.WritableStream,
+  instance?: string,
 ): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'childLoggerFactory'> {
+  const base = { pid: process.pid, hostname: hostname(), ...(instance && { instance }) };
   return {
-    logger: { level, redact: LOG_REDACT_PATHS, mixin: logMixin, ...(stream && { stream }) },
+    logger: { level, base, redact: LOG_REDACT_PATHS, mixin: logMixin, ...(stream && { stream }) },
     genReqId: requestIdFor,
     childLoggerFactory(logger, bindings, options) {
       const child = logger.child(bindings, options);

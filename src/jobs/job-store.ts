@@ -50,6 +50,7 @@ function toRecord(row: Selectable<JobsTable>): JobRecord {
     error: row.error === null ? null : JSON.parse(row.error),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: row.lease_expires_at,
+    instance: row.instance ?? null,
     statusCalls: row.status_calls,
     channelKey: row.channel_key,
     submitAttempts: row.submit_attempts,
@@ -92,6 +93,7 @@ export class SqlJobStore implements JobStore {
       error: null,
       lease_owner: job.leaseOwner ?? null,
       lease_expires_at: job.leaseExpiresAt ?? null,
+      instance: job.leaseOwner ?? null,
       status_calls: 0,
       channel_key: null,
       submit_attempts: 0,
@@ -119,6 +121,7 @@ export class SqlJobStore implements JobStore {
       Object.assign(row, { status: 'failed', error: JSON.stringify(rejection), completed_at: job.createdAt });
       row.lease_owner = null;
       row.lease_expires_at = null;
+      row.instance = null;
     }
     if (!billing) {
       await this.db.insertInto('jobs').values(row).execute();
@@ -166,7 +169,7 @@ export class SqlJobStore implements JobStore {
     // One conditional UPDATE: of two instances racing for a job, exactly one matches.
     const result = await this.db
       .updateTable('jobs')
-      .set({ lease_owner: owner, lease_expires_at: now + leaseMs, updated_at: now })
+      .set({ lease_owner: owner, lease_expires_at: now + leaseMs, instance: owner, updated_at: now })
       .where('id', '=', id)
       .where('status', 'in', ACTIVE)
       .where((eb) =>
@@ -191,6 +194,46 @@ export class SqlJobStore implements JobStore {
       for (const row of rows) held.push(row.id);
     }
     return held;
+  }
+
+  async takeOver(
+    deadOwner: string | null,
+    owner: string,
+    now: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<JobRecord[]> {
+    const ownedBy = deadOwner === null ? ('is' as const) : ('=' as const);
+    // The outer conditions are checked again on each row after a concurrent update (PostgreSQL's
+    // READ COMMITTED re-check), so of two instances taking over one dead owner, each job goes to one.
+    const page = this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('lease_owner', ownedBy, deadOwner)
+      .where('status', 'in', ACTIVE)
+      .orderBy('created_at')
+      .limit(limit);
+    const rows = await this.db
+      .updateTable('jobs')
+      .set({ lease_owner: owner, lease_expires_at: now + leaseMs, instance: owner, updated_at: now })
+      .where('id', 'in', page)
+      .where('lease_owner', ownedBy, deadOwner)
+      .where('status', 'in', ACTIVE)
+      .returningAll()
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  async releaseLeases(owner: string, ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += RENEW_BATCH) {
+      await this.db
+        .updateTable('jobs')
+        .set({ lease_owner: null, lease_expires_at: null })
+        .where('id', 'in', ids.slice(i, i + RENEW_BATCH))
+        .where('lease_owner', '=', owner)
+        .where('status', 'in', ACTIVE)
+        .execute();
+    }
   }
 
   async markSubmitting(
@@ -316,7 +359,7 @@ export class SqlJobStore implements JobStore {
     );
   }
 
-  async findOrphaned(now: number, limit: number, owner?: string): Promise<JobRecord[]> {
+  async findOrphaned(now: number, limit: number, owner?: string, liveOwners: string[] = []): Promise<JobRecord[]> {
     const rows = await this.db
       .selectFrom('jobs')
       .selectAll()
@@ -324,7 +367,9 @@ export class SqlJobStore implements JobStore {
       .where((eb) =>
         eb.or([
           eb('lease_owner', 'is', null),
-          eb('lease_expires_at', '<', now),
+          liveOwners.length === 0
+            ? eb('lease_expires_at', '<', now)
+            : eb.and([eb('lease_expires_at', '<', now), eb('lease_owner', 'not in', liveOwners)]),
           ...(owner ? [eb('lease_owner', '=', owner)] : []),
         ]),
       )

@@ -10,7 +10,7 @@ import { JobFollower } from './follower.js';
 import { keyForTask, recordedRoute } from './job-channel.js';
 import { JobDriver } from './job-driver.js';
 import { internalError, JobSettler, recordFinished } from './job-settler.js';
-import { LeaseKeeper } from './lease-keeper.js';
+import { LeaseKeeper, type LeaseKeeperDeps } from './lease-keeper.js';
 import { OutputFinisher } from './output-finisher.js';
 import { ProgressWriter } from './progress-writer.js';
 import { ProviderContexts } from './provider-context.js';
@@ -32,6 +32,8 @@ export interface RunnerDeps {
   moderator: Moderator;
   /** Jobs finished, queue time, upstream calls; absent in engine tests that do not look at them. */
   metrics?: Metrics;
+  /** PostgreSQL: instance liveness, for taking a dead instance's jobs over at once (LeaseKeeper). */
+  cluster?: LeaseKeeperDeps['cluster'];
 }
 
 /** Time allowed for asking an upstream to cancel a task. */
@@ -39,7 +41,7 @@ const CANCEL_TIMEOUT_MS = 15_000;
 
 /**
  * Drives jobs from submission to a terminal state. The instance that receives a request runs its
- * job at once; a periodic scan picks up jobs whose owner died (lease expired) and resumes them from
+ * job at once; a periodic scan picks up jobs whose owner died (lock gone or lease expired) and resumes them from
  * the stored operation reference, so nothing already accepted upstream is submitted again.
  *
  * The parts: LeaseKeeper (which jobs run here), Submitter (the job's channel, slot and key),
@@ -99,6 +101,7 @@ export class JobRunner {
     this.leases = new LeaseKeeper({
       store,
       instanceId,
+      cluster: deps.cluster,
       settings,
       log,
       drive: async (job, signal) => {

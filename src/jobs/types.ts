@@ -41,6 +41,8 @@ export interface JobRecord {
   /** Instance currently running the job, and until when its claim holds. */
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
+  /** The instance running the job now, or the one that ran it last (null before 0009 or before any ran it). */
+  instance?: string | null;
   /** Count of upstream status calls made for this job. */
   statusCalls: number;
   /** Fingerprint of the channel key that submitted the task. */
@@ -153,6 +155,14 @@ export interface JobStore {
   /** Extends the leases `owner` holds on the given active jobs; returns the ids it still holds. */
   renewLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]>;
   /**
+   * Takes up to `limit` active jobs of an instance that died (`deadOwner`; null: jobs nobody holds,
+   * such as a stop's released ones) for `owner`, whatever their leases' expiry; each job goes to one
+   * taker. Returns the jobs taken.
+   */
+  takeOver(deadOwner: string | null, owner: string, now: number, leaseMs: number, limit: number): Promise<JobRecord[]>;
+  /** Gives up `owner`'s leases on these jobs (a stop): any instance may claim them at once. */
+  releaseLeases(owner: string, ids: string[]): Promise<void>;
+  /**
    * Status → running; records the channel, the key's fingerprint and `submittedAt` (and, after a
    * failover, the request as fitted to the new channel, in the same statement), and counts the
    * attempt. False when the job is no longer active (cancelled, possibly by another instance) or
@@ -194,8 +204,9 @@ export interface JobStore {
   /**
    * Non-terminal jobs whose lease is absent or expired at `now`, oldest first; with `owner`, also
    * those it holds (an instance with a stable identity reclaims its own jobs after a restart).
+   * Jobs of `liveOwners` are left out even when their leases expired: a slow instance keeps its jobs.
    */
-  findOrphaned(now: number, limit: number, owner?: string): Promise<JobRecord[]>;
+  findOrphaned(now: number, limit: number, owner?: string, liveOwners?: string[]): Promise<JobRecord[]>;
   /** The job `apiKeyId` created with an Idempotency-Key, if any (deleted jobs release their key). */
   findByIdempotencyKey(apiKeyId: string, key: string): Promise<JobRecord | null>;
   /** The newest live job `apiKeyId` created with this request fingerprint, if any. */

@@ -102,6 +102,12 @@ export const jobObject = z
       })
       .optional()
       .describe('Which channel ran the job, how many upstream calls it took, and what the upstream reported using.'),
+    instance: z
+      .string()
+      .nullable()
+      .describe(
+        'The gateway instance running the job now, or the one that ran it last (`MEDIAGATE_INSTANCE_ID`, or an id made at its start; every log line carries it as `instance`). Null on jobs from before instances were recorded and on jobs refused before they ran.',
+      ),
     cost: z
       .number()
       .int()
