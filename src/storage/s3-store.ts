@@ -117,7 +117,7 @@ export class S3MediaStore implements MediaStore {
    * Uploads a local file under `key` as it is, unless an object of the same size is there already.
    * For moving a local data dir (`mediagate storage copy-local`): the caller has checked the hash.
    */
-  async copyIn(key: string, path: string, bytes: number): Promise<'copied' | 'present'> {
+  copyIn(key: string, path: string, bytes: number): Promise<'copied' | 'present'> {
     return this.uploadFileUnlessPresent(key, path, bytes);
   }
 

@@ -46,6 +46,6 @@ export interface MediaStore {
   /** A time-limited link straight to the object, for stores that can hand one out; null for the others. */
   signedUrl(key: string, expiresInSeconds: number): Promise<string | null>;
   remove(key: string): Promise<void>;
-  /** Throws when the store cannot be reached now (readiness: `GET /health/ready`). */
+  /** Throws when the store cannot be used now (readiness: `GET /health/ready`): a probe write locally, HeadBucket for a bucket. */
   check(): Promise<void>;
 }
