@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObjectTooLargeError } from '../src/storage/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { createMediaStore } from '../src/storage/create-store.js';
+import { LocalMediaStore, ObjectTooLargeError } from '../src/storage/index.js';
 import { S3MediaStore } from '../src/storage/s3-store.js';
 import { type RunningS3, startS3 } from './helpers/s3.js';
 
@@ -74,5 +76,33 @@ describe('S3MediaStore against s3rver', () => {
     const missing = new S3MediaStore({ bucket: 'no-such-bucket', prefix: '' }, { forcePathStyle: true });
     await expect(missing.check()).rejects.toThrow();
     missing.close();
+  });
+});
+
+describe('choosing the store from the configuration', () => {
+  it('reads MEDIAGATE_STORAGE, MEDIAGATE_S3_FORCE_PATH_STYLE and MEDIAGATE_MEDIA_LINKS; local stays the default', () => {
+    const bucket = loadConfig({
+      MEDIAGATE_STORAGE: 's3://media-bucket/a/b/',
+      MEDIAGATE_S3_FORCE_PATH_STYLE: '1',
+      MEDIAGATE_MEDIA_LINKS: 'redirect',
+    });
+    expect(bucket.storage).toEqual({ url: 's3://media-bucket/a/b/', forcePathStyle: true, mediaLinks: 'redirect' });
+    const store = createMediaStore(bucket.storage, '/unused');
+    expect(store).toBeInstanceOf(S3MediaStore);
+    expect((store as S3MediaStore).objectKey('ab/ab.png')).toBe('a/b/ab/ab.png');
+    (store as S3MediaStore).close();
+    const local = loadConfig({});
+    expect(local.storage).toEqual({ forcePathStyle: false, mediaLinks: 'proxy' });
+    expect(createMediaStore(local.storage, '/data')).toBeInstanceOf(LocalMediaStore);
+  });
+
+  it('refuses a malformed location, and redirect links without a bucket, naming what to set', () => {
+    expect(() => loadConfig({ MEDIAGATE_STORAGE: 'https://bucket' })).toThrow(
+      'storage.url: an S3 location such as s3://bucket/prefix',
+    );
+    expect(() => loadConfig({ MEDIAGATE_MEDIA_LINKS: 'sometimes' })).toThrow('storage.mediaLinks');
+    expect(() => createMediaStore(loadConfig({ MEDIAGATE_MEDIA_LINKS: 'redirect' }).storage, '/data')).toThrow(
+      'MEDIAGATE_MEDIA_LINKS=redirect needs a bucket (MEDIAGATE_STORAGE=s3://…)',
+    );
   });
 });
