@@ -281,6 +281,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     keepAlive.close();
     await metricsListener?.close();
     await app.close();
+    media.close();
     await database.close();
   };
   const close = () => {

@@ -114,6 +114,8 @@ export class LocalMediaStore implements MediaStore {
     await rm(probe, { force: true });
   }
 
+  close(): void {}
+
   private rememberWritten(key: string): void {
     if (this.writtenKeys.size >= WRITTEN_KEYS_REMEMBERED)
       this.writtenKeys.delete(this.writtenKeys.values().next().value!);

@@ -48,4 +48,6 @@ export interface MediaStore {
   remove(key: string): Promise<void>;
   /** Throws when the store cannot be used now (readiness: `GET /health/ready`): a probe write locally, HeadBucket for a bucket. */
   check(): Promise<void>;
+  /** Lets go of connections (a bucket's keep-alive sockets) once nothing reads or writes any more. */
+  close(): void;
 }
