@@ -180,7 +180,12 @@ async function stage3(vision: VisionService, images: LabelledImage[]) {
         '-y',
         path,
       ]);
-      const verdict = await vision.classifyVideo(`video-${i}`, async () => path, defaults.output.videoFrames, seconds);
+      const verdict = await vision.classifyVideo(
+        `video-${i}`,
+        (use) => use(path),
+        defaults.output.videoFrames,
+        seconds,
+      );
       timings.push(verdict.ms);
       if (overThreshold(maxScores(verdict.frames))) console.log(`- test video ${i} was flagged (false positive)`);
     }

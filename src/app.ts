@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { listModels } from './catalog/index.js';
@@ -39,7 +39,7 @@ import { JobRunner } from './jobs/runner.js';
 import { buildChannels } from './providers/build-channels.js';
 import { ChannelRegistry } from './providers/registry.js';
 import { SandboxProvider } from './providers/sandbox/index.js';
-import { LocalMediaStore } from './storage/index.js';
+import { createMediaStore } from './storage/create-store.js';
 import { createModerator } from './moderation/index.js';
 import { imageRoutes } from './http/images/routes.js';
 import { videoRoutes } from './http/videos/routes.js';
@@ -149,7 +149,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   const operator = new AccountService(database.db, config.billing, prices);
   const keys = await bootstrapKeys(operator, config, dataDir);
   const webhookSecret = await loadWebhookSecret(config.webhooks.secret, dataDir);
-  const media = new LocalMediaStore(join(dataDir, 'media'));
+  const media = createMediaStore(config.storage, dataDir);
   const channels = new ChannelRegistry(buildChannels(config, () => sandboxProvider(config, dataDir)));
   const metrics = createMetrics();
   const app = Fastify({
@@ -265,7 +265,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   });
   registerRateLimits(app, new RequestCounter(database.db, { now: options.rateLimitClock }));
   await app.register(async (scope) => healthRoutes(scope));
-  await app.register(async (scope) => mediaRoutes(scope, { store: media }));
+  await app.register(async (scope) => mediaRoutes(scope, { store: media, links: config.storage.mediaLinks }));
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => chatRoutes(scope, services));
   await app.register(async (scope) => responseRoutes(scope, services));
@@ -344,6 +344,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     keepAlive.close();
     await metricsListener?.close();
     await app.close();
+    media.close();
     await database.close();
   };
   const close = () => {

@@ -12,12 +12,8 @@ export interface CliIo {
   stderr(text: string): void;
 }
 
-/** What one command's action receives: the operator's service on the gateway's database, and the output. */
-export interface CommandContext {
-  operator: AccountService;
-  /** The gateway's database, for the read views (usage) that are plain functions over it. */
-  db: Kysely<DatabaseSchema>;
-  money: MoneyFormat;
+/** How a command prints: one JSON document with `--json`, text for people otherwise. */
+export interface CommandOutput {
   /** `--json`: print exactly one JSON document on stdout instead of text for people. */
   json: boolean;
   /**
@@ -27,6 +23,24 @@ export interface CommandContext {
   print<T>(data: T, toJson: (data: T) => unknown, human: (data: T) => string): void;
   /** A line for people only (never with `--json`), on stdout after the result. */
   note(text: string): void;
+}
+
+/** What one command's action receives: the operator's service on the gateway's database, and the output. */
+export interface CommandContext extends CommandOutput {
+  operator: AccountService;
+  /** The gateway's database, for the read views (usage) that are plain functions over it. */
+  db: Kysely<DatabaseSchema>;
+  money: MoneyFormat;
+}
+
+export function commandOutput(io: CliIo, json: boolean): CommandOutput {
+  return {
+    json,
+    print: (data, toJson, human) => io.stdout(json ? `${JSON.stringify(toJson(data), null, 2)}\n` : human(data)),
+    note: (text) => {
+      if (!json) io.stdout(`${text}\n`);
+    },
+  };
 }
 
 /**
@@ -64,11 +78,7 @@ export async function withOperator(
       operator: new AccountService(database.db, config.billing),
       db: database.db,
       money: { creditsPerUnit: config.billing.creditsPerUnit, currency: config.billing.currency },
-      json,
-      print: (data, toJson, human) => io.stdout(json ? `${JSON.stringify(toJson(data), null, 2)}\n` : human(data)),
-      note: (text) => {
-        if (!json) io.stdout(`${text}\n`);
-      },
+      ...commandOutput(io, json),
     });
   } finally {
     await database.close();

@@ -20,6 +20,13 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['HOST', ['host'], String],
   ['PUBLIC_BASE_URL', ['publicBaseUrl'], String],
   ['MEDIAGATE_DATA_DIR', ['dataDir'], String],
+  ['MEDIAGATE_STORAGE', ['storage', 'url'], String],
+  [
+    'MEDIAGATE_S3_FORCE_PATH_STYLE',
+    ['storage', 'forcePathStyle'],
+    (v) => ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase()),
+  ],
+  ['MEDIAGATE_MEDIA_LINKS', ['storage', 'mediaLinks'], String],
   ['DATABASE_URL', ['databaseUrl'], String],
   ['DATABASE_SCHEMA', ['databaseSchema'], String],
   ['MEDIAGATE_API_KEYS', ['apiKeys'], list],

@@ -37,6 +37,20 @@ export const configSchema = z.object({
   /** Base of every link the gateway hands out; defaults to http://localhost:$PORT. */
   publicBaseUrl: z.string().url().optional(),
   dataDir: z.string().default('./data'),
+  /** Where media lives (README "Storage"): `dataDir/media` unless `url` names a bucket. */
+  storage: z
+    .object({
+      /** `s3://bucket` or `s3://bucket/prefix`; credentials, region and endpoint come from the AWS SDK's variables. */
+      url: z
+        .string()
+        .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'an S3 location such as s3://bucket/prefix')
+        .optional(),
+      /** Path-style requests (`endpoint/bucket/key`), which most S3-compatible stores other than AWS need. */
+      forcePathStyle: z.boolean().default(false),
+      /** `/media/…` links: `proxy` streams the bytes through the gateway; `redirect` answers 302 to a presigned URL (buckets only). */
+      mediaLinks: z.enum(['proxy', 'redirect']).default('proxy'),
+    })
+    .prefault({}),
   databaseUrl: z.string().optional(),
   /** PostgreSQL schema to use (created when missing); lets several instances or test runs share a database. */
   databaseSchema: z.string().optional(),

@@ -1,12 +1,9 @@
-import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { contentTypeForKey } from '../storage/local-store.js';
-import type { MediaStore } from '../storage/types.js';
+import { contentTypeForKey } from '../storage/keys.js';
+import type { ByteRange, MediaStore } from '../storage/types.js';
 import { ApiError } from './errors.js';
 import { errorResponse } from './openapi/response-schemas.js';
-
-type ByteRange = { start: number; end: number };
 
 /**
  * A single `bytes=` range against an object of `size` bytes. Returns null when the header should
@@ -51,24 +48,40 @@ const schema = {
       description: 'Partial content.',
       content: { 'application/octet-stream': binary('application/octet-stream', 'The requested byte range.') },
     },
+    302: { description: 'With `MEDIAGATE_MEDIA_LINKS=redirect`: a time-limited link straight to the bucket.' },
     404: errorResponse,
   },
 };
 
+/** A presigned link lives this long; the redirect may be cached for a fraction of it. */
+const SIGNED_LINK_SECONDS = 3600;
+const REDIRECT_CACHE_SECONDS = 600;
+
 /**
  * `GET|HEAD /media/<key>`: stored results. Keys are content hashes, so responses are immutable and
- * need no auth (links must open in a browser or a markdown viewer); ranges let players seek.
+ * need no auth (links must open in a browser or a markdown viewer); ranges let players seek. The
+ * bytes are proxied from the store (a file or a bucket, ranges passed down), or, with
+ * `links: 'redirect'`, a 302 sends the client to a presigned link so the bytes bypass the gateway.
  */
-export async function mediaRoutes(app: FastifyInstance, { store }: { store: MediaStore }): Promise<void> {
+export async function mediaRoutes(
+  app: FastifyInstance,
+  { store, links = 'proxy' }: { store: MediaStore; links?: 'proxy' | 'redirect' },
+): Promise<void> {
   app.route<{ Params: { '*': string } }>({
     method: ['GET', 'HEAD'],
     url: '/media/*',
     schema,
     handler: async (request, reply) => {
       const key = request.params['*'];
-      const found = await store.locate(key);
+      const found = await store.stat(key);
       if (!found)
         throw new ApiError(404, `No media at /media/${key}.`, 'invalid_request_error', null, 'media_not_found');
+      const signed = links === 'redirect' ? await store.signedUrl(key, SIGNED_LINK_SECONDS) : null;
+      if (signed)
+        return reply
+          .status(302)
+          .headers({ location: signed, 'cache-control': `public, max-age=${REDIRECT_CACHE_SECONDS}` })
+          .send();
       const etag = `"${key.slice(3, 67)}"`;
       reply.headers({
         'content-type': contentTypeForKey(key),
@@ -99,7 +112,7 @@ export async function mediaRoutes(app: FastifyInstance, { store }: { store: Medi
       reply.status(range ? 206 : 200).header('content-length', String(end - start + 1));
       if (range) reply.header('content-range', `bytes ${start}-${end}/${found.bytes}`);
       if (request.method === 'HEAD' || found.bytes === 0) return reply.send();
-      return reply.send(createReadStream(found.path, { start, end }));
+      return reply.send(await store.openRead(key, { start, end }));
     },
   });
 }

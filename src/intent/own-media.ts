@@ -1,4 +1,4 @@
-import { contentTypeForKey, isMediaKey } from '../storage/local-store.js';
+import { contentTypeForKey, isMediaKey } from '../storage/keys.js';
 
 /**
  * Links into this gateway's own `/media/`: the public form (`PUBLIC_BASE_URL/media/`) and the form

@@ -2,7 +2,7 @@ import sharp, { type Metadata } from 'sharp';
 import { badRequest } from '../errors/generation-error.js';
 import { FetchRefusedError, safeFetch, type SafeFetchOptions } from '../net/safe-fetch.js';
 import type { MediaStore } from '../storage/types.js';
-import { isMediaKey } from '../storage/local-store.js';
+import { isMediaKey } from '../storage/keys.js';
 import { ownMediaPath, type OwnMedia } from './own-media.js';
 import type { ReferenceSource, StoredReference } from './types.js';
 
@@ -70,7 +70,7 @@ async function readOwnMedia(path: string, param: string, deps: ReferenceDeps): P
       param,
       'invalid_image_url',
     );
-  const found = await deps.store.locate(path);
+  const found = await deps.store.stat(path);
   if (!found)
     throw badRequest(`${param} names /media/${path}, which this gateway does not hold.`, param, 'image_fetch_failed');
   if (found.bytes > deps.maxBytes)

@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { UpstreamError } from '../providers/errors.js';
 import type { ProviderOutput } from '../providers/types.js';
-import { ObjectTooLargeError } from '../storage/local-store.js';
+import { ObjectTooLargeError } from '../storage/spool.js';
 import type { MediaStore, StoredObject } from '../storage/types.js';
 import { signedLinkExpiry } from './link-expiry.js';
 import type { JobResult } from './types.js';
@@ -51,7 +51,7 @@ async function storeOutput(output: ProviderOutput, media: MediaStore, limits: Do
       const sha256 = source.key.split('/')[1].split('.')[0];
       // Stored moments ago by this run: no need to ask the disk again.
       if (source.bytes !== undefined) return { key: source.key, contentType, bytes: source.bytes, sha256 };
-      const found = await media.locate(source.key);
+      const found = await media.stat(source.key);
       if (!found)
         throw new UpstreamError('rejected', {
           code: 'result_missing',

@@ -1,7 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ModelSpec } from '../catalog/types.js';
 import { GenerationError } from '../errors/generation-error.js';
@@ -81,7 +77,7 @@ export class GatewayModerator implements Moderator {
       const verdict = isVideo
         ? await this.vision.classifyVideo(
             result.key,
-            () => this.localPath(result.key),
+            (use) => this.deps.media.withFile(result.key, use),
             this.config.output.videoFrames,
             result.seconds ?? job.request.seconds ?? FALLBACK_VIDEO_SECONDS,
           )
@@ -190,15 +186,5 @@ export class GatewayModerator implements Moderator {
     }
     this.deps.metrics?.recordModeration('input_image', 'allowed');
     return null;
-  }
-
-  /** ffmpeg reads files: the stored path, or a temporary copy for stores that are not local. */
-  private async localPath(key: string): Promise<string> {
-    const found = await this.deps.media.locate(key);
-    if (found) return found.path;
-    const temp = join(tmpdir(), `mediagate-review-${randomBytes(6).toString('hex')}`);
-    await writeFile(temp, await this.deps.media.read(key));
-    setTimeout(() => void rm(temp, { force: true }), this.config.timeoutMs).unref();
-    return temp;
   }
 }

@@ -1,2 +1,4 @@
-export { LocalMediaStore, ObjectTooLargeError, contentTypeForKey, isMediaKey } from './local-store.js';
-export type { MediaStore, StoredObject } from './types.js';
+export { contentTypeForKey, isMediaKey } from './keys.js';
+export { LocalMediaStore } from './local-store.js';
+export { ObjectTooLargeError } from './spool.js';
+export type { ByteRange, MediaStore, ObjectInfo, StoredObject } from './types.js';

@@ -1,43 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { MediaStore, StoredObject } from './types.js';
-
-const EXTENSIONS: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/webp': 'webp',
-  'image/gif': 'gif',
-  'video/mp4': 'mp4',
-  'video/webm': 'webm',
-};
-const CONTENT_TYPES: Record<string, string> = Object.fromEntries(
-  Object.entries(EXTENSIONS).map(([type, ext]) => [ext, type]),
-);
-
-/** `ab/ab…64 hex….ext`: anything else is not a key, which rules out path traversal by construction. */
-const KEY_PATTERN = /^([0-9a-f]{2})\/\1[0-9a-f]{62}\.(png|jpg|webp|gif|mp4|webm|bin)$/;
+import type { Readable } from 'node:stream';
+import { isMediaKey, keyFor } from './keys.js';
+import { spool } from './spool.js';
+import type { ByteRange, MediaStore, ObjectInfo, StoredObject } from './types.js';
 
 const COPIED_FILES_REMEMBERED = 1_000;
 const WRITTEN_KEYS_REMEMBERED = 10_000;
-
-export class ObjectTooLargeError extends Error {
-  constructor(readonly maxBytes: number) {
-    super(`The object is larger than the ${maxBytes}-byte limit.`);
-  }
-}
-
-export const isMediaKey = (key: string) => KEY_PATTERN.test(key);
-
-export function contentTypeForKey(key: string): string {
-  return CONTENT_TYPES[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
-}
-
-const keyFor = (sha256: string, contentType: string) =>
-  `${sha256.slice(0, 2)}/${sha256}.${EXTENSIONS[contentType] ?? 'bin'}`;
 
 /**
  * Media on the local disk, content-addressed: identical bytes share one file, and a key (the SHA-256)
@@ -73,23 +44,7 @@ export class LocalMediaStore implements MediaStore {
 
   async putStream(stream: Readable, contentType: string, maxBytes: number): Promise<StoredObject> {
     const temp = await this.tempPath(join(this.root, 'incoming'));
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        if (bytes > maxBytes) return done(new ObjectTooLargeError(maxBytes));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
-    try {
-      await pipeline(stream, meter, createWriteStream(temp));
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
-    const sha256 = hash.digest('hex');
+    const { sha256, bytes } = await spool(stream, temp, maxBytes);
     const key = keyFor(sha256, contentType);
     const path = join(this.root, key);
     await this.ensureDir(dirname(path));
@@ -122,15 +77,29 @@ export class LocalMediaStore implements MediaStore {
     return readFile(join(this.root, key));
   }
 
-  async locate(key: string): Promise<{ path: string; bytes: number; mtimeMs: number } | null> {
+  async stat(key: string): Promise<ObjectInfo | null> {
     if (!isMediaKey(key)) return null;
-    const path = join(this.root, key);
     try {
-      const info = await stat(path);
-      return info.isFile() ? { path, bytes: info.size, mtimeMs: info.mtimeMs } : null;
+      const info = await stat(join(this.root, key));
+      return info.isFile() ? { bytes: info.size, mtimeMs: info.mtimeMs } : null;
     } catch {
       return null;
     }
+  }
+
+  async openRead(key: string, range?: ByteRange): Promise<Readable> {
+    if (!isMediaKey(key)) throw new Error(`Not a media key: ${key}`);
+    return createReadStream(join(this.root, key), range ?? {});
+  }
+
+  /** The stored file itself: no copy. */
+  async withFile<T>(key: string, use: (path: string) => Promise<T>): Promise<T> {
+    if (!isMediaKey(key)) throw new Error(`Not a media key: ${key}`);
+    return use(join(this.root, key));
+  }
+
+  async signedUrl(): Promise<string | null> {
+    return null;
   }
 
   async remove(key: string): Promise<void> {
@@ -144,6 +113,8 @@ export class LocalMediaStore implements MediaStore {
     await writeFile(probe, 'ok');
     await rm(probe, { force: true });
   }
+
+  close(): void {}
 
   private rememberWritten(key: string): void {
     if (this.writtenKeys.size >= WRITTEN_KEYS_REMEMBERED)

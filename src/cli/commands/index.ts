@@ -3,6 +3,7 @@ import { accountsCommand } from './accounts.js';
 import { adminKeysCommand } from './admin-keys.js';
 import { keysCommand } from './keys.js';
 import { pricesCommand } from './prices.js';
+import { storageCommand } from './storage.js';
 import { usageCommand } from './usage.js';
 
 /** Every command group, in the order `--help` lists them. A new group is one file here and one line. */
@@ -12,4 +13,5 @@ export const COMMANDS: readonly CommandModule[] = [
   pricesCommand,
   usageCommand,
   adminKeysCommand,
+  storageCommand,
 ];

@@ -1,5 +1,4 @@
 import { listPage } from '../../api-objects/list-page.js';
-import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -107,7 +106,7 @@ export async function videoReadRoutes(
           : 'its content is available once it has completed.',
       );
     const key = variant === 'thumbnail' ? await deps.thumbnails.thumbnailOf(result.key, result.seconds) : result.key;
-    const found = await services.media.locate(key);
+    const found = await services.media.stat(key);
     if (!found)
       throw new ApiError(
         404,
@@ -122,8 +121,8 @@ export async function videoReadRoutes(
       'cache-control': 'private, max-age=3600',
       'content-disposition': `inline; filename="${toVideoId(job.id)}.${variant === 'thumbnail' ? 'webp' : 'mp4'}"`,
     });
-    // The schema describes the bytes as a string; they are streamed from the file.
-    return (reply as FastifyReply).send(createReadStream(found.path));
+    // The schema describes the bytes as a string; they are streamed from the store.
+    return (reply as FastifyReply).send(await services.media.openRead(key));
   });
 
   routes.delete('/v1/videos/:video_id', { schema: deleteSchema }, async (request) => {

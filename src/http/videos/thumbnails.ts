@@ -65,7 +65,7 @@ export class VideoThumbnails {
       .select('thumbnail_key')
       .where('video_key', '=', videoKey)
       .executeTakeFirst();
-    if (row && (await this.media.locate(row.thumbnail_key))) return row.thumbnail_key;
+    if (row && (await this.media.stat(row.thumbnail_key))) return row.thumbnail_key;
     const pending = this.inflight.get(videoKey);
     if (pending) return pending;
     const making = this.make(videoKey, seconds).finally(() => this.inflight.delete(videoKey));
@@ -86,11 +86,10 @@ export class VideoThumbnails {
   }
 
   private async make(videoKey: string, seconds: number | undefined): Promise<string> {
-    const video = await this.media.locate(videoKey);
-    if (!video) throw new Error(`video ${videoKey} is not in storage`);
+    if (!(await this.media.stat(videoKey))) throw new Error(`video ${videoKey} is not in storage`);
     // A frame from the first second, once motion has started: more telling than frame 0.
     const at = seconds ? Math.min(1, seconds / 2) : 0;
-    const frame = await extractFrame(this.ffmpegPath, video.path, at);
+    const frame = await this.media.withFile(videoKey, (path) => extractFrame(this.ffmpegPath, path, at));
     const webp = await sharp(frame).webp({ quality: 80 }).toBuffer();
     const stored = await this.media.put(webp, 'image/webp');
     await this.db

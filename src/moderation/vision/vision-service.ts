@@ -78,16 +78,23 @@ export class VisionService {
     });
   }
 
-  /** `path` is a local file holding the video; `seconds` spaces the sampled frames. */
-  classifyVideo(key: string, path: () => Promise<string>, frames: number, seconds: number): Promise<NsfwResult> {
-    return this.nsfwCache.get(`video:${frames}:${contentIdOf(key)}`, async () =>
-      this.nsfwPool.run<NsfwResult>({
-        type: 'nsfw-video',
-        path: await path(),
-        frames,
-        seconds,
-        ffmpegPath: this.settings.ffmpegPath,
-      }),
+  /** `withFile` lends a local file holding the video for the length of the review; `seconds` spaces the sampled frames. */
+  classifyVideo(
+    key: string,
+    withFile: (use: (path: string) => Promise<NsfwResult>) => Promise<NsfwResult>,
+    frames: number,
+    seconds: number,
+  ): Promise<NsfwResult> {
+    return this.nsfwCache.get(`video:${frames}:${contentIdOf(key)}`, () =>
+      withFile((path) =>
+        this.nsfwPool.run<NsfwResult>({
+          type: 'nsfw-video',
+          path,
+          frames,
+          seconds,
+          ffmpegPath: this.settings.ffmpegPath,
+        }),
+      ),
     );
   }
 
