@@ -282,6 +282,25 @@ async function takeover(a: BenchServer, b: BenchServer, fake: FakeVideosUpstream
   };
 }
 
+/** Each instance's RSS and its PostgreSQL connections (by application_name), after load. */
+async function footprint(instances: BenchServer[]) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; connections: number }>(
+      'SELECT application_name AS name, count(*)::int AS connections FROM pg_stat_activity WHERE application_name LIKE $1 GROUP BY 1',
+      [`mediagate-bench-${run}-%`],
+    );
+    return instances.map((server, i) => ({
+      instance: i,
+      rss_mib: Math.round(server.rss() / 2 ** 20),
+      postgres_connections: rows.find((row) => row.name === `mediagate-bench-${run}-${i}`)?.connections ?? 0,
+    }));
+  } finally {
+    await client.end();
+  }
+}
+
 const fake = new FakeVideosUpstream(UPSTREAM_KEY, await fakeVideo(4, 180, 320));
 const upstreamUrl = await fake.start();
 const instances: BenchServer[] = [];
@@ -294,12 +313,15 @@ try {
         DATABASE_SCHEMA: schema,
         OPENAI_VIDEOS_API_KEY: UPSTREAM_KEY,
         OPENAI_VIDEOS_BASE_URL: upstreamUrl,
+        // node-postgres names its connections after this, so each instance's can be counted.
+        PGAPPNAME: `mediagate-bench-${run}-${i}`,
       }),
     );
   const results: Record<string, unknown> = { instances: instanceCount, schema };
   const scaling = [];
   for (let n = 1; n <= instanceCount; n++) scaling.push(await throughput(instances.slice(0, n), fake));
   results.throughput = scaling;
+  results.after_throughput = await footprint(instances);
   results.cross_instance_events = await crossInstanceEvents(instances[0], instances[1], fake);
   killed = instances[0];
   results.takeover = await takeover(instances[0], instances[1], fake);
