@@ -10,6 +10,7 @@ import { bootstrapKeys, type KeyBootstrapResult } from './accounts/bootstrap.js'
 import { openDatabase } from './db/index.js';
 import { InstanceLock } from './db/instance-lock.js';
 import { InstanceRegistry } from './jobs/instance-registry.js';
+import { missingMigrations } from './db/readiness.js';
 import { ADMIN_PREFIX, AdminAuthenticator } from './http/admin/admin-auth.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { ApiKeyAuthenticator, requiresApiKey } from './http/auth.js';
@@ -88,6 +89,9 @@ export interface GatewayOptions {
   /** The clock of the requests-per-minute windows (tests pin it to a known second of the minute). */
   rateLimitClock?: () => number;
 }
+
+/** Bound of each readiness check: short enough for a balancer's probe (often 5 s), long enough for a busy database. */
+const READY_CHECK_TIMEOUT_MS = 2_000;
 
 /** The local renderer; serves every catalog model when no upstream is configured. */
 function sandboxProvider(config: Config, dataDir: string): SandboxProvider {
@@ -264,7 +268,16 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       request.apiKey = await authenticator.authenticate(request);
   });
   registerRateLimits(app, new RequestCounter(database.db, { now: options.rateLimitClock }));
-  await app.register(async (scope) => healthRoutes(scope));
+  await app.register(async (scope) =>
+    healthRoutes(scope, {
+      missingMigrations: () => missingMigrations(database.db),
+      checkStorage: () => media.check(),
+      stopping: () => shutdown.stopping,
+      timeoutMs: READY_CHECK_TIMEOUT_MS,
+      onNotReady: (problems, causes) =>
+        app.log.warn({ problems, causes: causes.map(String) }, 'not ready: GET /health/ready answers 503'),
+    }),
+  );
   await app.register(async (scope) => mediaRoutes(scope, { store: media, links: config.storage.mediaLinks }));
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => chatRoutes(scope, services));

@@ -107,7 +107,7 @@ describe(`OpenAPI document (${databaseLabel})`, { timeout: 180_000 }, () => {
       const url = path.replace(/\{key\}$/, '*').replace(/\{(\w+)\}/g, ':$1');
       expect(gw.gateway.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${where} is served`).toBe(true);
     }
-    expect(operations.length).toBe(47);
+    expect(operations.length).toBe(49);
   });
 
   it('describes requests with the schemas that validate them', () => {

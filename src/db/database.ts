@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { migrationProvider } from './migrations.js';
@@ -61,19 +61,32 @@ function openSqlite(dataDir: string, skipLock: boolean): Database {
   };
 }
 
+/**
+ * Holds a session advisory lock on a connection of its own while instances starting together
+ * create the schema and migrate it: concurrent `CREATE SCHEMA IF NOT EXISTS` and migration-table
+ * creation can fail in PostgreSQL, and each migration must run once. The key names the schema, so
+ * instances (and tests) in other schemas do not wait on each other; the server releases the lock
+ * if this process dies holding it.
+ */
+async function withMigrationLock<T>(url: string, schema: string | undefined, work: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const key = `mediagate:migrate:${schema ?? 'public'}`;
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+    try {
+      return await work();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 async function openPostgres(url: string, schema?: string): Promise<Database> {
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`Invalid database schema name "${schema}": use lower-case letters, digits and underscores.`);
-  }
-  if (schema) {
-    // A short-lived client creates the schema before the pool pins its search_path to it.
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    } finally {
-      await client.end();
-    }
   }
   const pool = new pg.Pool({
     connectionString: url,
@@ -81,25 +94,43 @@ async function openPostgres(url: string, schema?: string): Promise<Database> {
     types: pgTypes,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
+  // A pooled connection the server drops (a restart, a failover) is discarded by the pool and the next
+  // query connects again; unheard, the pool's 'error' event would end the process instead. Readiness
+  // (`GET /health/ready`) reports the database meanwhile.
+  pool.on('error', () => {});
+  // Likewise a connection that dies while lent out: its query fails with the error, nothing else should.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  let database: Database;
-  if (!options.url) database = openSqlite(options.dataDir, options.skipDataDirLock === true);
-  else if (/^postgres(ql)?:\/\//.test(options.url)) database = await openPostgres(options.url, options.schema);
-  else
+  const { url, schema } = options;
+  if (!url) return migrate(openSqlite(options.dataDir, options.skipDataDirLock === true));
+  if (!/^postgres(ql)?:\/\//.test(url))
     throw new Error(
-      `Unsupported DATABASE_URL scheme in "${options.url.split(':')[0]}:…": use postgres:// or leave it unset for SQLite.`,
+      `Unsupported DATABASE_URL scheme in "${url.split(':')[0]}:…": use postgres:// or leave it unset for SQLite.`,
     );
+  const database = await openPostgres(url, schema);
+  try {
+    return await withMigrationLock(url, schema, async () => {
+      // The pool pins its search_path to the schema; it must exist before the first migration runs.
+      if (schema) await sql.raw(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).execute(database.db);
+      return migrate(database, schema);
+    });
+  } catch (error) {
+    await database.close().catch(() => {});
+    throw error;
+  }
+}
 
+async function migrate(database: Database, schema?: string): Promise<Database> {
   const migrator = new Migrator({
     db: database.db,
     provider: migrationProvider,
     // Kysely looks for its bookkeeping tables in `public` unless told which schema is in use.
-    ...(database.dialect === 'postgres' && options.schema ? { migrationTableSchema: options.schema } : {}),
+    ...(database.dialect === 'postgres' && schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -269,3 +269,6 @@ const migrations: Record<string, Migration> = {
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };
+
+/** Every migration this build knows, in order: readiness checks that each one is applied. */
+export const knownMigrations: readonly string[] = Object.keys(migrations).sort();

@@ -2,6 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { answerShuttingDown, type ShutdownSignal } from './shutdown-signal.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route still answers while the gateway stops (health probes: a balancer must see "not ready", not a refusal). */
+    answersWhileStopping?: boolean;
+  }
+}
+
+/** Route config of the health probes (`{ schema, config: answersWhileStopping }`). */
+export const answersWhileStopping = { answersWhileStopping: true } as const;
+
 export interface Drain {
   /** Requests being answered right now (streams included). */
   readonly inFlight: number;
@@ -12,21 +22,22 @@ export interface Drain {
 /**
  * Once the gateway stops, a request arriving on a connection that is still open (keep-alive) is
  * refused with a 503 `server_shutting_down` before it is authenticated or does any work; new
- * connections are refused by the closed listener. Every request's response is tracked, so the stop
+ * connections are refused by the closed listener. The health probes (`answersWhileStopping`) still
+ * answer, so a balancer learns the instance is not ready. Every request's response is tracked, so the stop
  * can wait for the answers already under way (streams' last lines, waiting requests' 503s) before
  * the connections are cut.
  */
 export function registerDrain(app: FastifyInstance, shutdown: ShutdownSignal): Drain {
   const open = new Set<ServerResponse>();
   let onEmpty: (() => void) | undefined;
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', async (request, reply) => {
     const res = reply.raw;
     open.add(res);
     res.once('close', () => {
       open.delete(res);
       if (open.size === 0) onEmpty?.();
     });
-    if (shutdown.stopping) return answerShuttingDown(reply);
+    if (shutdown.stopping && !request.routeOptions.config.answersWhileStopping) return answerShuttingDown(reply);
   });
   return {
     get inFlight() {
