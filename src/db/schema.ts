@@ -49,6 +49,8 @@ export interface JobsTable {
   /** Added by 0007: endpoint and content of the creating request, set with or without an Idempotency-Key. */
   request_fingerprint: Generated<string | null>;
   handed_off_at: Generated<number | null>;
+  /** Added by 0010: the channel whose concurrency slot the job holds while its task may be upstream. */
+  slot_channel: Generated<string | null>;
 }
 
 export interface ApiKeysTable {
@@ -153,6 +155,12 @@ export interface MediaThumbnailsTable {
   created_at: number;
 }
 
+/** 0010: submissions to a rate-limited upstream key (`<channel>:<key fingerprint>`), kept one window. */
+export interface UpstreamCallsTable {
+  scope: string;
+  at: number;
+}
+
 export interface DatabaseSchema {
   jobs: JobsTable;
   api_keys: ApiKeysTable;
@@ -163,6 +171,7 @@ export interface DatabaseSchema {
   ledger_entries: LedgerEntriesTable;
   rate_counters: RateCountersTable;
   price_overrides: PriceOverridesTable;
+  upstream_calls: UpstreamCallsTable;
 }
 
 /** A model's price set at run time (0006), JSON `ModelPrice`. */

@@ -111,6 +111,7 @@ export class SqlJobStore implements JobStore {
       cost: null,
       billed_units: null,
       loss: null,
+      slot_channel: null,
     };
     const { billing, rejection } = job;
     if (rejection) {
