@@ -28,6 +28,7 @@ import type { GatewayServices } from './http/services.js';
 import { SseKeepAlive } from './http/sse.js';
 import { ShutdownSignal } from './http/shutdown-signal.js';
 import { registerDrain } from './http/drain.js';
+import { channelLimits } from './jobs/channel-limits.js';
 import { JobEvents } from './jobs/events.js';
 import { newJobId } from './jobs/ids.js';
 import { SqlJobStore } from './jobs/job-store.js';
@@ -151,6 +152,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     log: app.log,
     moderator,
     metrics,
+    limits: channelLimits(database, config.jobs.rateWindowMs),
   });
   const keepAlive = new SseKeepAlive(config.keepAliveMs);
   metrics.countOpenStreams(() => keepAlive.size);
