@@ -17,15 +17,18 @@ interface Waiter {
  * A channel's concurrency limit for the whole cluster: the slots are the jobs rows whose
  * `slot_channel` names the channel, so every instance on the database counts the same ones.
  *
- * A job holds its slot while its task may exist upstream — from taking it until the job ends or
- * its submission certainly was not accepted. So a slot outlives the instance that took it: a
- * crashed or stopped instance's running tasks still count until another instance resumes them or
- * they end, and a job that failed over holds a slot on its new channel only. A slot taken by a dead
- * instance for a job not yet submitted counts only while its lease lasts.
+ * A job holds its slot while its task may exist upstream — from taking it until the job ends (the
+ * terminal UPDATE clears it) or its submission certainly was not accepted. So a slot outlives the
+ * instance that took it: a crashed or stopped instance's running tasks still count until another
+ * instance resumes them or they end, and a job that failed over holds a slot on its new channel
+ * only. (A dead instance's job that had its slot but was not yet submitted counts too, until it is
+ * adopted: erring on the side of the upstream.)
  *
  * Taking a slot is one transaction serialised per channel — an advisory lock on PostgreSQL whose
  * key includes the schema (gateways in other schemas never wait on each other); SQLite's driver
- * runs one transaction at a time — so two instances never both take the last slot.
+ * runs one transaction at a time — so two instances never both take the last slot. The count reads
+ * a partial index of the holders alone. Here, takers of one channel queue behind each other, so a
+ * burst of jobs occupies one database connection, not the whole pool, while it waits for the lock.
  *
  * Jobs waiting for room queue per channel. A slot freed here wakes the first one at once; slots
  * freed elsewhere are seen by one loop per channel, which runs while jobs wait and wakes as many
@@ -34,6 +37,8 @@ interface Waiter {
 export class ChannelSlots {
   private readonly waiting = new Map<Channel, Waiter[]>();
   private readonly loops = new Map<Channel, NodeJS.Timeout>();
+  /** Per channel: the take the next one waits for. */
+  private readonly taking = new Map<Channel, Promise<unknown>>();
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
@@ -42,6 +47,18 @@ export class ChannelSlots {
 
   /** Takes a slot on `channel` for the job when the cluster holds fewer than its limit; false when full. */
   async tryTake(channel: Channel, jobId: string): Promise<boolean> {
+    const before = this.taking.get(channel) ?? Promise.resolve();
+    const mine = before.then(() => this.take(channel, jobId));
+    const settled = mine.catch(() => undefined);
+    this.taking.set(channel, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.taking.get(channel) === settled) this.taking.delete(channel);
+    }
+  }
+
+  private async take(channel: Channel, jobId: string): Promise<boolean> {
     // This instance's holders are some of the cluster's: a full count here needs no database.
     if (channel.running >= channel.settings.concurrency) return false;
     const taken = await this.db.transaction().execute(async (trx) => {
@@ -49,7 +66,10 @@ export class ChannelSlots {
         await sql`select pg_advisory_xact_lock(hashtext('mediagate.channel_slots'), hashtext(current_schema() || '/' || ${channel.name}))`.execute(
           trx,
         );
-      if ((await holders(trx, channel.name, Date.now(), jobId)) >= channel.settings.concurrency) return false;
+      const own = await trx.selectFrom('jobs').select('slot_channel').where('id', '=', jobId).executeTakeFirst();
+      // A job adopted after a crash may still hold this very slot: it is not counted against itself.
+      const others = (await holders(trx, channel.name)) - (own?.slot_channel === channel.name ? 1 : 0);
+      if (others >= channel.settings.concurrency) return false;
       await trx.updateTable('jobs').set({ slot_channel: channel.name }).where('id', '=', jobId).execute();
       return true;
     });
@@ -135,7 +155,7 @@ export class ChannelSlots {
     const now = Date.now();
     for (const waiter of queue.filter((w) => w.deadline <= now)) waiter.wake();
     try {
-      const room = channel.settings.concurrency - (await holders(this.db, channel.name, now));
+      const room = channel.settings.concurrency - (await holders(this.db, channel.name));
       this.wake(channel, room);
     } catch {
       // The database is away for a moment: every waiter tries again and meets the error itself.
@@ -156,25 +176,12 @@ export class ChannelSlots {
   }
 }
 
-/**
- * Jobs holding a slot on the channel: active, and either their task may exist upstream or the
- * instance that took the slot is alive (its lease runs).
- */
-async function holders(
-  db: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>,
-  channel: string,
-  now: number,
-  exceptJobId = '',
-): Promise<number> {
+/** Jobs holding a slot on the channel, from the partial index of holders. */
+async function holders(db: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>, channel: string): Promise<number> {
   const row = await db
     .selectFrom('jobs')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('slot_channel', '=', channel)
-    .where('status', 'in', ACTIVE)
-    .where('id', '<>', exceptJobId)
-    .where((eb) =>
-      eb.or([eb('operation', 'is not', null), eb('submitted_at', 'is not', null), eb('lease_expires_at', '>', now)]),
-    )
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
