@@ -142,17 +142,18 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   const drain = registerDrain(app, shutdown);
   const moderator = createModerator(config, { media, db: database.db, log: app.log, metrics });
   const events = new JobEvents();
+  const instanceId = instanceIdFor(config);
   const runner = new JobRunner({
     store: jobStore,
     channels,
     media,
     events,
-    instanceId: instanceIdFor(config),
+    instanceId,
     settings: config.jobs,
     log: app.log,
     moderator,
     metrics,
-    limits: channelLimits(database, config.jobs.rateWindowMs),
+    limits: channelLimits(database, { instanceId, rateWindowMs: config.jobs.rateWindowMs }),
   });
   const keepAlive = new SseKeepAlive(config.keepAliveMs);
   metrics.countOpenStreams(() => keepAlive.size);

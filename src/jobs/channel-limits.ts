@@ -11,10 +11,14 @@ export interface ChannelLimits {
   pace: SubmissionPace;
 }
 
-export function channelLimits(database: Pick<Database, 'db' | 'dialect'>, rateWindowMs: number): ChannelLimits {
+export function channelLimits(
+  database: Pick<Database, 'db' | 'dialect'>,
+  settings: { instanceId: string; rateWindowMs: number },
+): ChannelLimits {
   const { db, dialect } = database;
+  const { instanceId, rateWindowMs } = settings;
   return {
-    slots: new ChannelSlots(db, { dialect }),
+    slots: new ChannelSlots(db, { dialect, instanceId }),
     pace: new SubmissionPace(new UpstreamRate(db, { dialect, windowMs: rateWindowMs })),
   };
 }

@@ -42,7 +42,12 @@ export class ChannelSlots {
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
-    private readonly options: { dialect: 'sqlite' | 'postgres'; recheckMs?: number },
+    private readonly options: {
+      dialect: 'sqlite' | 'postgres';
+      /** This instance's lease owner id: a job another instance adopted is that instance's to release. */
+      instanceId: string;
+      recheckMs?: number;
+    },
   ) {}
 
   /** Takes a slot on `channel` for the job when the cluster holds fewer than its limit; false when full. */
@@ -95,6 +100,7 @@ export class ChannelSlots {
         .set({ slot_channel: null })
         .where('id', '=', jobId)
         .where('slot_channel', '=', channel.name)
+        .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', this.options.instanceId)]))
         .where((eb) =>
           eb.or([
             eb('status', 'not in', ACTIVE),

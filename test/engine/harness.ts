@@ -130,7 +130,7 @@ export class EngineHarness {
       settings: { ...configSchema.parse({}).jobs, ...FAST_JOBS, ...settings },
       log: this.log,
       moderator,
-      limits: channelLimits(this.database, 60_000),
+      limits: channelLimits(this.database, { instanceId, rateWindowMs: 60_000 }),
     });
     this.runners.push(runner);
     return runner;
