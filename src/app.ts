@@ -32,6 +32,7 @@ import type { GatewayServices } from './http/services.js';
 import { SseKeepAlive } from './http/sse.js';
 import { ShutdownSignal } from './http/shutdown-signal.js';
 import { registerDrain } from './http/drain.js';
+import { channelLimits } from './jobs/channel-limits.js';
 import { JobEvents } from './jobs/events.js';
 import { clusterLink } from './jobs/cluster-link.js';
 import { newJobId } from './jobs/ids.js';
@@ -196,6 +197,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     log: app.log,
     moderator,
     metrics,
+    limits: channelLimits(database, { instanceId, rateWindowMs: config.jobs.rateWindowMs }),
     ...(cluster && { cluster: { registry: cluster.registry, liveness: cluster.liveness } }),
   });
   // On PostgreSQL, events of jobs run on other instances reach the streams and waits here.

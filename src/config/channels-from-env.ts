@@ -1,7 +1,9 @@
+import { type ChannelLimitsFromEnv, limitsFromEnv } from './channel-limits-env.js';
+
 type Env = Record<string, string | undefined>;
 
 /** What an environment shortcut turns into: a channel entry as the YAML file would spell it. */
-export interface EnvChannel {
+export interface EnvChannel extends ChannelLimitsFromEnv {
   name: string;
   type: string;
   baseUrl?: string;
@@ -133,6 +135,9 @@ const SHORTCUTS: Shortcut[] = [
   },
 ];
 
+/** Where a shortcut's limits are read: its key variable without `_API_KEY` (`OPENAI_VIDEOS_CONCURRENCY`, `KLING_RPM`). */
+const limitPrefix = (shortcut: Shortcut) => shortcut.keyVar.replace(/_(API|ACCESS)_KEY$/, '');
+
 const keyList = (value: string) =>
   value
     .split(',')
@@ -141,8 +146,9 @@ const keyList = (value: string) =>
 
 /**
  * Channels created from well-known variables (OPENAI_API_KEY, GEMINI_API_KEY, …), each with its
- * base-URL variable so it can point at a proxy, a regional endpoint or a test server. A channel of
- * the same name in the YAML file wins. Several keys may be given comma-separated.
+ * base-URL variable so it can point at a proxy, a regional endpoint or a test server, and its limit
+ * variables (`<PREFIX>_CONCURRENCY`, `<PREFIX>_RPM`). A channel of the same name in the YAML file
+ * wins. Several keys may be given comma-separated.
  */
 export function channelsFromEnv(env: Env, namesTaken: ReadonlySet<string>): EnvChannel[] {
   const channels: EnvChannel[] = [];
@@ -157,7 +163,8 @@ export function channelsFromEnv(env: Env, namesTaken: ReadonlySet<string>): EnvC
     }
     const models = shortcut.models(env);
     const baseUrl = env[shortcut.baseUrlVar]?.trim() || undefined;
-    channels.push({ name: shortcut.name, type: shortcut.type, ...(baseUrl && { baseUrl }), keys, models });
+    const limits = limitsFromEnv(env, limitPrefix(shortcut));
+    channels.push({ name: shortcut.name, type: shortcut.type, ...(baseUrl && { baseUrl }), keys, models, ...limits });
   }
   return channels;
 }

@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { withLimitsFromEnv } from './channel-limits-env.js';
 import { channelsFromEnv } from './channels-from-env.js';
 import { configSchema, type Config } from './schema.js';
 import { MODERATION_ENV_BINDINGS } from '../moderation/config-env.js';
@@ -67,6 +68,7 @@ const ENV_BINDINGS: [string, string[], (v: string) => unknown][] = [
   ['MEDIAGATE_SUBMIT_BACKOFF_MS', ['jobs', 'submitBackoffMs'], int],
   ['MEDIAGATE_MAX_STATUS_CALLS', ['jobs', 'maxStatusCalls'], int],
   ['MEDIAGATE_POLL_INTERVAL_MS', ['jobs', 'pollIntervalMs'], int],
+  ['MEDIAGATE_UPSTREAM_RATE_WINDOW_MS', ['jobs', 'rateWindowMs'], int],
   ['MEDIAGATE_RESULT_MAX_BYTES', ['jobs', 'resultMaxBytes'], int],
   ['MEDIAGATE_RESULT_RETRY_MS', ['jobs', 'resultRetryMs'], int],
   ['MEDIAGATE_RESULT_RETRY_BACKOFF_MS', ['jobs', 'resultRetryBackoffMs'], int],
@@ -102,7 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const yamlChannels = Array.isArray(raw.channels) ? (raw.channels as { name?: unknown }[]) : [];
   const taken = new Set(yamlChannels.map((c) => String(c?.name)));
-  raw.channels = [...yamlChannels, ...channelsFromEnv(env, taken)];
+  raw.channels = withLimitsFromEnv(env, [...yamlChannels, ...channelsFromEnv(env, taken)]);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);

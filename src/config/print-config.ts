@@ -17,6 +17,7 @@ export function renderRoutingTable(config: Config, channels: readonly Channel[])
       priority: c.settings.priority,
       weight: c.settings.weight,
       concurrency: c.settings.concurrency,
+      ...(c.settings.rpm !== undefined && { rpm: c.settings.rpm }),
       keys: c.keys.states.map((k) => `${k.masked} (${k.id})`),
       models: Object.fromEntries(c.models),
     })),

@@ -18,8 +18,14 @@ export const channelSchema = z.object({
   priority: z.number().int().default(0),
   /** Share of traffic among channels of equal priority. */
   weight: z.number().positive().default(1),
-  /** Most jobs this process runs on the channel at once; more wait their turn. */
-  concurrency: z.number().int().positive().default(16),
+  /**
+   * Most jobs holding the channel at once across every instance on the database; more wait their
+   * turn. Default by the upstream's kind: 200 where it runs the channel's models as polled tasks
+   * (video APIs), 16 where each job holds a call open (README "Upstream channels").
+   */
+  concurrency: z.number().int().positive().optional(),
+  /** Most submissions per API key of the channel per minute (`jobs.rateWindowMs`); more wait their turn. */
+  rpm: z.number().int().positive().optional(),
   /** Per upstream call. Synchronous image APIs can take a minute or two. */
   timeoutMs: z.number().int().positive().default(180_000),
   /** Steady status-poll interval, replacing the protocol's default schedule. */
@@ -127,6 +133,8 @@ export const configSchema = z.object({
       submitAttempts: z.number().int().min(1).max(10).default(3),
       /** First retry delay; doubles per attempt (Retry-After wins when the upstream sends one). */
       submitBackoffMs: z.number().int().min(0).default(1_000),
+      /** The window a channel's `rpm` counts submissions in: a minute; tests shorten it. */
+      rateWindowMs: z.number().int().min(100).default(60_000),
       /** Poll interval for every channel, replacing the protocols' schedules (tests and benchmarks). */
       pollIntervalMs: z.number().int().positive().optional(),
       /** Status calls after which a job is given up on. */

@@ -264,6 +264,26 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('jobs_lease_owner').on('jobs').columns(['lease_owner']).execute();
     },
   },
+  '0010_channel_limits': {
+    async up(db: Kysely<unknown>) {
+      // The channel whose concurrency slot a job holds, counted by every instance (src/jobs/channel-slots.ts).
+      await db.schema.alterTable('jobs').addColumn('slot_channel', 'text').execute();
+      // Counting a channel's slots reads this index alone: only jobs holding one are in it.
+      await db.schema
+        .createIndex('jobs_slot_channel')
+        .on('jobs')
+        .column('slot_channel')
+        .where(sql.ref('slot_channel'), 'is not', null)
+        .execute();
+      // One row per submission to an upstream key with a rate limit, for a sliding window (src/limits/upstream-rate.ts).
+      await db.schema
+        .createTable('upstream_calls')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('upstream_calls_scope_at').on('upstream_calls').columns(['scope', 'at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -51,6 +51,8 @@ export interface JobsTable {
   handed_off_at: Generated<number | null>;
   /** Added by 0009: the instance that runs the job now, or ran it last. */
   instance: Generated<string | null>;
+  /** Added by 0010: the channel whose concurrency slot the job holds while its task may be upstream. */
+  slot_channel: Generated<string | null>;
 }
 
 /** Added by 0009: instances that hold a liveness lock on PostgreSQL (see src/db/instance-lock.ts). */
@@ -162,6 +164,12 @@ export interface MediaThumbnailsTable {
   created_at: number;
 }
 
+/** 0010: submissions to a rate-limited upstream key (`<channel>:<key fingerprint>`), kept one window. */
+export interface UpstreamCallsTable {
+  scope: string;
+  at: number;
+}
+
 export interface DatabaseSchema {
   jobs: JobsTable;
   instances: InstancesTable;
@@ -173,6 +181,7 @@ export interface DatabaseSchema {
   ledger_entries: LedgerEntriesTable;
   rate_counters: RateCountersTable;
   price_overrides: PriceOverridesTable;
+  upstream_calls: UpstreamCallsTable;
 }
 
 /** A model's price set at run time (0006), JSON `ModelPrice`. */

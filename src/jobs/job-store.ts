@@ -113,6 +113,7 @@ export class SqlJobStore implements JobStore {
       cost: null,
       billed_units: null,
       loss: null,
+      slot_channel: null,
     };
     const { billing, rejection } = job;
     if (rejection) {
@@ -503,7 +504,15 @@ export class SqlJobStore implements JobStore {
     return this.db.transaction().execute(async (trx) => {
       let update = trx
         .updateTable('jobs')
-        .set({ ...values, lease_owner: null, lease_expires_at: null, updated_at: now, completed_at: now })
+        // An ended job holds no channel slot (src/jobs/channel-slots.ts counts the rows that name one).
+        .set({
+          ...values,
+          lease_owner: null,
+          lease_expires_at: null,
+          slot_channel: null,
+          updated_at: now,
+          completed_at: now,
+        })
         .where('id', '=', id)
         .where('status', 'in', ACTIVE);
       // A job another instance took over is that instance's to finish.

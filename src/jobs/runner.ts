@@ -5,6 +5,7 @@ import type { Moderator } from '../moderation/types.js';
 import type { ChannelRegistry } from '../providers/registry.js';
 import type { NormalisedError } from '../providers/types.js';
 import type { MediaStore } from '../storage/types.js';
+import type { ChannelLimits } from './channel-limits.js';
 import type { JobEvent, JobEvents } from './events.js';
 import { JobFollower } from './follower.js';
 import { keyForTask, recordedRoute } from './job-channel.js';
@@ -34,6 +35,8 @@ export interface RunnerDeps {
   metrics?: Metrics;
   /** PostgreSQL: instance liveness, for taking a dead instance's jobs over at once (LeaseKeeper). */
   cluster?: LeaseKeeperDeps['cluster'];
+  /** Channels' concurrency and keys' rates, shared through the database. */
+  limits: ChannelLimits;
 }
 
 /** Time allowed for asking an upstream to cancel a task. */
@@ -56,7 +59,7 @@ export class JobRunner {
   private readonly follower: JobFollower;
 
   constructor(private readonly deps: RunnerDeps) {
-    const { store, channels, media, events, instanceId, settings, log, moderator, metrics } = deps;
+    const { store, channels, media, events, instanceId, settings, log, moderator, metrics, limits } = deps;
     this.progressWriter = new ProgressWriter(store, settings.progressWriteIntervalMs, log);
     this.contexts = new ProviderContexts({ media, events, metrics });
     this.settler = new JobSettler({
@@ -75,6 +78,8 @@ export class JobRunner {
       log,
       instanceId,
       metrics,
+      slots: limits.slots,
+      pace: limits.pace,
       context: (jobId, route, apiKey, signal) => this.contexts.for(jobId, route, apiKey, signal),
     });
     const finisher = new OutputFinisher({
@@ -132,6 +137,7 @@ export class JobRunner {
     const stopping = this.leases.stop();
     await this.progressWriter.stop();
     await stopping;
+    this.deps.limits.slots.stop();
   }
 
   /**

@@ -8,9 +8,11 @@ import { fitRequest } from '../providers/fit-request.js';
 import type { ChannelRegistry, Route } from '../providers/registry.js';
 import type { NormalisedError, OperationRef, ProviderContext } from '../providers/types.js';
 import { interruptedSubmission } from './interrupted-submission.js';
+import type { ChannelSlots } from './channel-slots.js';
 import { type HeldChannel, keyForSubmission, keyForTask, recordedRoute } from './job-channel.js';
 import { recoverSubmission, withRecoveryNote } from './recover-submission.js';
 import { abortableSleep } from './sleep.js';
+import type { SubmissionPace } from './submission-pace.js';
 import type { JobRecord, JobStore } from './types.js';
 
 export interface SubmissionDeps {
@@ -24,6 +26,10 @@ export interface SubmissionDeps {
   context(jobId: string, route: Route, apiKey: string, signal: AbortSignal): ProviderContext;
   /** Queue time (created → first submission). */
   metrics?: Metrics;
+  /** Channels' concurrency slots, shared by every instance on the database. */
+  slots: ChannelSlots;
+  /** Keys' submission rates (`rpm`), shared likewise. */
+  pace: SubmissionPace;
 }
 
 /** A job's task upstream, on the channel that holds it: what the poll loop works with. */
@@ -41,25 +47,6 @@ type ChannelAttempt =
 
 /** Longest wait honoured from a Retry-After header before trying the next channel instead. */
 const MAX_RETRY_AFTER_MS = 60_000;
-/** Longest wait for a slot before the routing order is looked at again (health may have changed). */
-const SLOT_RECHECK_MS = 1_000;
-
-/** Resolves when any of the routes' channels frees a slot, after SLOT_RECHECK_MS, or on abort. */
-function waitForSlot(routes: Route[], signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const cancels: (() => void)[] = [];
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      for (const cancel of cancels) cancel();
-      resolve();
-    };
-    const timer = setTimeout(done, SLOT_RECHECK_MS);
-    signal.addEventListener('abort', done, { once: true });
-    for (const route of routes) cancels.push(route.channel.onSlotFreed(done));
-  });
-}
-
 const noChannel = (model: string): NormalisedError => ({
   code: 'no_channel_available',
   message: `No upstream channel is available for ${model} right now.`,
@@ -108,22 +95,22 @@ export class Submitter {
     signal: AbortSignal,
     use: (task: SubmittedTask) => Promise<void>,
   ): Promise<NormalisedError | undefined> {
-    const attempt = job.operation ? this.resume(job, job.operation) : await this.submit(job, signal);
+    const attempt = job.operation ? await this.resume(job, job.operation) : await this.submit(job, signal);
     if (!attempt) return undefined;
     if (!attempt.ok) return attempt.error;
     try {
       await use(attempt.task);
     } finally {
-      attempt.task.route.channel.release();
+      await this.deps.slots.release(attempt.task.route.channel, job.id);
     }
     return undefined;
   }
 
   /** A job whose task exists upstream: it keeps its channel and key, and counts on the channel's limit. */
-  private resume(job: JobRecord, operation: OperationRef): ChannelAttempt {
+  private async resume(job: JobRecord, operation: OperationRef): Promise<ChannelAttempt> {
     const route = recordedRoute(this.deps.channels, job);
     if (!route) return { ok: false, error: channelGone(job.channel), failOver: false };
-    route.channel.acquire();
+    await this.deps.slots.hold(route.channel, job.id);
     return {
       ok: true,
       task: { route, key: keyForTask(route.channel, job.channelKey), operation, request: job.request },
@@ -139,24 +126,25 @@ export class Submitter {
     for (;;) {
       // The channel chosen when the request was accepted goes first; the others follow by priority.
       const route = await this.nextFreeRoute(job, tried, signal);
+      // The slot was taken just as the job stopped or ran out of time: it goes back unused.
+      if (route && (signal.aborted || this.pastDeadline(job))) await this.deps.slots.release(route.channel, job.id);
       if (signal.aborted) return undefined;
       // Work started after the deadline would be billed upstream and then thrown away by the job timeout.
       if (this.pastDeadline(job))
         return { ok: false, error: lastError ?? notStartedInTime(this.deps.settings.timeoutMs), failOver: false };
       if (!route) return { ok: false, error: lastError ?? noChannel(job.model), failOver: false };
-      if (!route.channel.tryAcquire()) continue; // another job took the last slot meanwhile
       tried.add(route.channel.name);
       let attempt: ChannelAttempt;
       try {
         // Queue time ends at the job's first submission, not at a failover's or a restart's.
         attempt = await this.submitOn(job, route, signal, tried.size === 1 && job.submitAttempts === 0);
       } catch (err) {
-        route.channel.release();
+        await this.deps.slots.release(route.channel, job.id);
         throw err;
       }
       // The slot stays taken while the task runs: `run` frees it when the job stops here.
       if (attempt?.ok) return attempt;
-      route.channel.release();
+      await this.deps.slots.release(route.channel, job.id);
       if (!attempt) return undefined;
       lastError = attempt.error;
       if (!attempt.failOver) return attempt;
@@ -168,8 +156,9 @@ export class Submitter {
   }
 
   /**
-   * The first untried channel, in routing order, with a free concurrency slot; a job waits while
-   * every untried channel is at its limit (busy channels are not failures).
+   * The first untried channel, in routing order, on which the job took a concurrency slot; a job
+   * waits while every untried channel is at its limit (busy channels are not failures). The slot is
+   * the job's until it is released.
    */
   private async nextFreeRoute(
     job: JobRecord,
@@ -181,9 +170,13 @@ export class Submitter {
       const preferred = candidates.findIndex((r) => r.channel.name === job.channel);
       if (preferred > 0) candidates.unshift(...candidates.splice(preferred, 1));
       if (candidates.length === 0 || signal.aborted || this.pastDeadline(job)) return undefined;
-      const free = candidates.find((r) => r.channel.running < r.channel.settings.concurrency);
-      if (free) return free;
-      await waitForSlot(candidates, signal);
+      for (const route of candidates) if (await this.deps.slots.tryTake(route.channel, job.id)) return route;
+      const deadline = job.createdAt + this.deps.settings.timeoutMs;
+      await this.deps.slots.waitForRoom(
+        candidates.map((r) => r.channel),
+        deadline,
+        signal,
+      );
     }
   }
 
@@ -207,6 +200,8 @@ export class Submitter {
           error: { code: 'upstream_auth_failed', message: `Every API key of channel "${channel.name}" was refused.` },
           failOver: true,
         };
+      // Over the key's rate the submission waits its turn; it is not the customer's error.
+      if (!(await this.deps.pace.take(channel, key.id, signal))) return undefined;
       // A job cancelled meanwhile, or taken over by another instance after this one stalled past its
       // lease, must not reach the upstream from here.
       const submittedAt = Date.now();
@@ -297,7 +292,7 @@ export class Submitter {
     const recovery = await this.lookFor(job, route, job.request, ctx, job.submittedAt, signal);
     if (!recovery) return undefined;
     if (!recovery.found) return { ok: false, error: withRecoveryNote(interrupted, recovery.note), failOver: false };
-    route.channel.acquire();
+    await this.deps.slots.hold(route.channel, job.id);
     return { ok: true, task: { route, key, operation: recovery.operation, request: job.request } };
   }
 

@@ -1,7 +1,9 @@
 import { findModel, listModels } from '../catalog/index.js';
 import type { Config } from '../config/index.js';
 import { ConfigError } from '../config/errors.js';
+import type { MediaKind } from '../catalog/types.js';
 import { Channel } from './channel.js';
+import { defaultConcurrency } from './default-concurrency.js';
 import { PROTOCOLS } from './protocols.js';
 import type { Provider } from './types.js';
 
@@ -32,6 +34,7 @@ export function buildChannels(config: Config, sandbox: () => Provider): Channel[
     }
     const pairs: [string, string][] = Array.isArray(c.models) ? c.models.map((m) => [m, m]) : Object.entries(c.models);
     const models = new Map<string, string>();
+    const kinds = new Set<MediaKind>();
     for (const [publicName, upstreamName] of pairs) {
       const spec = findModel(publicName);
       if (!spec)
@@ -39,6 +42,7 @@ export function buildChannels(config: Config, sandbox: () => Provider): Channel[
           `Channel "${c.name}": "${publicName}" is not a model mediagate knows; see GET /v1/models or src/catalog.`,
         );
       models.set(spec.id, upstreamName);
+      kinds.add(spec.kind);
     }
     const settings = {
       name: c.name,
@@ -48,7 +52,8 @@ export function buildChannels(config: Config, sandbox: () => Provider): Channel[
       models,
       priority: c.priority,
       weight: c.weight,
-      concurrency: c.concurrency,
+      concurrency: c.concurrency ?? defaultConcurrency(protocol, kinds),
+      ...(c.rpm !== undefined && { rpm: c.rpm }),
       timeoutMs: c.timeoutMs,
       ...(c.pollIntervalMs !== undefined && { pollIntervalMs: c.pollIntervalMs }),
     };

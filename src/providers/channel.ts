@@ -71,8 +71,10 @@ export interface ChannelSettings {
   models: ReadonlyMap<string, string>;
   priority: number;
   weight: number;
-  /** Most jobs this process runs on the channel at once. */
+  /** Most jobs holding the channel at once, across every instance on the database. */
   concurrency: number;
+  /** Most submissions per API key within the rate window (a minute); absent: no limit. */
+  rpm?: number;
   timeoutMs: number;
   /** Steady poll interval, replacing the provider's schedule. */
   pollIntervalMs?: number;
@@ -98,7 +100,6 @@ const COOLDOWN_MS = 30_000;
 export class Channel {
   readonly keys: KeyRing;
   private inFlight = 0;
-  private readonly slotWaiters = new Set<() => void>();
   private consecutiveFailures = 0;
   private unhealthyUntil = 0;
   /** The last RECENT_OUTCOMES ended jobs, oldest first (a ring would save nothing at this size). */
@@ -161,31 +162,19 @@ export class Channel {
     if (this.consecutiveFailures >= UNHEALTHY_AFTER) this.unhealthyUntil = now + COOLDOWN_MS;
   }
 
-  /** Takes a concurrency slot; false when the channel is at its limit. */
-  tryAcquire(): boolean {
-    if (this.inFlight >= this.settings.concurrency) return false;
-    this.inFlight++;
-    return true;
-  }
-
-  /** Counts a job that is already running upstream (resumed after a restart), limit or not. */
+  /**
+   * Counts a job of this instance holding one of the channel's slots. The limit itself holds for
+   * the whole cluster and is enforced where slots are taken (src/jobs/channel-slots.ts).
+   */
   acquire(): void {
     this.inFlight++;
   }
 
   release(): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
-    const waiters = [...this.slotWaiters];
-    this.slotWaiters.clear();
-    for (const wake of waiters) wake();
   }
 
-  /** Calls `wake` once, at the next release of a slot; returns a function that cancels the wait. */
-  onSlotFreed(wake: () => void): () => void {
-    this.slotWaiters.add(wake);
-    return () => this.slotWaiters.delete(wake);
-  }
-
+  /** Jobs of this instance holding a slot. */
   get running(): number {
     return this.inFlight;
   }

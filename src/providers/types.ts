@@ -1,3 +1,4 @@
+import type { MediaKind } from '../catalog/types.js';
 import type { OptionalField } from '../intent/adjustments.js';
 import type { GenerationRequest } from '../intent/types.js';
 import type { NormalisedError } from './error-codes.js';
@@ -163,5 +164,10 @@ export interface Provider {
 /** How a channel's `type` becomes a provider: its factory and the public endpoint it defaults to. */
 export interface ProtocolEntry {
   defaultBaseUrl: string;
+  /**
+   * The kinds of request this protocol runs as upstream tasks that are polled (the gateway keeps a
+   * task id, not a call open). A channel serving only such models holds many jobs at once by default.
+   */
+  polls: readonly MediaKind[];
   create(options: Readonly<Record<string, unknown>>): Provider;
 }

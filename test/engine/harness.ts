@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { configSchema } from '../../src/config/index.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import type { GenerationRequest } from '../../src/intent/types.js';
+import { channelLimits } from '../../src/jobs/channel-limits.js';
 import { JobEvents, type JobEvent } from '../../src/jobs/events.js';
 import { SqlJobStore } from '../../src/jobs/job-store.js';
 import { JobRunner } from '../../src/jobs/runner.js';
@@ -129,6 +130,7 @@ export class EngineHarness {
       settings: { ...configSchema.parse({}).jobs, ...FAST_JOBS, ...settings },
       log: this.log,
       moderator,
+      limits: channelLimits(this.database, { instanceId, rateWindowMs: 60_000 }),
     });
     this.runners.push(runner);
     return runner;

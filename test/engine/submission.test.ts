@@ -143,6 +143,8 @@ describe(`engine: submission (${databaseLabel})`, () => {
     runner.start();
     const first = await runner.submit(harness.newJob());
     const second = await runner.submit(harness.newJob());
+    // Taking a slot is a database transaction (the limit holds across instances): wait for the first.
+    await vi.waitFor(() => expect(provider.starts).toHaveLength(1));
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(channel.running).toBe(1);
     expect(provider.starts).toHaveLength(1);

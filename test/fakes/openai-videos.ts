@@ -80,6 +80,10 @@ const unix = (ms: number) => Math.floor(ms / 1000);
  */
 export class FakeOpenAiVideos extends FakeUpstream {
   accepted = 0;
+  /** The most tasks this upstream ran at once (created, not yet at their end), as of each creation. */
+  mostRunning = 0;
+  /** When each running task ends, oldest first: every task takes `durationMs`, so they end in creation order. */
+  private readonly runningUntil: number[] = [];
   /** Outcome of tasks created from now on. */
   outcome: FakeVideoOutcome = 'completed';
   /**
@@ -177,6 +181,9 @@ export class FakeOpenAiVideos extends FakeUpstream {
     };
     this.tasks.set(task.id, task);
     this.accepted++;
+    while (this.runningUntil.length > 0 && this.runningUntil[0] <= task.createdAt) this.runningUntil.shift();
+    this.runningUntil.push(task.createdAt + this.durationMs);
+    this.mostRunning = Math.max(this.mostRunning, this.runningUntil.length);
     return { status: 200, body: this.videoObject(task) };
   }
 

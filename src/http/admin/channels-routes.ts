@@ -20,7 +20,11 @@ export const channelStatus = z
     models: z.array(z.string()).describe('Public model names the channel serves.'),
     priority: z.number(),
     weight: z.number(),
-    concurrency: z.number().int().describe('Most jobs this instance runs on the channel at once.'),
+    concurrency: z
+      .number()
+      .int()
+      .describe('Most jobs holding the channel at once, across every instance on the database.'),
+    rpm: z.number().int().nullable().describe('Most submissions per API key per minute; null: no limit.'),
     keys: z.number().int().describe('API keys configured (never the keys themselves).'),
     usable_keys: z.number().int().describe('Keys the upstream has not refused.'),
     healthy: z
@@ -95,6 +99,7 @@ function toChannelStatus(channel: Channel, now: number) {
     priority: settings.priority,
     weight: settings.weight,
     concurrency: settings.concurrency,
+    rpm: settings.rpm ?? null,
     keys: settings.keys.length,
     usable_keys: channel.keys.usable,
     healthy: channel.healthy(now),

@@ -40,5 +40,6 @@ import { ArkProvider } from './provider.js';
  */
 export const arkProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://ark.cn-beijing.volces.com/api/v3',
+  polls: ['video'], // Seedance videos are tasks; Seedream images answer at once
   create: (options) => new ArkProvider(options),
 };

@@ -19,5 +19,6 @@ import { BflProvider } from './provider.js';
  */
 export const bflProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://api.bfl.ai',
+  polls: ['image'], // every FLUX image is a task polled at `polling_url`
   create: (options) => new BflProvider(options),
 };

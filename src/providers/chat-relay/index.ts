@@ -32,5 +32,6 @@ import { ChatRelayProvider } from './provider.js';
 export const chatRelayProtocol: ProtocolEntry = {
   // Relays have no common public address: a channel names its own `baseUrl`.
   defaultBaseUrl: 'https://chat-relay.invalid/v1',
+  polls: [], // each job holds its streamed answer open
   create: (options) => new ChatRelayProvider(readRelayOptions(options)),
 };

@@ -36,5 +36,6 @@ import { DashScopeProvider } from './provider.js';
  */
 export const dashScopeProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://dashscope.aliyuncs.com/api/v1',
+  polls: ['video'], // Wan videos are tasks; some image flows answer at once
   create: (options) => new DashScopeProvider(readOptions(options)),
 };

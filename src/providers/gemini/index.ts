@@ -22,5 +22,6 @@ import { GeminiProvider } from './provider.js';
  */
 export const geminiProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta',
+  polls: ['video'], // Veo videos are long-running operations; images answer at once
   create: (options) => new GeminiProvider(readGeminiOptions(options)),
 };

@@ -22,5 +22,6 @@ import { KlingProvider } from './provider.js';
  */
 export const klingProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://api-singapore.klingai.com',
+  polls: ['video'],
   create: (options) => new KlingProvider(options),
 };

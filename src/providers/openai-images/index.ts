@@ -9,5 +9,6 @@ import { OpenAiImagesProvider } from './provider.js';
  */
 export const openAiImagesProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://api.openai.com/v1',
+  polls: [], // each image is one call held open
   create: () => new OpenAiImagesProvider(),
 };

@@ -32,5 +32,6 @@ import { OpenAiVideosProvider } from './provider.js';
  */
 export const openAiVideosProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://api.openai.com/v1',
+  polls: ['video'],
   create: (options) => new OpenAiVideosProvider(readVideosOptions(options)),
 };

@@ -18,5 +18,6 @@ import { RecraftProvider } from './provider.js';
  */
 export const recraftProtocol: ProtocolEntry = {
   defaultBaseUrl: 'https://external.api.recraft.ai/v1',
+  polls: [], // each image is one call held open
   create: (options) => new RecraftProvider(options),
 };
