@@ -98,6 +98,7 @@ beforeEach(() => {
         engine.rows.find((r) => r.apiKeyId === apiKeyId && r.idempotencyKey === key) ?? null,
       findNewestByFingerprint: async () => null,
       claimHandedOff: async () => false,
+      get: async (id) => engine.rows.find((r) => r.id === id) ?? null,
     },
     repeats: { retryWindowMs: 0, failureReplayMs: 0 },
     engine,

@@ -7,10 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/database.js';
 
 /**
- * The embedded SQLite driver commits the statements of one event-loop turn together. What must
- * hold: a caller hears "done" only once its write is committed (another connection sees it), the
- * statements of a turn share one commit, later statements see earlier ones, and one failing
- * statement fails alone.
+ * The embedded SQLite driver commits the writes of one event-loop turn together. What must hold: a
+ * caller hears "done" only once its write is committed (another connection sees it), the writes of a
+ * turn share one commit, one failing statement fails alone, and a read is answered at once with
+ * what is committed, never with what could still roll back.
  */
 describe('SQLite group commit', () => {
   let dataDir: string;
@@ -49,13 +49,77 @@ describe('SQLite group commit', () => {
     expect(committedCount()).toBe(50);
   });
 
-  it('lets a read in the same turn see the writes before it', async () => {
-    const write = insert('seen');
-    const read = sql<{ n: number }>`SELECT count(*) AS n FROM group_commit_probe WHERE label = 'seen'`.execute(
+  const count = (label: string) =>
+    sql<{ n: number }>`SELECT count(*) AS n FROM group_commit_probe WHERE label = ${label}`
+      .execute(database.db)
+      .then((r) => r.rows[0].n);
+
+  it('answers a read at once with what is committed, not waiting for the open group, and shows a write once it is answered', async () => {
+    const answered: string[] = [];
+    const write = insert('pending').then(() => answered.push('write'));
+    const read = count('pending').then((n) => {
+      answered.push('read');
+      return n;
+    });
+    // Issued after the write, answered before its COMMIT, without the row that could still be lost.
+    await Promise.all([write, read]);
+    expect(answered).toEqual(['read', 'write']);
+    expect(await read).toBe(0);
+    // The writer reads its own write: it heard "done" only once the row was committed.
+    expect(await count('pending')).toBe(1);
+  });
+
+  it('treats an UPDATE … RETURNING as a write: answered after the COMMIT with the rows it changed', async () => {
+    await insert('before');
+    const update = sql<{ label: string }>`UPDATE group_commit_probe SET label = 'after' RETURNING label`.execute(
       database.db,
     );
-    await write;
-    expect((await read).rows[0].n).toBe(1);
+    await new Promise((resolve) => queueMicrotask(() => resolve(undefined)));
+    expect(observer.prepare('SELECT label FROM group_commit_probe').all()).toEqual([{ label: 'before' }]);
+    expect((await update).rows).toEqual([{ label: 'after' }]);
+    expect(observer.prepare('SELECT label FROM group_commit_probe').all()).toEqual([{ label: 'after' }]);
+  });
+
+  it('answers a read during an open transaction at once, without the transaction’s rows, which may roll back', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const insertedInside = new Promise<void>((resolve) => (inserted = resolve));
+    const failed = database.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('group_commit_probe' as never)
+        .values({ label: 'inside' } as never)
+        .execute();
+      // The transaction's own read sees its row.
+      const { rows } = await sql<{
+        n: number;
+      }>`SELECT count(*) AS n FROM group_commit_probe WHERE label = 'inside'`.execute(trx);
+      expect(rows[0].n).toBe(1);
+      inserted();
+      await held;
+      throw new Error('the reservation was refused');
+    });
+    await insertedInside;
+    // Not deferred until the transaction ends: it is still open here.
+    expect(await count('inside')).toBe(0);
+    release();
+    await expect(failed).rejects.toThrow('the reservation was refused');
+    expect(await count('inside')).toBe(0);
+  });
+
+  it('answers a transaction that failed on another caller’s write only once that write is committed', async () => {
+    // Two requests with one Idempotency-Key: the loser's insert meets the winner's row in the open
+    // group, and reads the winner's row when it hears of its failure.
+    const winner = insert('key-1');
+    const loser = database.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('group_commit_probe' as never)
+        .values({ label: 'key-1' } as never)
+        .execute();
+    });
+    const seenAfterFailure = loser.catch(async (err) => ({ err: String(err), n: await count('key-1') }));
+    await winner;
+    expect(await seenAfterFailure).toEqual({ err: expect.stringMatching(/UNIQUE constraint failed/), n: 1 });
   });
 
   it('fails only the statement that broke a constraint; the rest of its group commits', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateTokens } from '../src/http/chat/completion.js';
 import { databaseLabel } from './helpers/database.js';
 import { download, startGateway, TEST_API_KEY, type RunningGateway } from './helpers/gateway.js';
 import { mp4Info } from './helpers/media.js';
@@ -59,6 +60,36 @@ describe(`stream lifecycle (${databaseLabel})`, () => {
     }
     expect(job.status).toBe('succeeded');
     expect(Math.abs(mp4Info(await download(job.results[0].url)).durationSeconds - 2)).toBeLessThanOrEqual(0.1);
+  });
+
+  it('counts the usage chunk over every delta the stream sent, progress lines included', async () => {
+    // The stream keeps a count, not the text (src/http/chat/completion.ts SentText): the numbers must
+    // still be those of the whole text, Chinese characters one token each.
+    const prompt = '一只纸船在河上漂流, duration: 2 seconds';
+    const res = await fetch(`${gw.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'sora-2',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: prompt }],
+      }),
+    });
+    const chunks = parseSse(await res.text())
+      .data.filter((d) => d !== '[DONE]')
+      .map((d) => JSON.parse(d));
+    const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
+    expect(text).toMatch(/进度|Progress/);
+    const usage = chunks.at(-1).usage;
+    const completionTokens = estimateTokens(text);
+    expect(completionTokens).toBeGreaterThan(20);
+    // The prompt is counted without its directives (the job's prompt), as before.
+    expect(usage).toEqual({
+      prompt_tokens: estimateTokens('一只纸船在河上漂流'),
+      completion_tokens: completionTokens,
+      total_tokens: estimateTokens('一只纸船在河上漂流') + completionTokens,
+    });
   });
 
   it("one key cannot see another key's job", async () => {

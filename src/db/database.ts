@@ -50,7 +50,10 @@ function openSqlite(dataDir: string, skipLock: boolean): Database {
   file.pragma('synchronous = NORMAL');
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
-  const db = new Kysely<DatabaseSchema>({ dialect: new GroupCommitSqliteDialect(file) });
+  // Opened after the writer made the file WAL: a WAL reader never waits for the writer's lock.
+  const reader = new BetterSqlite3(sqliteFile(dataDir), { readonly: true });
+  reader.pragma('busy_timeout = 5000');
+  const db = new Kysely<DatabaseSchema>({ dialect: new GroupCommitSqliteDialect(file, reader) });
   return {
     db,
     dialect: 'sqlite',

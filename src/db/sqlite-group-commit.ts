@@ -29,33 +29,51 @@ interface Waiting {
 }
 
 /**
- * Group commit for the embedded SQLite file. Every statement runs at once (so later statements,
- * reads included, see earlier ones), inside a transaction that stays open until the event loop
- * turns; then one COMMIT makes the whole group durable and only then are the callers answered.
- * Under load the dozens of small writes a turn produces (job inserts, status changes, finished
- * jobs) share one commit instead of paying one each, and no caller ever hears "done" about a write
- * that could still be lost.
+ * Group commit for the embedded SQLite file. Every write runs at once, inside a transaction that
+ * stays open until the event loop turns; then one COMMIT makes the whole group durable and only then
+ * are the callers answered. Under load the dozens of small writes a turn produces (job inserts,
+ * status changes, finished jobs) share one commit instead of paying one each, and no caller ever
+ * hears "done" about a write that could still be lost.
+ *
+ * A read outside a transaction runs on a second, read-only connection and is answered at once: it
+ * sees what is committed, as a read on PostgreSQL does, never a write of the open group or of an
+ * open savepoint, which could still be rolled back. So it pays no commit round trip and never waits
+ * for a transaction, and a caller still reads its own writes: it hears "done" only after their COMMIT.
+ * What it cannot see is a write it issued without awaiting it, which PostgreSQL's pool does not
+ * promise either.
  *
  * Statements are prepared once and reused: preparing costs more than running these small ones.
  *
  * A Kysely transaction (the ledger's: a job and its reservation, a job's end and its settlement) is a
- * savepoint inside the open group. Its statements answer at once, so its body never waits for a
- * commit; everyone else's statements wait until it is released or rolled back, so a rollback undoes
- * only its own work. Its commit answers after the group's COMMIT, like any other write.
+ * savepoint inside the open group. Its statements, reads included, run on the writing connection and
+ * answer at once, so its body never waits for a commit and sees its own work; everyone else's writes
+ * wait until it is released or rolled back, so a rollback undoes only its own work. Its commit, and
+ * its rollback, answer after the group's COMMIT, like any other write: a write, failed or not, may
+ * have met another caller's write of the same group, so its caller reads on only once that is
+ * committed.
  */
 class GroupCommitConnection implements DatabaseConnection {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements: StatementCache;
+  private readonly readStatements: StatementCache;
   private group: Waiting[] = [];
   private commitScheduled = false;
   private closed = false;
-  /** The view whose transaction is open; statements of other views wait in `deferred`. */
+  /** The view whose transaction is open; writes of other views wait in `deferred`. */
   private transactionOwner: ConnectionView | null = null;
   private deferred: (() => void)[] = [];
 
-  constructor(private readonly file: BetterSqlite3.Database) {}
+  /** `reader`: a read-only connection to the same file, for reads outside a transaction. */
+  constructor(
+    private readonly file: BetterSqlite3.Database,
+    reader: BetterSqlite3.Database,
+  ) {
+    this.statements = new StatementCache(file);
+    this.readStatements = new StatementCache(reader);
+  }
 
   executeFor<R>(view: ConnectionView, compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (this.transactionOwner === view) return this.runInTransaction<R>(compiled);
+    if (this.isRead(compiled.sql)) return this.read<R>(compiled);
     if (this.transactionOwner)
       return new Promise((resolve, reject) => {
         this.deferred.push(() => this.executeQuery<R>(compiled).then(resolve, reject));
@@ -77,10 +95,10 @@ class GroupCommitConnection implements DatabaseConnection {
     this.file.exec('RELEASE mediagate_tx');
     this.endTransaction();
     // The caller hears "committed" only once the group holding its savepoint is durable.
-    await this.executeQuery(SELECT_ONE);
+    await this.afterCommit();
   }
 
-  rollbackTransaction(view: ConnectionView): void {
+  async rollbackTransaction(view: ConnectionView): Promise<void> {
     if (this.transactionOwner !== view) return;
     try {
       if (this.file.inTransaction) {
@@ -90,6 +108,11 @@ class GroupCommitConnection implements DatabaseConnection {
     } finally {
       this.endTransaction();
     }
+    // Its body may have failed on another request's write not yet committed (the winner of two
+    // requests with one Idempotency-Key, or a reservation that took the money): the caller hears of
+    // the failure after that COMMIT, so what it reads next shows what made it fail. The COMMIT's own
+    // failure is not this transaction's: the body's error is the one to report.
+    await this.afterCommit().catch(() => {});
   }
 
   private endTransaction(): void {
@@ -98,6 +121,37 @@ class GroupCommitConnection implements DatabaseConnection {
     this.deferred = [];
     for (const resume of waiting) resume();
     this.scheduleCommit();
+  }
+
+  /** Asked of the writing connection's statement: an UPDATE … RETURNING returns rows but is a write. */
+  private isRead(sql: string): boolean {
+    if (this.closed) return false;
+    try {
+      return this.statements.get(sql).readonly;
+    } catch {
+      // A statement that does not prepare fails where writes fail, in its group, as before.
+      return false;
+    }
+  }
+
+  /** Answered at once from what is committed: nothing it returns can still be rolled back. */
+  private read<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.closed) return Promise.reject(new Error('The database is closed.'));
+    try {
+      return Promise.resolve({
+        rows: this.readStatements.get(compiled.sql).all(compiled.parameters as unknown[]) as R[],
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Resolves once everything run so far on the writing connection is committed. */
+  private afterCommit(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.group.push({ resolve: () => resolve(), reject, result: { rows: [] } });
+      this.scheduleCommit();
+    });
   }
 
   private runInTransaction<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
@@ -147,28 +201,18 @@ class GroupCommitConnection implements DatabaseConnection {
     for (const row of rows) yield { rows: [row] };
   }
 
-  /** Commits what is open and refuses further statements. */
+  /** Commits what is open and refuses further statements (the driver closes the connections). */
   close(): void {
     this.commit();
     this.closed = true;
   }
 
   private run(compiled: CompiledQuery): QueryResult<unknown> {
-    const statement = this.prepare(compiled.sql);
+    const statement = this.statements.get(compiled.sql);
     const parameters = compiled.parameters as unknown[];
     if (statement.reader) return { rows: statement.all(parameters) };
     const { changes, lastInsertRowid } = statement.run(parameters);
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
-  }
-
-  private prepare(sql: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      if (this.statements.size >= CACHED_STATEMENTS) this.statements.clear();
-      statement = this.file.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 
   private scheduleCommit(): void {
@@ -207,7 +251,22 @@ class GroupCommitConnection implements DatabaseConnection {
   }
 }
 
-const SELECT_ONE = { sql: 'select 1', parameters: [], query: { kind: 'RawNode' } } as unknown as CompiledQuery;
+/** Statements of one connection, prepared once each. */
+class StatementCache {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(private readonly file: BetterSqlite3.Database) {}
+
+  get(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= CACHED_STATEMENTS) this.statements.clear();
+      statement = this.file.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
 
 /**
  * What Kysely holds as "a connection": every acquisition gets its own view of the one shared
@@ -229,8 +288,11 @@ class ConnectionView implements DatabaseConnection {
 class GroupCommitDriver implements Driver {
   private readonly connection: GroupCommitConnection;
 
-  constructor(private readonly file: BetterSqlite3.Database) {
-    this.connection = new GroupCommitConnection(file);
+  constructor(
+    private readonly file: BetterSqlite3.Database,
+    private readonly reader: BetterSqlite3.Database,
+  ) {
+    this.connection = new GroupCommitConnection(file, reader);
   }
 
   async init(): Promise<void> {}
@@ -249,23 +311,28 @@ class GroupCommitDriver implements Driver {
   }
 
   async rollbackTransaction(view: DatabaseConnection): Promise<void> {
-    this.connection.rollbackTransaction(view as ConnectionView);
+    await this.connection.rollbackTransaction(view as ConnectionView);
   }
 
   async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {
     this.connection.close();
+    this.reader.close();
     this.file.close();
   }
 }
 
 /** Kysely's SQLite dialect with the group-commit driver in place of its own. */
 export class GroupCommitSqliteDialect implements Dialect {
-  constructor(private readonly file: BetterSqlite3.Database) {}
+  /** `reader`: a second connection to the same file, opened read-only (see GroupCommitConnection). */
+  constructor(
+    private readonly file: BetterSqlite3.Database,
+    private readonly reader: BetterSqlite3.Database,
+  ) {}
 
   createDriver(): Driver {
-    return new GroupCommitDriver(this.file);
+    return new GroupCommitDriver(this.file, this.reader);
   }
 
   createQueryCompiler() {

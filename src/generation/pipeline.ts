@@ -41,7 +41,7 @@ export interface GenerationOrder {
 }
 
 export interface PipelineDeps extends PrepareDeps, JobCreationDeps {
-  jobs: Pick<JobStore, 'findByIdempotencyKey' | 'findNewestByFingerprint' | 'claimHandedOff'>;
+  jobs: Pick<JobStore, 'findByIdempotencyKey' | 'findNewestByFingerprint' | 'claimHandedOff' | 'get'>;
   /** How long a request without an Idempotency-Key is recognised as a repeat of an earlier one. */
   repeats: RepeatWindows;
   /** Quotes the reservation of each job; absent, nothing is charged. */

@@ -13,6 +13,7 @@ import type {
   JobStore,
   NewJob,
   ProgressUpdate,
+  RepeatCandidate,
 } from './types.js';
 import { newJobId } from './ids.js';
 import { reserve, settle } from '../billing/ledger.js';
@@ -390,18 +391,24 @@ export class SqlJobStore implements JobStore {
     return row ? toRecord(row) : null;
   }
 
-  async findNewestByFingerprint(apiKeyId: string, fingerprint: string): Promise<JobRecord | null> {
+  async findNewestByFingerprint(apiKeyId: string, fingerprint: string): Promise<RepeatCandidate | null> {
     // Served by jobs_key_fingerprint_created: one index probe, newest first.
     const row = await this.db
       .selectFrom('jobs')
-      .selectAll()
+      .select(['id', 'status', 'completed_at', 'handed_off_at'])
       .where('api_key_id', '=', apiKeyId)
       .where('request_fingerprint', '=', fingerprint)
       .where('deleted_at', 'is', null)
       .orderBy('created_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    return row ? toRecord(row) : null;
+    if (!row) return null;
+    return {
+      id: row.id,
+      status: row.status as JobStatus,
+      completedAt: row.completed_at,
+      handedOffAt: row.handed_off_at,
+    };
   }
 
   async markHandedOff(ids: readonly string[], now = Date.now()): Promise<void> {

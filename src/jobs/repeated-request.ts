@@ -1,5 +1,5 @@
 import type { CreatedJob } from './idempotency.js';
-import { TERMINAL_STATUSES, type JobStore } from './types.js';
+import { TERMINAL_STATUSES, type JobStore, type RepeatCandidate } from './types.js';
 
 /** How long a request is recognised as a repeat of an earlier one (config `jobs`). */
 export interface RepeatWindows {
@@ -21,7 +21,7 @@ export interface RepeatScope {
 export const HANDOFF_WINDOW_MS = 15 * 60_000;
 
 export interface RepeatDeps {
-  store: Pick<JobStore, 'findNewestByFingerprint' | 'claimHandedOff'>;
+  store: Pick<JobStore, 'findNewestByFingerprint' | 'claimHandedOff' | 'get'>;
   /** Whether a client of this process is waiting on the job now (its stream or its answer). */
   followedHere: (jobId: string) => boolean;
 }
@@ -50,17 +50,29 @@ export async function findRepeatedJob(
 ): Promise<CreatedJob | null> {
   const earlier = await deps.store.findNewestByFingerprint(scope.apiKeyId, scope.fingerprint);
   if (!earlier) return null;
+  const repeated = await repeatOf(deps, earlier, scope, windows, now);
+  if (!repeated) return null;
+  // Only a match costs the whole row; every other create reads four columns.
+  const job = await deps.store.get(earlier.id);
+  return job && { job, replayed: true, repeated };
+}
+
+async function repeatOf(
+  deps: RepeatDeps,
+  earlier: RepeatCandidate,
+  scope: RepeatScope,
+  windows: RepeatWindows,
+  now: number,
+): Promise<CreatedJob['repeated'] | null> {
   // Read with the row: only a job a stop handed off costs the write that takes it.
   const handedOff = (earlier.handedOffAt ?? 0) >= now - HANDOFF_WINDOW_MS;
-  if (handedOff && (await deps.store.claimHandedOff(earlier.id, now - HANDOFF_WINDOW_MS))) {
-    return { job: earlier, replayed: true, repeated: 'handed_off' };
-  }
+  if (handedOff && (await deps.store.claimHandedOff(earlier.id, now - HANDOFF_WINDOW_MS))) return 'handed_off';
   const running = !TERMINAL_STATUSES.includes(earlier.status);
   const retryJoins = running
     ? !deps.followedHere(earlier.id)
     : (earlier.completedAt ?? now) >= now - windows.retryWindowMs;
-  if (scope.clientRetry && retryJoins) return { job: earlier, replayed: true, repeated: 'client_retry' };
+  if (scope.clientRetry && retryJoins) return 'client_retry';
   const failedLately = earlier.status === 'failed' && (earlier.completedAt ?? now) >= now - windows.failureReplayMs;
-  if (windows.failureReplayMs > 0 && failedLately) return { job: earlier, replayed: true, repeated: 'failure' };
+  if (windows.failureReplayMs > 0 && failedLately) return 'failure';
   return null;
 }

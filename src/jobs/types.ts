@@ -79,6 +79,9 @@ export interface JobRecord {
   loss?: number | null;
 }
 
+/** The columns of an earlier job that say whether a request repeats it (`src/jobs/repeated-request.ts`). */
+export type RepeatCandidate = Pick<JobRecord, 'id' | 'status' | 'completedAt' | 'handedOffAt'>;
+
 export interface NewJob {
   id: string;
   apiKeyId: string;
@@ -209,8 +212,11 @@ export interface JobStore {
   findOrphaned(now: number, limit: number, owner?: string, liveOwners?: string[]): Promise<JobRecord[]>;
   /** The job `apiKeyId` created with an Idempotency-Key, if any (deleted jobs release their key). */
   findByIdempotencyKey(apiKeyId: string, key: string): Promise<JobRecord | null>;
-  /** The newest live job `apiKeyId` created with this request fingerprint, if any. */
-  findNewestByFingerprint(apiKeyId: string, fingerprint: string): Promise<JobRecord | null>;
+  /**
+   * What decides whether a request repeats the newest live job `apiKeyId` created with this request
+   * fingerprint, if any: read on every create without an Idempotency-Key, so only these columns.
+   */
+  findNewestByFingerprint(apiKeyId: string, fingerprint: string): Promise<RepeatCandidate | null>;
   /** Marks jobs whose answer a stop cut short (see `claimHandedOff`). */
   markHandedOff(ids: readonly string[], now?: number): Promise<void>;
   /**

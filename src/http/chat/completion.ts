@@ -11,14 +11,40 @@ export interface Usage {
  * Media jobs are not billed by tokens; the numbers only keep chat clients' accounting sane.
  */
 export function estimateTokens(text: string): number {
-  const cjk = text.match(/[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff]/g)?.length ?? 0;
-  return cjk + Math.ceil((text.length - cjk) / 4);
+  const cjk = cjkCount(text);
+  return tokensOf(cjk, text.length);
 }
 
+const cjkCount = (text: string) => text.match(/[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff]/g)?.length ?? 0;
+const tokensOf = (cjk: number, length: number) => cjk + Math.ceil((length - cjk) / 4);
+
 export function usageFor(prompt: string, completion: string): Usage {
-  const prompt_tokens = estimateTokens(prompt);
-  const completion_tokens = estimateTokens(completion);
-  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+  return usageOf(estimateTokens(prompt), estimateTokens(completion));
+}
+
+const usageOf = (prompt_tokens: number, completion_tokens: number): Usage => ({
+  prompt_tokens,
+  completion_tokens,
+  total_tokens: prompt_tokens + completion_tokens,
+});
+
+/**
+ * A stream's text counted for its usage chunk as it goes out, without keeping it: a minute-long
+ * video job sends some sixty progress lines, and 10,000 open streams held 50 MB of them.
+ * `usage(prompt)` equals `usageFor(prompt, everything added)`.
+ */
+export class SentText {
+  private cjk = 0;
+  private length = 0;
+
+  add(text: string): void {
+    this.cjk += cjkCount(text);
+    this.length += text.length;
+  }
+
+  usage(prompt: string): Usage {
+    return usageOf(estimateTokens(prompt), tokensOf(this.cjk, this.length));
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { createdJobHeaders, idempotencyOf } from '../idempotency.js';
 import {
   completion,
   completionChunk,
+  SentText,
   usageChunk,
   usageFor,
   type CompletionIdentity,
@@ -101,17 +102,21 @@ async function awaitJob(
   reply.headers(headers);
   if (finished.status !== 'succeeded') throw jobErrorToApiError(finished.error);
   const content = renderAnswer(finished, services.mediaUrl);
-  const images = imagesFor(finished, services, body);
+  const images = imagesFor(finished, services, body.plain);
   return reply.send(completion(who, content, 'stop', usageFor(finished.request.prompt, content), images));
 }
 
 /** `message.images` / `delta.images`: for image results, unless the request asked for a plain answer. */
-function imagesFor(job: JobRecord, services: GatewayServices, body: ChatCompletionBody): ImagePart[] | undefined {
-  if (body.plain) return undefined;
+function imagesFor(job: JobRecord, services: GatewayServices, plain?: boolean | null): ImagePart[] | undefined {
+  if (plain) return undefined;
   const images = renderImageParts(job, services.mediaUrl);
   return images.length > 0 ? images : undefined;
 }
 
+/**
+ * The closures below outlive the request by the job's whole run, so they hold what they need (the
+ * job id, the prompt, two flags, a running count of what was sent) and not the job or the body.
+ */
 async function streamJob(
   services: GatewayServices,
   reply: FastifyReply,
@@ -123,10 +128,13 @@ async function streamJob(
   reply.hijack();
   const stream = new SseStream(reply.raw, headers);
   const untrack = services.keepAlive.track(stream);
-  const language = job.request.language;
-  let sent = '';
+  const jobId = job.id;
+  const { language, prompt } = job.request;
+  const includeUsage = body.stream_options?.include_usage === true;
+  const plain = body.plain;
+  const sent = new SentText();
   const send = (content: string) => {
-    sent += content;
+    sent.add(content);
     stream.sendData(completionChunk(who, { content }));
   };
 
@@ -135,25 +143,25 @@ async function streamJob(
 
   let lastProgress = -1;
   let finished = false;
-  const finish = (job: JobRecord) => {
+  const finish = (ended: JobRecord) => {
     if (finished) return;
     finished = true;
     unsubscribe();
     untrack();
-    const ok = job.status === 'succeeded';
-    const error = endedJobError(job);
-    const text = ok ? renderResult(job, services.mediaUrl) : renderFailure(language, error);
-    const images = ok ? imagesFor(job, services, body) : undefined;
-    sent += text;
+    const ok = ended.status === 'succeeded';
+    const error = endedJobError(ended);
+    const text = ok ? renderResult(ended, services.mediaUrl) : renderFailure(language, error);
+    const images = ok ? imagesFor(ended, services, plain) : undefined;
+    sent.add(text);
     stream.sendData(completionChunk(who, images ? { content: text, images } : { content: text }));
-    stream.sendData(completionChunk(who, {}, finishReasonFor(job)));
-    if (body.stream_options?.include_usage) stream.sendData(usageChunk(who, usageFor(job.request.prompt, sent)));
+    stream.sendData(completionChunk(who, {}, finishReasonFor(ended)));
+    if (includeUsage) stream.sendData(usageChunk(who, sent.usage(ended.request.prompt)));
     // What the same request would have been answered without streaming; the official clients raise it.
     if (!ok) stream.sendData(jobErrorToApiError(error).toBody());
     stream.sendData('[DONE]');
     stream.end();
   };
-  const unsubscribe = services.runner.follow(job.id, (event) => {
+  const unsubscribe = services.runner.follow(jobId, (event) => {
     if (event.type === 'finished') return finish(event.job);
     if (!finished && event.progress > lastProgress) {
       lastProgress = event.progress;
@@ -170,10 +178,10 @@ async function streamJob(
     finished = true;
     unsubscribe();
     untrack();
-    services.shutdown.handOff(job.id);
-    send(renderContinuesLine(language, job.id, services.jobEventsUrl(job.id)));
+    services.shutdown.handOff(jobId);
+    send(renderContinuesLine(language, jobId, services.jobEventsUrl(jobId)));
     stream.sendData(completionChunk(who, {}, 'stop'));
-    if (body.stream_options?.include_usage) stream.sendData(usageChunk(who, usageFor(job.request.prompt, sent)));
+    if (includeUsage) stream.sendData(usageChunk(who, sent.usage(prompt)));
     stream.sendData('[DONE]');
   });
 }
