@@ -24,6 +24,7 @@ const key = process.env.FAKE_VIDEOS_KEY ?? 'sk-fake-videos';
 
 interface Task {
   id: string;
+  index: number;
   token: string;
   model: string;
   prompt: string;
@@ -53,7 +54,9 @@ const video = makeVideo();
 
 function videoObject(task: Task, now: number) {
   const done = now >= task.completesAt;
-  const progress = done ? 100 : Math.min(99, Math.floor(((now - task.createdAt) / (task.completesAt - task.createdAt)) * 100));
+  const progress = done
+    ? 100
+    : Math.min(99, Math.floor(((now - task.createdAt) / (task.completesAt - task.createdAt)) * 100));
   if (task.firstAnswered[progress] === undefined) task.firstAnswered[progress] = now;
   return {
     id: task.id,
@@ -97,14 +100,20 @@ function listPage(url: URL, now: number) {
   let start = tasks.length - 1;
   if (after) {
     const found = byId.get(after);
-    start = found ? tasks.indexOf(found) - 1 : -1;
+    start = found ? found.index - 1 : -1;
   }
   const data = [];
   for (let i = start; i >= 0 && data.length < limit; i--) {
     tasks[i].listed++;
     data.push(videoObject(tasks[i], now));
   }
-  return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start - data.length >= 0 };
+  return {
+    object: 'list',
+    data,
+    first_id: data[0]?.id ?? null,
+    last_id: data.at(-1)?.id ?? null,
+    has_more: start - data.length >= 0,
+  };
 }
 
 const server = http.createServer((req, res) => {
@@ -113,7 +122,9 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     if (req.url === '/__bench/stats') return send(res, 200, { tasks, listEnabled });
     if (req.headers.authorization !== `Bearer ${key}`)
-      return send(res, 401, { error: { message: 'bad key', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+      return send(res, 401, {
+        error: { message: 'bad key', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+      });
     const url = new URL(req.url ?? '/', 'http://fake');
     const now = Date.now();
     if (req.method === 'POST' && url.pathname === '/v1/videos') {
@@ -121,6 +132,7 @@ const server = http.createServer((req, res) => {
       const runMs = Math.round(holdMs * (1 + jitter * (Math.random() * 2 - 1)));
       const task: Task = {
         id: `video_${tasks.length + 1}_${now.toString(36)}`,
+        index: tasks.length,
         token: prompt.match(/bench-token-\d+/)?.[0] ?? '',
         model,
         prompt,

@@ -51,6 +51,7 @@ export function buildChannels(config: Config, sandbox: () => Provider): Channel[
       concurrency: c.concurrency,
       timeoutMs: c.timeoutMs,
       ...(c.pollIntervalMs !== undefined && { pollIntervalMs: c.pollIntervalMs }),
+      ...(c.statusCallsPerSecond !== undefined && { statusCallsPerSecond: c.statusCallsPerSecond }),
     };
     return new Channel(
       settings,
