@@ -41,7 +41,9 @@ const STATE_RECHECK_MS = 30_000;
  * Polls of a channel read through its task list come due on this grid, so the jobs due within one
  * step wake together and share one list read (a finish is noticed up to this much later).
  */
-const BATCH_STEP_MS = 250;
+const BATCH_STEP_MS = 500;
+/** Progress heard from list reads made for other jobs is taken at most this often (each is a chunk on every stream). */
+const LISTED_PROGRESS_EVERY_MS = 2_000;
 
 /**
  * A synchronous upstream finished inside `start`: its outputs are already in hand (and paid for).
@@ -126,18 +128,27 @@ export class JobDriver {
     // Outputs in hand (and paid for) are collected even past the deadline or the status-call cap.
     let outputsReady = finishedAtStart(operation);
     let nextDelay = outputsReady ? 0 : this.pollDelay(task, job, 0, 0);
+    let progressShownAt = 0;
     const showProgress = (reported: number) => {
       const value = Math.min(99, Math.max(0, Math.floor(reported)));
       if (value <= progress) return;
       progress = value;
+      progressShownAt = Date.now();
       events.publish({ type: 'progress', jobId: job.id, progress, at: Date.now() });
       progressWriter.queue({ id: job.id, progress, statusCalls });
     };
     const listedTask = { operation, request: job.request, submittedAt };
     // Progress seen on list pages read for other jobs reaches this job's stream without a call of its own.
-    const unwatch = this.batcher.watch(batchGroup(task), job.id, listedTask, (status) => {
-      if (status.state === 'running' && status.progress !== undefined && !signal.aborted) showProgress(status.progress);
-    });
+    const unwatch = this.batcher.watch(
+      batchGroup(task),
+      job.id,
+      listedTask,
+      (status) => {
+        if (status.state === 'running' && status.progress !== undefined && !signal.aborted)
+          showProgress(status.progress);
+      },
+      () => !outputsReady && Date.now() - progressShownAt >= LISTED_PROGRESS_EVERY_MS,
+    );
     const fail = (error: NormalisedError) => settler.finish(job, { status: 'failed', error, statusCalls });
 
     const loop = async (): Promise<void> => {

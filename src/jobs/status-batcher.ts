@@ -20,6 +20,8 @@ interface Waiting {
 
 interface Watch {
   task: Task;
+  /** Whether the job would use a status now (it heard one recently): a listed task not asked about is not read. */
+  interested(): boolean;
   /** A status of the task seen on a list page read for other tasks (its poll was not due). */
   seen(status: OperationStatus): void;
 }
@@ -52,10 +54,16 @@ export class StatusBatcher {
   }
 
   /** Hears `jobId`'s task status from list reads made for other tasks; returns the function that stops it. */
-  watch(group: string, jobId: string, task: Task, seen: (status: OperationStatus) => void): () => void {
+  watch(
+    group: string,
+    jobId: string,
+    task: Task,
+    seen: (status: OperationStatus) => void,
+    interested: () => boolean,
+  ): () => void {
     const watches = this.watches.get(group) ?? new Map<string, Watch>();
     this.watches.set(group, watches);
-    watches.set(jobId, { task, seen });
+    watches.set(jobId, { task, seen, interested });
     return () => {
       watches.delete(jobId);
       if (watches.size === 0 && this.watches.get(group) === watches) this.watches.delete(group);
@@ -91,7 +99,7 @@ export class StatusBatcher {
     if (waiting.length >= MIN_BATCH && provider.statusMany) {
       const due = new Set(waiting.map((w) => w.jobId));
       bystanders = [...(this.watches.get(name) ?? new Map<string, Watch>())]
-        .filter(([jobId]) => !due.has(jobId))
+        .filter(([jobId, watch]) => !due.has(jobId) && watch.interested())
         .map(([, watch]) => watch);
       try {
         found = await provider.statusMany(
