@@ -139,16 +139,18 @@ export class JobDriver {
     };
     const listedTask = { operation, request: job.request, submittedAt };
     // Progress seen on list pages read for other jobs reaches this job's stream without a call of its own.
-    const unwatch = this.batcher.watch(
-      batchGroup(task),
-      job.id,
-      listedTask,
-      (status) => {
-        if (status.state === 'running' && status.progress !== undefined && !signal.aborted)
-          showProgress(status.progress);
-      },
-      () => !outputsReady && Date.now() - progressShownAt >= LISTED_PROGRESS_EVERY_MS,
-    );
+    const unwatch = !provider.statusMany
+      ? () => {}
+      : this.batcher.watch(
+          batchGroup(task),
+          job.id,
+          listedTask,
+          (status) => {
+            if (status.state === 'running' && status.progress !== undefined && !signal.aborted)
+              showProgress(status.progress);
+          },
+          () => !outputsReady && Date.now() - progressShownAt >= LISTED_PROGRESS_EVERY_MS,
+        );
     const fail = (error: NormalisedError) => settler.finish(job, { status: 'failed', error, statusCalls });
 
     const loop = async (): Promise<void> => {

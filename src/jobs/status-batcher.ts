@@ -41,6 +41,8 @@ interface Group {
  */
 export class StatusBatcher {
   private readonly groups = new Map<string, Group>();
+  /** Groups whose list read is under way: tasks coming due meanwhile wait for the next one. */
+  private readonly reading = new Set<string>();
   private readonly watches = new Map<string, Map<string, Watch>>();
   private readonly listFailedAt = new Map<string, number>();
 
@@ -78,8 +80,10 @@ export class StatusBatcher {
       if (!pending) {
         pending = { provider, ctx, waiting: [] };
         this.groups.set(group, pending);
-        // Every job the scheduler woke in this turn has asked by then.
-        setImmediate(() => void this.flush(group));
+        // Every job the scheduler woke in this turn has asked by then. One read at a time per
+        // group: while one runs, the next collects everything that comes due, which also bounds
+        // the list's call rate however many tasks there are.
+        if (!this.reading.has(group)) setImmediate(() => void this.flush(group));
       }
       pending.waiting.push({ jobId, task, ctx, resolve, reject });
     });
@@ -93,6 +97,16 @@ export class StatusBatcher {
     const group = this.groups.get(name);
     this.groups.delete(name);
     if (!group) return;
+    this.reading.add(name);
+    try {
+      await this.read(name, group);
+    } finally {
+      this.reading.delete(name);
+      if (this.groups.has(name)) setImmediate(() => void this.flush(name));
+    }
+  }
+
+  private async read(name: string, group: Group): Promise<void> {
     const { provider, waiting } = group;
     let found = new Map<number, OperationStatus>();
     let bystanders: Watch[] = [];
@@ -118,7 +132,8 @@ export class StatusBatcher {
       }
     }
     for (const [i, status] of found) if (i >= waiting.length) bystanders[i - waiting.length].seen(status);
-    await Promise.all(
+    // Single reads of the tasks the list missed do not hold up the group's next list read.
+    void Promise.all(
       waiting.map(async (w, i) => {
         const status = found.get(i);
         if (status) return w.resolve(status);

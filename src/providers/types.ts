@@ -144,8 +144,8 @@ export interface Provider {
   /**
    * Optional: the status of several tasks created with one key, in fewer calls than one each, where
    * the protocol lists tasks (OpenAI videos: `GET /videos`). Answers, by index into `tasks`, the
-   * tasks it found; the engine reads the wanted others with `status`. It never makes more calls than
-   * it still has wanted tasks to find (past that, single reads are cheaper). Throws when the list cannot be
+   * tasks it found; the engine reads the wanted others with `status`. It stops paging when reading
+   * the wanted tasks still missing one by one would be cheaper than another page. Throws when the list cannot be
    * read (many resellers have none): the engine then reads every task with `status`.
    */
   statusMany?(tasks: readonly BatchedTask[], ctx: ProviderContext): Promise<Map<number, OperationStatus>>;

@@ -25,6 +25,12 @@ import type { VideosOptions } from './options.js';
 import { createFields, createForm, createJson, fitReference } from './request.js';
 import { readVideoTask, type VideoTask, videoAnswerSchema, videoCreatedSchema } from './response.js';
 
+/**
+ * A list page (100 tasks, ~40 kB) costs the gateway the reading of about this many single status
+ * answers: a further page is read only while the tasks still missing would cost more than that.
+ */
+const SINGLE_READS_PER_PAGE = 4;
+
 /** What is persisted for a created task: its id and what was asked for (no secrets, no media). */
 const videoOperationSchema = z.object({
   id: z.string().min(1),
@@ -173,7 +179,7 @@ export class OpenAiVideosProvider implements Provider {
       CLOCK_SKEW_S;
     const found = new Map<number, OperationStatus>();
     let after: string | undefined;
-    for (let calls = 0; missing.size > calls; calls++) {
+    for (let calls = 0; missing.size > calls * SINGLE_READS_PER_PAGE; calls++) {
       const page = readListPage((await ctx.http.json({ path: listPath(after), signal: ctx.signal })).body, this.label);
       let reachedBefore = false;
       for (const item of page.items) {
