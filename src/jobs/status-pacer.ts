@@ -1,5 +1,5 @@
 /** Status calls a channel gets per second when it sets no rate of its own. */
-export const DEFAULT_STATUS_CALLS_PER_SECOND = 3_000;
+export const DEFAULT_STATUS_CALLS_PER_SECOND = 1_000;
 /** Calls a channel may make at once above its steady rate (one second's worth). */
 const BURST_SECONDS = 1;
 
