@@ -1,6 +1,6 @@
 /**
  * Several gateway instances on one PostgreSQL schema (fresh per run, dropped afterwards) against one
- * fake OpenAI `/v1/videos` upstream (bench/fake-videos-upstream.ts), each instance with an
+ * fake OpenAI `/v1/videos` upstream (bench/cluster-videos-upstream.ts), each instance with an
  * `openai-videos` channel from OPENAI_VIDEOS_API_KEY / OPENAI_VIDEOS_BASE_URL. Three phases, in this
  * order because the last one kills an instance:
  *
@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { fakeVideo } from '../test/fakes/media.js';
-import { FakeVideosUpstream } from './fake-videos-upstream.js';
+import { FakeVideosUpstream } from './cluster-videos-upstream.js';
 import { BENCH_KEY, type BenchServer, percentile, startBenchServer } from './server.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);

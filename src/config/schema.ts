@@ -30,6 +30,8 @@ export const channelSchema = z.object({
   timeoutMs: z.number().int().positive().default(180_000),
   /** Steady status-poll interval, replacing the protocol's default schedule. */
   pollIntervalMs: z.number().int().positive().optional(),
+  /** Most status calls per second this process makes to the channel (default 1000); more polls wait their turn. */
+  statusCallsPerSecond: z.number().positive().optional(),
   /** Protocol-specific settings. */
   options: z.record(z.string(), z.unknown()).default({}),
 });

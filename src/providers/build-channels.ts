@@ -56,6 +56,7 @@ export function buildChannels(config: Config, sandbox: () => Provider): Channel[
       ...(c.rpm !== undefined && { rpm: c.rpm }),
       timeoutMs: c.timeoutMs,
       ...(c.pollIntervalMs !== undefined && { pollIntervalMs: c.pollIntervalMs }),
+      ...(c.statusCallsPerSecond !== undefined && { statusCallsPerSecond: c.statusCallsPerSecond }),
     };
     return new Channel(
       settings,

@@ -78,6 +78,8 @@ export interface ChannelSettings {
   timeoutMs: number;
   /** Steady poll interval, replacing the provider's schedule. */
   pollIntervalMs?: number;
+  /** Most status calls per second to this channel; the engine's default when absent. */
+  statusCallsPerSecond?: number;
 }
 
 /** One ended job on a channel: whether it succeeded, and how long it took from submission. */

@@ -96,6 +96,19 @@ export interface ProviderContext {
   signal?: AbortSignal;
 }
 
+/** One task of a batched status read (`Provider.statusMany`). */
+export interface BatchedTask {
+  operation: OperationRef;
+  request: GenerationRequest;
+  /** When the task was submitted (unix ms, the gateway's clock): how far back a list must reach. */
+  submittedAt: number;
+  /**
+   * False for a task whose poll is not due: answered only when it shows up on a page read anyway
+   * (its progress is news for free), never a reason to read further.
+   */
+  wanted: boolean;
+}
+
 /** What the job engine knows about a submission whose answer never arrived. */
 export interface SubmissionHint {
   jobId: string;
@@ -129,6 +142,14 @@ export interface Provider {
    * implement it; `operation` comes back from the database, so the provider parses it.
    */
   status?(operation: OperationRef, request: GenerationRequest, ctx: ProviderContext): Promise<OperationStatus>;
+  /**
+   * Optional: the status of several tasks created with one key, in fewer calls than one each, where
+   * the protocol lists tasks (OpenAI videos: `GET /videos`). Answers, by index into `tasks`, the
+   * tasks it found; the engine reads the wanted others with `status`. It stops paging when reading
+   * the wanted tasks still missing one by one would be cheaper than another page. Throws when the list cannot be
+   * read (many resellers have none): the engine then reads every task with `status`.
+   */
+  statusMany?(tasks: readonly BatchedTask[], ctx: ProviderContext): Promise<Map<number, OperationStatus>>;
   cancel?(operation: OperationRef, ctx: ProviderContext): Promise<void>;
   /**
    * Optional: after a submission whose answer was lost (a POST that timed out or broke off, or a

@@ -31,6 +31,10 @@ interface ListPage {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A listed task's id (new-api also writes it as `task_id`). */
+export const listedId = (item: Record<string, unknown>): string | undefined =>
+  typeof item.id === 'string' ? item.id : typeof item.task_id === 'string' ? item.task_id : undefined;
+
 export function readListPage(body: unknown, label: string): ListPage {
   const data = isObject(body) ? body.data : undefined;
   if (!Array.isArray(data))
@@ -43,7 +47,7 @@ export function readListPage(body: unknown, label: string): ListPage {
 }
 
 /** Unix seconds, also from a reseller that writes milliseconds. */
-function createdAt(item: Record<string, unknown>): number | undefined {
+export function createdAt(item: Record<string, unknown>): number | undefined {
   const value = typeof item.created_at === 'number' ? item.created_at : undefined;
   return value !== undefined && value > 1e11 ? value / 1000 : value;
 }
@@ -77,7 +81,7 @@ export async function findInList(
         reachedBefore = true;
         continue;
       }
-      const id = typeof item.id === 'string' ? item.id : typeof item.task_id === 'string' ? item.task_id : undefined;
+      const id = listedId(item);
       if (id && created !== undefined && sameRequest(item, sent)) matches.add(id);
     }
     if (reachedBefore || !hasMore || !lastId) return [...matches];

@@ -9,6 +9,7 @@ import { bearerKeyHeaders } from '../key-headers.js';
 import { defaultPollIntervalMs } from '../polling.js';
 import { readFirstReference, type ReferenceImage } from '../reference-data.js';
 import type {
+  BatchedTask,
   OperationRef,
   OperationStatus,
   Provider,
@@ -19,10 +20,16 @@ import type {
 } from '../types.js';
 import { adaptToVideos } from './adapt.js';
 import { describeVideosError, taskFailure } from './errors.js';
-import { findInList, listPath, readListPage } from './find-submitted.js';
+import { CLOCK_SKEW_S, createdAt, findInList, listedId, listPath, readListPage } from './find-submitted.js';
 import type { VideosOptions } from './options.js';
 import { createFields, createForm, createJson, fitReference } from './request.js';
 import { readVideoTask, type VideoTask, videoAnswerSchema, videoCreatedSchema } from './response.js';
+
+/**
+ * A list page (100 tasks, ~40 kB) costs the gateway the reading of about this many single status
+ * answers: a further page is read only while the tasks still missing would cost more than that.
+ */
+const SINGLE_READS_PER_PAGE = 4;
 
 /** What is persisted for a created task: its id and what was asked for (no secrets, no media). */
 const videoOperationSchema = z.object({
@@ -153,6 +160,49 @@ export class OpenAiVideosProvider implements Provider {
       throw err;
     }
     return this.readStatus(readVideoTask(statusAnswer(videoAnswerSchema, body, this.label)), op, ctx);
+  }
+
+  /**
+   * Many tasks' status from the task list (newest first), paged until every task is found, the
+   * pages reach back past the oldest submission, or a further page would cost more than reading
+   * the tasks still missing one by one. Errors (no list at this reseller) go to the engine, which
+   * then reads each task with `status`.
+   */
+  async statusMany(tasks: readonly BatchedTask[], ctx: ProviderContext): Promise<Map<number, OperationStatus>> {
+    // Ids read without the schema: thousands of tasks are listed, few show up on the pages read.
+    const idOf = (t: BatchedTask) => String(t.operation.id);
+    const listed = new Map<string, number[]>();
+    for (const [i, t] of tasks.entries()) listed.set(idOf(t), [...(listed.get(idOf(t)) ?? []), i]);
+    const missing = new Set(tasks.filter((t) => t.wanted).map(idOf));
+    const since =
+      tasks.reduce((min, t) => (t.wanted ? Math.min(min, t.submittedAt) : min), Number.POSITIVE_INFINITY) / 1000 -
+      CLOCK_SKEW_S;
+    const found = new Map<number, OperationStatus>();
+    let after: string | undefined;
+    for (let calls = 0; missing.size > calls * SINGLE_READS_PER_PAGE; calls++) {
+      const page = readListPage((await ctx.http.json({ path: listPath(after), signal: ctx.signal })).body, this.label);
+      let reachedBefore = false;
+      for (const item of page.items) {
+        const created = createdAt(item);
+        if (created !== undefined && created < since) reachedBefore = true;
+        const id = listedId(item);
+        const indices = id === undefined ? undefined : listed.get(id);
+        if (!indices || id === undefined) continue;
+        let task: VideoTask;
+        try {
+          task = readVideoTask(statusAnswer(videoAnswerSchema, item, this.label));
+        } catch {
+          continue; // An entry that does not read is left to a single read.
+        }
+        for (const i of indices)
+          found.set(i, this.readStatus(task, readOperation(videoOperationSchema, tasks[i].operation, this.label), ctx));
+        listed.delete(id);
+        missing.delete(id);
+      }
+      if (reachedBefore || !page.hasMore || !page.lastId) break;
+      after = page.lastId;
+    }
+    return found;
   }
 
   private readStatus(task: VideoTask, op: VideoOperation, ctx: ProviderContext): OperationStatus {
