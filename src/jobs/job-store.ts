@@ -278,6 +278,8 @@ export class SqlJobStore implements JobStore {
       .updateTable('jobs')
       .set({ operation: JSON.stringify(operation), updated_at: now })
       .where('id', '=', id)
+      // A job another instance ended meanwhile (after taking it over) keeps the row it ended with.
+      .where('status', 'in', ACTIVE)
       .execute();
   }
 

@@ -37,6 +37,11 @@ export interface RecoveryInput {
   backoffMs: number;
   /** The job's deadline (unix ms): no lookup starts after it. */
   deadline: number;
+  /**
+   * Before this moment (unix ms) a lookup that finds nothing cannot rule the task out: the request
+   * may still be reaching the upstream (a dead instance's submission), so the lookup is repeated.
+   */
+  conclusiveFrom?: number;
   log: FastifyBaseLogger;
   /** A found task is persisted here, exactly as a normal submission's answer. */
   store: Pick<JobStore, 'saveOperation' | 'isOperationHeld'>;
@@ -81,6 +86,10 @@ export async function recoverSubmission(input: RecoveryInput): Promise<RecoveryO
     for (const operation of candidates) {
       if (!(await store.isOperationHeld(input.channel, operation, job.id, input.submittedAt - HELD_WINDOW_MS)))
         ours.push(operation);
+    }
+    if (ours.length === 0 && Date.now() < (input.conclusiveFrom ?? 0) && attempt < LOOKUP_WAITS.length) {
+      lastProblem = 'the submission may still be reaching it';
+      continue;
     }
     if (ours.length === 0)
       return { found: false, note: `The gateway asked ${provider.label} and it has no task from this submission.` };

@@ -47,6 +47,11 @@ type ChannelAttempt =
 
 /** Longest wait honoured from a Retry-After header before trying the next channel instead. */
 const MAX_RETRY_AFTER_MS = 60_000;
+/**
+ * How long after taking over a job whose submission was under way a lookup that finds nothing is
+ * still doubted: a request cut off by its sender's death reaches an upstream within moments.
+ */
+const INTERRUPTED_SUBMISSION_SETTLE_MS = 10_000;
 const noChannel = (model: string): NormalisedError => ({
   code: 'no_channel_available',
   message: `No upstream channel is available for ${model} right now.`,
@@ -289,7 +294,13 @@ export class Submitter {
     if (!route || job.submittedAt === null) return { ok: false, error: interrupted, failOver: false };
     const key = keyForTask(route.channel, job.channelKey);
     const ctx = this.deps.context(job.id, route, key.key, signal);
-    const recovery = await this.lookFor(job, route, job.request, ctx, job.submittedAt, signal);
+    // The previous owner may have died (or lost its lock) with the request still on its way: a task
+    // the upstream creates a moment later must not be missed, so "not found" is not believed at once.
+    const conclusiveFrom = Math.min(
+      job.submittedAt + route.channel.settings.timeoutMs,
+      Date.now() + INTERRUPTED_SUBMISSION_SETTLE_MS,
+    );
+    const recovery = await this.lookFor(job, route, job.request, ctx, job.submittedAt, signal, conclusiveFrom);
     if (!recovery) return undefined;
     if (!recovery.found) return { ok: false, error: withRecoveryNote(interrupted, recovery.note), failOver: false };
     await this.deps.slots.hold(route.channel, job.id);
@@ -303,6 +314,7 @@ export class Submitter {
     ctx: ProviderContext,
     submittedAt: number,
     signal: AbortSignal,
+    conclusiveFrom?: number,
   ) {
     const { store, settings, log } = this.deps;
     return recoverSubmission({
@@ -315,6 +327,7 @@ export class Submitter {
       signal,
       backoffMs: settings.submitBackoffMs,
       deadline: job.createdAt + settings.timeoutMs,
+      ...(conclusiveFrom !== undefined && { conclusiveFrom }),
       log,
       store,
     });
