@@ -183,6 +183,8 @@ export class JobDriver {
           status = outputsReady
             ? await operationStatus(provider, operation, job.request, ctx)
             : await this.batcher.status(batchGroup(task), job.id, provider, listedTask, ctx);
+          // A batched read does not end with this job's abort (cancel, stop, lease lost): its answer is not this drive's to act on.
+          if (signal.aborted) return;
           consecutiveErrors = 0;
         } catch (err) {
           if (signal.aborted) return;
