@@ -63,7 +63,7 @@ export class InstanceLock {
 
   /** Connects and takes this instance's lock; fails when another live session holds it (the same id twice). */
   async start(): Promise<void> {
-    const deadline = Date.now() + (this.options.acquireTimeoutMs ?? 10_000);
+    const deadline = Date.now() + (this.options.acquireTimeoutMs ?? 15_000);
     for (;;) {
       if (await this.connectAndLock()) return;
       if (Date.now() > deadline)

@@ -33,13 +33,23 @@ const TAKEOVER_PAGE = 500;
  * instance keeps its lock, so it keeps its jobs however late its lease renewals are.
  */
 export class Takeover {
+  /** The scan under way: two at once would unlist a dead instance while the other still takes its jobs. */
+  private scanning?: Promise<string[]>;
+
   constructor(private readonly deps: TakeoverDeps) {}
 
   /**
    * Takes the jobs of every listed instance whose lock is gone, and answers the other instances
    * alive now (whose jobs no lease-expiry scan may take). Throws when liveness cannot be read.
    */
-  async scan(): Promise<string[]> {
+  scan(): Promise<string[]> {
+    this.scanning ??= this.scanOnce().finally(() => {
+      this.scanning = undefined;
+    });
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<string[]> {
     const { registry, liveness, instanceId } = this.deps;
     const others = await registry.others(instanceId);
     if (others.length === 0) return [];
