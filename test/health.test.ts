@@ -12,7 +12,11 @@ const notReady = (message: string) => ({
   error: { message: `Not ready: ${message}.`, type: 'server_error', param: null, code: 'not_ready' },
 });
 
+/** One round of checks answers the probes of the next second, so a probe after a change waits that out. */
+const CHECKS_REUSED_MS = 1_000;
+
 async function ready(gw: RunningGateway): Promise<{ status: number; body: unknown; retry: string | null }> {
+  await new Promise((resolve) => setTimeout(resolve, CHECKS_REUSED_MS + 50));
   const res = await fetch(`${gw.baseUrl}/health/ready`);
   return { status: res.status, body: await res.json(), retry: res.headers.get('x-should-retry') };
 }

@@ -27,6 +27,10 @@ function bounded<T>(check: () => Promise<T>, timeoutMs: number): Promise<T> {
   return Promise.race([check(), timeout]).finally(() => clearTimeout(timer));
 }
 
+const STOPPING = 'the gateway is stopping';
+/** How long one round of readiness checks answers every probe. */
+const READY_CHECKS_REUSED_MS = 1_000;
+
 /**
  * What is not ready, in words an operator can act on. Fixed sentences, not the errors' own text:
  * a driver's message can carry a host, a user or a connection string.
@@ -57,7 +61,6 @@ async function problemsOf(readiness: Readiness): Promise<{ problems: string[]; c
         : 'media storage cannot be written',
     );
   }
-  if (readiness.stopping()) problems.push('the gateway is stopping');
   return { problems, causes };
 }
 
@@ -87,6 +90,15 @@ export async function healthRoutes(app: FastifyInstance, readiness: Readiness): 
     async () => ({ status: 'ok' as const }),
   );
   let ready = true;
+  // Unauthenticated and possibly probed by many balancers: the checks (a query, a storage write) run
+  // at most once per second, whoever asks; the stopping flag is read on every call.
+  let checked: { at: number; result: Promise<{ problems: string[]; causes: unknown[] }> } | undefined;
+  const recentProblems = async () => {
+    if (!checked || Date.now() - checked.at >= READY_CHECKS_REUSED_MS)
+      checked = { at: Date.now(), result: problemsOf(readiness) };
+    const { problems, causes } = await checked.result;
+    return { problems: readiness.stopping() ? [...problems, STOPPING] : problems, causes };
+  };
   app.get(
     '/health/ready',
     {
@@ -101,7 +113,7 @@ export async function healthRoutes(app: FastifyInstance, readiness: Readiness): 
       config: answersWhileStopping,
     },
     async (_request, reply) => {
-      const { problems, causes } = await problemsOf(readiness);
+      const { problems, causes } = await recentProblems();
       if (problems.length === 0) {
         ready = true;
         return { status: 'ok' as const };

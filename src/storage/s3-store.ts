@@ -8,7 +8,6 @@ import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
@@ -40,6 +39,9 @@ const isNotFound = (err: unknown) =>
   (err as { name?: string }).name === 'NotFound' ||
   (err as { name?: string }).name === 'NoSuchKey' ||
   (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
+
+/** Written and deleted by `check()`; not a media key, so no link can name it. */
+const READY_PROBE = '.mediagate-ready-probe';
 
 /**
  * Media in an S3-compatible bucket, under the same content-addressed keys as the local store (so
@@ -178,8 +180,12 @@ export class S3MediaStore implements MediaStore {
   }
 
   /** One cheap request that needs the bucket to exist and the credentials to be accepted. */
+  /** A write, a read and a delete of a probe under the prefix: read-only credentials or a wrong policy are not ready. */
   async check(): Promise<void> {
-    await this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket }));
+    const Key = this.objectKey(READY_PROBE);
+    await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: 'ok' }));
+    await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key }));
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key }));
   }
 
   close(): void {
