@@ -11,8 +11,10 @@
  *       the same body and Idempotency-Key sent again (a re-attach). Per progress percentage and for the
  *       final chunk: when B delivered it minus when A did (only what A sent after B attached).
  *   (a) takeover: TAKEOVER_JOBS video jobs created on A; once all are submitted upstream, A gets SIGKILL.
- *       Per job: kill → the first status call the upstream receives for its task afterwards (a dead
- *       process cannot make it), and creates per job (more than 1 is a duplicate submission).
+ *       Per job: kill → the moment its row names another instance as the one running it (read every
+ *       50 ms), kill → the first single status call its task receives afterwards (a dead process
+ *       cannot make it; batched list reads are not counted), and creates per job (more than 1 is a
+ *       duplicate submission).
  *
  *   npm run bench:cluster
  *   (INSTANCES=3, MEDIAGATE_BENCH_DATABASE_URL=postgres://…, TAKEOVER_JOBS=20 TAKEOVER_TASK_MS=20000
@@ -39,6 +41,7 @@ const throughputTaskMs = env('THROUGHPUT_TASK_MS', 1_000);
 
 const run = randomBytes(3).toString('hex');
 const schema = `bench_cluster_${run}`;
+const instanceName = (i: number) => `bench-${run}-${i}`;
 const UPSTREAM_KEY = 'sk-bench-videos';
 const auth = { authorization: `Bearer ${BENCH_KEY}` };
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -245,6 +248,7 @@ async function takeover(a: BenchServer, b: BenchServer, fake: FakeVideosUpstream
   a.child.kill('SIGKILL');
   await new Promise((resolve) => (a.child.exitCode === null ? a.child.once('exit', resolve) : resolve(undefined)));
 
+  const takenOver = await watchTakeover(jobIds, instanceName(0), killedAt + takeoverWaitMs);
   const ended = new Map<string, { status: string; at: number }>();
   const deadline = killedAt + takeoverWaitMs;
   while (ended.size < jobIds.length && Date.now() < deadline) {
@@ -273,6 +277,9 @@ async function takeover(a: BenchServer, b: BenchServer, fake: FakeVideosUpstream
     jobs: takeoverJobs,
     task_ms: takeoverTaskMs,
     not_submitted_before_kill: notSubmitted,
+    kill_to_taken_over_ms: stats([...takenOver.values()].map((at) => at - killedAt)),
+    not_taken_over: jobIds.length - takenOver.size,
+    // With status reads batched through the upstream's list, a task may never get a single GET again.
     kill_to_first_status_call_ms: stats(firstCallAfterKill),
     never_polled_after_kill: neverPolledAgain,
     creates_per_job: { max: Math.max(...createsPerJob), duplicates: createsPerJob.filter((n) => n > 1).length },
@@ -280,6 +287,27 @@ async function takeover(a: BenchServer, b: BenchServer, fake: FakeVideosUpstream
     succeeded_on_b: [...ended.values()].filter((e) => e.status === 'succeeded').length,
     kill_to_job_end_seen_on_b_ms: stats(endedAfterKill),
   };
+}
+
+/** When each job's `instance` (the one running it) first names another instance than the killed one. */
+async function watchTakeover(jobIds: string[], killed: string, deadline: number): Promise<Map<string, number>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const takenOver = new Map<string, number>();
+  try {
+    while (takenOver.size < jobIds.length && Date.now() < deadline) {
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM "${schema}".jobs WHERE id = ANY($1) AND instance IS NOT NULL AND instance <> $2`,
+        [jobIds, killed],
+      );
+      const now = Date.now();
+      for (const { id } of rows) if (!takenOver.has(id)) takenOver.set(id, now);
+      await sleep(50);
+    }
+  } finally {
+    await client.end();
+  }
+  return takenOver;
 }
 
 /** Each instance's RSS and its PostgreSQL connections (by application_name), after load. */
@@ -315,6 +343,7 @@ try {
         OPENAI_VIDEOS_BASE_URL: upstreamUrl,
         // node-postgres names its connections after this, so each instance's can be counted.
         PGAPPNAME: `mediagate-bench-${run}-${i}`,
+        MEDIAGATE_INSTANCE_ID: instanceName(i),
       }),
     );
   const results: Record<string, unknown> = { instances: instanceCount, schema };
