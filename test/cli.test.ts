@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,40 +8,13 @@ import { parseDuration } from '../src/billing/time-expressions.js';
 import { isCliInvocation } from '../src/cli/index.js';
 import { type Database, openDatabase } from '../src/db/index.js';
 import { databaseLabel, testDatabaseOptions } from './helpers/database.js';
-import { entryPoint, repoRoot } from './helpers/entry-point.js';
+import { runCli } from './helpers/cli.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { call } from './helpers/operator.js';
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `mediagate` entry point (dist/main.js, built by test/global-setup.ts) as its own process. */
-function cli(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entryPoint, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /** Runs a `--json` command that must succeed; returns its one JSON document. */
 async function cliJson<T = Record<string, unknown>>(env: Record<string, string>, ...args: string[]): Promise<T> {
-  const result = await cli(env, ...args, '--json');
+  const result = await runCli(env, ...args, '--json');
   expect(result, result.stderr).toMatchObject({ code: 0, stderr: '' });
   return JSON.parse(result.stdout) as T;
 }
@@ -134,7 +106,7 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
     expect(ledger).toEqual([{ kind: 'top_up', amount: 5_000_000, note: 'opening balance', job_id: null }]);
 
     // Human output: aligned key: value lines, amounts with the currency.
-    const shown = await cli(env, 'accounts', 'show', account.id as string);
+    const shown = await runCli(env, 'accounts', 'show', account.id as string);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('balance:       5,000,000 (5.00 USD)\n');
     expect(shown.stdout).toContain('models:        gpt-image-1,sora-2\n');
@@ -233,16 +205,16 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
 
   it('refuses amounts that are not whole credits and an adjustment without a note, as usage errors (exit 2)', async () => {
     const { env, database } = await setup();
-    const decimal = await cli(env, 'accounts', 'top-up', 'acct_default', '1.5', '--json');
+    const decimal = await runCli(env, 'accounts', 'top-up', 'acct_default', '1.5', '--json');
     expect(decimal.code).toBe(2);
     expect(decimal.stdout).toBe('');
     expect(decimal.stderr).toContain(
       `error: command-argument value '1.5' is invalid for argument 'amount'. Amounts are whole numbers of credits`,
     );
-    const noNote = await cli(env, 'accounts', 'adjust', 'acct_default', '-5');
+    const noNote = await runCli(env, 'accounts', 'adjust', 'acct_default', '-5');
     expect(noNote.code).toBe(2);
     expect(noNote.stderr).toContain("error: required option '--note <text>' not specified");
-    const unknown = await cli(env, 'acounts', 'list');
+    const unknown = await runCli(env, 'acounts', 'list');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("error: unknown command 'acounts'");
 
@@ -252,13 +224,13 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
 
   it('a failed command exits 1 with an actionable message; with --json the error is one JSON document on stderr', async () => {
     const { env } = await setup();
-    const human = await cli(env, 'keys', 'create', '--account', 'acct_missing', '--name', 'x');
+    const human = await runCli(env, 'keys', 'create', '--account', 'acct_missing', '--name', 'x');
     expect(human).toEqual({
       code: 1,
       stdout: '',
       stderr: 'error: No account acct_missing. `mediagate accounts list` shows the account ids.\n',
     });
-    const json = await cli(env, 'prices', 'set', 'no-such-model', '--per-image', '5', '--json');
+    const json = await runCli(env, 'prices', 'set', 'no-such-model', '--per-image', '5', '--json');
     expect(json.code).toBe(1);
     expect(json.stdout).toBe('');
     expect(JSON.parse(json.stderr)).toEqual({
@@ -272,7 +244,7 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
 
   it('keys create prints the secret once and stores only its hash; update, revoke and list', async () => {
     const { env, database } = await setup();
-    const human = await cli(env, 'keys', 'create', '--account', 'acct_default', '--name', 'ci', '--expires', '30d');
+    const human = await runCli(env, 'keys', 'create', '--account', 'acct_default', '--name', 'ci', '--expires', '30d');
     expect(human.code).toBe(0);
     const secret = human.stdout.match(/^key: (sk-mg-[A-Za-z0-9_-]{32})\n/)?.[1];
     expect(secret, human.stdout).toBeDefined();
@@ -394,7 +366,7 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
       per_second: 100_000,
     });
 
-    const both = await cli(env, 'prices', 'set', 'sora-2', '--per-image', '1', '--per-second', '2');
+    const both = await runCli(env, 'prices', 'set', 'sora-2', '--per-image', '1', '--per-second', '2');
     expect(both).toMatchObject({ code: 2, stderr: 'error: Give exactly one of --per-image and --per-second.\n' });
 
     // Typed in another case, the model is reset under the catalog's spelling.
@@ -584,7 +556,7 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
       );
       expect(other).toMatchObject({ rows: [], totals: { jobs: 0, cost: 0 } });
 
-      const human = await cli(env, 'usage', '--account', account.id, '--since', since, '--group-by', 'model');
+      const human = await runCli(env, 'usage', '--account', account.id, '--since', since, '--group-by', 'model');
       expect(human.code, human.stderr).toBe(0);
       expect(human.stdout).toContain(`Usage of account ${account.id}, `);
       expect(human.stdout).toContain(
@@ -592,18 +564,18 @@ describe(`mediagate CLI (${databaseLabel})`, { timeout: 120_000 }, () => {
       );
       expect(human.stdout).toContain('total: 1 job(s), 1 succeeded, cost 30,000 (0.03 USD)\n');
 
-      const csv = await cli(env, 'usage', '--account', account.id, '--since', since, '--group-by', 'model', '--csv');
+      const csv = await runCli(env, 'usage', '--account', account.id, '--since', since, '--group-by', 'model', '--csv');
       expect(csv).toEqual({
         code: 0,
         stdout: 'model,unit,jobs,succeeded,units,cost\r\ngpt-image-1,image,1,1,1,30000\r\ntotal,,1,1,1,30000\r\n',
         stderr: '',
       });
 
-      const both = await cli(env, 'usage', '--csv', '--json');
+      const both = await runCli(env, 'usage', '--csv', '--json');
       expect(both).toMatchObject({ code: 2, stdout: '', stderr: 'error: Give --csv or --json, not both.\n' });
-      const later = await cli(env, 'usage', '--since', '1d', '--until', '2d');
+      const later = await runCli(env, 'usage', '--since', '1d', '--until', '2d');
       expect(later).toMatchObject({ code: 2, stderr: 'error: --until must be later than --since.\n' });
-      const group = await cli(env, 'usage', '--group-by', 'day,week');
+      const group = await runCli(env, 'usage', '--group-by', 'day,week');
       expect(group.code).toBe(2);
       expect(group.stderr).toContain(
         'Group by day, model and key (comma-separated), or none for the totals only; "week" is none of them.',

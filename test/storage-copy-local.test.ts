@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,31 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalMediaStore } from '../src/storage/index.js';
 import { databaseLabel } from './helpers/database.js';
 import { download, startGateway } from './helpers/gateway.js';
-import { entryPoint, repoRoot } from './helpers/entry-point.js';
+import { runCli } from './helpers/cli.js';
 import { type RunningS3, startS3 } from './helpers/s3.js';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real entry point, as an operator runs it. */
-function mediagate(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entryPoint, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const png = (background: string) =>
   sharp({ create: { width: 64, height: 48, channels: 3, background } })
@@ -67,7 +43,7 @@ describe(`mediagate storage copy-local (${databaseLabel}, s3rver)`, { timeout: 1
       MEDIAGATE_S3_FORCE_PATH_STYLE: '1',
       MEDIAGATE_DATA_DIR: newDataDir,
     };
-    const first = await mediagate(env, 'storage', 'copy-local', '--data-dir', oldDataDir, '--json');
+    const first = await runCli(env, 'storage', 'copy-local', '--data-dir', oldDataDir, '--json');
     expect(first.stderr).not.toContain('error');
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({
@@ -80,7 +56,7 @@ describe(`mediagate storage copy-local (${databaseLabel}, s3rver)`, { timeout: 1
       failed: [],
     });
 
-    const again = await mediagate(env, 'storage', 'copy-local', '--data-dir', oldDataDir);
+    const again = await runCli(env, 'storage', 'copy-local', '--data-dir', oldDataDir);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Copied 0 object(s)');
     expect(again.stdout).toContain('2 were there already');
@@ -97,7 +73,7 @@ describe(`mediagate storage copy-local (${databaseLabel}, s3rver)`, { timeout: 1
   });
 
   it('refuses without a bucket configured, with a usage error (exit 2)', async () => {
-    const result = await mediagate({ MEDIAGATE_DATA_DIR: newDataDir, MEDIAGATE_STORAGE: '' }, 'storage', 'copy-local');
+    const result = await runCli({ MEDIAGATE_DATA_DIR: newDataDir, MEDIAGATE_STORAGE: '' }, 'storage', 'copy-local');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Set MEDIAGATE_STORAGE=s3://bucket/prefix');
   });
