@@ -1,3 +1,4 @@
+import { CopiedFiles } from './copied-files.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -7,7 +8,6 @@ import { isMediaKey, keyFor } from './keys.js';
 import { spool } from './spool.js';
 import type { ByteRange, MediaStore, ObjectInfo, StoredObject } from './types.js';
 
-const COPIED_FILES_REMEMBERED = 1_000;
 const WRITTEN_KEYS_REMEMBERED = 10_000;
 
 /**
@@ -19,7 +19,7 @@ export class LocalMediaStore implements MediaStore {
   /** Directories known to exist, so a hot path does not ask the file system again. */
   private readonly madeDirs = new Set<string>();
   /** Files already copied in, by path, size and mtime: identical renders are not re-read and re-hashed. */
-  private readonly copiedFiles = new Map<string, { size: number; mtimeMs: number; stored: StoredObject }>();
+  private readonly copiedFiles = new CopiedFiles();
 
   /** Keys this process stored and has not removed since, oldest first. */
   private readonly writtenKeys = new Set<string>();
@@ -55,20 +55,10 @@ export class LocalMediaStore implements MediaStore {
 
   async putFile(path: string, contentType: string): Promise<StoredObject> {
     const info = await stat(path);
-    const known = this.copiedFiles.get(path);
-    if (
-      known &&
-      known.size === info.size &&
-      known.mtimeMs === info.mtimeMs &&
-      known.stored.contentType === contentType &&
-      (await exists(join(this.root, known.stored.key)))
-    ) {
-      return known.stored;
-    }
+    const known = await this.copiedFiles.known(path, info, contentType, (key) => exists(join(this.root, key)));
+    if (known) return known;
     const stored = await this.putStream(createReadStream(path), contentType, Number.MAX_SAFE_INTEGER);
-    if (this.copiedFiles.size >= COPIED_FILES_REMEMBERED)
-      this.copiedFiles.delete(this.copiedFiles.keys().next().value!);
-    this.copiedFiles.set(path, { size: info.size, mtimeMs: info.mtimeMs, stored });
+    this.copiedFiles.remember(path, info, stored);
     return stored;
   }
 

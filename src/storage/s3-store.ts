@@ -1,3 +1,4 @@
+import { CopiedFiles } from './copied-files.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
@@ -19,7 +20,6 @@ import type { ByteRange, MediaStore, ObjectInfo, StoredObject } from './types.js
 
 /** Keys never change content, so a browser or CDN may keep a copy fetched straight from the bucket for good. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-const COPIED_FILES_REMEMBERED = 1_000;
 
 export interface S3Location {
   bucket: string;
@@ -51,7 +51,7 @@ const READY_PROBE = '.mediagate-ready-probe';
  */
 export class S3MediaStore implements MediaStore {
   readonly client: S3Client;
-  private readonly copiedFiles = new Map<string, { size: number; mtimeMs: number; stored: StoredObject }>();
+  private readonly copiedFiles = new CopiedFiles();
 
   constructor(
     private readonly location: S3Location,
@@ -96,22 +96,13 @@ export class S3MediaStore implements MediaStore {
 
   async putFile(path: string, contentType: string): Promise<StoredObject> {
     const info = await stat(path);
-    const known = this.copiedFiles.get(path);
-    if (
-      known &&
-      known.size === info.size &&
-      known.mtimeMs === info.mtimeMs &&
-      known.stored.contentType === contentType &&
-      (await this.stat(known.stored.key))
-    )
-      return known.stored;
+    const known = await this.copiedFiles.known(path, info, contentType, async (key) => (await this.stat(key)) !== null);
+    if (known) return known;
     const sha256 = await hashFile(path);
     const key = keyFor(sha256, contentType);
     await this.uploadFileUnlessPresent(key, path, info.size);
     const stored = { key, contentType, bytes: info.size, sha256 };
-    if (this.copiedFiles.size >= COPIED_FILES_REMEMBERED)
-      this.copiedFiles.delete(this.copiedFiles.keys().next().value!);
-    this.copiedFiles.set(path, { size: info.size, mtimeMs: info.mtimeMs, stored });
+    this.copiedFiles.remember(path, info, stored);
     return stored;
   }
 
@@ -215,7 +206,7 @@ export class S3MediaStore implements MediaStore {
   }
 
   private forgetCopies(key: string): void {
-    for (const [path, copy] of this.copiedFiles) if (copy.stored.key === key) this.copiedFiles.delete(path);
+    this.copiedFiles.forget(key);
   }
 }
 
