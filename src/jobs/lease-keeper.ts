@@ -44,8 +44,6 @@ export class LeaseKeeper {
   private orphanTimer?: NodeJS.Timeout;
   private takeoverTimer?: NodeJS.Timeout;
   private readonly takeover?: Takeover;
-  /** A dead-instance scan under way; the fast timer does not start another on top of it. */
-  private takingOver = false;
   private stopped = false;
   /** Whether a scan has run since start: only the first reclaims this identity's unexpired leases. */
   private scannedOnce = false;
@@ -181,14 +179,12 @@ export class LeaseKeeper {
   }
 
   private async takeOverDead(): Promise<void> {
-    if (this.stopped || this.takingOver || !this.takeover) return;
-    this.takingOver = true;
+    // A scan still under way is joined, not doubled (Takeover.scan runs one at a time).
+    if (this.stopped || !this.takeover) return;
     try {
       await this.takeover.scan();
     } catch (err) {
       this.deps.log.warn({ err }, 'dead-instance scan failed');
-    } finally {
-      this.takingOver = false;
     }
   }
 
